@@ -1,0 +1,54 @@
+# Spark: `make run` starts the platform on embedded defaults; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/spark
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test quick lint format bench smoke run-streams clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[scale]"
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[scale,test]"
+	touch $@ $(VENV)/.run-installed
+
+run: $(VENV)/.run-installed
+	PORT=$(PORT) $(BIN)/python scripts/run_platform.py
+
+run-streams: $(VENV)/.run-installed
+	$(BIN)/python manage.py run_streams
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# The whole suite: lint, SQLite + in-memory layer, then the backend tests on PostgreSQL + Redis.
+test: lint
+	bash scripts/test_services.sh
+	$(BIN)/pytest
+	DATABASE_URL=$(PG_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -m backends
+
+# Without browser, soak and monitoring tests: the inner loop while coding.
+quick: $(VENV)/.test-installed
+	$(BIN)/pytest -m "not e2e and not soak and not monitoring" -x -q
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python -m bench $(if $(PROFILE),--profile,)
+
+smoke: $(VENV)/.run-installed
+	$(BIN)/python scripts/smoke.py
+
+clean:
+	rm -rf var/*.sqlite3* .pytest-*

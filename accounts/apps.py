@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Users, roles and API tokens"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from accounts.roles import sync_roles_after_migrate
+
+        post_migrate.connect(sync_roles_after_migrate, sender=self)

@@ -1,0 +1,78 @@
+"""Authentication for the API: Bearer tokens, or a logged-in session with CSRF."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+from ninja.security import APIKeyCookie, HttpBearer
+
+from accounts.models import ApiToken, hash_token
+from spark_site.errors import PermissionDenied
+
+
+class BearerToken(HttpBearer):
+    """Authorization: Bearer <token>; revoked, expired or unknown tokens authenticate nobody."""
+
+    def authenticate(self, request, token: str):
+        row = ApiToken.objects.select_related("user").filter(token_hash=hash_token(token)).first()
+        if row is None or not row.is_usable():
+            return None
+        now = timezone.now()
+        # Write last use at most once a minute: a hot token must not turn reads into writes.
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        request.user = row.user
+        return row.user
+
+
+class Session(APIKeyCookie):
+    """A logged-in Django session; with csrf=True, a POST must carry the CSRF token."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+class ReadAccess(HttpBearer):
+    """Reads: a token or a session (no CSRF needed for a GET); anonymous while reads are public.
+
+    With SPARK_PUBLIC_READS off, the caller must hold at least the viewer role.
+    """
+
+    def __call__(self, request):
+        user = _bearer(request) or _session_user(request)
+        if settings.SPARK_PUBLIC_READS:
+            return user or AnonymousUser()
+        if user is None:
+            return None
+        if not user.has_perm("accounts.view_platform"):
+            raise PermissionDenied(
+                "Reading needs at least the viewer role.",
+                details={"permission": "accounts.view_platform"},
+            )
+        return user
+
+    def authenticate(self, request, token):  # pragma: no cover - __call__ does the work
+        return None
+
+
+_BEARER = BearerToken()
+
+
+def _bearer(request):
+    return _BEARER(request)
+
+
+def _session_user(request):
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated and user.is_active else None
+
+
+# Mutating endpoints: a token, or a session with CSRF.
+WRITE_AUTH = [BearerToken(), Session(csrf=True)]
+READ_AUTH = [ReadAccess()]

@@ -1,0 +1,3 @@
+"""Pages of the canary app."""
+
+urlpatterns: list = []

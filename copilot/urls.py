@@ -1,0 +1,3 @@
+"""Pages of the copilot app."""
+
+urlpatterns: list = []

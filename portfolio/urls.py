@@ -1,0 +1,3 @@
+"""Pages of the portfolio app."""
+
+urlpatterns: list = []

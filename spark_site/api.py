@@ -1,0 +1,108 @@
+"""The one NinjaAPI: routers of every app, auth defaults, and the single error shape."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from spark_site import __version__
+from spark_site.errors import DomainError, error_response
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="Spark API",
+    version=__version__,
+    description=(
+        "Binance USD-M Futures behind a risk gate. Orders are dry-run unless `dryRun` is false. "
+        "Mutating calls need `Authorization: Bearer <token>` or a session with CSRF. Every "
+        'error is `{"error": {"code", "message", "details"}}`.'
+    ),
+    openapi_url="/api/openapi.json",
+    docs_url="/api/docs",
+    urls_namespace="api",
+)
+
+
+def _field_path(loc) -> str:
+    # ninja locations look like ("body", "payload", "quantity"): keep what names the field.
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc: NinjaValidationError):
+    fields = []
+    for err in exc.errors:
+        fields.append(
+            {"field": _field_path(err.get("loc", ())), "message": err.get("msg", "invalid")}
+        )
+    names = ", ".join(f["field"] for f in fields) or "body"
+    return error_response(
+        422, "VALIDATION_ERROR", f"Invalid request: check {names}.", {"fields": fields}
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return error_response(exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return error_response(
+        401,
+        "NOT_AUTHENTICATED",
+        "Authentication is required: send 'Authorization: Bearer <token>' or log in.",
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400 and "Cannot parse request body" in str(exc):
+        return error_response(
+            422,
+            "VALIDATION_ERROR",
+            "Invalid request: the body is not valid JSON.",
+            {"fields": [{"field": "body", "message": "malformed JSON"}]},
+        )
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        return error_response(403, "CSRF_FAILED", "CSRF token missing or invalid for a session.")
+    return error_response(exc.status_code, "HTTP_ERROR", str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    return error_response(413, "PAYLOAD_TOO_LARGE", "The request body is too large.")
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc: Exception):
+    logger.exception("unhandled API error on %s", request.path)
+    return error_response(500, "INTERNAL_ERROR", "Internal error. The incident is logged.")
+
+
+def _register_routers() -> None:
+    from accounts.api import router as accounts_router
+    from canary.api import router as canary_router
+    from copilot.api import router as copilot_router
+    from futures.api import router as futures_router
+    from portfolio.api import router as portfolio_router
+    from risk.api import router as risk_router
+    from spark_site.health import router as health_router
+
+    api.add_router("/", health_router)
+    # risk is mounted under /futures/risk/ (the seed's paths) before the futures router.
+    api.add_router("/futures/risk/", risk_router)
+    api.add_router("/futures/", futures_router)
+    api.add_router("/canary/", canary_router)
+    api.add_router("/ai/", copilot_router)
+    api.add_router("/", portfolio_router)
+    api.add_router("/api/", accounts_router)
+
+
+_register_routers()

@@ -1,0 +1,31 @@
+"""ASGI entry point: HTTP through Django, WebSockets through Channels (auth + origin checks)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spark_site.settings")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+# Django must be set up before consumers (and their models) are imported.
+django_http = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+
+from spark_site.routing import websocket_urlpatterns  # noqa: E402
+from spark_site.startup import StartupHooks  # noqa: E402
+
+application = StartupHooks(
+    ProtocolTypeRouter(
+        {
+            "http": ASGIStaticFilesHandler(django_http),
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
+)

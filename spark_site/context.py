@@ -1,0 +1,14 @@
+"""Template context shared by every page: navigation and what the user may do."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from spark_site import __version__
+
+
+def site(request) -> dict:
+    return {
+        "spark_version": __version__,
+        "exchange_env": settings.BINANCE_FUTURES_RESOLVED_ENV,
+    }

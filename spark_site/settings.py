@@ -1,0 +1,222 @@
+"""Spark settings, all from the environment, with embedded defaults that need nothing installed.
+
+Every variable is documented in the README's settings table.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from spark_site.env import env_bool, env_decimal, env_int, env_list, env_str
+from spark_site.exchange_env import PRESETS, SIM, environment_of
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("SPARK_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("SPARK_DEBUG", False)
+SECRET_KEY = env_str("SPARK_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG and not env_bool("SPARK_ALLOW_GENERATED_SECRET", True):
+        raise ImproperlyConfigured("SPARK_SECRET_KEY is required when SPARK_DEBUG is off")
+    # A per-process key is safe but logs everyone out on restart; production sets the variable.
+    SECRET_KEY = "dev-" + secrets.token_urlsafe(48)
+
+ALLOWED_HOSTS = env_list("SPARK_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("SPARK_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "ninja",
+    "django_prometheus",
+    "audit",
+    "accounts",
+    "risk",
+    "futures",
+    "canary",
+    "portfolio",
+    "copilot",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "spark_site.middleware.RequestContextMiddleware",
+    "spark_site.middleware.JsonErrorsForApiMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "spark_site.urls"
+ASGI_APPLICATION = "spark_site.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "spark_site.context.site",
+            ]
+        },
+    }
+]
+
+# --- Database: SQLite file by default, DATABASE_URL for PostgreSQL -------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "spark.sqlite3",
+        }
+    }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # IMMEDIATE transactions serialize writers, so two orders cannot both read the same
+    # risk state and both pass; the timeout waits for the lock instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Test databases are files so a Daphne subprocess can share them with the test process;
+    # the pid keeps parallel test runs apart.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-spark-{os.getpid()}.sqlite3")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_spark_{os.getpid()}"}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Channel layer: in-memory by default, REDIS_URL for channels-redis ----------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+        }
+    }
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Auth, sessions, security ----------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Bodies above this are refused with 413 before anything parses them.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SPARK_MAX_BODY_BYTES", 256 * 1024, minimum=1024)
+# GETs (status reads) are open on the embedded default; false makes every GET but
+# /health and /metrics need at least the viewer role.
+SPARK_PUBLIC_READS = env_bool("SPARK_PUBLIC_READS", True)
+SPARK_LOGIN_ATTEMPTS_PER_MINUTE = env_int("SPARK_LOGIN_ATTEMPTS_PER_MINUTE", 5, minimum=1)
+
+# --- i18n: Turkish first, English second -------------------------------------------------------
+LANGUAGE_CODE = "tr"
+LANGUAGES = [("tr", _("Türkçe")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "static"
+
+# --- Exchange: the local stand-in by default -----------------------------------------------------
+BINANCE_FUTURES_ENV = env_str("BINANCE_FUTURES_ENV", SIM)
+if BINANCE_FUTURES_ENV not in PRESETS:
+    raise ImproperlyConfigured(
+        f"BINANCE_FUTURES_ENV must be one of {sorted(PRESETS)}, got {BINANCE_FUTURES_ENV!r}"
+    )
+_rest, _ws, _routed = PRESETS[BINANCE_FUTURES_ENV]
+BINANCE_FUTURES_BASE_URL = env_str("BINANCE_FUTURES_BASE_URL", _rest).rstrip("/")
+BINANCE_FUTURES_WS_URL = env_str("BINANCE_FUTURES_WS_URL", _ws).rstrip("/")
+BINANCE_FUTURES_WS_ROUTED = env_bool("BINANCE_FUTURES_WS_ROUTED", _routed)
+# The environment is derived from the configured URL, not from the preset name or a request.
+BINANCE_FUTURES_RESOLVED_ENV = environment_of(BINANCE_FUTURES_BASE_URL)
+_SIM_DEMO_KEY = "spark-demo-key"
+_SIM_DEMO_SECRET = "spark-demo-secret-0000000000000000"
+BINANCE_API_KEY = env_str(
+    "BINANCE_API_KEY", _SIM_DEMO_KEY if BINANCE_FUTURES_RESOLVED_ENV == SIM else ""
+)
+BINANCE_API_SECRET = env_str(
+    "BINANCE_API_SECRET", _SIM_DEMO_SECRET if BINANCE_FUTURES_RESOLVED_ENV == SIM else ""
+)
+BINANCE_RECV_WINDOW = env_int("BINANCE_RECV_WINDOW", 5000, minimum=1)
+BINANCE_HTTP_TIMEOUT = env_int("BINANCE_HTTP_TIMEOUT_SECONDS", 10, minimum=1)
+BINANCE_SPOT_BASE_URL = env_str("BINANCE_SPOT_BASE_URL", BINANCE_FUTURES_BASE_URL).rstrip("/")
+BINANCE_SPOT_API_KEY = env_str("BINANCE_SPOT_API_KEY", BINANCE_API_KEY)
+BINANCE_SPOT_API_SECRET = env_str("BINANCE_SPOT_API_SECRET", BINANCE_API_SECRET)
+BTCTURK_BASE_URL = env_str("BTCTURK_BASE_URL", BINANCE_FUTURES_BASE_URL).rstrip("/")
+BTCTURK_API_KEY = env_str(
+    "BTCTURK_API_KEY", "spark-demo-btcturk" if BINANCE_FUTURES_RESOLVED_ENV == SIM else ""
+)
+BTCTURK_API_SECRET = env_str(
+    "BTCTURK_API_SECRET",
+    "c3BhcmstZGVtby1idGN0dXJrLXNlY3JldA==" if BINANCE_FUTURES_RESOLVED_ENV == SIM else "",
+)
+
+# --- Streams ------------------------------------------------------------------------------------
+SPARK_STREAMS_EMBEDDED = env_bool("SPARK_STREAMS_EMBEDDED", True)
+SPARK_STREAM_SYMBOLS = env_list("SPARK_STREAM_SYMBOLS", "BTCUSDT,ETHUSDT")
+SPARK_LISTEN_KEY_KEEPALIVE_SECONDS = env_int("SPARK_LISTEN_KEY_KEEPALIVE_SECONDS", 1800, minimum=1)
+SPARK_RECONCILE_ON_START = env_bool("SPARK_RECONCILE_ON_START", True)
+
+# --- Canary and risk defaults ---------------------------------------------------------------------
+SPARK_CANARY_CONFIRM_TTL_SECONDS = env_int("SPARK_CANARY_CONFIRM_TTL_SECONDS", 600, minimum=1)
+SPARK_DEFAULT_MAX_NOTIONAL_USD = env_decimal("SPARK_DEFAULT_MAX_NOTIONAL_USD", "100")
+SPARK_DEFAULT_DAILY_LOSS_LIMIT_USD = env_decimal("SPARK_DEFAULT_DAILY_LOSS_LIMIT_USD", "50")
+
+# --- Logging: secrets never reach the log (see spark_site.logging_filters) ------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "spark_site.logging_filters.RedactSecrets"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
+    "root": {"handlers": ["console"], "level": env_str("SPARK_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+
+PROMETHEUS_EXPORT_MIGRATIONS = False

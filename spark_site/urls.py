@@ -1,0 +1,21 @@
+"""URLs: pages first (server-rendered), then the one API, admin and /metrics."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from spark_site.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("accounts.urls")),
+    path("", include("futures.urls")),
+    path("", include("canary.urls")),
+    path("", include("copilot.urls")),
+    path("", include("portfolio.urls")),
+    path("", include("django_prometheus.urls")),
+    path("", api.urls),
+]
+
+handler404 = "spark_site.views.not_found"
+handler500 = "spark_site.views.server_error"

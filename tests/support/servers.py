@@ -1,0 +1,114 @@
+"""Real servers for tests: Daphne serving Spark in a subprocess, sharing the test database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_database_url() -> str:
+    """The URL of the test database pytest-django created, for a server subprocess."""
+    from django.db import connection
+
+    conf = connection.settings_dict
+    if conf["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(conf['NAME']).resolve()}"
+    user = conf.get("USER") or "postgres"
+    host = conf.get("HOST") or "127.0.0.1"
+    port = conf.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{conf['NAME']}"
+
+
+def wait_http(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code < 600:
+                return
+        except requests.RequestException as exc:
+            last = exc
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {seconds}s: {last}")
+
+
+class DaphneServer:
+    """Spark under a real Daphne process; env holds setting overrides."""
+
+    def __init__(self, env: dict[str, str] | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.env = dict(os.environ)
+        self.env.update(
+            {
+                "DATABASE_URL": test_database_url(),
+                "DJANGO_SETTINGS_MODULE": "spark_site.settings",
+                "SPARK_SECRET_KEY": "test-secret-key-for-daphne-subprocess",
+                "SPARK_RECONCILE_ON_START": "false",
+                "SPARK_STREAMS_EMBEDDED": "false",
+            }
+        )
+        self.env.update(env or {})
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open for the process
+            prefix="daphne-", suffix=".log", delete=False
+        )
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> DaphneServer:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "spark_site.asgi:application",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_http(self.url + "/health", 45)
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError("Daphne did not start:\n" + self.output()) from None
+        return self
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
