@@ -91,6 +91,7 @@ def _register_routers() -> None:
     from canary.api import router as canary_router
     from copilot.api import router as copilot_router
     from futures.api import router as futures_router
+    from futures.streams_api import router as streams_router
     from portfolio.api import router as portfolio_router
     from risk.api import router as risk_router
     from spark_site.health import router as health_router
@@ -99,6 +100,7 @@ def _register_routers() -> None:
     # risk is mounted under /futures/risk/ (the seed's paths) before the futures router.
     api.add_router("/futures/risk/", risk_router)
     api.add_router("/futures/", futures_router)
+    api.add_router("/futures/", streams_router)
     api.add_router("/canary/", canary_router)
     api.add_router("/ai/", copilot_router)
     api.add_router("/", portfolio_router)

@@ -1,0 +1,1 @@
+"""Binance HTTP and WebSocket clients (signing is shared with the portfolio connectors)."""

@@ -1,0 +1,5 @@
+"""HTTP API of the stream supervisor: ws.start, ws.stop, ws.status."""
+
+from ninja import Router
+
+router = Router(tags=["streams"])
