@@ -95,6 +95,7 @@ def _register_routers() -> None:
     from portfolio.api import router as portfolio_router
     from risk.api import router as risk_router
     from spark_site.health import router as health_router
+    from strategies.api import router as strategies_router
 
     api.add_router("/", health_router)
     # risk is mounted under /futures/risk/ (the seed's paths) before the futures router.
@@ -105,6 +106,7 @@ def _register_routers() -> None:
     api.add_router("/ai/", copilot_router)
     api.add_router("/", portfolio_router)
     api.add_router("/api/", accounts_router)
+    api.add_router("/strategies/", strategies_router)
 
 
 _register_routers()

@@ -7,7 +7,16 @@ from django.http import HttpRequest, HttpResponse
 from audit.context import bind_client_ip
 from spark_site.errors import error_response
 
-API_PREFIXES = ("/futures/", "/canary/", "/ai/", "/api/", "/positions", "/health", "/metrics")
+API_PREFIXES = (
+    "/futures/",
+    "/canary/",
+    "/ai/",
+    "/api/",
+    "/strategies/",
+    "/positions",
+    "/health",
+    "/metrics",
+)
 # Page routes that live under an API prefix.
 PAGE_PATHS = ("/canary/", "/api/docs")
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "canary",
     "portfolio",
     "copilot",
+    "strategies",
 ]
 
 MIDDLEWARE = [

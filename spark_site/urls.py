@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("canary.urls")),
     path("", include("copilot.urls")),
     path("", include("portfolio.urls")),
+    path("", include("strategies.urls")),
     path("", include("django_prometheus.urls")),
     path("", api.urls),
 ]

@@ -96,3 +96,16 @@ def daphne(transactional_db):
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium; use with the `daphne` fixture for a real server."""
+    import shutil
+
+    from tests.support.browser import make_driver
+
+    driver, profile = make_driver()
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
