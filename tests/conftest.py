@@ -109,3 +109,73 @@ def browser():
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+# --- the exchange stand-in ----------------------------------------------------------------------
+DEMO_KEY = "spark-demo-key"
+DEMO_SECRET = "spark-demo-secret-0000000000000000"
+BTCTURK_KEY = "spark-demo-btcturk"
+BTCTURK_SECRET = "c3BhcmstZGVtby1idGN0dXJrLXNlY3JldA=="
+
+
+class Sim:
+    """A running stand-in (separate process, real sockets) and how to point Spark at it."""
+
+    def __init__(self, process):
+        self.process = process
+        self.base_url = process.base_url
+        self.ws_url = process.ws_url
+        self.api_key = process.api_key
+        self.api_secret = process.api_secret
+        self.control = process.control
+
+    def spark_env(self) -> dict[str, str]:
+        """Environment for a Spark process (Daphne, run_streams) trading on this stand-in."""
+        return {
+            "BINANCE_FUTURES_BASE_URL": self.base_url,
+            "BINANCE_FUTURES_WS_URL": self.ws_url,
+            "BINANCE_API_KEY": self.api_key,
+            "BINANCE_API_SECRET": self.api_secret,
+            "BINANCE_SPOT_BASE_URL": self.base_url,
+            "BTCTURK_BASE_URL": self.base_url,
+            "BTCTURK_API_KEY": BTCTURK_KEY,
+            "BTCTURK_API_SECRET": BTCTURK_SECRET,
+        }
+
+
+@pytest.fixture(scope="session")
+def sim_process(tmp_path_factory):
+    """One stand-in process for the session (started once; `sim` resets it per test)."""
+    from simexchange.testing import SimProcess
+
+    state = tmp_path_factory.mktemp("sim") / "state.json"
+    process = SimProcess(
+        env={
+            "SIM_API_KEYS": f"{DEMO_KEY}:{DEMO_SECRET},other-key:other-secret-1111",
+            "SIM_BTCTURK_KEYS": f"{BTCTURK_KEY}:{BTCTURK_SECRET}",
+            "SIM_SEED": "42",
+            "SIM_TICK_MS": "100",
+            "SIM_STATE_FILE": str(state),
+        }
+    ).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def sim(sim_process):
+    """The stand-in, reset to its starting state with no faults and a paused price feed."""
+    sim_process.control.clear_faults()
+    sim_process.control.reset()
+    sim_process.control.feed(False)
+    yield Sim(sim_process)
+    sim_process.control.clear_faults()
+
+
+@pytest.fixture
+def sim_settings(settings, sim):
+    """Point this process's Django settings at the stand-in."""
+    for name, value in sim.spark_env().items():
+        setattr(settings, name, value)
+    settings.BINANCE_FUTURES_RESOLVED_ENV = "sim"
+    return sim
