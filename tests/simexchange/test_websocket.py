@@ -193,7 +193,7 @@ def listen_key(sim, key=ALICE[0]) -> str:
 @pytest.mark.parametrize("form", ["/ws/{lk}", "/private/ws/{lk}", "/private/ws?listenKey={lk}"])
 async def test_user_stream_gets_order_and_account_updates_after_a_fill(sim, alice_api, form):
     lk = listen_key(sim)
-    async with aiohttp.ClientSession() as http:
+    async with aiohttp.ClientSession() as http:  # noqa: SIM117
         async with http.ws_connect(sim.ws_url + form.format(lk=lk)) as ws:
             await asyncio.sleep(0.05)
             o = alice_api.ok(
