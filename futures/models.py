@@ -1,0 +1,254 @@
+"""Orders, fills, positions and account snapshots of the futures account."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from spark_site.errors import DomainError
+
+PRICE = {"max_digits": 28, "decimal_places": 10}
+ZERO = Decimal("0")
+
+
+class Environment(models.TextChoices):
+    SIM = "sim", "stand-in"
+    TESTNET = "testnet", "testnet"
+    DEMO = "demo", "demo trading"
+    LIVE = "live", "live"
+
+
+class Side(models.TextChoices):
+    BUY = "BUY", "buy"
+    SELL = "SELL", "sell"
+
+
+class OrderType(models.TextChoices):
+    LIMIT = "LIMIT", "limit"
+    MARKET = "MARKET", "market"
+    STOP = "STOP", "stop (limit)"
+    STOP_MARKET = "STOP_MARKET", "stop market"
+    TAKE_PROFIT = "TAKE_PROFIT", "take profit (limit)"
+    TAKE_PROFIT_MARKET = "TAKE_PROFIT_MARKET", "take profit market"
+
+
+# Conditional types left /fapi/v1/order for /fapi/v1/algoOrder in December 2025 (-4120).
+ALGO_TYPES = frozenset(
+    {
+        OrderType.STOP,
+        OrderType.STOP_MARKET,
+        OrderType.TAKE_PROFIT,
+        OrderType.TAKE_PROFIT_MARKET,
+    }
+)
+
+
+class TimeInForce(models.TextChoices):
+    GTC = "GTC", "good till cancel"
+    IOC = "IOC", "immediate or cancel"
+    FOK = "FOK", "fill or kill"
+    GTX = "GTX", "post only"
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_SUBMIT = "PENDING_SUBMIT", "pending submit"
+    NEW = "NEW", "new"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED", "partially filled"
+    FILLED = "FILLED", "filled"
+    CANCELED = "CANCELED", "canceled"
+    REJECTED = "REJECTED", "rejected"
+    EXPIRED = "EXPIRED", "expired"
+    EXPIRED_IN_MATCH = "EXPIRED_IN_MATCH", "expired in match"
+    UNKNOWN = "UNKNOWN", "unknown"
+
+
+S = OrderStatus
+FINAL_STATUSES = frozenset({S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED, S.EXPIRED_IN_MATCH})
+OPEN_STATUSES = frozenset({S.PENDING_SUBMIT, S.NEW, S.PARTIALLY_FILLED, S.UNKNOWN})
+
+# The allowed moves of the order state machine. UNKNOWN is "we sent it but do not know the
+# outcome" (timeout, 5xx): any exchange answer may resolve it. A final status never moves.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING_SUBMIT: frozenset(
+        {S.NEW, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED}
+        | {S.EXPIRED_IN_MATCH, S.UNKNOWN}
+    ),
+    S.UNKNOWN: frozenset(
+        {S.NEW, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED}
+        | {S.EXPIRED_IN_MATCH}
+    ),
+    S.NEW: frozenset(
+        {S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.EXPIRED, S.EXPIRED_IN_MATCH, S.REJECTED}
+    ),
+    S.PARTIALLY_FILLED: frozenset({S.FILLED, S.CANCELED, S.EXPIRED, S.EXPIRED_IN_MATCH}),
+    S.FILLED: frozenset(),
+    S.CANCELED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.EXPIRED_IN_MATCH: frozenset(),
+}
+
+
+class IllegalTransition(DomainError):
+    status = 409
+    code = "ILLEGAL_ORDER_TRANSITION"
+
+
+class Order(models.Model):
+    """One order as Spark knows it; the client order id is the idempotency key."""
+
+    Status = OrderStatus
+
+    client_order_id = models.CharField(max_length=36, unique=True)
+    exchange_order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Conditional (STOP/TAKE_PROFIT) orders live in Binance's algo service with their own id.
+    is_algo = models.BooleanField(default=False)
+    algo_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    environment = models.CharField(max_length=8, choices=Environment.choices)
+    symbol = models.CharField(max_length=20, db_index=True)
+    side = models.CharField(max_length=4, choices=Side.choices)
+    type = models.CharField(max_length=20, choices=OrderType.choices)
+    time_in_force = models.CharField(max_length=4, choices=TimeInForce.choices, blank=True)
+    quantity = models.DecimalField(**PRICE)
+    price = models.DecimalField(**PRICE, null=True, blank=True)
+    stop_price = models.DecimalField(**PRICE, null=True, blank=True)
+    reduce_only = models.BooleanField(default=False)
+    dry_run = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_SUBMIT
+    )
+    filled_qty = models.DecimalField(**PRICE, default=ZERO)
+    avg_price = models.DecimalField(**PRICE, null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    source = models.CharField(max_length=32, blank=True, default="api")
+    raw_response = models.JSONField(default=dict, blank=True)
+    risk_decision = models.JSONField(default=dict, blank=True)
+    error = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "environment"], name="futures_order_status_env")]
+        permissions = [
+            ("place_order", "Can place futures orders"),
+            ("cancel_order", "Can cancel futures orders"),
+            ("change_leverage", "Can change leverage"),
+            ("change_margin_type", "Can change the margin type"),
+            ("control_streams", "Can start and stop the exchange streams"),
+            ("reconcile_orders", "Can reconcile orders with the exchange"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_order_id} {self.side} {self.quantity} {self.symbol} {self.status}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def leaves_qty(self) -> Decimal:
+        return max(self.quantity - self.filled_qty, ZERO)
+
+    def can_cancel(self) -> bool:
+        return not self.dry_run and self.status in (S.NEW, S.PARTIALLY_FILLED, S.UNKNOWN)
+
+    def can_move_to(self, status: str) -> bool:
+        return status == self.status or status in TRANSITIONS[self.status]
+
+    def apply_status(self, status: str, *, strict: bool = False) -> bool:
+        """Move to status if the state machine allows it; return True when it changed.
+
+        An illegal move (FILLED back to NEW, say: a late, replayed event) is ignored and
+        returns False, or raises IllegalTransition with strict=True.
+        """
+        if status not in OrderStatus.values:
+            raise IllegalTransition(f"Unknown order status {status!r}.", details={"to": status})
+        if status == self.status:
+            return False
+        if status not in TRANSITIONS[self.status]:
+            if strict:
+                raise IllegalTransition(
+                    f"An order cannot move from {self.status} to {status}.",
+                    details={"from": self.status, "to": status},
+                )
+            return False
+        self.status = status
+        return True
+
+
+class Fill(models.Model):
+    """One trade of an order; (order, trade_id) is unique so a replayed event changes nothing."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fills")
+    trade_id = models.BigIntegerField()
+    price = models.DecimalField(**PRICE)
+    qty = models.DecimalField(**PRICE)
+    commission = models.DecimalField(**PRICE, default=ZERO)
+    commission_asset = models.CharField(max_length=12, blank=True)
+    realized_pnl = models.DecimalField(**PRICE, default=ZERO)
+    is_maker = models.BooleanField(default=False)
+    simulated = models.BooleanField(default=False)
+    traded_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["traded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "trade_id"], name="futures_fill_unique_trade")
+        ]
+
+    def __str__(self) -> str:
+        return f"fill {self.trade_id} {self.qty}@{self.price}"
+
+
+class PositionSnapshot(models.Model):
+    """The current position of one symbol in one environment (one row each, updated in place)."""
+
+    environment = models.CharField(max_length=8, choices=Environment.choices)
+    symbol = models.CharField(max_length=20)
+    position_amt = models.DecimalField(**PRICE, default=ZERO)  # signed: negative = short
+    entry_price = models.DecimalField(**PRICE, default=ZERO)
+    mark_price = models.DecimalField(**PRICE, default=ZERO)
+    unrealized_pnl = models.DecimalField(**PRICE, default=ZERO)
+    leverage = models.PositiveIntegerField(null=True, blank=True)
+    margin_type = models.CharField(max_length=10, blank=True)
+    liquidation_price = models.DecimalField(**PRICE, default=ZERO)
+    source = models.CharField(max_length=32, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["symbol"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["environment", "symbol"], name="futures_position_one_per_symbol"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} {self.position_amt} @ {self.entry_price}"
+
+
+class AccountSnapshot(models.Model):
+    """The latest account totals of one environment (one row each, updated in place)."""
+
+    environment = models.CharField(max_length=8, choices=Environment.choices, unique=True)
+    wallet_balance = models.DecimalField(**PRICE, default=ZERO)
+    available_balance = models.DecimalField(**PRICE, default=ZERO)
+    margin_balance = models.DecimalField(**PRICE, default=ZERO)
+    unrealized_pnl = models.DecimalField(**PRICE, default=ZERO)
+    maint_margin = models.DecimalField(**PRICE, default=ZERO)
+    margin_ratio = models.DecimalField(**PRICE, default=ZERO)
+    raw = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.environment} wallet {self.wallet_balance}"

@@ -1,0 +1,146 @@
+"""order_sync_from_exchange and position_sync: the entry points of streams and reconciliation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from futures.models import Fill, IllegalTransition, Order, PositionSnapshot
+from futures.services import order_sync_from_exchange, position_sync
+from futures.signals import order_changed, position_changed
+
+pytestmark = pytest.mark.django_db
+
+
+def _event(status="NEW", x="NEW", **extra):
+    o = {
+        "s": "BTCUSDT",
+        "c": "spark-abc",
+        "S": "BUY",
+        "o": "LIMIT",
+        "f": "GTC",
+        "q": "0.010",
+        "p": "60000",
+        "ap": "0",
+        "sp": "0",
+        "x": x,
+        "X": status,
+        "i": 7001,
+        "l": "0",
+        "z": "0",
+        "L": "0",
+        "T": 1764000000000,
+        "t": 0,
+        "m": False,
+        "R": False,
+        "rp": "0",
+    }
+    o.update(extra)
+    return o
+
+
+def test_it_creates_an_unknown_order_from_a_stream_event():
+    order = order_sync_from_exchange(_event(), source="stream")
+    assert order is not None
+    order.refresh_from_db()
+    assert order.status == Order.Status.NEW
+    assert order.exchange_order_id == 7001
+    assert order.quantity == Decimal("0.010")
+    assert order.dry_run is False
+
+
+def test_a_replayed_fill_changes_nothing():
+    order_sync_from_exchange(_event(), source="stream")
+    trade = _event(
+        "FILLED", "TRADE", t=99, l="0.010", z="0.010", L="60000", ap="60000", n="0.24", N="USDT"
+    )
+    order_sync_from_exchange(trade, source="stream")
+    order_sync_from_exchange(trade, source="stream")
+    order = Order.objects.get(client_order_id="spark-abc")
+    assert order.status == Order.Status.FILLED
+    assert order.filled_qty == Decimal("0.010")
+    assert Fill.objects.filter(order=order).count() == 1
+    assert Fill.objects.get(order=order).commission == Decimal("0.24")
+
+
+def test_a_filled_order_never_becomes_new_again():
+    order_sync_from_exchange(
+        _event("FILLED", "TRADE", t=5, l="0.010", z="0.010", L="60000"), source="stream"
+    )
+    order_sync_from_exchange(_event(), source="stream")  # late NEW event
+    order = Order.objects.get(client_order_id="spark-abc")
+    assert order.status == Order.Status.FILLED
+    assert order.filled_qty == Decimal("0.010")
+    with pytest.raises(IllegalTransition):
+        order.apply_status(Order.Status.NEW, strict=True)
+
+
+def test_it_accepts_a_rest_order_object():
+    order = order_sync_from_exchange(
+        {
+            "orderId": 12,
+            "symbol": "ETHUSDT",
+            "status": "PARTIALLY_FILLED",
+            "clientOrderId": "rest-1",
+            "price": "3000",
+            "avgPrice": "3000.00000",
+            "origQty": "1.000",
+            "executedQty": "0.400",
+            "timeInForce": "GTC",
+            "type": "LIMIT",
+            "reduceOnly": False,
+            "side": "SELL",
+            "stopPrice": "0",
+        },
+        source="rest",
+    )
+    order.refresh_from_db()
+    assert order.status == "PARTIALLY_FILLED"
+    assert (order.filled_qty, order.side) == (Decimal("0.4"), "SELL")
+
+
+@pytest.mark.backends
+def test_it_sends_order_changed_after_commit(django_capture_on_commit_callbacks):
+    seen = []
+
+    def receiver(sender, order, **kwargs):
+        seen.append(order.status)
+
+    order_changed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            order_sync_from_exchange(_event(), source="stream")
+    finally:
+        order_changed.disconnect(receiver)
+    assert seen == ["NEW"]
+
+
+def test_position_sync_keeps_one_row_per_symbol(django_capture_on_commit_callbacks):
+    seen = []
+
+    def receiver(sender, positions, **kwargs):
+        seen.append([p.symbol for p in positions])
+
+    position_changed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            event = {"s": "BTCUSDT", "pa": "0.010", "ep": "60000", "up": "1.5", "mt": "cross"}
+            position_sync([event], source="stream")
+            rest = {
+                "symbol": "BTCUSDT",
+                "positionAmt": "-0.020",
+                "entryPrice": "61000",
+                "markPrice": "60500",
+                "unRealizedProfit": "10",
+                "liquidationPrice": "0",
+                "positionSide": "BOTH",
+            }
+            position_sync([rest], source="rest")
+    finally:
+        position_changed.disconnect(receiver)
+    row = PositionSnapshot.objects.get(symbol="BTCUSDT")
+    assert row.position_amt == Decimal("-0.020")
+    assert row.margin_type == "cross"
+    assert PositionSnapshot.objects.count() == 1
+    assert seen == [["BTCUSDT"], ["BTCUSDT"]]
