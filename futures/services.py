@@ -147,7 +147,7 @@ def order_sync_from_exchange(payload: dict, *, source: str) -> Order | None:
             and (data["filled_qty"] is None or data["filled_qty"] >= order.filled_qty)
         ):
             order.avg_price = data["avg_price"]
-                changed = True
+            changed = True
         status = data["status"]
         if status in OrderStatus.values and order.apply_status(status):
             changed = True
