@@ -375,9 +375,15 @@ def handle_control(conn: Conn, text: str) -> None:
         if not isinstance(params, list) or not all(isinstance(p, str) for p in params):
             _reply_error(conn, 2, "Invalid request: params must be a list of stream names", req_id)
             return
-        if conn.kind == "user":
-            _reply_error(conn, 2, "Invalid request: user data sockets take no streams", req_id)
-            return
+        # binance-futures-connector subscribes to a listen key like to a stream
+        keys = [p for p in params if conn.sim.users.valid(p) or p in conn.sim.users.keys]
+        if keys:
+            for lk in keys:
+                if method == "SUBSCRIBE":
+                    conn.sim.users.attach(lk, conn)
+                else:
+                    conn.sim.users.conns.get(lk, set()).discard(conn)
+            params = [p for p in params if p not in keys]
         bad = [p for p in params if not valid_stream(p)]
         if bad:
             _reply_error(conn, 2, f"Invalid request: invalid stream name {bad[0]!r}", req_id)
