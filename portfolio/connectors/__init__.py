@@ -1,0 +1,1 @@
+"""Exchange connectors of the portfolio: balances and USD prices, or a SourceError."""

@@ -1,0 +1,77 @@
+"""What every portfolio connector returns, and the one error it raises."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+BINANCE_SPOT = "binance_spot"
+BINANCE_FUTURES = "binance_futures"
+BTCTURK = "btcturk"
+EXCHANGES = (BINANCE_SPOT, BINANCE_FUTURES, BTCTURK)
+LABELS = {BINANCE_SPOT: "Binance Spot", BINANCE_FUTURES: "Binance Futures", BTCTURK: "BTCTurk"}
+
+
+class SourceError(Exception):
+    """One exchange could not be read; `code` is the HTTP status, exchange code or a word."""
+
+    def __init__(self, exchange: str, code: str, message: str):
+        super().__init__(f"{exchange}: {code} {message}")
+        self.exchange = exchange
+        self.code = str(code)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One asset's balance on one exchange (quantity = free + locked, or margin balance)."""
+
+    asset: str
+    quantity: Decimal
+    free: Decimal = Decimal(0)
+    locked: Decimal = Decimal(0)
+
+
+@dataclass
+class SourceFetch:
+    """A successful read of one exchange: balances plus the USD price of each asset it knows."""
+
+    exchange: str
+    holdings: list[Holding]
+    prices_usd: dict[str, Decimal]
+    fetched_at: datetime
+    extra: dict = field(default_factory=dict)
+
+
+def to_decimal(value: object) -> Decimal:
+    """Parse an exchange amount: str or number, `.` or `,` decimals ("27223,72"), never float."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or value is None:
+        raise InvalidOperation(f"not an amount: {value!r}")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        # only reached if a caller parsed JSON without parse_float=Decimal; repr is the shortest
+        # round-tripping text, so 0.1 stays "0.1" rather than 0.1000000000000000055...
+        return Decimal(repr(value))
+    text = str(value).strip().replace(" ", "")
+    if "," in text and "." in text:
+        # "1.234,56" (European thousands) or "1,234.56" (English thousands): the last one wins
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
+    elif "," in text:
+        text = text.replace(",", ".")
+    d = Decimal(text)
+    if not d.is_finite():
+        raise InvalidOperation(f"not a finite amount: {value!r}")
+    return d
+
+
+def parse_json(text: str) -> object:
+    """json.loads with every number as Decimal (BTCTurk sends prices as JSON numbers)."""
+    return json.loads(text, parse_float=Decimal, parse_int=Decimal)

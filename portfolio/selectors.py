@@ -1,0 +1,101 @@
+"""Reads shaped for the API and the page: a snapshot as the valued portfolio, and its history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from portfolio.connectors.base import LABELS
+from portfolio.models import PortfolioSnapshot
+from portfolio.valuation import share, usd
+
+
+def _s(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _age(fetched_at: str | None, now: datetime) -> float | None:
+    at = parse_datetime(fetched_at) if fetched_at else None
+    return None if at is None else round((now - at).total_seconds(), 3)
+
+
+def portfolio_view(snap: PortfolioSnapshot, *, now: datetime | None = None) -> dict:
+    """The valued portfolio as JSON-ready data: every amount a string, shares as fractions."""
+    now = now or timezone.now()
+    total = snap.total_usd
+    assets = list(snap.assets.all().order_by("exchange", "asset"))
+    by_exchange: dict[str, list] = defaultdict(list)
+    for a in assets:
+        by_exchange[a.exchange].append(a)
+    exchanges = []
+    for exchange, state in snap.sources.items():
+        rows = sorted(by_exchange.get(exchange, []), key=lambda a: (-(a.value_usd or 0), a.asset))
+        value = Decimal(state.get("value_usd") or "0")
+        exchanges.append(
+            {
+                "exchange": exchange,
+                "label": LABELS.get(exchange, exchange),
+                "status": state["status"],
+                "stale": state["status"] != "ok",
+                "fetched_at": state.get("fetched_at"),
+                "age_seconds": _age(state.get("fetched_at"), now),
+                "error": state.get("error"),
+                "value_usd": _s(value),
+                "share": _s(share(value, total)),
+                "assets": [
+                    {
+                        "asset": a.asset,
+                        "quantity": _s(a.quantity.normalize() if a.quantity else a.quantity),
+                        "free": _s(a.free.normalize() if a.free else a.free),
+                        "locked": _s(a.locked.normalize() if a.locked else a.locked),
+                        "price_usd": _s(a.price_usd.normalize() if a.price_usd else a.price_usd),
+                        "value_usd": _s(a.value_usd),
+                        "share": _s(share(a.value_usd, total)),
+                        "stale": a.stale,
+                    }
+                    for a in rows
+                ],
+            }
+        )
+    qty: dict[str, Decimal] = defaultdict(Decimal)
+    val: dict[str, Decimal] = defaultdict(Decimal)
+    for a in assets:
+        qty[a.asset] += a.quantity
+        val[a.asset] += a.value_usd or 0
+    allocation = [
+        {
+            "asset": name,
+            "quantity": _s(qty[name].normalize() if qty[name] else qty[name]),
+            "value_usd": _s(usd(val[name])),
+            "share": _s(share(val[name], total)),
+        }
+        for name in sorted(qty, key=lambda n: (-val[n], n))
+    ]
+    return {
+        "snapshot_id": snap.id,
+        "as_of": snap.taken_at.isoformat(),
+        "age_seconds": round((now - snap.taken_at).total_seconds(), 3),
+        "total_usd": _s(total),
+        "partial": snap.partial,
+        "refresh_latency_ms": snap.latency_ms,
+        "exchanges": exchanges,
+        "allocation": allocation,
+        "errors": [
+            {"exchange": e, **s["error"]} for e, s in snap.sources.items() if s.get("error")
+        ],
+    }
+
+
+def value_history(*, hours: int = 24 * 7, limit: int = 2000) -> list[tuple[datetime, Decimal]]:
+    """(taken_at, total_usd) of stored snapshots in the last `hours`, oldest first."""
+    since = timezone.now() - timedelta(hours=hours)
+    rows = (
+        PortfolioSnapshot.objects.filter(taken_at__gte=since)
+        .order_by("-taken_at")
+        .values_list("taken_at", "total_usd")[:limit]
+    )
+    return list(reversed(rows))
