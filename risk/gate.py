@@ -1,0 +1,215 @@
+"""The risk gate: the one door every order passes, dry-run included.
+
+Usage from the order service (one transaction per order):
+
+    with transaction.atomic():
+        gate.lock()                       # first: serializes every order and PnL booking
+        intent = OrderIntent(..., position_amt=..., open_same_side_qty=...)  # read AFTER lock()
+        decision = gate.evaluate(intent)
+        if not decision.allowed:
+            ... store the refusal, raise RiskRejected(decision) after the transaction
+
+The rules (each breached rule is named with its limit and the value that breached it):
+
+- circuit_breaker: while the breaker is open, only reduce-only orders that shrink a position
+  (side opposite to the position, quantity <= |position|) pass.
+- max_notional: quantity x (limit price, or the mark for a market order) must not exceed
+  max_notional_usd. Position-shrinking reduce-only orders are exempt: a limit must never trap
+  exposure that is already there.
+- max_position: the resulting position, current + this order + open orders of the same side,
+  must not exceed the symbol's limit (contracts for symbols with their own row, else USD of
+  position value at the mark) -- checked only when the order grows |position|, so an order that
+  shrinks an over-limit position (after a limit was lowered) still passes.
+- daily_loss: our worst-case rule. Realized loss is what the breaker watches; the gate adds that
+  once the day's remaining loss budget (limit + today's counted PnL) is <= 0, every order that is
+  not a position-shrinking reduce-only order is rejected, even if the breaker has not opened yet
+  (a limit lowered below today's loss, or a loss booked by another process a moment ago). We do
+  not estimate an order's own potential loss against the budget: with the seed's defaults (max
+  notional 100, loss limit 50) any such estimate larger than half the notional would silently
+  halve the max notional. After an operator closes the breaker, the loss accepted at that moment
+  stops counting (see selectors.budget_pnl), so trading resumes with a fresh budget.
+- price: a market order without a positive mark price cannot be valued and is rejected (fail
+  closed).
+
+Every limit is inclusive: a value equal to its limit passes, anything above it is rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+
+from risk import metrics
+from risk.models import CircuitBreaker, RiskLimits
+from risk.selectors import ZERO, filter_conflicts, fmt, loss_budget, symbol_limit
+
+BUY, SELL = "BUY", "SELL"
+
+
+@dataclass(frozen=True)
+class OrderIntent:
+    """What the gate needs to know about one order and the state around it."""
+
+    symbol: str
+    side: str  # "BUY" / "SELL"
+    quantity: Decimal
+    price: Decimal | None  # limit price, None for a market order
+    mark_price: Decimal
+    reduce_only: bool
+    position_amt: Decimal  # current signed position of the symbol
+    open_same_side_qty: Decimal  # open + pending orders of the same side and symbol
+    dry_run: bool
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The gate's answer: allowed, or every breached rule with its limit and value."""
+
+    allowed: bool
+    rules: list[dict]
+    # Exchange filters that conflict with the limits for this symbol (shown with a rejection).
+    conflicts: list[dict] = field(default_factory=list)
+    # The figures the decision was made on (notional, resulting position, budget, breaker).
+    facts: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def lock() -> RiskLimits:
+    """Lock and return the limits row; call first in the order's transaction.
+
+    Lock the limits row, or two orders can both read the same open orders and PnL and both pass
+    the last room under a limit. On PostgreSQL this is a row lock held to commit; on SQLite the
+    IMMEDIATE transaction already holds the database's write lock.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("risk.gate must run inside transaction.atomic()")
+    RiskLimits.load()
+    return RiskLimits.objects.select_for_update().get(pk=RiskLimits.SINGLETON_PK)
+
+
+def _rule(rule: str, limit, value, message: str, unit: str = "") -> dict:
+    out = {
+        "rule": rule,
+        "limit": limit if isinstance(limit, str) else fmt(limit),
+        "value": value if isinstance(value, str) else fmt(value),
+        "message": message,
+    }
+    if unit:
+        out["unit"] = unit
+    return out
+
+
+def evaluate(intent: OrderIntent) -> Decision:
+    """Return the decision for intent.
+
+    Must run inside transaction.atomic(): locks the limits row (select_for_update), reads
+    today's PnL and the breaker. Read the position and open orders after lock() or this call.
+    """
+    limits = lock()
+    breaker = CircuitBreaker.load()
+    symbol = intent.symbol.upper()
+    side = intent.side.upper()
+    if side not in (BUY, SELL):
+        raise ValueError(f"side must be BUY or SELL, got {intent.side!r}")
+    sign = Decimal(1) if side == BUY else Decimal(-1)
+    quantity = Decimal(intent.quantity)
+    position = Decimal(intent.position_amt)
+    open_qty = Decimal(intent.open_same_side_qty or ZERO)
+    mark = Decimal(intent.mark_price or ZERO)
+    price = Decimal(intent.price) if intent.price else mark
+
+    shrinking = intent.reduce_only and position * sign < 0 and ZERO < quantity <= abs(position)
+    rules: list[dict] = []
+
+    if breaker.is_open and not shrinking:
+        rules.append(
+            _rule(
+                "circuit_breaker",
+                "closed",
+                "open",
+                "The circuit breaker is open"
+                + (f" ({breaker.opened_reason})" if breaker.opened_reason else "")
+                + ": only reduce-only orders that shrink a position are accepted.",
+            )
+        )
+
+    notional = quantity * price
+    if price <= 0:
+        rules.append(
+            _rule(
+                "price",
+                "> 0",
+                price,
+                f"{symbol}: no positive limit or mark price to value the order with.",
+                "USD",
+            )
+        )
+    elif not shrinking and notional > limits.max_notional_usd:
+        rules.append(
+            _rule(
+                "max_notional",
+                limits.max_notional_usd,
+                notional,
+                f"Order notional {fmt(notional)} USD is above the max notional "
+                f"{fmt(limits.max_notional_usd)} USD.",
+                "USD",
+            )
+        )
+
+    resulting = position + sign * (quantity + open_qty)
+    grows = abs(resulting) > abs(position)
+    kind, cap = symbol_limit(limits, symbol)
+    if kind == "qty":
+        position_value, unit = abs(resulting), symbol
+    else:
+        position_value, unit = abs(resulting) * (mark if mark > 0 else price), "USD"
+    if grows and position_value > cap:
+        rules.append(
+            _rule(
+                "max_position",
+                cap,
+                position_value,
+                f"{symbol}: resulting position {fmt(position_value)} "
+                f"{'contracts' if kind == 'qty' else 'USD'} (current {fmt(position)}, this order "
+                f"{fmt(quantity)}, open same side {fmt(open_qty)}) is above the max position "
+                f"{fmt(cap)}.",
+                unit,
+            )
+        )
+
+    budget = loss_budget(limits, breaker, limits.trading_day())
+    if not shrinking and budget["remaining"] <= 0:
+        loss = -budget["counted"]
+        rules.append(
+            _rule(
+                "daily_loss",
+                limits.daily_loss_limit_usd,
+                loss,
+                f"Today's realized loss {fmt(loss)} USD has reached the daily loss limit "
+                f"{fmt(limits.daily_loss_limit_usd)} USD: only position-shrinking reduce-only "
+                "orders are accepted until the day rolls over or an operator acts.",
+                "USD",
+            )
+        )
+
+    allowed = not rules
+    conflicts = [] if allowed else filter_conflicts(limits, symbol)
+    facts = {
+        "symbol": symbol,
+        "side": side,
+        "notional": fmt(notional),
+        "resultingPosition": fmt(resulting),
+        "positionLimit": {"value": fmt(cap), "unit": "contracts" if kind == "qty" else "USD"},
+        "reducing": shrinking,
+        "tradingDay": budget["day"].isoformat(),
+        "todayPnl": fmt(budget["pnl"]),
+        "remainingLossBudget": fmt(budget["remaining"]),
+        "breaker": breaker.state,
+        "dryRun": bool(intent.dry_run),
+    }
+    metrics.DECISIONS.labels(outcome="allowed" if allowed else "rejected").inc()
+    return Decision(allowed=allowed, rules=rules, conflicts=conflicts, facts=facts)
