@@ -26,3 +26,8 @@ def _plain(value: object) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
+
+
+def encode(params: dict[str, object]) -> str:
+    """URL-encode params the way signed_query does (None dropped, Decimals plain), unsigned."""
+    return urlencode([(k, _plain(v)) for k, v in params.items() if v is not None])

@@ -1,0 +1,116 @@
+"""Typed exchange errors: every Binance failure becomes one of these (never a secret inside)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spark_site.errors import DomainError, ValidationFailed
+
+
+class BinanceError(DomainError):
+    """An answer of the exchange that is not success: Binance code, message and HTTP status."""
+
+    status = 502
+    code = "EXCHANGE_ERROR"
+
+    def __init__(self, code: int, msg: str, http_status: int = 0, **details: Any):
+        self.binance_code = int(code)
+        self.binance_msg = msg
+        self.http_status = http_status
+        super().__init__(
+            f"Exchange error {code}: {msg}",
+            details={"exchangeCode": int(code), "httpStatus": http_status, **details},
+        )
+
+    @property
+    def reason(self) -> str:
+        """Bounded metric label: exchange_<code>."""
+        return f"exchange_{abs(self.binance_code)}" if self.binance_code else "exchange_http"
+
+
+class ExchangeRejected(BinanceError):
+    """A 4xx answer: the exchange understood and refused the request."""
+
+    status = 422
+    code = "EXCHANGE_REJECTED"
+
+
+class NoSuchOrder(ExchangeRejected):
+    """-2013 / -2011: the exchange does not know this order."""
+
+    code = "EXCHANGE_NO_SUCH_ORDER"
+
+
+class AuthenticationFailed(BinanceError):
+    """-1022 / -2014 / -2015 / -2008: key, signature or permissions refused."""
+
+    status = 502
+    code = "EXCHANGE_AUTH_FAILED"
+
+
+class ClockSkew(BinanceError):
+    """-1021: our timestamp is outside the recvWindow even after re-syncing the clock."""
+
+    status = 503
+    code = "EXCHANGE_CLOCK_SKEW"
+
+
+class RateLimited(BinanceError):
+    """429 / 418 (or a local back-off still open): nothing is sent until retry_after passes."""
+
+    status = 503
+    code = "EXCHANGE_RATE_LIMITED"
+
+    def __init__(self, code: int, msg: str, http_status: int = 429, *, retry_after: float = 1.0):
+        self.retry_after = float(retry_after)
+        super().__init__(code, msg, http_status, retryAfterSeconds=round(self.retry_after, 3))
+
+
+class ExchangeUnavailable(BinanceError):
+    """5xx or a network failure: a definite failure of a request that changes nothing."""
+
+    status = 503
+    code = "EXCHANGE_UNAVAILABLE"
+
+
+class UnknownExecutionStatus(ExchangeUnavailable):
+    """Timeout, 5xx, -1000 or -1007 on a request that may have executed (an order placement)."""
+
+    code = "EXCHANGE_STATUS_UNKNOWN"
+
+
+class ExchangeFilterError(ValidationFailed):
+    """Pre-flight rejection by an exchange filter (LOT_SIZE, PRICE_FILTER, MIN_NOTIONAL...)."""
+
+    code = "FILTER_REJECTED"
+
+    def __init__(self, filter_name: str, message: str, *, limit: Any, value: Any):
+        self.filter_name = filter_name
+        super().__init__(
+            message, details={"filter": filter_name, "limit": str(limit), "value": str(value)}
+        )
+
+    @property
+    def reason(self) -> str:
+        return f"filter_{self.filter_name.lower()}"
+
+
+AUTH_CODES = frozenset({-1022, -2014, -2015, -2008})
+NO_SUCH_ORDER_CODES = frozenset({-2013, -2011})
+UNKNOWN_STATUS_CODES = frozenset({-1000, -1007, -1001, -1006})
+
+
+def error_for(code: int, msg: str, http_status: int, retry_after: float | None = None):
+    """The typed exception for one Binance error answer."""
+    if http_status in (418, 429) or code == -1003:
+        default = 60.0 if http_status == 418 else 1.0
+        return RateLimited(code, msg, http_status, retry_after=retry_after or default)
+    if code == -1021:
+        return ClockSkew(code, msg, http_status)
+    if code in AUTH_CODES or http_status in (401,):
+        return AuthenticationFailed(code, msg, http_status)
+    if code in NO_SUCH_ORDER_CODES:
+        return NoSuchOrder(code, msg, http_status)
+    if http_status >= 500 or code in UNKNOWN_STATUS_CODES:
+        return UnknownExecutionStatus(code, msg, http_status)
+    return ExchangeRejected(code, msg, http_status)
