@@ -70,7 +70,7 @@ async def _ws(proc: SimProcess, seconds: float, conns: int = 16) -> float:
             while time.monotonic() < end:
                 try:
                     msg = await asyncio.wait_for(ws.receive(), end - time.monotonic())
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     break
                 if msg.type == aiohttp.WSMsgType.TEXT:
                     count += 1
