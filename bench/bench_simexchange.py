@@ -123,9 +123,8 @@ def main() -> list[dict]:
     rows = run()
     print(f"{'benchmark':55} {'figure':>12} {'unit':>9} {'floor':>8} {'ratio':>6}")
     for r in rows:
-        print(
-            f"{r['name']:55} {r['figure']:>12.1f} {r['unit']:>9} {r['floor']:>8.0f} {r['ratio']:>6.2f}"
-        )
+        figure, floor = f"{r['figure']:>12.1f}", f"{r['floor']:>8.0f}"
+        print(f"{r['name']:55} {figure} {r['unit']:>9} {floor} {r['ratio']:>6.2f}")
     return rows
 
 
