@@ -12,6 +12,23 @@ class SymbolPositionLimitInline(admin.TabularInline):
     model = SymbolPositionLimit
     extra = 1
 
+    # The symbol rows are part of the limits: whoever may change the limits may edit them
+    # (the roles table grants risk.change_risklimits, not a separate permission for rows).
+    def _may_change(self, request) -> bool:
+        return request.user.has_perm("risk.change_risklimits")
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_change(request) or request.user.has_perm("risk.view_risklimits")
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_change(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_change(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_change(request)
+
 
 @admin.register(RiskLimits)
 class RiskLimitsAdmin(admin.ModelAdmin):

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from risk.money import fmt
+
 MONEY = {"max_digits": 20, "decimal_places": 8}
 
 # The one symbol the seed names with a quantity limit; others fall back to the USD default.
@@ -113,13 +115,13 @@ class RiskLimits(models.Model):
 
     def as_dict(self) -> dict:
         return {
-            "maxNotionalUsd": str(self.max_notional_usd),
-            "defaultMaxPositionUsd": str(self.default_max_position_usd),
-            "dailyLossLimitUsd": str(self.daily_loss_limit_usd),
+            "maxNotionalUsd": fmt(self.max_notional_usd),
+            "defaultMaxPositionUsd": fmt(self.default_max_position_usd),
+            "dailyLossLimitUsd": fmt(self.daily_loss_limit_usd),
             "tradingDayTimezone": self.trading_day_timezone,
             "tradingDayStartHour": self.trading_day_start_hour,
             "symbolPositionLimits": {
-                s.symbol: str(s.max_position_qty) for s in self.symbol_limits.order_by("symbol")
+                s.symbol: fmt(s.max_position_qty) for s in self.symbol_limits.order_by("symbol")
             },
         }
 

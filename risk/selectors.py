@@ -9,19 +9,9 @@ from django.db.models import Sum
 
 from risk import providers
 from risk.models import CircuitBreaker, PnLEntry, RiskLimits
+from risk.money import fmt
 
 ZERO = Decimal("0")
-
-
-def fmt(value: Decimal | None) -> str | None:
-    """Decimal as a plain string without exponent or trailing zeros ("100", "150.2")."""
-    if value is None:
-        return None
-    value = Decimal(value)
-    if value == 0:
-        return "0"
-    text = format(value.normalize(), "f")
-    return text
 
 
 def day_pnl(day: date) -> Decimal:
