@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class FuturesConfig(AppConfig):
     name = "futures"
+
+    def ready(self) -> None:
+        from futures import broadcast, supervisor
+        from spark_site.startup import on_startup
+
+        broadcast.connect_signals()
+        # The hook itself checks SPARK_STREAMS_EMBEDDED when the server starts serving
+        # (settings are read at run time, so tests and run_streams can override them).
+        on_startup(supervisor.embedded_main)

@@ -1,3 +1,7 @@
 """WebSocket routes of the futures app (live updates to the browser)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from futures.consumers import LiveConsumer
+
+websocket_urlpatterns: list = [path("ws/live/", LiveConsumer.as_asgi())]

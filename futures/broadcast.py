@@ -1,0 +1,248 @@
+"""Live events to browser sockets: `publish(topic, payload)` through channel-layer groups.
+
+Topics: `ticker:<SYMBOL>`, `depth:<SYMBOL>` (fast market data, coalesced), `orders`,
+`positions`, `account`, `risk`, `streams` (never dropped by the coalescing). Every consumer
+subscribed to a topic is in the group `live.<topic with ':' as '.'>` and receives
+`{"type": "live.event", "topic", "payload", "ts"}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+FIXED_TOPICS = frozenset({"orders", "positions", "account", "risk", "streams"})
+MARKET_TOPIC_RE = re.compile(r"^(ticker|depth):([A-Z0-9]{2,20})$")
+LATEST_CACHE_PREFIX = "spark:live:latest:"
+
+# The latest value of every market topic published from this process (snapshots of new
+# subscribers in embedded mode; the stream process also mirrors it into the cache).
+latest: dict[str, dict] = {}
+
+
+def valid_topic(topic: str) -> bool:
+    return topic in FIXED_TOPICS or bool(MARKET_TOPIC_RE.match(topic))
+
+
+def is_market(topic: str) -> bool:
+    return topic.startswith(("ticker:", "depth:"))
+
+
+def group_of(topic: str) -> str:
+    return "live." + topic.replace(":", ".")
+
+
+def message(topic: str, payload: Any) -> dict:
+    return {"type": "live.event", "topic": topic, "payload": payload, "ts": time.time()}
+
+
+async def apublish(topic: str, payload: Any) -> None:
+    """Send payload to every socket subscribed to topic (from async code)."""
+    if is_market(topic):
+        latest[topic] = payload
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    await layer.group_send(group_of(topic), message(topic, payload))
+
+
+def publish(topic: str, payload: Any) -> None:
+    """Send payload to every socket subscribed to topic (from sync or async code)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    try:
+        if loop is not None:
+            loop.create_task(apublish(topic, payload))
+        else:
+            async_to_sync(apublish)(topic, payload)
+    except Exception:  # a broadcast failure must never break the write that caused it
+        logger.exception("publishing %s failed", topic)
+
+
+class Coalescer:
+    """Keep only the latest payload per topic; send at most one per topic every interval.
+
+    offer() is O(1) and never blocks (the stream's hot path); a sender task drains the
+    pending topics, so a slow channel layer coalesces more instead of queueing without bound.
+    """
+
+    def __init__(
+        self,
+        interval: float = 0.05,
+        send: Callable[[str, Any], Awaitable[None]] = apublish,
+    ):
+        self.interval = interval
+        self.send = send
+        self.pending: dict[str, Any] = {}
+        self.sent = 0
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def offer(self, topic: str, payload: Any) -> None:
+        self.pending[topic] = payload
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="coalescer")
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self.pending = self.pending, {}
+            for topic, payload in batch.items():
+                try:
+                    # A copy: the stream keeps mutating its views after the offer.
+                    await self.send(topic, dict(payload) if isinstance(payload, dict) else payload)
+                    self.sent += 1
+                except Exception:
+                    logger.exception("coalesced publish of %s failed", topic)
+            await asyncio.sleep(self.interval)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+# ------------------------------------------------------------------------------ serializers
+
+
+def _s(value: Any) -> Any:
+    return None if value is None else (f"{value:f}" if hasattr(value, "is_finite") else value)
+
+
+def order_payload(order) -> dict:
+    return {
+        "id": order.pk,
+        "client_order_id": order.client_order_id,
+        "exchange_order_id": order.exchange_order_id,
+        "symbol": order.symbol,
+        "side": order.side,
+        "type": order.type,
+        "status": order.status,
+        "quantity": _s(order.quantity),
+        "price": _s(order.price),
+        "filled_qty": _s(order.filled_qty),
+        "avg_price": _s(order.avg_price),
+        "dry_run": order.dry_run,
+        "is_open": order.is_open,
+        "updated_at": order.updated_at.isoformat() if order.updated_at else None,
+    }
+
+
+def position_payload(p) -> dict:
+    return {
+        "symbol": p.symbol,
+        "position_amt": _s(p.position_amt),
+        "entry_price": _s(p.entry_price),
+        "mark_price": _s(p.mark_price),
+        "unrealized_pnl": _s(p.unrealized_pnl),
+        "leverage": p.leverage,
+        "margin_type": p.margin_type,
+        "updated_at": p.updated_at.isoformat() if p.updated_at else None,
+    }
+
+
+def account_payload(a) -> dict:
+    return {
+        "environment": a.environment,
+        "wallet_balance": _s(a.wallet_balance),
+        "available_balance": _s(a.available_balance),
+        "margin_balance": _s(a.margin_balance),
+        "unrealized_pnl": _s(a.unrealized_pnl),
+        "margin_ratio": _s(a.margin_ratio),
+        "updated_at": a.updated_at.isoformat() if a.updated_at else None,
+    }
+
+
+# ------------------------------------------------------------------------------ snapshots (sync)
+
+
+def snapshot(topic: str) -> Any:
+    """The current state of a non-market topic, read from the database (sync)."""
+    from futures.models import OPEN_STATUSES, AccountSnapshot, Order, PositionSnapshot
+    from futures.services import current_environment
+
+    env = current_environment()
+    if topic == "orders":
+        rows = Order.objects.filter(status__in=OPEN_STATUSES, environment=env)[:50]
+        recent = Order.objects.filter(environment=env).exclude(status__in=OPEN_STATUSES)[:10]
+        return {
+            "open": [order_payload(o) for o in rows],
+            "recent": [order_payload(o) for o in recent],
+        }
+    if topic == "positions":
+        rows = PositionSnapshot.objects.filter(environment=env).exclude(position_amt=0)
+        return {"positions": [position_payload(p) for p in rows]}
+    if topic == "account":
+        snap = AccountSnapshot.objects.filter(environment=env).first()
+        return account_payload(snap) if snap else None
+    if topic == "risk":
+        return risk_snapshot()
+    if topic == "streams":
+        from futures.supervisor import read_status
+
+        return read_status()
+    return None
+
+
+def risk_snapshot() -> dict | None:
+    """Risk status as the risk app reports it (risk never imports futures; we ask it)."""
+    try:
+        from risk.services import risk_status
+    except ImportError:
+        return None
+    try:
+        return risk_status()
+    except Exception:
+        logger.exception("risk status unavailable")
+        return None
+
+
+# ------------------------------------------------------------------------------ signal receivers
+
+
+def on_order_changed(sender, order=None, **kwargs) -> None:
+    if order is None:
+        return
+    publish("orders", {"order": order_payload(order)})
+    if order.status in ("FILLED", "PARTIALLY_FILLED"):
+        # A fill may move today's PnL or open the breaker: refresh the risk view.
+        risk = risk_snapshot()
+        if risk is not None:
+            publish("risk", risk)
+
+
+def on_position_changed(sender, positions=None, **kwargs) -> None:
+    publish("positions", {"positions": [position_payload(p) for p in positions or []]})
+
+
+def on_account_changed(sender, account=None, **kwargs) -> None:
+    if account is not None:
+        publish("account", account_payload(account))
+
+
+def connect_signals() -> None:
+    from futures import signals
+
+    signals.order_changed.connect(on_order_changed, dispatch_uid="live-orders")
+    signals.position_changed.connect(on_position_changed, dispatch_uid="live-positions")
+    account_changed = getattr(signals, "account_changed", None)
+    if account_changed is not None:
+        account_changed.connect(on_account_changed, dispatch_uid="live-account")
