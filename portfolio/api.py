@@ -1,5 +1,23 @@
 """HTTP API of the portfolio app (thin: validate, call a service, shape the answer)."""
 
+from __future__ import annotations
+
 from ninja import Router
 
+from accounts.auth import READ_AUTH
+from portfolio.selectors import portfolio_view
+from portfolio.services import portfolio_current, positions_open
+
 router = Router(tags=["portfolio"])
+
+
+@router.get("/api/portfolio", auth=READ_AUTH)
+def portfolio(request, refresh: bool = False):
+    """The valued portfolio; `?refresh=1` reads every exchange now, else a recent snapshot."""
+    return portfolio_view(portfolio_current(refresh=refresh))
+
+
+@router.get("/positions", auth=READ_AUTH)
+def positions(request):
+    """Open futures positions with entry, mark, unrealized PnL, leverage and liquidation price."""
+    return {"positions": positions_open()}

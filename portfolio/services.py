@@ -13,7 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from portfolio import metrics
-from portfolio.connectors.base import EXCHANGES, SourceError, SourceFetch
+from portfolio.connectors.base import (
+    BINANCE_FUTURES,
+    EXCHANGES,
+    SourceError,
+    SourceFetch,
+    to_decimal,
+)
 from portfolio.models import PortfolioAsset, PortfolioSnapshot
 from portfolio.sources import Source, configured_sources, exchange_timeout
 from portfolio.valuation import usd, value_holdings
@@ -206,3 +212,44 @@ def snapshots_thin(*, now: datetime | None = None) -> int:
             .get("portfolio.PortfolioSnapshot", 0)
         )
     return deleted
+
+
+def positions_open() -> list[dict]:
+    """Open USD-M futures positions: entry, mark, unrealized PnL, leverage, liquidation price.
+
+    Raises the typed exchange error (rendered 502/503) after counting it; amounts are strings.
+    """
+    from futures.binance.errors import BinanceError
+    from futures.binance.rest import client_from_settings
+    from portfolio.connectors.binance import source_error
+
+    try:
+        rows = client_from_settings().positions()
+    except BinanceError as exc:
+        code = source_error(BINANCE_FUTURES, exc).code
+        metrics.EXCHANGE_API_ERRORS.labels(exchange=BINANCE_FUTURES, code=code).inc()
+        raise
+    out = []
+    for row in rows:
+        amount = to_decimal(row["positionAmt"])
+        if not amount:
+            continue
+        side = row.get("positionSide", "BOTH")
+        if side == "BOTH":
+            side = "LONG" if amount > 0 else "SHORT"
+        liquidation = to_decimal(row.get("liquidationPrice") or "0")
+        out.append(
+            {
+                "symbol": row["symbol"],
+                "side": side,
+                "quantity": format(amount, "f"),
+                "entry_price": format(to_decimal(row["entryPrice"]), "f"),
+                "mark_price": format(to_decimal(row["markPrice"]), "f"),
+                "unrealized_pnl": format(to_decimal(row["unRealizedProfit"]), "f"),
+                "notional": format(to_decimal(row.get("notional") or "0"), "f"),
+                "leverage": int(to_decimal(row.get("leverage") or "1")),
+                "liquidation_price": format(liquidation, "f") if liquidation else None,
+                "margin_type": str(row.get("marginType", "")).upper() or None,
+            }
+        )
+    return sorted(out, key=lambda p: p["symbol"])

@@ -1,3 +1,7 @@
 """Pages of the portfolio app."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from portfolio import views
+
+urlpatterns = [path("portfolio", views.portfolio_page, name="portfolio")]

@@ -65,6 +65,8 @@ def usd_prices(tickers: list[dict]) -> dict[str, Decimal]:
 class BTCTurkClient:
     """A pooled session for BTCTurk's REST API (its own auth scheme, not Binance's)."""
 
+    exchange = BTCTURK
+
     def __init__(self, base_url: str, public_key: str, secret_b64: str, *, timeout: float = 10):
         self.base_url = base_url.rstrip("/")
         self.public_key = public_key

@@ -1,0 +1,93 @@
+// Live portfolio page: poll /api/portfolio, redraw the numbers and tables, reload the SVG charts
+// (they stay server-rendered) when a new snapshot arrives. No library, no build step.
+const root = document.getElementById("portfolio");
+const POLL_MS = 15000;
+let lastSnapshot = null;
+
+const pct = (f) => (f == null ? "—" : (Number(f) * 100).toFixed(2) + "%");
+const badge = (s) => (s === "ok" ? "ok" : s === "stale" ? "warn" : "bad");
+
+function el(tag, attrs = {}, text = null) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text != null) e.textContent = text;
+  return e;
+}
+
+function renderExchange(ex) {
+  const card = el("section", { class: "card exchange", "data-exchange": ex.exchange });
+  const head = el("div", { class: "row" });
+  head.append(
+    el("h2", {}, ex.label),
+    el("span", { class: `badge ${badge(ex.status)}`, "data-role": "status" }, ex.status),
+    el("span", { class: "num", "data-role": "value" }, `${ex.value_usd} USD`),
+    el("span", { class: "muted", "data-role": "share" }, pct(ex.share)),
+    el("span", { class: "muted" }, `fetched ${ex.fetched_at || "—"}`),
+  );
+  card.append(head);
+  if (ex.error) {
+    card.append(el("p", { class: "badge bad", "data-role": "error" }, `${ex.error.code}: ${ex.error.message}`));
+  }
+  const table = el("table");
+  const hr = el("tr");
+  for (const h of ["Asset", "Quantity", "Price (USD)", "Value (USD)", "Share"]) hr.append(el("th", {}, h));
+  table.append(el("thead")).append(hr);
+  const body = el("tbody");
+  for (const a of ex.assets) {
+    const tr = el("tr", { "data-asset": a.asset, ...(a.stale ? { class: "muted" } : {}) });
+    tr.append(
+      el("td", {}, a.asset),
+      el("td", { class: "num" }, a.quantity),
+      el("td", { class: "num" }, a.price_usd ?? "—"),
+      el("td", { class: "num" }, a.value_usd ?? "—"),
+      el("td", { class: "num", "data-share": a.share }, pct(a.share)),
+    );
+    body.append(tr);
+  }
+  table.append(body);
+  card.append(table);
+  return card;
+}
+
+async function reloadCharts() {
+  const r = await fetch(root.dataset.charts, { credentials: "same-origin" });
+  if (r.ok) document.getElementById("portfolio-charts").innerHTML = await r.text();
+}
+
+function render(p) {
+  const total = document.getElementById("portfolio-total");
+  total.textContent = `${p.total_usd} USD`;
+  total.dataset.total = p.total_usd;
+  const asOf = document.getElementById("portfolio-as-of");
+  asOf.textContent = p.as_of;
+  asOf.setAttribute("datetime", p.as_of);
+  const partial = document.getElementById("portfolio-partial");
+  partial.textContent = p.partial ? "partial" : "complete";
+  partial.className = `badge ${p.partial ? "warn" : "ok"}`;
+  const errors = document.getElementById("portfolio-errors");
+  errors.replaceChildren(
+    ...p.errors.map((e) => el("li", { class: "badge bad", "data-exchange": e.exchange }, `${e.exchange}: ${e.code} ${e.message}`)),
+  );
+  document.getElementById("portfolio-exchanges").replaceChildren(...p.exchanges.map(renderExchange));
+  root.dataset.snapshot = p.snapshot_id;
+  if (lastSnapshot !== null && lastSnapshot !== p.snapshot_id) reloadCharts();
+  lastSnapshot = p.snapshot_id;
+}
+
+async function poll(refresh = false) {
+  try {
+    const r = await fetch(root.dataset.api + (refresh ? "?refresh=1" : ""), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (r.ok) render(await r.json());
+  } catch (err) {
+    console.warn("portfolio poll failed", err);
+  }
+}
+
+if (root) {
+  document.getElementById("portfolio-refresh").addEventListener("click", () => poll(true));
+  poll();
+  setInterval(poll, POLL_MS);
+}
