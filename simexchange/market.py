@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 D0 = Decimal(0)
 
@@ -67,6 +67,10 @@ class SymbolSpec:
 
     def floor_tick(self, value: Decimal) -> Decimal:
         return (value / self.tick).to_integral_value(ROUND_FLOOR) * self.tick
+
+    def round_tick(self, value: Decimal) -> Decimal:
+        """Nearest tick: unbiased, unlike floor, so a random walk does not drift down."""
+        return (value / self.tick).to_integral_value(ROUND_HALF_EVEN) * self.tick
 
     def ceil_tick(self, value: Decimal) -> Decimal:
         return (value / self.tick).to_integral_value(ROUND_CEILING) * self.tick
@@ -510,21 +514,14 @@ class PriceFeed:
     def __init__(self, seed: int | None, tick_ms: int):
         self.rng = random.Random(seed)
         self.tick_ms = tick_ms
-        self.paths: dict[str, list[Decimal]] = {}  # scripted prices, consumed one per step
 
     def step(self, st: SymbolState) -> tuple[Decimal, Decimal]:
         """Return (new price, traded qty) for one tick of st."""
-        path = self.paths.get(st.spec.symbol)
-        if path:
-            price = path.pop(0)
-            if not path:
-                del self.paths[st.spec.symbol]
-        else:
-            ticks_per_year = 365 * 24 * 3600 * 1000 / self.tick_ms
-            sigma = st.spec.annual_vol / math.sqrt(ticks_per_year)
-            move = Decimal(repr(math.exp(self.rng.gauss(0.0, sigma))))
-            price = st.spec.floor_tick(st.last * move)
-            price = min(max(price, st.spec.min_price), st.spec.max_price)
+        ticks_per_year = 365 * 24 * 3600 * 1000 / self.tick_ms
+        sigma = st.spec.annual_vol / math.sqrt(ticks_per_year)
+        move = Decimal(repr(math.exp(self.rng.gauss(0.0, sigma))))
+        price = st.spec.round_tick(st.last * move)
+        price = min(max(price, st.spec.min_price), st.spec.max_price)
         u = self.rng.random()
         qty = st.spec.step * (1 + int(u * u * 400))
         return price, qty

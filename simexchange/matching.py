@@ -753,9 +753,13 @@ class Engine:
         )
 
 
+LEVERAGE_BRACKETS = ((125, "50000"), (100, "600000"), (50, "3000000"), (20, "12000000"))
+
+
 def max_notional(leverage: int) -> str:
-    """A simplified leverage bracket: higher leverage allows a smaller position."""
-    for lev, cap in ((100, "50000"), (50, "600000"), (20, "3000000"), (10, "12000000")):
-        if leverage > lev // 2 and leverage >= lev:
-            return cap
-    return "80000000" if leverage <= 5 else "12000000"
+    """A simplified leverage bracket: the higher the leverage, the smaller the position cap."""
+    cap = "80000000"
+    for lev, notional in LEVERAGE_BRACKETS:
+        if leverage <= lev:
+            cap = notional
+    return cap
