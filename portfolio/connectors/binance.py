@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
@@ -81,6 +82,7 @@ class SpotClient(BinanceHttp):
             # skew past recvWindow still fails loudly with -1021.
             logger.warning("%s has no %s: signing with the local clock", self, self.time_path)
             self.time_offset_ms = 0
+            self._time_synced_at = time.monotonic()  # ask again at the next resync, not per call
             return 0
 
     def balances(self) -> list[Holding]:
