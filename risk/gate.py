@@ -87,8 +87,11 @@ def lock() -> RiskLimits:
     """
     if not connection.in_atomic_block:
         raise RuntimeError("risk.gate must run inside transaction.atomic()")
-    RiskLimits.load()
-    return RiskLimits.objects.select_for_update().get(pk=RiskLimits.SINGLETON_PK)
+    row = RiskLimits.objects.select_for_update().filter(pk=RiskLimits.SINGLETON_PK).first()
+    if row is None:  # first use: create the row with the seed's defaults, then lock it
+        RiskLimits.load()
+        row = RiskLimits.objects.select_for_update().get(pk=RiskLimits.SINGLETON_PK)
+    return row
 
 
 def _rule(rule: str, limit, value, message: str, unit: str = "") -> dict:

@@ -210,7 +210,8 @@ class CircuitBreaker(models.Model):
 
     @classmethod
     def load(cls) -> CircuitBreaker:
-        return cls.objects.get_or_create(pk=cls.SINGLETON_PK)[0]
+        row = cls.objects.filter(pk=cls.SINGLETON_PK).first()
+        return row if row is not None else cls.objects.get_or_create(pk=cls.SINGLETON_PK)[0]
 
     @property
     def is_open(self) -> bool:
