@@ -1,5 +1,188 @@
 """HTTP API of the strategies app (thin: validate, call a service, shape the answer)."""
 
+from __future__ import annotations
+
 from ninja import Router
 
+from accounts.auth import READ_AUTH, WRITE_AUTH
+from spark_site.errors import NotFound, ValidationFailed
+from strategies import data, optimize, selectors, services
+from strategies.documents import with_params
+from strategies.models import BacktestRun, OptimizationRun, ParamChangeProposal, Strategy
+from strategies.schemas import (
+    BacktestIn,
+    DecisionIn,
+    KlinesIn,
+    OptimizationIn,
+    ProposalIn,
+    StrategyIn,
+)
+
 router = Router(tags=["strategies"])
+
+
+def _strategy(strategy_id: int) -> Strategy:
+    s = Strategy.objects.filter(pk=strategy_id).first()
+    if s is None:
+        raise NotFound(f"strategy {strategy_id} not found")
+    return s
+
+
+@router.post("/backtests", auth=WRITE_AUTH, response={201: dict})
+def backtest_create(request, payload: BacktestIn):
+    """Run a backtest of a document, a copilot draft or a strategy over a period."""
+    start, end = services.period_from(payload.start, payload.end, payload.days)
+    strategy = _strategy(payload.strategy_id) if payload.strategy_id else None
+    run = services.backtest_run(
+        user=request.auth,
+        start=start,
+        end=end,
+        document=payload.document,
+        draft_id=payload.draft_id,
+        strategy=strategy,
+        config=payload.config,
+    )
+    return 201, selectors.backtest_out(run)
+
+
+@router.get("/backtests", auth=READ_AUTH)
+def backtest_list(request, limit: int = 20):
+    """The most recent backtests (summaries)."""
+    runs = BacktestRun.objects.all()[: max(1, min(limit, 100))]
+    return {"backtests": [selectors.backtest_out(r, full=False) for r in runs]}
+
+
+@router.get("/backtests/{run_id}", auth=READ_AUTH)
+def backtest_get(request, run_id: int):
+    """One backtest with its trades and equity curve."""
+    return selectors.backtest_out(services.get_backtest(run_id))
+
+
+@router.post("/klines/fetch", auth=WRITE_AUTH)
+def klines_fetch(request, payload: KlinesIn):
+    """Fetch (incrementally) and store klines of a period; report the gaps left."""
+    from accounts.permissions import require
+
+    require(request.auth, "strategies.run_backtest", action="strategy.klines.fetch")
+    start, end = services.period_from(payload.start, payload.end, payload.days)
+    return data.fetch_klines(
+        symbol=payload.symbol,
+        interval=payload.interval,
+        start_ms=int(start.timestamp() * 1000),
+        end_ms=int(end.timestamp() * 1000),
+    )
+
+
+@router.get("/klines/gaps", auth=READ_AUTH)
+def klines_gaps(request, symbol: str, interval: str, start_ms: int, end_ms: int):
+    """Stretches of the period with no stored bar."""
+    return {
+        "gaps": data.find_gaps(symbol=symbol, interval=interval, start_ms=start_ms, end_ms=end_ms)
+    }
+
+
+@router.post("/strategies", auth=WRITE_AUTH, response={201: dict})
+def strategy_create(request, payload: StrategyIn):
+    """Register a strategy (its first document is version 1)."""
+    doc = services.resolve_document(document=payload.document, draft_id=payload.draft_id)
+    s = services.strategy_create(
+        user=request.auth, name=payload.name, document=doc, draft_id=payload.draft_id
+    )
+    return 201, selectors.strategy_out(s)
+
+
+@router.get("/strategies", auth=READ_AUTH)
+def strategy_list(request):
+    return {"strategies": [selectors.strategy_out(s) for s in Strategy.objects.order_by("name")]}
+
+
+@router.post("/proposals", auth=WRITE_AUTH, response={201: dict})
+def proposal_create(request, payload: ProposalIn):
+    """Propose new parameters for a strategy; both versions are backtested as evidence."""
+    strategy = _strategy(payload.strategy_id)
+    if payload.document is not None:
+        new_doc = payload.document
+    elif payload.params:
+        new_doc = with_params(strategy.document, payload.params)
+    else:
+        raise ValidationFailed("give params or a document", details={"fields": ["params"]})
+    start, end = services.period_from(payload.start, payload.end, payload.days)
+    p = services.proposal_create(
+        user=request.auth,
+        strategy=strategy,
+        new_document=new_doc,
+        start=start,
+        end=end,
+        reason=payload.reason,
+    )
+    return 201, selectors.proposal_out(p)
+
+
+@router.get("/proposals", auth=READ_AUTH)
+def proposal_list(request, status: str = ""):
+    qs = ParamChangeProposal.objects.select_related("proposer", "decided_by")
+    if status:
+        qs = qs.filter(status=status.upper())
+    return {"proposals": [selectors.proposal_out(p) for p in qs[:100]]}
+
+
+@router.get("/proposals/{proposal_id}", auth=READ_AUTH)
+def proposal_get(request, proposal_id: int):
+    p = ParamChangeProposal.objects.filter(pk=proposal_id).first()
+    if p is None:
+        raise NotFound(f"proposal {proposal_id} not found")
+    return selectors.proposal_out(p)
+
+
+@router.post("/proposals/{proposal_id}/approve", auth=WRITE_AUTH)
+def proposal_approve(request, proposal_id: int, payload: DecisionIn):
+    """Approve (someone other than the proposer): the strategy takes the new parameters."""
+    p = services.proposal_decide(
+        user=request.auth, proposal_id=proposal_id, approve=True, note=payload.note
+    )
+    return selectors.proposal_out(p)
+
+
+@router.post("/proposals/{proposal_id}/reject", auth=WRITE_AUTH)
+def proposal_reject(request, proposal_id: int, payload: DecisionIn):
+    p = services.proposal_decide(
+        user=request.auth, proposal_id=proposal_id, approve=False, note=payload.note
+    )
+    return selectors.proposal_out(p)
+
+
+@router.post("/optimizations", auth=WRITE_AUTH, response={202: dict})
+def optimization_create(request, payload: OptimizationIn):
+    """Start a grid / random search with walk-forward splits as a background job."""
+    document = payload.document
+    if payload.strategy_id:
+        document = _strategy(payload.strategy_id).document
+    start, end = services.period_from(payload.start, payload.end, payload.days)
+    run = optimize.optimization_start(
+        user=request.auth,
+        document=services.resolve_document(document=document, draft_id=payload.draft_id),
+        space=payload.space,
+        method=payload.method,
+        samples=payload.samples,
+        splits=payload.splits,
+        start=start,
+        end=end,
+        config=payload.config,
+    )
+    return 202, selectors.optimization_out(run)
+
+
+@router.get("/optimizations/{opt_id}", auth=READ_AUTH)
+def optimization_get(request, opt_id: int):
+    o = OptimizationRun.objects.filter(pk=opt_id).first()
+    if o is None:
+        raise NotFound(f"optimization {opt_id} not found")
+    return selectors.optimization_out(o)
+
+
+@router.post("/optimizations/{opt_id}/cancel", auth=WRITE_AUTH)
+def optimization_cancel(request, opt_id: int):
+    """Ask a running optimization to stop after the current combination."""
+    return selectors.optimization_out(
+        optimize.optimization_cancel(user=request.auth, opt_id=opt_id)
+    )

@@ -1,0 +1,9 @@
+"""WebSocket routes of the strategies app (include in spark_site/routing.py)."""
+
+from django.urls import path
+
+from strategies.consumers import OptimizationConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/strategies/opt/<int:opt_id>/", OptimizationConsumer.as_asgi()),
+]

@@ -1,0 +1,82 @@
+"""Reads of the Strategy Lab shaped for the API and the pages."""
+
+from __future__ import annotations
+
+from strategies.models import BacktestRun, OptimizationRun, ParamChangeProposal, Strategy
+
+
+def backtest_out(run: BacktestRun, *, full: bool = True) -> dict:
+    out = {
+        "id": run.pk,
+        "status": run.status,
+        "strategyId": run.strategy_id,
+        "draftId": run.draft_id,
+        "symbol": run.symbol,
+        "interval": run.interval,
+        "startMs": run.start_ms,
+        "endMs": run.end_ms,
+        "metrics": run.metrics,
+        "gaps": run.gaps,
+        "durationMs": round(run.duration_ms, 2),
+        "createdAt": run.created_at.isoformat(),
+        "url": f"/strategy-lab/backtests/{run.pk}",
+    }
+    if full:
+        out.update(
+            {
+                "document": run.document,
+                "config": run.config,
+                "trades": run.trades,
+                "equity": run.equity,
+            }
+        )
+    return out
+
+
+def strategy_out(s: Strategy) -> dict:
+    return {
+        "id": s.pk,
+        "name": s.name,
+        "version": s.version,
+        "document": s.document,
+        "draftId": s.draft_id,
+        "updatedAt": s.updated_at.isoformat(),
+    }
+
+
+def proposal_out(p: ParamChangeProposal) -> dict:
+    return {
+        "id": p.pk,
+        "strategyId": p.strategy_id,
+        "baseVersion": p.base_version,
+        "status": p.status,
+        "diff": p.diff,
+        "reason": p.reason,
+        "proposer": p.proposer.get_username(),
+        "decidedBy": p.decided_by.get_username() if p.decided_by_id else None,
+        "decisionNote": p.decision_note,
+        "oldRun": backtest_out(p.old_run, full=False) if p.old_run_id else None,
+        "newRun": backtest_out(p.new_run, full=False) if p.new_run_id else None,
+        "createdAt": p.created_at.isoformat(),
+        "decidedAt": p.decided_at.isoformat() if p.decided_at else None,
+    }
+
+
+def optimization_out(o: OptimizationRun, *, full: bool = True) -> dict:
+    out = {
+        "id": o.pk,
+        "status": o.status,
+        "method": o.method,
+        "splits": o.splits,
+        "space": o.space,
+        "total": o.total,
+        "done": o.done,
+        "progress": round(o.progress, 4),
+        "best": o.best,
+        "error": o.error,
+        "group": f"strategies.opt.{o.pk}",
+        "url": f"/strategy-lab/optimizations/{o.pk}",
+    }
+    if full:
+        out["results"] = o.results
+    return out

@@ -1,0 +1,320 @@
+"""Workflows of the Strategy Lab: backtests, strategies, parameter-change proposals."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+from django.apps import apps
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.permissions import require
+from audit.models import AuditEntry
+from audit.services import record
+from spark_site.errors import DomainError, NotFound, ValidationFailed
+from strategies import data, engine
+from strategies.documents import normalize, params_of
+from strategies.models import BacktestRun, ParamChangeProposal, Strategy
+
+logger = logging.getLogger(__name__)
+
+MAX_BARS = 600_000
+EQUITY_POINTS = 400
+STORED_TRADES = 500
+
+
+class FourEyesViolation(DomainError):
+    status = 403
+    code = "FOUR_EYES_REQUIRED"
+
+
+class ProposalConflict(DomainError):
+    status = 409
+    code = "PROPOSAL_CONFLICT"
+
+
+def _money(x: float) -> str:
+    return f"{x:.8f}"
+
+
+def resolve_document(*, document: dict | None = None, draft_id: int | None = None) -> dict:
+    """Return the strategy document given inline or by a copilot draft id."""
+    if document is None and draft_id is None:
+        raise ValidationFailed(
+            "give a strategy document or a draft id", details={"fields": ["document", "draft_id"]}
+        )
+    if document is None:
+        try:
+            Draft = apps.get_model("copilot", "StrategyDraft")
+        except LookupError:
+            raise NotFound("strategy drafts are not available") from None
+        draft = Draft.objects.filter(pk=draft_id).first()
+        if draft is None:
+            raise NotFound(f"strategy draft {draft_id} not found")
+        document = getattr(draft, "document", None) or getattr(draft, "strategy", None)
+        if not isinstance(document, dict):
+            raise ValidationFailed(f"draft {draft_id} has no strategy document")
+    return normalize(document)
+
+
+def _config(overrides: dict | None) -> engine.BacktestConfig:
+    """Engine settings: the request's overrides, defaulting to the platform's risk limits."""
+    from django.conf import settings
+
+    cfg = engine.BacktestConfig()
+    default_notional = getattr(settings, "SPARK_DEFAULT_MAX_NOTIONAL_USD", None)
+    default_daily = getattr(settings, "SPARK_DEFAULT_DAILY_LOSS_LIMIT_USD", None)
+    cfg.max_notional = float(default_notional) if default_notional else None
+    cfg.daily_loss_limit = float(default_daily) if default_daily else None
+    for key, value in (overrides or {}).items():
+        if not hasattr(cfg, key):
+            raise ValidationFailed(f"unknown backtest setting {key!r}", details={"field": key})
+        setattr(cfg, key, None if value is None else float(value))
+    return cfg
+
+
+def _downsample(times: np.ndarray, equity: np.ndarray, points: int = EQUITY_POINTS) -> list:
+    n = equity.size
+    if n == 0:
+        return []
+    idx = np.unique(np.linspace(0, n - 1, min(points, n)).astype(np.int64))
+    return [[int(times[i]), round(float(equity[i]), 2)] for i in idx]
+
+
+def _trade_row(t: dict) -> dict:
+    return {
+        "side": t["side"],
+        "entry_time": t["entry_time"],
+        "exit_time": t["exit_time"],
+        "qty": f"{t['qty']:.8f}",
+        "entry_price": _money(t["entry_price"]),
+        "exit_price": _money(t["exit_price"]),
+        "fees": _money(t["fees"]),
+        "pnl": _money(t["pnl"]),
+        "return_pct": round(float(t["return_pct"]), 4),
+        "exit_reason": t["exit_reason"],
+    }
+
+
+def run_on_bars(doc: dict, bars: dict, cfg: engine.BacktestConfig) -> engine.BacktestResult:
+    """Simulate doc on bars (no database): the optimizer's inner call."""
+    return engine.simulate(doc, bars, cfg)
+
+
+def backtest_run(
+    *,
+    user,
+    start: datetime,
+    end: datetime,
+    document: dict | None = None,
+    draft_id: int | None = None,
+    strategy: Strategy | None = None,
+    config: dict | None = None,
+    fetch: bool = True,
+) -> BacktestRun:
+    """Fetch the period's klines (incrementally), backtest the document and store the run."""
+    require(user, "strategies.run_backtest", action="strategy.backtest")
+    if strategy is not None and document is None:
+        document = strategy.document
+    doc = resolve_document(document=document, draft_id=draft_id)
+    start_ms, end_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+    if end_ms <= start_ms:
+        raise ValidationFailed("the period must end after it starts", details={"field": "end"})
+    step = data.interval_ms(doc["timeframe"])
+    if (end_ms - start_ms) // step > MAX_BARS:
+        raise ValidationFailed(
+            f"the period holds more than {MAX_BARS} bars of {doc['timeframe']}",
+            details={"field": "start"},
+        )
+    cfg = _config(config)
+    gaps: list = []
+    if fetch:
+        gaps = data.fetch_klines(
+            symbol=doc["symbol"], interval=doc["timeframe"], start_ms=start_ms, end_ms=end_ms
+        )["gaps"]
+    bars = data.load_bars(
+        symbol=doc["symbol"], interval=doc["timeframe"], start_ms=start_ms, end_ms=end_ms
+    )
+    t0 = time.perf_counter()
+    result = engine.simulate(doc, bars, cfg)
+    took = (time.perf_counter() - t0) * 1000
+    run = BacktestRun.objects.create(
+        strategy=strategy,
+        draft_id=draft_id,
+        document=doc,
+        symbol=doc["symbol"],
+        interval=doc["timeframe"],
+        start_ms=start_ms,
+        end_ms=end_ms,
+        config=cfg.__dict__,
+        metrics=result.metrics,
+        trades=[_trade_row(t) for t in result.trades[-STORED_TRADES:]],
+        equity=_downsample(result.times, result.equity),
+        gaps=gaps,
+        duration_ms=took,
+        created_by=user,
+    )
+    record(
+        actor=user,
+        action="strategy.backtest",
+        target=doc["symbol"],
+        payload={"run": run.pk, "trades": result.metrics.get("trades")},
+    )
+    return run
+
+
+def get_backtest(run_id: int) -> BacktestRun:
+    run = BacktestRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(f"backtest {run_id} not found")
+    return run
+
+
+# ---------------------------------------------------------------- strategies and proposals
+
+
+def strategy_create(*, user, name: str, document: dict, draft_id: int | None = None) -> Strategy:
+    """Register a strategy; its first document counts as approved by creation (version 1)."""
+    require(user, "strategies.propose_change", action="strategy.create", target=name)
+    doc = normalize(document)
+    if Strategy.objects.filter(name=name).exists():
+        raise ProposalConflict(f"a strategy named {name!r} exists")
+    s = Strategy.objects.create(name=name, document=doc, draft_id=draft_id, created_by=user)
+    record(actor=user, action="strategy.create", target=name, payload={"version": 1})
+    return s
+
+
+def _diff(old: dict, new: dict) -> list[dict]:
+    a, b = params_of(old), params_of(new)
+    out = [
+        {"param": k, "old": a.get(k), "new": b.get(k)}
+        for k in sorted(set(a) | set(b))
+        if a.get(k) != b.get(k)
+    ]
+    for key in ("entry", "exit", "side", "symbol", "timeframe"):
+        if old.get(key) != new.get(key):
+            out.append({"param": key, "old": old.get(key), "new": new.get(key)})
+    return out
+
+
+def proposal_create(
+    *,
+    user,
+    strategy: Strategy,
+    new_document: dict,
+    start: datetime,
+    end: datetime,
+    reason: str = "",
+    config: dict | None = None,
+) -> ParamChangeProposal:
+    """Propose new parameters; both the current and the new ones are backtested as evidence."""
+    require(user, "strategies.propose_change", action="strategy.propose", target=strategy.name)
+    new_doc = normalize(new_document)
+    old_doc = normalize(strategy.document)
+    diff = _diff(old_doc, new_doc)
+    if not diff:
+        raise ValidationFailed("the proposal changes nothing", details={"field": "new_document"})
+    old_run = backtest_run(
+        user=user, start=start, end=end, document=old_doc, strategy=strategy, config=config
+    )
+    new_run = backtest_run(
+        user=user, start=start, end=end, document=new_doc, strategy=strategy, config=config
+    )
+    p = ParamChangeProposal.objects.create(
+        strategy=strategy,
+        base_version=strategy.version,
+        old_document=old_doc,
+        new_document=new_doc,
+        diff=diff,
+        old_run=old_run,
+        new_run=new_run,
+        reason=reason,
+        proposer=user,
+    )
+    record(
+        actor=user,
+        action="strategy.propose",
+        target=strategy.name,
+        payload={"proposal": p.pk, "diff": diff},
+    )
+    return p
+
+
+def proposal_decide(
+    *, user, proposal_id: int, approve: bool, note: str = ""
+) -> ParamChangeProposal:
+    """Approve (the strategy takes the new document) or reject; never one's own proposal."""
+    action = "strategy.proposal.approve" if approve else "strategy.proposal.reject"
+    p = ParamChangeProposal.objects.select_related("strategy").filter(pk=proposal_id).first()
+    if p is None:
+        raise NotFound(f"proposal {proposal_id} not found")
+    require(user, "strategies.approve_proposal", action=action, target=p.strategy.name)
+    if p.proposer_id == user.pk:
+        record(
+            actor=user,
+            action=action,
+            target=p.strategy.name,
+            payload={"proposal": p.pk, "reason": "four-eyes: the proposer cannot decide"},
+            outcome=AuditEntry.Outcome.DENIED,
+        )
+        raise FourEyesViolation(
+            "a proposal must be decided by someone other than its proposer",
+            details={"proposal": p.pk},
+        )
+    with transaction.atomic():
+        # compare-and-set: two approvers clicking at once must not both apply a change
+        new_status = (
+            ParamChangeProposal.Status.APPROVED if approve else ParamChangeProposal.Status.REJECTED
+        )
+        changed = ParamChangeProposal.objects.filter(
+            pk=p.pk, status=ParamChangeProposal.Status.PENDING
+        ).update(status=new_status, decided_by=user, decided_at=timezone.now(), decision_note=note)
+        if not changed:
+            raise ProposalConflict("the proposal was already decided", details={"proposal": p.pk})
+        if approve:
+            # the strategy must still be at the version the proposal was made against
+            moved = Strategy.objects.filter(pk=p.strategy_id, version=p.base_version).update(
+                document=p.new_document, version=p.base_version + 1, updated_at=timezone.now()
+            )
+            if not moved:
+                transaction.set_rollback(True)
+                stale = True
+            else:
+                stale = False
+        else:
+            stale = False
+    if stale:
+        raise ProposalConflict(
+            "the strategy changed since this proposal was made; propose again",
+            details={"proposal": p.pk, "base_version": p.base_version},
+        )
+    record(
+        actor=user,
+        action=action,
+        target=p.strategy.name,
+        payload={"proposal": p.pk, "diff": p.diff, "note": note},
+    )
+    p.refresh_from_db()
+    return p
+
+
+def approved_document(strategy: Strategy, document: dict | None = None) -> dict:
+    """Return the document that may run: only the strategy's approved one."""
+    approved = normalize(strategy.document)
+    if document is not None and normalize(document) != approved:
+        raise FourEyesViolation(
+            "only approved parameters can run; propose the change first",
+            details={"strategy": strategy.name, "version": strategy.version},
+        )
+    return approved
+
+
+def period_from(start: datetime | None, end: datetime | None, days: int = 30):
+    """A default backtest period: the last `days` finished days."""
+    now = datetime.now(UTC)
+    end = end or now.replace(minute=0, second=0, microsecond=0)
+    start = start or datetime.fromtimestamp(end.timestamp() - days * 86400, UTC)
+    return start, end
