@@ -34,16 +34,18 @@ MAX_TOPICS = 40
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
+    topics: set[str] = frozenset()  # type: ignore[assignment]
+    flush_handle: asyncio.TimerHandle | None = None
+    flush_task: asyncio.Task | None = None
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=4401)  # before accept: the handshake is refused (403)
             return
-        self.topics: set[str] = set()
+        self.topics = set()
         self.pending: dict[str, dict] = {}
         self.last_flush = 0.0
-        self.flush_handle: asyncio.TimerHandle | None = None
-        self.flush_task: asyncio.Task | None = None
         await self.accept()
         query = parse_qs(self.scope.get("query_string", b"").decode())
         topics = [t for v in query.get("topics", []) for t in v.split(",") if t]
@@ -55,7 +57,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             self.flush_handle.cancel()
         if self.flush_task is not None:
             self.flush_task.cancel()
-        for topic in list(getattr(self, "topics", ())):
+        for topic in list(self.topics):
             await self.channel_layer.group_discard(broadcast.group_of(topic), self.channel_name)
 
     async def receive_json(self, content, **kwargs) -> None:

@@ -1,0 +1,183 @@
+"""The /ws/live/ consumer: who may connect, snapshot first, coalesced market data, no lost orders.
+
+Runs on the in-memory channel layer, and again on channels-redis (marker `backends`, REDIS_URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.auth import AuthMiddlewareStack
+from channels.routing import URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+
+from futures import broadcast
+from futures.routing import websocket_urlpatterns
+from futures.services import order_sync_from_exchange
+
+pytestmark = [
+    pytest.mark.backends,
+    pytest.mark.timeout(60),
+    pytest.mark.django_db(transaction=True),
+]
+
+# The same stack as spark_site.asgi, without the start-up hooks (no embedded supervisor here).
+APP = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+
+
+def session_cookie(user) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return session.session_key
+
+
+async def communicator(user=None, origin: str = "http://testserver", path: str = "/ws/live/"):
+    headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
+    if user is not None:
+        key = await sync_to_async(session_cookie)(user)
+        headers.append((b"cookie", f"sessionid={key}".encode()))
+    return WebsocketCommunicator(APP, path, headers=headers)
+
+
+async def receive_until(comm, predicate, seconds: float = 5.0) -> list[dict]:
+    """Collect frames until one matches predicate; return them all."""
+    frames = []
+    deadline = time.monotonic() + seconds
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"no matching frame; got {frames}")
+        frame = await comm.receive_json_from(timeout=left)
+        frames.append(frame)
+        if predicate(frame):
+            return frames
+
+
+def event(**o):
+    base = {
+        "s": "BTCUSDT",
+        "c": "spark-live-1",
+        "S": "BUY",
+        "o": "LIMIT",
+        "f": "GTC",
+        "q": "0.010",
+        "p": "60000",
+        "ap": "0",
+        "x": "NEW",
+        "X": "NEW",
+        "i": 9101,
+        "l": "0",
+        "z": "0",
+        "L": "0",
+        "T": 1764000000000,
+        "t": 0,
+    }
+    base.update(o)
+    return base
+
+
+async def test_an_anonymous_socket_is_refused():
+    comm = await communicator(None)
+    connected, _ = await comm.connect()
+    assert not connected
+    await comm.disconnect()
+
+
+async def test_a_cross_origin_socket_is_refused_even_with_a_session(bob):
+    comm = await communicator(bob, origin="https://evil.example")
+    connected, _ = await comm.connect()
+    assert not connected
+    await comm.disconnect()
+
+
+async def test_a_viewer_gets_a_snapshot_first_then_order_deltas(bob):
+    await sync_to_async(order_sync_from_exchange)(event(c="spark-live-0", i=9100), source="ws")
+    comm = await communicator(bob)
+    connected, _ = await comm.connect()
+    assert connected
+    try:
+        await comm.send_json_to({"action": "subscribe", "topics": ["orders"]})
+        first = await comm.receive_json_from(timeout=5)
+        assert first["type"] == "snapshot" and first["topic"] == "orders"
+        assert [o["client_order_id"] for o in first["data"]["open"]] == ["spark-live-0"]
+        assert (await comm.receive_json_from(timeout=5))["type"] == "subscribed"
+
+        await sync_to_async(order_sync_from_exchange)(event(), source="ws")
+        frames = await receive_until(comm, lambda f: f["type"] == "event")
+        assert frames[-1]["topic"] == "orders"
+        assert frames[-1]["data"]["order"]["client_order_id"] == "spark-live-1"
+        assert frames[-1]["data"]["order"]["status"] == "NEW"
+    finally:
+        await comm.disconnect()
+
+
+async def test_topics_in_the_query_string_subscribe_at_connect_and_unknown_topics_are_refused(bob):
+    await broadcast.apublish("ticker:ETHUSDT", {"symbol": "ETHUSDT", "last": "3000.00"})
+    comm = await communicator(bob, path="/ws/live/?topics=ticker:ETHUSDT,nonsense")
+    connected, _ = await comm.connect()
+    assert connected
+    try:
+        frames = await receive_until(comm, lambda f: f["type"] == "subscribed")
+        types = [(f["type"], f.get("topic")) for f in frames]
+        assert ("error", None) in types
+        snap = next(f for f in frames if f["type"] == "snapshot")
+        assert snap["topic"] == "ticker:ETHUSDT" and snap["data"]["last"] == "3000.00"
+        assert frames[-1]["topics"] == ["ticker:ETHUSDT"]
+    finally:
+        await comm.disconnect()
+
+
+async def test_market_data_is_coalesced_per_client_while_order_events_all_arrive_in_order(bob):
+    comm = await communicator(bob)
+    assert (await comm.connect())[0]
+    try:
+        await comm.send_json_to({"action": "subscribe", "topics": ["ticker:BTCUSDT", "orders"]})
+        await receive_until(comm, lambda f: f["type"] == "subscribed")
+        start = time.monotonic()
+        for i in range(200):
+            await broadcast.apublish("ticker:BTCUSDT", {"symbol": "BTCUSDT", "last": str(i)})
+            if i % 10 == 0:
+                await broadcast.apublish("orders", {"order": {"seq": i}})
+            await asyncio.sleep(0.003)
+        elapsed = time.monotonic() - start
+        frames = await receive_until(
+            comm, lambda f: f["topic"] == "ticker:BTCUSDT" and f["data"]["last"] == "199"
+        )
+        # Drain what is left (an order event may trail the last tick).
+        while not await comm.receive_nothing(timeout=0.3):
+            frames.append(await comm.receive_json_from())
+        ticks = [f for f in frames if f["topic"] == "ticker:BTCUSDT"]
+        orders = [f["data"]["order"]["seq"] for f in frames if f["topic"] == "orders"]
+        assert orders == list(range(0, 200, 10))  # none dropped, none reordered
+        # At most one market frame per 100 ms (plus the leading one), the latest value last.
+        assert len(ticks) <= elapsed / 0.1 + 2
+        assert len(ticks) < 200 / 4
+        assert ticks[-1]["data"]["last"] == "199"
+        lasts = [int(f["data"]["last"]) for f in ticks]
+        assert lasts == sorted(lasts)
+    finally:
+        await comm.disconnect()
+
+
+async def test_unsubscribing_stops_the_deltas(bob):
+    comm = await communicator(bob)
+    assert (await comm.connect())[0]
+    try:
+        await comm.send_json_to({"action": "subscribe", "topics": ["positions"]})
+        await receive_until(comm, lambda f: f["type"] == "subscribed")
+        await comm.send_json_to({"action": "unsubscribe", "topics": ["positions"]})
+        await comm.send_json_to({"action": "ping"})
+        await receive_until(comm, lambda f: f["type"] == "pong")
+        await broadcast.apublish("positions", {"positions": []})
+        assert await comm.receive_nothing(timeout=0.3)
+    finally:
+        await comm.disconnect()
