@@ -1,5 +1,122 @@
 """HTTP API of the futures app (thin: validate, call a service, shape the answer)."""
 
+from __future__ import annotations
+
 from ninja import Router
 
+from accounts.auth import READ_AUTH, WRITE_AUTH
+from futures import services
+from futures.schemas import (
+    CancelAllIn,
+    CancelIn,
+    LeverageIn,
+    MarginTypeIn,
+    OrderIn,
+    order_out,
+)
+from spark_site.errors import ValidationFailed
+
 router = Router(tags=["futures"])
+
+
+@router.get("/health", auth=READ_AUTH)
+def health(request):
+    """Exchange reachability, clock offset, environment, rate-limit room and back-off."""
+    return services.exchange_health()
+
+
+@router.get("/account", auth=READ_AUTH)
+def account(request):
+    """Account totals and balances from the exchange (also refreshes the stored snapshot)."""
+    return services.account_overview()
+
+
+@router.get("/positions", auth=READ_AUTH)
+def positions(request, symbol: str | None = None):
+    """Open positions from the exchange (also refreshes the stored snapshots)."""
+    return services.positions_list(symbol=symbol)
+
+
+@router.get("/openOrders", auth=READ_AUTH)
+def open_orders(request, symbol: str | None = None):
+    """Open orders on the exchange (plain and conditional), with the local record of each."""
+    return services.open_orders_list(symbol=symbol)
+
+
+@router.get("/order", auth=READ_AUTH)
+def order(
+    request,
+    clientOrderId: str | None = None,
+    orderId: int | None = None,  # noqa: N803
+    symbol: str | None = None,
+):
+    """One order by clientOrderId or orderId, with its fills."""
+    if not clientOrderId and orderId is None:
+        raise ValidationFailed(
+            "Give clientOrderId or orderId.",
+            details={"fields": [{"field": "clientOrderId", "message": "required"}]},
+        )
+    return services.order_detail(client_order_id=clientOrderId, order_id=orderId, symbol=symbol)
+
+
+@router.post("/order.place", auth=WRITE_AUTH)
+def order_place(request, payload: OrderIn):
+    """Place an order. Dry-run unless `dryRun` is false; the answer says which happened."""
+    result = services.order_place(
+        user=request.auth,
+        request=services.OrderRequest(
+            symbol=payload.symbol,
+            side=payload.side,
+            type=payload.type,
+            quantity=payload.quantity,
+            price=payload.price,
+            stop_price=payload.stopPrice,
+            time_in_force=payload.timeInForce,
+            reduce_only=payload.reduceOnly,
+            client_order_id=payload.clientOrderId,
+            dry_run=payload.dryRun,
+        ),
+    )
+    return {
+        "dryRun": result.order.dry_run,
+        "executed": result.executed,
+        "created": result.created,
+        "message": result.message,
+        "order": order_out(result.order),
+        "risk": result.decision,
+        "simulatedFill": result.simulated_fill,
+    }
+
+
+@router.post("/order.cancel", auth=WRITE_AUTH)
+def order_cancel(request, payload: CancelIn):
+    """Cancel one order by clientOrderId or orderId."""
+    order = services.order_cancel(
+        user=request.auth,
+        symbol=payload.symbol,
+        client_order_id=payload.clientOrderId,
+        order_id=payload.orderId,
+    )
+    return {"order": order_out(order)}
+
+
+@router.post("/order.cancelAll", auth=WRITE_AUTH)
+def order_cancel_all(request, payload: CancelAllIn):
+    """Cancel every open order of a symbol, conditional (algo) orders included."""
+    return services.order_cancel_all(user=request.auth, symbol=payload.symbol)
+
+
+@router.post("/leverage", auth=WRITE_AUTH)
+def leverage(request, payload: LeverageIn):
+    """Change the leverage of a symbol."""
+    return services.leverage_change(
+        user=request.auth, symbol=payload.symbol, leverage=payload.leverage
+    )
+
+
+@router.post("/marginType", auth=WRITE_AUTH)
+def margin_type(request, payload: MarginTypeIn):
+    """Change the margin type of a symbol (ISOLATED / CROSSED); unchanged is success."""
+    return services.margin_type_change(
+        user=request.auth, symbol=payload.symbol, margin_type=payload.marginType
+    )

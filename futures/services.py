@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -12,20 +13,42 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.permissions import require
+from audit.models import AuditEntry
 from audit.services import record
-from futures import metrics
+from futures import metrics, selectors
+from futures.binance.errors import (
+    BinanceError,
+    ExchangeFilterError,
+    ExchangeUnavailable,
+    NoSuchOrder,
+)
+from futures.binance.filters import check_order
+from futures.binance.rest import client_from_settings, new_client_order_id
 from futures.models import (
+    ALGO_TYPES,
     ZERO,
     AccountSnapshot,
     Fill,
     Order,
     OrderStatus,
+    OrderType,
     PositionSnapshot,
+    Side,
 )
 from futures.signals import account_changed, order_changed, position_changed
+from risk import gate
+from risk.errors import RiskRejected
+from risk.services import pnl_record
+from spark_site.errors import DomainError, NotFound, ValidationFailed
 from spark_site.exchange_env import environment_of
 
 logger = logging.getLogger(__name__)
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "CONFLICT"
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -208,22 +231,8 @@ def _record_fill(order: Order, trade: dict) -> Fill | None:
         return None
 
 
-def _pnl_recorder():
-    """risk.services.pnl_record, or None while the risk app does not provide it yet."""
-    if importlib.util.find_spec("risk.services") is None:
-        return None
-    from risk import services as risk_services
-
-    return getattr(risk_services, "pnl_record", None)
-
-
 def _record_realized_pnl(order: Order, fill: Fill) -> None:
-    pnl_record = _pnl_recorder()
-    if pnl_record is None:
-        logger.warning(
-            "realized PnL of %s:%s not recorded: no risk ledger", order.symbol, fill.trade_id
-        )
-        return
+    # Idempotent by source_ref: a fill seen by the stream and again by reconciliation books once.
     pnl_record(
         source="fill",
         source_ref=f"{order.symbol}:{fill.trade_id}",
@@ -334,11 +343,669 @@ def account_sync(account: dict, *, source: str) -> AccountSnapshot:
     return snap
 
 
-__all__ = [
-    "account_sync",
-    "current_environment",
-    "order_sync_from_exchange",
-    "position_sync",
-    "record",
-    "trades_sync",
-]
+# ----------------------------------------------------------------------------- algo orders
+
+# ALGO_UPDATE / algoOrder statuses -> our order statuses (TRIGGERED: the spawned order works).
+_ALGO_STATUS = {
+    "NEW": OrderStatus.NEW,
+    "TRIGGERING": OrderStatus.NEW,
+    "TRIGGERED": OrderStatus.NEW,
+    "FINISHED": OrderStatus.FILLED,
+    "CANCELED": OrderStatus.CANCELED,
+    "REJECTED": OrderStatus.REJECTED,
+    "EXPIRED": OrderStatus.EXPIRED,
+}
+
+
+def algo_sync_from_exchange(payload: dict, *, source: str) -> Order | None:
+    """Apply a REST algo order object or an ALGO_UPDATE `o` dict to its local order."""
+    cid = payload.get("clientAlgoId") or payload.get("caid")
+    algo_id = payload.get("algoId") or payload.get("aid")
+    status = payload.get("algoStatus") or payload.get("X") or ""
+    if not cid:
+        return None
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(client_order_id=cid).first()
+        if order is None:
+            return None
+        changed = False
+        if algo_id and order.algo_id != int(algo_id):
+            order.algo_id = int(algo_id)
+            changed = True
+        if status == "FINISHED" and not dec(payload.get("actualQty") or payload.get("aq")):
+            status = "CANCELED"  # finished without executing anything
+        mapped = _ALGO_STATUS.get(status)
+        if mapped and order.apply_status(mapped):
+            changed = True
+        executed = dec(payload.get("actualQty") or payload.get("aq"))
+        if executed and executed > order.filled_qty:
+            order.filled_qty = executed
+            changed = True
+        if source.startswith("rest"):
+            order.raw_response = payload
+            changed = True
+        if changed:
+            order.save()
+            _emit_order_changed(order)
+    return order
+
+
+# ------------------------------------------------------------------------------- placement
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """What a caller (API, copilot action, canary, strategy) asks to place."""
+
+    symbol: str
+    side: str
+    type: str
+    quantity: Decimal
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    time_in_force: str | None = None
+    reduce_only: bool = False
+    client_order_id: str | None = None
+    dry_run: bool = True
+    source: str = "api"
+
+
+@dataclass
+class OrderResult:
+    """The order as stored, what happened to it, the risk decision and the simulated fill."""
+
+    order: Order
+    created: bool
+    executed: str  # "simulated" | "exchange" | "existing"
+    decision: dict
+    simulated_fill: dict | None = None
+    message: str = ""
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def _reject(user, action: str, target: str, reason: str, payload: dict, exc) -> None:
+    metrics.ORDER_REJECT.labels(reason=reason).inc()
+    record(
+        actor=user,
+        action=action,
+        target=target,
+        payload={**payload, "error": {"code": exc.code, "message": exc.message, **exc.details}},
+        outcome=AuditEntry.Outcome.REJECTED,
+    )
+
+
+def _validate_shape(req: OrderRequest) -> None:
+    if req.side not in Side.values:
+        raise ValidationFailed(f"side must be BUY or SELL, got {req.side}.")
+    if req.type not in OrderType.values:
+        raise ValidationFailed(
+            f"type must be one of {', '.join(OrderType.values)}, got {req.type}."
+        )
+    if req.quantity is None or req.quantity <= 0:
+        raise ValidationFailed("quantity must be positive.")
+    needs_price = req.type in (OrderType.LIMIT, OrderType.STOP, OrderType.TAKE_PROFIT)
+    if needs_price and not req.price:
+        raise ValidationFailed(f"A {req.type} order needs a price.")
+    if req.type == OrderType.MARKET and req.price:
+        raise ValidationFailed("A MARKET order takes no price.")
+    if req.type in ALGO_TYPES and not req.stop_price:
+        raise ValidationFailed(f"A {req.type} order needs a stopPrice (its trigger price).")
+    if req.type in (OrderType.LIMIT, OrderType.MARKET) and req.stop_price:
+        raise ValidationFailed(f"A {req.type} order takes no stopPrice.")
+
+
+def order_place(*, user, request: OrderRequest) -> OrderResult:
+    """Place an order: permission, filters, idempotency, risk gate, save, exchange, audit.
+
+    Dry-run (the default) stops after the gate: the order is stored with a simulated fill at
+    the mark price and never reaches the exchange. A live order is stored PENDING_SUBMIT in the
+    gate's locked transaction (so concurrent orders see its exposure) and sent after commit.
+    """
+    req = request
+    symbol = req.symbol.upper()
+    require(user, "futures.place_order", action="order.place", target=symbol)
+    started = time.perf_counter()
+    dry = "true" if req.dry_run else "false"
+    payload = {
+        "symbol": symbol,
+        "side": req.side,
+        "type": req.type,
+        "quantity": req.quantity,
+        "price": req.price,
+        "stopPrice": req.stop_price,
+        "reduceOnly": req.reduce_only,
+        "dryRun": req.dry_run,
+        "clientOrderId": req.client_order_id,
+        "source": req.source,
+    }
+    if req.client_order_id:
+        existing = Order.objects.filter(client_order_id=req.client_order_id).first()
+        if existing is not None:
+            return _existing_result(existing, user)
+    try:
+        _validate_shape(req)
+    except ValidationFailed as exc:
+        _reject(user, "order.place", symbol, "validation", payload, exc)
+        raise
+    env = current_environment()
+    client = client_from_settings()
+    try:
+        filters = client.symbol_filters(symbol)
+        if filters is None:
+            raise ExchangeFilterError(
+                "SYMBOL", f"{symbol} is not a symbol of the exchange.", limit="listed", value=symbol
+            )
+        mark = client.mark_price(symbol, max_age=float(_setting("SPARK_MARK_PRICE_MAX_AGE", 2)))
+        checked = check_order(
+            filters,
+            side=req.side,
+            type=req.type,
+            quantity=req.quantity,
+            price=req.price,
+            stop_price=req.stop_price,
+            mark_price=mark,
+            reduce_only=req.reduce_only,
+        )
+        if not req.dry_run and not selectors.position_is_fresh(
+            env, symbol, float(_setting("SPARK_POSITION_MAX_AGE", 5))
+        ):
+            position_sync(client.positions(symbol), source="rest:order")
+    except ExchangeFilterError as exc:
+        _reject(user, "order.place", symbol, exc.reason, payload, exc)
+        raise
+    except BinanceError as exc:
+        _reject(user, "order.place", symbol, exc.reason, payload, exc)
+        raise
+    cid = req.client_order_id or new_client_order_id("dry" if req.dry_run else "spark")
+    simulated: dict | None = None
+    with transaction.atomic():
+        gate.lock()  # first: every order and PnL booking serializes here
+        # Another request with the same client id may have committed while we validated.
+        existing = Order.objects.filter(client_order_id=cid).first()
+        if existing is None:
+            intent = gate.OrderIntent(
+                symbol=symbol,
+                side=req.side,
+                quantity=checked.quantity,
+                price=checked.price if req.type != OrderType.MARKET else None,
+                mark_price=mark,
+                reduce_only=req.reduce_only,
+                position_amt=selectors.position_amt(env, symbol),
+                open_same_side_qty=selectors.open_same_side_qty(env, symbol, req.side),
+                dry_run=req.dry_run,
+            )
+            decision = gate.evaluate(intent)
+            if decision.allowed:
+                order = Order.objects.create(
+                    client_order_id=cid,
+                    environment=env,
+                    symbol=symbol,
+                    side=req.side,
+                    type=req.type,
+                    time_in_force=(req.time_in_force or "GTC") if checked.price else "",
+                    quantity=checked.quantity,
+                    price=checked.price,
+                    stop_price=checked.stop_price,
+                    reduce_only=req.reduce_only,
+                    dry_run=req.dry_run,
+                    is_algo=req.type in ALGO_TYPES,
+                    user=user if getattr(user, "is_authenticated", False) else None,
+                    source=req.source[:32],
+                    risk_decision=decision.as_dict(),
+                )
+                if req.dry_run:
+                    simulated = _simulate_fill(order, filters, mark)
+                _emit_order_changed(order)
+    if existing is not None:
+        return _existing_result(existing, user)
+    if not decision.allowed:
+        exc = RiskRejected(decision)
+        for rule in decision.rules:
+            metrics.ORDER_REJECT.labels(reason=f"risk_{rule['rule']}").inc()
+        record(
+            actor=user,
+            action="order.place",
+            target=symbol,
+            payload={**payload, "rules": decision.rules},
+            outcome=AuditEntry.Outcome.REJECTED,
+        )
+        raise exc
+    if req.dry_run:
+        result = OrderResult(
+            order=order,
+            created=True,
+            executed="simulated",
+            decision=order.risk_decision,
+            simulated_fill=simulated,
+            message="Dry run: validated and simulated at the mark price; nothing was sent.",
+        )
+    else:
+        result = _send_to_exchange(client, order, user=user, payload=payload)
+    metrics.ORDER_ACK.labels(symbol=symbol, dry_run=dry).inc()
+    metrics.ORDER_PLACE_LATENCY_MS.labels(symbol=symbol, dry_run=dry).observe(
+        (time.perf_counter() - started) * 1000
+    )
+    record(
+        actor=user,
+        action="order.place",
+        target=symbol,
+        payload={
+            **payload,
+            "clientOrderId": order.client_order_id,
+            "status": order.status,
+            "executed": result.executed,
+            "exchangeOrderId": order.exchange_order_id or order.algo_id,
+        },
+    )
+    return result
+
+
+def _existing_result(order: Order, user) -> OrderResult:
+    """The first order of a repeated client order id (the idempotent answer)."""
+    owner = order.user_id
+    if owner is not None and getattr(user, "pk", None) != owner:
+        raise Conflict(
+            "This clientOrderId belongs to another user's order.",
+            details={"clientOrderId": order.client_order_id},
+        )
+    fill = order.fills.filter(simulated=True).first()
+    return OrderResult(
+        order=order,
+        created=False,
+        executed="existing",
+        decision=order.risk_decision,
+        simulated_fill=_fill_dict(fill) if fill else None,
+        message="An order with this clientOrderId exists: this is the first order, unchanged.",
+    )
+
+
+def _simulate_fill(order: Order, filters, mark: Decimal) -> dict:
+    """Fill a dry-run order on paper: mark +/- slippage (never past a limit), fee at taker rate."""
+    slip = Decimal(str(_setting("SPARK_DRY_RUN_SLIPPAGE_BPS", "2"))) / Decimal(10000)
+    taker = Decimal(str(_setting("SPARK_DRY_RUN_TAKER_FEE", "0.0005")))
+    maker = Decimal(str(_setting("SPARK_DRY_RUN_MAKER_FEE", "0.0002")))
+    sign = 1 if order.side == "BUY" else -1
+    price = mark * (1 + sign * slip)
+    is_maker = False
+    limit = (
+        order.price
+        if order.type in (OrderType.LIMIT, OrderType.STOP, OrderType.TAKE_PROFIT)
+        else None
+    )
+    if limit is not None:
+        marketable = (limit >= mark) if order.side == "BUY" else (limit <= mark)
+        if marketable:
+            price = min(price, limit) if order.side == "BUY" else max(price, limit)
+        else:
+            price, is_maker = limit, True  # a resting limit, assumed reached
+    if filters.tick_size > 0:
+        price = price.quantize(filters.tick_size)
+    fee_rate = maker if is_maker else taker
+    fee = (price * order.quantity * fee_rate).quantize(Decimal("0.00000001"))
+    fill = Fill.objects.create(
+        order=order,
+        trade_id=1,
+        price=price,
+        qty=order.quantity,
+        commission=fee,
+        commission_asset="USDT",
+        is_maker=is_maker,
+        simulated=True,
+        traded_at=timezone.now(),
+    )
+    order.apply_status(OrderStatus.FILLED, strict=True)
+    order.filled_qty = order.quantity
+    order.avg_price = price
+    order.save(update_fields=["status", "filled_qty", "avg_price", "updated_at"])
+    out = _fill_dict(fill)
+    out["markPrice"] = format(mark, "f")
+    out["slippageBps"] = format(slip * 10000, "f")
+    return out
+
+
+def _fill_dict(fill: Fill) -> dict:
+    return {
+        "tradeId": fill.trade_id,
+        "price": format(fill.price.normalize(), "f"),
+        "qty": format(fill.qty.normalize(), "f"),
+        "notional": format((fill.price * fill.qty).quantize(Decimal("0.01")), "f"),
+        "commission": format(fill.commission.normalize(), "f"),
+        "commissionAsset": fill.commission_asset,
+        "isMaker": fill.is_maker,
+        "simulated": fill.simulated,
+    }
+
+
+def _set_status(order: Order, status: str, *, error: dict | None = None) -> Order:
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        changed = locked.apply_status(status)
+        if error:
+            locked.error = error
+            changed = True
+        if changed:
+            locked.save()
+            _emit_order_changed(locked)
+    return locked
+
+
+def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResult:
+    try:
+        response = client.place_order(
+            symbol=order.symbol,
+            side=order.side,
+            type=order.type,
+            quantity=order.quantity,
+            price=order.price,
+            stop_price=order.stop_price,
+            time_in_force=order.time_in_force or None,
+            reduce_only=order.reduce_only,
+            client_order_id=order.client_order_id,
+        )
+    except ExchangeUnavailable as exc:
+        # Unknown execution status: the order may exist. Reconciliation settles it; never
+        # resend from here.
+        order = _set_status(order, OrderStatus.UNKNOWN, error={"code": exc.code, **exc.details})
+        _reject(user, "order.place", order.symbol, "exchange_unknown", payload, exc)
+        raise
+    except BinanceError as exc:
+        order = _set_status(order, OrderStatus.REJECTED, error={"code": exc.code, **exc.details})
+        _reject(user, "order.place", order.symbol, exc.reason, payload, exc)
+        raise
+    if order.is_algo:
+        order = algo_sync_from_exchange(response, source="rest:place") or order
+    else:
+        order = order_sync_from_exchange(response, source="rest:place") or order
+        if order.filled_qty > 0:
+            selectors.mark_position_stale(order.environment, order.symbol)
+    return OrderResult(
+        order=order,
+        created=True,
+        executed="exchange",
+        decision=order.risk_decision,
+        message=f"Sent to the exchange ({order.environment}): {order.status}.",
+    )
+
+
+# --------------------------------------------------------------------------- cancellation
+
+
+def order_cancel(
+    *, user, symbol: str, client_order_id: str | None = None, order_id: int | None = None
+) -> Order:
+    """Cancel one live order on the exchange and record its new state."""
+    symbol = symbol.upper()
+    require(user, "futures.cancel_order", action="order.cancel", target=symbol)
+    if not client_order_id and order_id is None:
+        raise ValidationFailed("Give clientOrderId or orderId.")
+    order = selectors.order_find(client_order_id=client_order_id, order_id=order_id)
+    payload = {"symbol": symbol, "clientOrderId": client_order_id, "orderId": order_id}
+    if order is not None and order.symbol != symbol:
+        raise NotFound(f"No order {client_order_id or order_id} of {symbol}.")
+    if order is not None and not order.can_cancel():
+        exc = Conflict(
+            f"Order {order.client_order_id} cannot be cancelled: it is "
+            f"{'a dry run' if order.dry_run else order.status}.",
+            details={"status": order.status, "dryRun": order.dry_run},
+            code="ORDER_NOT_CANCELABLE",
+        )
+        _audit_refusal(user, "order.cancel", symbol, payload, exc)
+        raise exc
+    client = client_from_settings()
+    try:
+        if order is not None and order.is_algo:
+            client.cancel_order(
+                symbol, order_id=order.algo_id, client_order_id=order.client_order_id, is_algo=True
+            )
+            order = _set_status(order, OrderStatus.CANCELED)
+        else:
+            response = client.cancel_order(
+                symbol,
+                order_id=order.exchange_order_id if order else order_id,
+                client_order_id=None if (order and order.exchange_order_id) else client_order_id,
+            )
+            order = order_sync_from_exchange(response, source="rest:cancel")
+    except BinanceError as exc:
+        _audit_refusal(user, "order.cancel", symbol, payload, exc)
+        if isinstance(exc, NoSuchOrder) and order is None:
+            raise NotFound(f"No order {client_order_id or order_id} of {symbol}.") from exc
+        raise
+    record(
+        actor=user,
+        action="order.cancel",
+        target=symbol,
+        payload={**payload, "clientOrderId": order.client_order_id, "status": order.status},
+    )
+    return order
+
+
+def order_cancel_all(*, user, symbol: str) -> dict:
+    """Cancel every open order of symbol on the exchange, conditional ones included."""
+    symbol = symbol.upper()
+    require(user, "futures.cancel_order", action="order.cancelAll", target=symbol)
+    client = client_from_settings()
+    try:
+        client.cancel_all(symbol)
+    except BinanceError as exc:
+        _audit_refusal(user, "order.cancelAll", symbol, {"symbol": symbol}, exc)
+        raise
+    # Bring the local rows in line with what the exchange now says about each of them.
+    from futures.reconcile import refresh_order
+
+    changed = []
+    env = current_environment()
+    for order in selectors.orders_to_reconcile(env).filter(symbol=symbol):
+        before = order.status
+        order = refresh_order(client, order, source="rest:cancelAll")
+        if order.status != before:
+            changed.append({"clientOrderId": order.client_order_id, "status": order.status})
+    record(
+        actor=user,
+        action="order.cancelAll",
+        target=symbol,
+        payload={"symbol": symbol, "changed": changed},
+    )
+    return {"symbol": symbol, "cancelled": changed}
+
+
+def _audit_refusal(user, action: str, target: str, payload: dict, exc) -> None:
+    record(
+        actor=user,
+        action=action,
+        target=target,
+        payload={**payload, "error": {"code": exc.code, "message": exc.message}},
+        outcome=AuditEntry.Outcome.REJECTED
+        if getattr(exc, "status", 500) < 500
+        else AuditEntry.Outcome.FAILED,
+    )
+
+
+# ------------------------------------------------------------------------ account settings
+
+
+def leverage_change(*, user, symbol: str, leverage: int) -> dict:
+    """Set the leverage of symbol on the exchange."""
+    symbol = symbol.upper()
+    require(user, "futures.change_leverage", action="leverage.change", target=symbol)
+    payload = {"symbol": symbol, "leverage": leverage}
+    try:
+        answer = client_from_settings().change_leverage(symbol, leverage)
+    except BinanceError as exc:
+        _audit_refusal(user, "leverage.change", symbol, payload, exc)
+        raise
+    PositionSnapshot.objects.update_or_create(
+        environment=current_environment(), symbol=symbol, defaults={"leverage": int(leverage)}
+    )
+    record(actor=user, action="leverage.change", target=symbol, payload={**payload, **answer})
+    return {"symbol": symbol, "leverage": int(answer.get("leverage", leverage)), "raw": answer}
+
+
+def margin_type_change(*, user, symbol: str, margin_type: str) -> dict:
+    """Set ISOLATED or CROSSED margin for symbol ("already so" is success)."""
+    symbol = symbol.upper()
+    require(user, "futures.change_margin_type", action="marginType.change", target=symbol)
+    payload = {"symbol": symbol, "marginType": margin_type}
+    try:
+        answer = client_from_settings().change_margin_type(symbol, margin_type)
+    except BinanceError as exc:
+        _audit_refusal(user, "marginType.change", symbol, payload, exc)
+        raise
+    PositionSnapshot.objects.update_or_create(
+        environment=current_environment(),
+        symbol=symbol,
+        defaults={"margin_type": "isolated" if margin_type == "ISOLATED" else "cross"},
+    )
+    unchanged = bool(answer.get("unchanged"))
+    record(
+        actor=user,
+        action="marginType.change",
+        target=symbol,
+        payload={**payload, "unchanged": unchanged},
+    )
+    return {"symbol": symbol, "marginType": margin_type, "unchanged": unchanged}
+
+
+# ------------------------------------------------------------------------------------ reads
+# Reads that ask the exchange also refresh the stored snapshots (and the gauges with them).
+
+
+def exchange_health() -> dict:
+    """Exchange reachability, clock offset, environment, rate-limit room and back-off."""
+    client = client_from_settings()
+    env = current_environment()
+    base = {
+        "environment": env,
+        "baseUrl": client.base_url,
+        "backoffSeconds": round(client.backoff_remaining(), 3),
+    }
+    try:
+        ping = client.ping()
+    except BinanceError as exc:
+        raise ExchangeUnavailable(
+            exc.binance_code,
+            f"The exchange is not answering: {exc.message}",
+            exc.http_status,
+            **base,
+        ) from exc
+    remaining = None if client.used_weight is None else client.weight_limit - client.used_weight
+    return {
+        **base,
+        "status": "ok",
+        "serverTime": ping["serverTime"],
+        "latencyMs": ping["latencyMs"],
+        "clockOffsetMs": ping["clockOffsetMs"],
+        "rateLimitRemaining": remaining,
+        "dryRunDefault": True,
+    }
+
+
+def _s(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def account_overview() -> dict:
+    """Account totals and balances from the exchange."""
+    answer = client_from_settings().account()
+    snap = account_sync(answer, source="rest:account")
+    return {
+        "environment": snap.environment,
+        "walletBalance": _s(snap.wallet_balance),
+        "availableBalance": _s(snap.available_balance),
+        "marginBalance": _s(snap.margin_balance),
+        "unrealizedPnl": _s(snap.unrealized_pnl),
+        "maintMargin": _s(snap.maint_margin),
+        "marginRatio": _s(snap.margin_ratio),
+        "assets": [
+            {
+                "asset": a.get("asset"),
+                "walletBalance": a.get("walletBalance"),
+                "availableBalance": a.get("availableBalance"),
+                "unrealizedProfit": a.get("unrealizedProfit"),
+            }
+            for a in answer.get("assets", [])
+        ],
+        "updatedAt": snap.updated_at.isoformat(),
+    }
+
+
+def positions_list(*, symbol: str | None = None) -> dict:
+    """Open positions from the exchange (zero rows are synced but not listed)."""
+    symbol = symbol.upper() if symbol else None
+    rows = position_sync(client_from_settings().positions(symbol), source="rest:positions")
+    return {
+        "environment": current_environment(),
+        "positions": [
+            {
+                "symbol": r.symbol,
+                "positionAmt": _s(r.position_amt),
+                "side": "LONG" if r.position_amt > 0 else "SHORT",
+                "entryPrice": _s(r.entry_price),
+                "markPrice": _s(r.mark_price),
+                "unrealizedPnl": _s(r.unrealized_pnl),
+                "liquidationPrice": _s(r.liquidation_price),
+                "leverage": r.leverage,
+                "marginType": r.margin_type,
+                "updatedAt": r.updated_at.isoformat(),
+            }
+            for r in rows
+            if r.position_amt != 0
+        ],
+    }
+
+
+def open_orders_list(*, symbol: str | None = None) -> dict:
+    """Open orders on the exchange, plain and conditional, synced into the local rows."""
+    from futures.schemas import order_out
+
+    symbol = symbol.upper() if symbol else None
+    client = client_from_settings()
+    orders = []
+    for remote in client.open_orders(symbol):
+        local = order_sync_from_exchange(remote, source="rest:openOrders")
+        if local is not None:
+            orders.append(order_out(local))
+    for remote in client.open_algo_orders(symbol):
+        local = algo_sync_from_exchange(remote, source="rest:openOrders")
+        orders.append(
+            order_out(local)
+            if local is not None
+            else {
+                "clientOrderId": remote.get("clientAlgoId"),
+                "algoId": remote.get("algoId"),
+                "isAlgo": True,
+                "symbol": remote.get("symbol"),
+                "side": remote.get("side"),
+                "type": remote.get("orderType"),
+                "quantity": remote.get("quantity"),
+                "stopPrice": remote.get("triggerPrice"),
+                "status": remote.get("algoStatus"),
+            }
+        )
+    return {"environment": current_environment(), "orders": orders}
+
+
+def order_detail(
+    *, client_order_id: str | None = None, order_id: int | None = None, symbol: str | None = None
+) -> dict:
+    """One order by client or exchange id, with fills; asks the exchange if it is not local."""
+    from futures.schemas import order_out
+
+    order = selectors.order_find(client_order_id=client_order_id, order_id=order_id)
+    if order is None and symbol:
+        try:
+            remote = client_from_settings().query_order(
+                symbol.upper(), order_id=order_id, client_order_id=client_order_id
+            )
+        except NoSuchOrder as exc:
+            raise NotFound(f"No order {client_order_id or order_id}.") from exc
+        order = order_sync_from_exchange(remote, source="rest:order")
+    if order is None:
+        raise NotFound(
+            f"No order {client_order_id or order_id}"
+            + ("" if symbol else " here (give symbol to ask the exchange)")
+            + "."
+        )
+    return {"order": order_out(order, fills=True), "risk": order.risk_decision}

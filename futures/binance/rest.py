@@ -49,6 +49,7 @@ class BinanceFutures(BinanceHttp):
         self._filters: dict[str, SymbolFilters] = {}
         self._info_at = 0.0
         self._info_lock = threading.Lock()
+        self._marks: dict[str, tuple[Decimal, float]] = {}
 
     def _on_weight(self, remaining: int) -> None:
         metrics.RATE_LIMIT_REMAINING.set(remaining)
@@ -292,9 +293,20 @@ class BinanceFutures(BinanceHttp):
         self.exchange_info()
         return self._filters.get(symbol)
 
-    def mark_price(self, symbol: str) -> Decimal:
+    def mark_price(self, symbol: str, *, max_age: float = 0.0) -> Decimal:
+        """The mark price (premiumIndex); a price remembered within max_age seconds is reused."""
+        if max_age > 0:
+            seen = self._marks.get(symbol)
+            if seen is not None and time.monotonic() - seen[1] <= max_age:
+                return seen[0]
         body = self.request("GET", "/fapi/v1/premiumIndex", {"symbol": symbol})
-        return Decimal(str(body["markPrice"]))
+        mark = Decimal(str(body["markPrice"]))
+        self.remember_mark(symbol, mark)
+        return mark
+
+    def remember_mark(self, symbol: str, mark: Decimal) -> None:
+        """Keep a mark price seen elsewhere (the markPrice stream) for mark_price(max_age=...)."""
+        self._marks[symbol] = (Decimal(mark), time.monotonic())
 
 
 # ---------------------------------------------------------------------------------- factory

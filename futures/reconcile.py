@@ -1,0 +1,144 @@
+"""Reconciliation: make the database agree with the exchange after a gap (restart, reconnect)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from audit.services import record
+from futures import selectors
+from futures.binance.errors import BinanceError, NoSuchOrder
+from futures.binance.rest import BinanceFutures, client_from_settings
+from futures.models import Order, OrderStatus
+from futures.services import (
+    _set_status,
+    account_sync,
+    algo_sync_from_exchange,
+    current_environment,
+    order_sync_from_exchange,
+    position_sync,
+    trades_sync,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _pending_grace() -> timedelta:
+    # A PENDING_SUBMIT order younger than this may be in flight right now (another worker is
+    # between commit and the exchange's answer): "not found" must not mark it rejected yet.
+    seconds = float(getattr(settings, "SPARK_RECONCILE_PENDING_GRACE_SECONDS", 30))
+    return timedelta(seconds=seconds)
+
+
+def refresh_order(client: BinanceFutures, order: Order, *, source: str = "reconcile") -> Order:
+    """Ask the exchange about one live order and apply the answer (fills included)."""
+    try:
+        if order.is_algo:
+            answer = client.query_algo_order(client_algo_id=order.client_order_id)
+            return algo_sync_from_exchange(answer, source=f"rest:{source}") or order
+        answer = client.query_order(order.symbol, client_order_id=order.client_order_id)
+    except NoSuchOrder:
+        return _absent_on_exchange(order)
+    synced = order_sync_from_exchange(answer, source="reconcile") or order
+    if synced.filled_qty > 0 and synced.exchange_order_id:
+        recorded = sum((f.qty for f in synced.fills.all()), start=synced.filled_qty * 0)
+        if recorded < synced.filled_qty:
+            trades = client.user_trades(synced.symbol, order_id=synced.exchange_order_id)
+            trades_sync(synced, trades, source=source)
+    return synced
+
+
+def _absent_on_exchange(order: Order) -> Order:
+    age = timezone.now() - order.created_at
+    if order.status == OrderStatus.PENDING_SUBMIT and age < _pending_grace():
+        return order
+    if order.status in (OrderStatus.PENDING_SUBMIT, OrderStatus.UNKNOWN):
+        # Never reached the exchange (the lost request really was lost).
+        return _set_status(
+            order,
+            OrderStatus.REJECTED,
+            error={"code": "NOT_ON_EXCHANGE", "message": "The exchange has no such order."},
+        )
+    # Known as open but gone from the exchange's memory (retention): it is no longer working.
+    return _set_status(
+        order,
+        OrderStatus.EXPIRED,
+        error={"code": "NOT_ON_EXCHANGE", "message": "The exchange no longer knows this order."},
+    )
+
+
+def reconcile_orders(*, actor="system", client: BinanceFutures | None = None) -> dict:
+    """Compare local live orders, open orders, positions and the account with the exchange.
+
+    Fixes local states, records missing fills, adopts open orders placed elsewhere, and
+    audits every change. Returns a report of what changed.
+    """
+    client = client or client_from_settings()
+    env = current_environment()
+    changed: list[dict] = []
+    adopted: list[str] = []
+    errors: list[dict] = []
+    checked = 0
+    for order in list(selectors.orders_to_reconcile(env)):
+        checked += 1
+        before = (order.status, order.filled_qty, order.fills.count())
+        try:
+            after = refresh_order(client, order)
+        except BinanceError as exc:
+            errors.append({"clientOrderId": order.client_order_id, "error": exc.code})
+            continue
+        now = (after.status, after.filled_qty, after.fills.count())
+        if now != before:
+            entry = {
+                "clientOrderId": order.client_order_id,
+                "from": before[0],
+                "to": now[0],
+                "filledQty": str(now[1]),
+                "newFills": now[2] - before[2],
+            }
+            changed.append(entry)
+            record(
+                actor=actor, action="order.reconcile", target=order.client_order_id, payload=entry
+            )
+    try:
+        known = set(Order.objects.values_list("client_order_id", flat=True).filter(environment=env))
+        for remote in client.open_orders():
+            if remote.get("clientOrderId") not in known:
+                order_sync_from_exchange(remote, source="reconcile")
+                adopted.append(remote["clientOrderId"])
+                record(
+                    actor=actor,
+                    action="order.reconcile.adopt",
+                    target=remote["clientOrderId"],
+                    payload={"symbol": remote.get("symbol"), "status": remote.get("status")},
+                )
+        position_sync(client.positions(), source="reconcile")
+        account_sync(client.account(), source="reconcile")
+    except BinanceError as exc:
+        errors.append({"error": exc.code, "message": exc.message})
+    report = {
+        "environment": env,
+        "checked": checked,
+        "changed": changed,
+        "adopted": adopted,
+        "errors": errors,
+    }
+    record(
+        actor=actor,
+        action="orders.reconcile",
+        target=env,
+        payload={k: v for k, v in report.items()},
+        outcome="ok" if not errors else "failed",
+    )
+    logger.info(
+        "reconciled %s: %d checked, %d changed, %d adopted, %d errors",
+        env,
+        checked,
+        len(changed),
+        len(adopted),
+        len(errors),
+    )
+    return report

@@ -1,0 +1,99 @@
+"""Request and answer shapes of the futures API (camelCase names, decimals as strings)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from futures.models import Fill, Order
+
+SYMBOL = r"^[A-Z0-9]{2,20}$"
+CLIENT_ORDER_ID = r"^[\.A-Z\:/a-z0-9_-]{1,36}$"
+
+
+class OrderIn(Schema):
+    symbol: str = Field(..., pattern=SYMBOL)
+    side: Literal["BUY", "SELL"]
+    type: Literal["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET"]
+    quantity: Decimal = Field(..., gt=0, max_digits=28, decimal_places=10)
+    price: Decimal | None = Field(None, gt=0, max_digits=28, decimal_places=10)
+    stopPrice: Decimal | None = Field(None, gt=0, max_digits=28, decimal_places=10)
+    timeInForce: Literal["GTC", "IOC", "FOK", "GTX"] | None = None
+    reduceOnly: bool = False
+    clientOrderId: str | None = Field(None, pattern=CLIENT_ORDER_ID)
+    # Dry-run unless the caller explicitly says false.
+    dryRun: bool = True
+
+
+class CancelIn(Schema):
+    symbol: str = Field(..., pattern=SYMBOL)
+    clientOrderId: str | None = Field(None, pattern=CLIENT_ORDER_ID)
+    orderId: int | None = Field(None, gt=0)
+
+
+class CancelAllIn(Schema):
+    symbol: str = Field(..., pattern=SYMBOL)
+
+
+class LeverageIn(Schema):
+    symbol: str = Field(..., pattern=SYMBOL)
+    leverage: int = Field(..., ge=1, le=125)
+
+
+class MarginTypeIn(Schema):
+    symbol: str = Field(..., pattern=SYMBOL)
+    marginType: Literal["ISOLATED", "CROSSED"]
+
+
+def s(value: Decimal | None) -> str | None:
+    """A decimal as a plain string without trailing zeros ("0.002", never "2E-3")."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return text
+
+
+def fill_out(fill: Fill) -> dict[str, Any]:
+    return {
+        "tradeId": fill.trade_id,
+        "price": s(fill.price),
+        "qty": s(fill.qty),
+        "commission": s(fill.commission),
+        "commissionAsset": fill.commission_asset,
+        "realizedPnl": s(fill.realized_pnl),
+        "isMaker": fill.is_maker,
+        "simulated": fill.simulated,
+        "tradedAt": fill.traded_at.isoformat(),
+    }
+
+
+def order_out(order: Order, *, fills: bool = False) -> dict[str, Any]:
+    out = {
+        "clientOrderId": order.client_order_id,
+        "orderId": order.exchange_order_id,
+        "algoId": order.algo_id,
+        "isAlgo": order.is_algo,
+        "environment": order.environment,
+        "symbol": order.symbol,
+        "side": order.side,
+        "type": order.type,
+        "timeInForce": order.time_in_force or None,
+        "quantity": s(order.quantity),
+        "price": s(order.price),
+        "stopPrice": s(order.stop_price),
+        "reduceOnly": order.reduce_only,
+        "dryRun": order.dry_run,
+        "status": order.status,
+        "filledQty": s(order.filled_qty),
+        "avgPrice": s(order.avg_price),
+        "source": order.source,
+        "user": order.user.get_username() if order.user_id else None,
+        "error": order.error or None,
+        "createdAt": order.created_at.isoformat(),
+        "updatedAt": order.updated_at.isoformat(),
+    }
+    if fills:
+        out["fills"] = [fill_out(f) for f in order.fills.all()]
+    return out
