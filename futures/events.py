@@ -163,14 +163,24 @@ def reconcile_after_connect() -> dict:
     else:
         done["orders"] = _reconcile_orders_fallback()
     client = rest_client()
-    positions = client.request("GET", "/fapi/v3/positionRisk", signed=True) or []
-    services.position_sync(positions, source="reconcile")
-    done["positions"] = len(positions)
-    account = client.request("GET", "/fapi/v3/account", signed=True)
-    if isinstance(account, dict):
-        services.account_sync(account, source="reconcile")
-        done["account"] = True
+    try:
+        positions = client.request("GET", "/fapi/v3/positionRisk", signed=True) or []
+        services.position_sync(positions, source="reconcile")
+        done["positions"] = len(positions)
+        account = client.request("GET", "/fapi/v3/account", signed=True)
+        if isinstance(account, dict):
+            services.account_sync(account, source="reconcile")
+            done["account"] = True
+    finally:
+        _close(client)
     return done
+
+
+def _close(client) -> None:
+    """Close the client's HTTP pool (a stopped stream must leave no socket behind)."""
+    session = getattr(client, "session", None)
+    if session is not None:
+        session.close()
 
 
 def _reconcile_orders_fallback() -> int:
@@ -202,6 +212,7 @@ def _reconcile_orders_fallback() -> int:
         )
         services.trades_sync(order, trades or [], source="reconcile")
         seen += 1
+    _close(client)
     return seen
 
 

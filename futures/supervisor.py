@@ -354,7 +354,7 @@ def exchange_symbols() -> frozenset[str]:
 async def acommand(command: str, timeout: float = 8.0, **body: Any) -> dict:
     """Send a command to whichever process runs the supervisor and wait for its answer."""
     layer = get_channel_layer()
-    reply_to = await layer.new_channel("spark.streams.reply!")
+    reply_to = await layer.new_channel("spark.streams.reply.")
     await layer.send(
         COMMAND_CHANNEL,
         {

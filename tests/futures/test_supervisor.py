@@ -1,0 +1,128 @@
+"""The supervisor in-process: start, change symbols, stop with no task or socket left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import psutil
+import pytest
+
+from futures.binance.streams import Backoff
+from futures.supervisor import Supervisor
+
+pytestmark = [
+    pytest.mark.backends,
+    pytest.mark.timeout(60),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def sockets_to(port: int) -> set[tuple]:
+    """This process's open TCP connections to the stand-in."""
+    return {
+        (c.laddr, c.raddr)
+        for c in psutil.Process().net_connections(kind="tcp")
+        if c.raddr and c.raddr.port == port and c.status != psutil.CONN_TIME_WAIT
+    }
+
+
+async def wait_for(predicate, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+def up(sup: Supervisor) -> bool:
+    conns = sup.status()["connections"]
+    return bool(conns) and all(c["state"] == "up" for c in conns)
+
+
+async def test_stop_leaves_no_task_and_no_socket_behind(sim_settings):
+    sim = sim_settings
+    sim.control.feed(True)
+    port = int(sim.base_url.rsplit(":", 1)[1])
+    sim.control.http.close()  # the control client's keep-alive socket is not ours to count
+    before_sockets = sockets_to(port)
+    before_tasks = asyncio.all_tasks()
+    sup = Supervisor(ws_root=sim.ws_url, user_stream=True, mode="test")
+    await sup.start(["BTCUSDT"])
+    await wait_for(lambda: up(sup) and sup.reconciles == 1)
+    await wait_for(lambda: "ticker:BTCUSDT" in sup.market.views())
+    names = {c["name"] for c in sup.status()["connections"]}
+    assert names == {"market", "user"}
+    during = sockets_to(port) - before_sockets
+    assert len(during) >= 2  # the check below can fail: the sockets are visible here
+    sockets = [c.ws for c in sup.connections.values()]
+
+    status = await sup.stop()
+
+    assert status["running"] is False and status["connections"] == []
+    leftover = [t for t in asyncio.all_tasks() - before_tasks if not t.done()]
+    assert leftover == [asyncio.current_task()] or leftover == []
+    assert all(ws is not None and ws.state.name == "CLOSED" for ws in sockets)
+    await wait_for(lambda: not (sockets_to(port) - before_sockets), 5)
+    assert sim.control.state()["listen_keys"] == {}  # the listen key was closed too
+
+
+async def test_start_while_running_changes_the_symbols_without_a_reconnect(sim_settings):
+    sim = sim_settings
+    sim.control.feed(True)
+    sup = Supervisor(ws_root=sim.ws_url, user_stream=False, mode="test")
+    try:
+        await sup.start(["BTCUSDT"])
+        await wait_for(lambda: up(sup))
+        await sup.start(["BTCUSDT", "ETHUSDT"])
+        await wait_for(lambda: "ticker:ETHUSDT" in sup.market.views())
+        market = sup.status()["connections"][0]
+        assert market["connects"] == 1 and market["reconnects"] == 0
+        assert "ethusdt@depth5@100ms" in market["streams"]
+        assert sup.status()["symbols"] == ["BTCUSDT", "ETHUSDT"]
+    finally:
+        await sup.stop()
+
+
+async def test_routed_mode_puts_depth_on_public_and_the_rest_on_market(sim_settings):
+    sim = sim_settings
+    sim.control.feed(True)
+    sup = Supervisor(
+        ws_root=sim.ws_url,
+        routed=True,
+        user_stream=False,
+        mode="test",
+        backoff_factory=lambda: Backoff(0.05, 0.2, 30),
+    )
+    try:
+        await sup.start(["BTCUSDT"])
+        await wait_for(lambda: up(sup))
+        urls = {name: c.url() for name, c in sup.connections.items()}
+        assert urls["market"].startswith(sim.ws_url + "/market/stream?streams=")
+        assert "depth" not in urls["market"]
+        assert urls["depth"] == sim.ws_url + "/public/stream?streams=btcusdt@depth5@100ms"
+        await wait_for(lambda: {"ticker:BTCUSDT", "depth:BTCUSDT"} <= set(sup.market.views()))
+    finally:
+        await sup.stop()
+
+
+async def test_commands_arrive_over_the_channel_layer_and_status_reaches_the_cache(sim_settings):
+    from futures.supervisor import acommand, read_status
+
+    sim = sim_settings
+    sup = Supervisor(ws_root=sim.ws_url, user_stream=False, mode="test")
+    serving = asyncio.create_task(sup.serve(status_every=0.2))
+    try:
+        reply = await acommand("start", symbols=["ETHUSDT"])
+        assert reply["ok"] and reply["status"]["symbols"] == ["ETHUSDT"]
+        await wait_for(lambda: up(sup))
+        await asyncio.sleep(0.3)
+        status = await asyncio.to_thread(read_status)
+        assert status["supervisor"] == "present" and status["running"] is True
+        assert status["connections"][0]["state"] == "up"
+        reply = await acommand("stop")
+        assert reply["ok"] and reply["status"]["running"] is False
+    finally:
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
+    assert sup.tasks == {} and sup._background == []  # noqa: SLF001
