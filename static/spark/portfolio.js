@@ -31,7 +31,9 @@ function renderExchange(ex) {
   const table = el("table");
   const hr = el("tr");
   for (const h of ["Asset", "Quantity", "Price (USD)", "Value (USD)", "Share"]) hr.append(el("th", {}, h));
-  table.append(el("thead")).append(hr);
+  const thead = el("thead");
+  thead.append(hr);
+  table.append(thead);
   const body = el("tbody");
   for (const a of ex.assets) {
     const tr = el("tr", { "data-asset": a.asset, ...(a.stale ? { class: "muted" } : {}) });
