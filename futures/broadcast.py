@@ -21,7 +21,7 @@ from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
 
-FIXED_TOPICS = frozenset({"orders", "positions", "account", "risk", "streams"})
+FIXED_TOPICS = frozenset({"orders", "positions", "account", "risk", "streams", "portfolio"})
 MARKET_TOPIC_RE = re.compile(r"^(ticker|depth):([A-Z0-9]{2,20})$")
 LATEST_CACHE_PREFIX = "spark:live:latest:"
 
