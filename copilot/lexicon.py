@@ -25,6 +25,8 @@ CONCEPTS: dict[str, dict[str, list[str]]] = {
             "aliver",
             "alicam",
             "alcam",
+            "aldir",
+            "aldirin",
             "alacagim",
             "almak",
             "aliyorum",
@@ -34,7 +36,7 @@ CONCEPTS: dict[str, dict[str, list[str]]] = {
             "alabilir",
         ],
         "en": ["buy", "buying", "bid", "purchase"],
-        "": ["long", "longla", "longlayalim", "longa", "longu"],
+        "": ["long*"],
     },
     "sell": {
         "tr": [
@@ -57,7 +59,7 @@ CONCEPTS: dict[str, dict[str, list[str]]] = {
             "satabilir",
         ],
         "en": ["sell", "selling", "dump"],
-        "": ["short", "shortla", "shortlayalim", "shorta", "shortu"],
+        "": ["short*"],
     },
     "order": {
         "tr": ["emir*", "emri*", "emr*", "islem*"],
@@ -214,7 +216,7 @@ CONCEPTS: dict[str, dict[str, list[str]]] = {
     },
     "tif_ioc": {"": ["ioc"]},
     "tif_fok": {"": ["fok"]},
-    "tif_gtx": {"en": ["post-only", "postonly", "maker", "gtx"]},
+    "tif_gtx": {"en": ["post", "postonly", "maker", "gtx"]},
 }
 
 # Built-in USD-M majors the copilot recognizes besides SPARK_STREAM_SYMBOLS. Tickers that are

@@ -429,6 +429,35 @@ class Sentence:
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
+# what may follow a number in the same word and still leave it a number ("10x", "60000den")
+_NUMBER_UNITS = {
+    "x",
+    "k",
+    "lik",
+    "luk",
+    "den",
+    "dan",
+    "ten",
+    "tan",
+    "de",
+    "da",
+    "te",
+    "ta",
+    "e",
+    "a",
+    "ye",
+    "ya",
+    "adet",
+    "tane",
+    "lot",
+    "kat",
+    "usd",
+    "usdt",
+    "dolar",
+    "dolardan",
+}
+
+
 def analyze(prompt: str) -> Sentence:
     """Read a sentence: which concepts, symbols and numbers it holds, and in which language."""
     text = prompt.replace("@", " at ").replace("$", " usd ")
@@ -447,37 +476,7 @@ def analyze(prompt: str) -> Sentence:
             continue
         if tok.number is not None:
             unit = tok.unit
-            if (
-                unit
-                and unit.isalpha()
-                and unit
-                not in (
-                    "x",
-                    "k",
-                    "lik",
-                    "luk",
-                    "den",
-                    "dan",
-                    "ten",
-                    "tan",
-                    "de",
-                    "da",
-                    "te",
-                    "ta",
-                    "e",
-                    "a",
-                    "ye",
-                    "ya",
-                    "adet",
-                    "tane",
-                    "lot",
-                    "kat",
-                    "usd",
-                    "usdt",
-                    "dolar",
-                    "dolardan",
-                )
-            ):
+            if not tok.suffix and unit and unit.isalpha() and unit not in _NUMBER_UNITS:
                 # a token like "42abc" is an identifier, not a number
                 s.ids.append((i, tok.raw))
                 continue
@@ -725,7 +724,7 @@ def _asks_for_live(s: Sentence) -> bool:
     if not s.has("real") or s.has("dryrun"):
         return False
     for i in s.concepts["real"]:
-        for j in (i - 1, i + 1, i + 2):
+        for j in (i - 2, i - 1, i + 1, i + 2):
             if 0 <= j < len(s.tokens) and s.at(j, "negation"):
                 return False
     return True
@@ -845,7 +844,7 @@ def _context_suggestions(ctx: PageContext, lang: str) -> list[str]:
 def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 - a decision list
     has = s.has
     side_present = has("buy", "sell")
-    if has("help") and not (side_present or has("order", "position", "canary", "stream")):
+    if has("help") and not has(*_TOPICS):
         return _help(lang)
     if has("breaker"):
         if has("close", "reset", "stop") and not has("open_adj"):
@@ -902,7 +901,11 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
     if has("cancel") and not has("stream"):
         return _cancel(s, ctx, lang)
     order_side, position_side = _side_words(s)
-    if has("close") and (has("position") or position_side or order_side) and not has("open_verb"):
+    if (
+        has("close")
+        and (has("position") or position_side or order_side or s.symbols)
+        and not has("open_verb")
+    ):
         return _position_close(s, ctx, lang)
     wants_place = has("place", "open_verb", "dryrun", "real", "market", "limit") or bool(s.numbers)
     if has("position") and not wants_place and not (order_side and s.symbols):
@@ -956,6 +959,26 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
     if has("help"):
         return _help(lang)
     return _unknown(lang)
+
+
+_TOPICS = (
+    "buy",
+    "sell",
+    "order",
+    "position",
+    "canary",
+    "stream",
+    "portfolio",
+    "balance",
+    "risk",
+    "breaker",
+    "metrics",
+    "leverage",
+    "margin",
+    "cancel",
+    "isolated",
+    "cross",
+)
 
 
 def _read(intent: str, lang: str, reply: str) -> Answer:
@@ -1289,13 +1312,13 @@ def _canary_run(s: Sentence, ctx: PageContext, lang: str) -> Answer:
 
 
 def _canary_confirm(s: Sentence, ctx: PageContext, lang: str) -> Answer:
-    run_id = None
-    if s.ids:
-        run_id = s.ids[0][1]
-    elif s.numbers:
-        value = s.numbers[0][1]
-        run_id = str(int(value)) if value == int(value) else None
-    run_id = run_id or ctx.last_canary_run_id
+    run_id: int | None = None
+    for _, value, _unit in s.numbers:
+        if value == int(value) and value >= 1:
+            run_id = int(value)
+            break
+    if run_id is None and not s.ids and (ctx.last_canary_run_id or "").isdigit():
+        run_id = int(ctx.last_canary_run_id)
     if not run_id:
         return _clarify(
             lang,

@@ -95,7 +95,11 @@ def tokenize(text: str) -> list[Token]:
     for apostrophe in _APOSTROPHES:
         text = text.replace(apostrophe, "'")
     for raw in _SPLIT.split(text):
-        for piece in re.split(r"(?<=[^\d])[-_](?=.)|(?<=.)[-_](?=[^\d])", raw):
+        pieces = [raw]
+        # split "dry-run", "stop-market", but keep ids like "spark-a1b2c3" whole
+        if not (re.search(r"\d", raw) and re.fullmatch(r"[\w]+(?:[-_][\w]+)+", raw)):
+            pieces = re.split(r"(?<=[^\d])[-_](?=.)|(?<=.)[-_](?=[^\d])", raw)
+        for piece in pieces:
             piece = piece.strip("'-_#@$")
             if not piece:
                 continue
