@@ -132,6 +132,10 @@ def normalize(doc: dict) -> dict:
     if value <= 0:
         raise _bad("position_size.value must be positive", field="position_size.value")
     out["position_size"] = {"type": size["type"], "value": value}
+    # descriptive fields of the copilot's schema travel along untouched
+    for key in ("strategy_type", "description", "risk", "source"):
+        if key in d:
+            out[key] = d[key]
     return out
 
 

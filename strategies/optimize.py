@@ -103,7 +103,7 @@ def optimization_start(
     data.fetch_klines(
         symbol=document["symbol"], interval=document["timeframe"], start_ms=start_ms, end_ms=end_ms
     )
-    _config(config)  # validate now, not in the thread
+    _config(config, document)  # validate now, not in the thread
     run = OptimizationRun.objects.create(
         document=document,
         space=space,
@@ -179,7 +179,7 @@ def optimization_execute(opt_id: int, combos: list[dict]) -> None:
             start_ms=opt.start_ms,
             end_ms=opt.end_ms,
         )
-        cfg = _config(opt.config)
+        cfg = _config(opt.config, doc)
         folds = _folds(bars["close"].size, opt.splits)
         results: list[dict] = []
         last_pub = 0.0

@@ -60,12 +60,16 @@ def resolve_document(*, document: dict | None = None, draft_id: int | None = Non
     return normalize(document)
 
 
-def _config(overrides: dict | None) -> engine.BacktestConfig:
-    """Engine settings: the request's overrides, defaulting to the platform's risk limits."""
+def _config(overrides: dict | None, doc: dict | None = None) -> engine.BacktestConfig:
+    """Engine settings: the request's overrides, else the document's own risk block, else
+    the platform's default risk limits."""
     from django.conf import settings
 
     cfg = engine.BacktestConfig()
-    default_notional = getattr(settings, "SPARK_DEFAULT_MAX_NOTIONAL_USD", None)
+    risk = (doc or {}).get("risk") or {}
+    default_notional = risk.get("max_notional_usd") or getattr(
+        settings, "SPARK_DEFAULT_MAX_NOTIONAL_USD", None
+    )
     default_daily = getattr(settings, "SPARK_DEFAULT_DAILY_LOSS_LIMIT_USD", None)
     cfg.max_notional = float(default_notional) if default_notional else None
     cfg.daily_loss_limit = float(default_daily) if default_daily else None
@@ -129,7 +133,7 @@ def backtest_run(
             f"the period holds more than {MAX_BARS} bars of {doc['timeframe']}",
             details={"field": "start"},
         )
-    cfg = _config(config)
+    cfg = _config(config, doc)
     gaps: list = []
     if fetch:
         gaps = data.fetch_klines(

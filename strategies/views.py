@@ -1,0 +1,303 @@
+"""Pages of the Strategy Lab: backtests, optimizations, proposals (forms post to services)."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import can
+from spark_site.errors import DomainError
+from strategies import optimize, services
+from strategies.charts import equity_svg, heatmap_svg
+from strategies.documents import ema_cross, params_of, with_params
+from strategies.models import BacktestRun, OptimizationRun, ParamChangeProposal, Strategy
+
+
+def _may_read(request) -> bool | None:
+    if getattr(settings, "SPARK_PUBLIC_READS", False):
+        return True
+    if not request.user.is_authenticated:
+        return None
+    return request.user.has_perm("accounts.view_platform")
+
+
+def _guard(request):
+    allowed = _may_read(request)
+    if allowed is None:
+        return redirect_to_login(request.get_full_path())
+    if not allowed:
+        raise PermissionDenied
+    return None
+
+
+def _perms(user) -> dict:
+    return {
+        "backtest": can(user, "strategies.run_backtest"),
+        "propose": can(user, "strategies.propose_change"),
+        "approve": can(user, "strategies.approve_proposal"),
+    }
+
+
+def lab(request):
+    """The Strategy Lab: run a backtest, strategies, proposals, optimizations."""
+    if (resp := _guard(request)) is not None:
+        return resp
+    example = ema_cross(10, 30, symbol="BTCUSDT", timeframe="1h")
+    example["position_size"] = {"type": "fixed_notional", "value": 100.0}
+    return render(
+        request,
+        "strategies/lab.html",
+        {
+            "example": json.dumps(example, indent=2),
+            "backtests": BacktestRun.objects.all()[:15],
+            "strategies": Strategy.objects.order_by("name"),
+            "proposals": ParamChangeProposal.objects.select_related(
+                "strategy", "proposer", "decided_by"
+            )[:20],
+            "optimizations": OptimizationRun.objects.all()[:10],
+            "perms": _perms(request.user),
+        },
+    )
+
+
+def _post_fail(request, exc: DomainError, to: str, *args):
+    messages.error(request, f"{exc.message}")
+    return redirect(to, *args)
+
+
+def _doc_from_form(request) -> dict:
+    raw = request.POST.get("document", "")
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise services.ValidationFailed(f"the document is not valid JSON: {exc}") from None
+
+
+@login_required
+@require_POST
+def backtest_submit(request):
+    try:
+        start, end = services.period_from(None, None, int(request.POST.get("days") or 30))
+        strategy_id = request.POST.get("strategy_id")
+        if strategy_id:
+            strategy = get_object_or_404(Strategy, pk=strategy_id)
+            run = services.backtest_run(user=request.user, start=start, end=end, strategy=strategy)
+        else:
+            doc = _doc_from_form(request)
+            run = services.backtest_run(user=request.user, start=start, end=end, document=doc)
+    except DomainError as exc:
+        return _post_fail(request, exc, "strategies:lab")
+    return redirect("strategies:backtest", run.pk)
+
+
+def backtest_page(request, run_id: int):
+    if (resp := _guard(request)) is not None:
+        return resp
+    run = get_object_or_404(BacktestRun, pk=run_id)
+    return render(
+        request,
+        "strategies/backtest.html",
+        {
+            "run": run,
+            "m": run.metrics,
+            "chart": equity_svg(run.equity),
+            "doc_json": json.dumps(run.document, indent=2),
+            "perms": _perms(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def strategy_submit(request):
+    try:
+        doc = _doc_from_form(request)
+        s = services.strategy_create(
+            user=request.user, name=request.POST.get("name", "").strip() or "strategy", document=doc
+        )
+    except DomainError as exc:
+        return _post_fail(request, exc, "strategies:lab")
+    messages.success(request, f"Strategy {s.name} saved (version {s.version}).")
+    return redirect("strategies:strategy", s.pk)
+
+
+def strategy_page(request, strategy_id: int):
+    if (resp := _guard(request)) is not None:
+        return resp
+    s = get_object_or_404(Strategy, pk=strategy_id)
+    return render(
+        request,
+        "strategies/strategy.html",
+        {
+            "s": s,
+            "params": params_of(s.document),
+            "proposals": s.proposals.select_related("proposer", "decided_by")[:20],
+            "perms": _perms(request.user),
+            "doc_json": json.dumps(s.document, indent=2),
+        },
+    )
+
+
+@login_required
+@require_POST
+def proposal_submit(request, strategy_id: int):
+    s = get_object_or_404(Strategy, pk=strategy_id)
+    current = params_of(s.document)
+    changes = {}
+    for path, old in current.items():
+        raw = request.POST.get(f"param:{path}", "").strip()
+        if raw == "" or old is None and raw in ("", "None"):
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            messages.error(request, f"{path}: not a number")
+            return redirect("strategies:strategy", s.pk)
+        if value.is_integer() and isinstance(old, int):
+            value = int(value)
+        if old is None or float(old) != value:
+            changes[path] = value
+    try:
+        new_doc = with_params(s.document, changes)
+        start, end = services.period_from(None, None, int(request.POST.get("days") or 30))
+        p = services.proposal_create(
+            user=request.user,
+            strategy=s,
+            new_document=new_doc,
+            start=start,
+            end=end,
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        return _post_fail(request, exc, "strategies:strategy", s.pk)
+    return redirect("strategies:proposal", p.pk)
+
+
+def proposal_page(request, proposal_id: int):
+    if (resp := _guard(request)) is not None:
+        return resp
+    p = get_object_or_404(
+        ParamChangeProposal.objects.select_related("strategy", "proposer", "decided_by"),
+        pk=proposal_id,
+    )
+    old_m = p.old_run.metrics if p.old_run_id else {}
+    new_m = p.new_run.metrics if p.new_run_id else {}
+    keys = [
+        "total_return_pct", "cagr_pct", "max_drawdown_pct", "sharpe", "sortino",
+        "win_rate_pct", "profit_factor", "exposure_pct", "trades",
+    ]  # fmt: skip
+    return render(
+        request,
+        "strategies/proposal.html",
+        {
+            "p": p,
+            "evidence": [(k, old_m.get(k), new_m.get(k)) for k in keys],
+            "chart": equity_svg(
+                p.old_run.equity if p.old_run_id else [],
+                other=p.new_run.equity if p.new_run_id else None,
+            ),
+            "can_decide": (
+                p.status == ParamChangeProposal.Status.PENDING
+                and can(request.user, "strategies.approve_proposal")
+                and request.user.pk != p.proposer_id
+            ),
+            "is_proposer": request.user.pk == p.proposer_id,
+            "perms": _perms(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def proposal_decide(request, proposal_id: int, decision: str):
+    if decision not in ("approve", "reject"):
+        raise Http404("unknown decision")
+    try:
+        services.proposal_decide(
+            user=request.user,
+            proposal_id=proposal_id,
+            approve=decision == "approve",
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as exc:
+        return _post_fail(request, exc, "strategies:proposal", proposal_id)
+    messages.success(request, f"Proposal {proposal_id} {decision}d.")
+    return redirect("strategies:proposal", proposal_id)
+
+
+@login_required
+@require_POST
+def optimization_submit(request):
+    try:
+        doc = services.resolve_document(document=_doc_from_form(request))
+        space = {}
+        for n in (1, 2):
+            path = request.POST.get(f"param{n}", "").strip()
+            values = request.POST.get(f"values{n}", "").strip()
+            if path and values:
+                space[path] = [
+                    int(float(v)) if float(v).is_integer() else float(v)
+                    for v in values.replace(" ", "").split(",")
+                    if v
+                ]
+        start, end = services.period_from(None, None, int(request.POST.get("days") or 90))
+        run = optimize.optimization_start(
+            user=request.user,
+            document=doc,
+            space=space,
+            method=request.POST.get("method", "grid"),
+            samples=int(request.POST.get("samples") or 30),
+            splits=int(request.POST.get("splits") or 3),
+            start=start,
+            end=end,
+        )
+    except DomainError as exc:
+        return _post_fail(request, exc, "strategies:lab")
+    except ValueError:
+        messages.error(request, "parameter values must be numbers separated by commas")
+        return redirect("strategies:lab")
+    return redirect("strategies:optimization", run.pk)
+
+
+def optimization_page(request, opt_id: int):
+    if (resp := _guard(request)) is not None:
+        return resp
+    o = get_object_or_404(OptimizationRun, pk=opt_id)
+    keys = list(o.space)
+    heat = heatmap_svg(o.results, keys[0], keys[1]) if len(keys) >= 2 and o.results else None
+    heat_train = (
+        heatmap_svg(o.results, keys[0], keys[1], "train_return_pct")
+        if len(keys) >= 2 and o.results
+        else None
+    )
+    ranked = sorted(o.results, key=lambda r: r["train_return_pct"], reverse=True)
+    return render(
+        request,
+        "strategies/optimization.html",
+        {
+            "o": o,
+            "heat": heat,
+            "heat_train": heat_train,
+            "ranked": ranked[:30],
+            "running": o.status not in OptimizationRun.FINAL,
+            "perms": _perms(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def optimization_cancel(request, opt_id: int):
+    try:
+        optimize.optimization_cancel(user=request.user, opt_id=opt_id)
+    except DomainError as exc:
+        return _post_fail(request, exc, "strategies:optimization", opt_id)
+    return redirect("strategies:optimization", opt_id)
