@@ -7,11 +7,16 @@ import pytest
 from futures.binance.http import BinanceHttp
 from futures.binance.rest import client_from_settings
 
+PRICES = {"BTCUSDT": "65000", "ETHUSDT": "3400"}
+
 
 @pytest.fixture
 def exchange(sim_settings):
     """The stand-in, with this process's connector fresh (no back-off, no cached marks)."""
     BinanceHttp.clear_backoff()
+    # reset() keeps prices: put the ones these tests reason with back.
+    for symbol, price in PRICES.items():
+        sim_settings.control.set_price(symbol, price, mark=price)
     client = client_from_settings()
     client._marks.clear()  # noqa: SLF001 - prices move between tests
     client.lookup_delays = (0.01, 0.05, 0.1)

@@ -18,11 +18,14 @@ from futures.binance.filters import check_order
 from futures.binance.http import BinanceHttp
 from futures.binance.rest import BinanceFutures
 from futures.binance.signing import sign
+from tests.futures.conftest import PRICES
 
 
 @pytest.fixture
 def client(sim):
     BinanceHttp.clear_backoff(sim.base_url)
+    for symbol, price in PRICES.items():
+        sim.control.set_price(symbol, price, mark=price)
     c = BinanceFutures(sim.base_url, sim.api_key, sim.api_secret, recv_window=5000, timeout=5)
     c.lookup_delays = (0.01, 0.05)
     yield c
