@@ -1,0 +1,261 @@
+/* The live dashboard (/): fills the server-rendered cards from SparkLive and updates them in
+ * place. No framework, no build step. */
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const root = $("dashboard");
+  if (!root || !window.SparkLive) return;
+  let symbol = root.dataset.symbol;
+  const orders = new Map(); // client_order_id -> order
+  const positions = new Map(); // symbol -> position
+
+  function text(id, value) {
+    const el = $(id);
+    if (el && value !== undefined && value !== null && el.textContent !== String(value)) {
+      el.textContent = value;
+    }
+  }
+  function cell(tr, value, cls) {
+    const td = document.createElement("td");
+    td.textContent = value === null || value === undefined ? "—" : value;
+    if (cls) td.className = cls;
+    tr.appendChild(td);
+    return td;
+  }
+  function num(v) { const n = parseFloat(v); return isNaN(n) ? null : n; }
+  function trim(v) {
+    if (v === null || v === undefined) return "—";
+    const s = String(v);
+    return s.indexOf(".") >= 0 ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+  }
+  function empty(tbody, cols, message) {
+    tbody.replaceChildren();
+    const tr = document.createElement("tr");
+    const td = cell(tr, message, "muted");
+    td.colSpan = cols;
+    tbody.appendChild(tr);
+  }
+
+  // -- market -------------------------------------------------------------------------------
+  let lastPrice = null;
+  function renderTicker(t) {
+    if (!t || t.symbol !== symbol) return;
+    const last = $("ticker-last");
+    if (t.last !== null && t.last !== undefined) {
+      const p = num(t.last);
+      if (lastPrice !== null && p !== null && p !== lastPrice) {
+        last.classList.toggle("up", p > lastPrice);
+        last.classList.toggle("down", p < lastPrice);
+      }
+      lastPrice = p;
+      text("ticker-last", trim(t.last));
+    }
+    text("ticker-mark", trim(t.mark));
+    if (t.change_pct !== undefined) {
+      text("ticker-change", trim(t.change) + " (" + t.change_pct + "%)");
+      const el = $("ticker-change");
+      el.className = "num " + (num(t.change_pct) >= 0 ? "up" : "down");
+    }
+    if (t.high !== undefined) text("ticker-range", trim(t.high) + " / " + trim(t.low));
+    if (t.volume !== undefined) text("ticker-volume", trim(t.volume));
+    if (t.funding_rate !== undefined) text("ticker-funding", t.funding_rate);
+  }
+  function renderDepth(d) {
+    if (!d || d.symbol !== symbol) return;
+    const body = $("depth-body");
+    const bids = d.bids || [], asks = d.asks || [];
+    const rows = Math.max(bids.length, asks.length);
+    if (!rows) return empty(body, 4, "—");
+    const frag = document.createDocumentFragment();
+    for (let i = 0; i < rows; i++) {
+      const tr = document.createElement("tr");
+      const b = bids[i] || [], a = asks[i] || [];
+      cell(tr, trim(b[1]), "num");
+      cell(tr, trim(b[0]), "num up");
+      cell(tr, trim(a[0]), "num down");
+      cell(tr, trim(a[1]), "num");
+      frag.appendChild(tr);
+    }
+    body.replaceChildren(frag);
+  }
+
+  // -- account, positions, orders, risk, streams ---------------------------------------------
+  function renderAccount(a) {
+    if (!a) return;
+    text("account-balance", trim(a.wallet_balance) + " USDT");
+    text("account-available", trim(a.available_balance));
+    text("account-upnl", trim(a.unrealized_pnl));
+    text("account-ratio", trim(a.margin_ratio));
+  }
+  function renderPositions() {
+    const body = $("positions-body");
+    const open = Array.from(positions.values()).filter((p) => num(p.position_amt));
+    if (!open.length) return empty(body, 5, body.dataset.empty || "—");
+    body.replaceChildren(...open.map((p) => {
+      const tr = document.createElement("tr");
+      cell(tr, p.symbol);
+      cell(tr, trim(p.position_amt), "num " + (num(p.position_amt) > 0 ? "up" : "down"));
+      cell(tr, trim(p.entry_price), "num");
+      cell(tr, trim(p.mark_price), "num");
+      cell(tr, trim(p.unrealized_pnl), "num " + (num(p.unrealized_pnl) >= 0 ? "up" : "down"));
+      return tr;
+    }));
+  }
+  function renderOrders() {
+    const body = $("orders-body");
+    const open = Array.from(orders.values()).filter((o) => o.is_open);
+    if (!open.length) return empty(body, 6, body.dataset.empty || "—");
+    body.replaceChildren(...open.map((o) => {
+      const tr = document.createElement("tr");
+      tr.dataset.cid = o.client_order_id;
+      cell(tr, o.symbol);
+      cell(tr, o.side, o.side === "BUY" ? "up" : "down");
+      cell(tr, o.type + (o.dry_run ? " · dry-run" : ""));
+      cell(tr, trim(o.filled_qty) + " / " + trim(o.quantity), "num");
+      cell(tr, trim(o.price), "num");
+      cell(tr, o.status);
+      return tr;
+    }));
+  }
+  function renderRisk(r) {
+    const box = $("risk-status");
+    if (!r) return;
+    const cb = r.circuitBreaker || {};
+    const today = r.today || {};
+    box.replaceChildren();
+    const badge = document.createElement("span");
+    badge.className = "badge " + (cb.open ? "bad" : "ok");
+    badge.textContent = cb.open ? "breaker OPEN" : "breaker closed";
+    badge.dataset.testid = "breaker";
+    box.appendChild(badge);
+    const p = document.createElement("div");
+    p.className = "num";
+    p.textContent = "PnL " + trim(today.pnl) + " / limit -" + trim(today.dailyLossLimit) +
+      " · left " + trim(today.remainingLossBudget);
+    box.appendChild(p);
+    if (cb.open && cb.openedReason) {
+      const why = document.createElement("div");
+      why.className = "warn";
+      why.textContent = cb.openedReason;
+      box.appendChild(why);
+    }
+  }
+  function age(s) { return s === null || s === undefined ? "—" : (s < 10 ? s.toFixed(1) : Math.round(s)) + " s"; }
+  function renderStreams(s) {
+    const body = $("streams-body");
+    if (!s || !s.connections || !s.connections.length) return empty(body, 5, "—");
+    const now = Date.now() / 1000;
+    body.replaceChildren(...s.connections.map((c) => {
+      const tr = document.createElement("tr");
+      cell(tr, c.name);
+      const st = cell(tr, c.state);
+      st.className = c.state === "up" ? "ok" : "warn";
+      cell(tr, c.connected_at ? age(now - c.connected_at) : "—", "num");
+      cell(tr, c.last_message_at ? age(Math.max(0, now - c.last_message_at)) : "—", "num");
+      cell(tr, c.reconnects, "num");
+      return tr;
+    }));
+  }
+
+  // -- wiring -------------------------------------------------------------------------------
+  function marketTopics() { return ["ticker:" + symbol, "depth:" + symbol]; }
+  const live = SparkLive.connect(
+    marketTopics().concat(["orders", "positions", "account", "risk", "streams"]),
+    (msg) => {
+      if (msg.type !== "snapshot" && msg.type !== "event") return;
+      const d = msg.data;
+      const topic = msg.topic;
+      if (topic.startsWith("ticker:")) renderTicker(d);
+      else if (topic.startsWith("depth:")) renderDepth(d);
+      else if (topic === "account") renderAccount(d);
+      else if (topic === "risk") renderRisk(d);
+      else if (topic === "streams") renderStreams(d);
+      else if (topic === "orders" && d) {
+        if (msg.type === "snapshot") orders.clear();
+        (d.open || []).concat(d.order ? [d.order] : []).forEach((o) => orders.set(o.client_order_id, o));
+        renderOrders();
+      } else if (topic === "positions" && d) {
+        if (msg.type === "snapshot") positions.clear();
+        (d.positions || []).forEach((p) => positions.set(p.symbol, p));
+        renderPositions();
+      }
+    }
+  );
+  $("positions-body").dataset.empty = $("positions-body").textContent.trim();
+  $("orders-body").dataset.empty = $("orders-body").textContent.trim();
+
+  SparkLive.onStatus((state) => {
+    const el = $("live-state");
+    el.textContent = state;
+    el.className = "badge " + (state === "open" ? "ok" : state === "connecting" ? "warn" : "bad");
+  });
+
+  $("symbol").addEventListener("change", (ev) => {
+    const old = marketTopics();
+    symbol = ev.target.value;
+    root.dataset.symbol = symbol;
+    text("ticker-symbol", symbol);
+    lastPrice = null;
+    ["ticker-last", "ticker-mark", "ticker-change", "ticker-range", "ticker-volume", "ticker-funding"].forEach((id) => text(id, "—"));
+    empty($("depth-body"), 4, "—");
+    live.unsubscribe(old);
+    live.subscribe(marketTopics());
+    history.replaceState(null, "", "?symbol=" + encodeURIComponent(symbol));
+  });
+
+  // -- actions (only rendered for users allowed to use them) ---------------------------------
+  function csrf() {
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (input) return input.value;
+    const m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+  async function post(path, body) {
+    const r = await fetch(path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify(body || {}),
+    });
+    let data = null;
+    try { data = await r.json(); } catch (e) { data = null; }
+    return { ok: r.ok, status: r.status, data: data };
+  }
+  const form = $("order-form");
+  if (form) {
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const side = ev.submitter ? ev.submitter.value : "BUY";
+      const f = new FormData(form);
+      const body = {
+        symbol: f.get("symbol"), side: side, type: f.get("type"),
+        quantity: f.get("quantity"), dryRun: form.elements.dryRun.checked,
+      };
+      if (body.type === "LIMIT") { body.price = f.get("price"); body.timeInForce = "GTC"; }
+      const out = $("order-result");
+      out.textContent = "…";
+      const r = await post("/futures/order.place", body);
+      if (r.ok) {
+        const o = (r.data && (r.data.order || r.data)) || {};
+        out.className = "ok";
+        out.textContent = (body.dryRun ? "dry-run " : "") + (o.status || "accepted") + " " + (o.clientOrderId || o.client_order_id || "");
+      } else {
+        out.className = "error";
+        out.textContent = (r.data && r.data.error && r.data.error.message) || ("HTTP " + r.status);
+      }
+    });
+  }
+  const start = $("streams-start"), stop = $("streams-stop");
+  async function control(path, body) {
+    const out = $("streams-result");
+    out.textContent = "…";
+    const r = await post(path, body);
+    out.className = r.ok ? "ok" : "error";
+    out.textContent = r.ok ? "ok" : ((r.data && r.data.error && r.data.error.message) || "HTTP " + r.status);
+    if (r.ok) renderStreams(r.data);
+  }
+  if (start) start.addEventListener("click", () => control("/futures/ws.start", {
+    symbols: Array.from($("symbol").options).map((o) => o.value),
+  }));
+  if (stop) stop.addEventListener("click", () => control("/futures/ws.stop"));
+})();
