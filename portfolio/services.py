@@ -150,6 +150,7 @@ def portfolio_refresh(
         for r in rows:
             r.snapshot = snap
         PortfolioAsset.objects.bulk_create(rows)
+        transaction.on_commit(lambda: _announce(snap))
 
     metrics.REFRESH_LATENCY_MS.observe(latency_ms)
     metrics.TOTAL_VALUE_USD.set(float(total))  # a gauge is a float; the API keeps the Decimal
@@ -159,6 +160,21 @@ def portfolio_refresh(
         # while one of them keeps failing.
         metrics.LAST_UPDATE_TIMESTAMP.set(now.timestamp())
     return snap
+
+
+def _announce(snap: PortfolioSnapshot) -> None:
+    """Tell the live pages (topic `portfolio` on /ws/live/) that a new snapshot is stored."""
+    from futures.broadcast import publish  # the platform's one live channel
+
+    publish(
+        "portfolio",
+        {
+            "snapshot_id": snap.id,
+            "as_of": snap.taken_at.isoformat(),
+            "total_usd": format(snap.total_usd, "f"),
+            "partial": snap.partial,
+        },
+    )
 
 
 def max_age_seconds() -> float:

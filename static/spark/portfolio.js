@@ -1,7 +1,9 @@
-// Live portfolio page: poll /api/portfolio, redraw the numbers and tables, reload the SVG charts
-// (they stay server-rendered) when a new snapshot arrives. No library, no build step.
+// Live portfolio page: on each new snapshot (announced on /ws/live/ topic "portfolio" for
+// logged-in users, else found by polling) fetch /api/portfolio, redraw the numbers and tables,
+// and reload the SVG charts (they stay server-rendered). No library, no build step.
 const root = document.getElementById("portfolio");
-const POLL_MS = 15000;
+const POLL_MS = 15000; // without the live socket
+const FALLBACK_POLL_MS = 60000; // with it: only to catch a missed announcement
 let lastSnapshot = null;
 
 const pct = (f) => (f == null ? "—" : (Number(f) * 100).toFixed(2) + "%");
@@ -91,5 +93,11 @@ async function poll(refresh = false) {
 if (root) {
   document.getElementById("portfolio-refresh").addEventListener("click", () => poll(true));
   poll();
-  setInterval(poll, POLL_MS);
+  const live = root.dataset.live === "1" && window.SparkLive;
+  if (live) {
+    window.SparkLive.connect(["portfolio"], (msg) => {
+      if (msg.type === "event" && msg.data && msg.data.snapshot_id !== lastSnapshot) poll();
+    });
+  }
+  setInterval(poll, live ? FALLBACK_POLL_MS : POLL_MS);
 }

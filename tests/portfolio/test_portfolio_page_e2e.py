@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.portfolio.conftest import BINANCE_KEY, BINANCE_SECRET, BTCTURK_KEY, BTCTURK_SECRET
 from tests.portfolio.test_portfolio_api import seed
+from tests.support.browser import login
 
 pytestmark = pytest.mark.e2e
 
@@ -66,3 +68,27 @@ def test_the_page_draws_both_charts_and_refreshes_live(stand_in, daphne, browser
     assert [r.find_element(By.CSS_SELECTOR, "td.num").text for r in rows] == ["3000"]
     errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
     assert errors == []
+
+
+def test_a_logged_in_page_follows_new_snapshots_over_the_live_socket(
+    stand_in, daphne, browser, bob, settings
+):
+    # the session planted by login() must be signed with the key tests/support/servers.py
+    # gives the Daphne process, or the server reads it as corrupted and serves an anonymous page
+    settings.SECRET_KEY = "test-secret-key-for-daphne-subprocess"
+    stand_in.control.reset()
+    seed(stand_in)
+    server = daphne(**spark_env(stand_in.base_url))
+    login(browser, server.url, bob)
+    browser.get(server.url + "/portfolio")
+    assert browser.find_element(By.ID, "portfolio-total").text == "36150.50000000 USD"
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return SparkLive.state") == "open")
+
+    # a snapshot taken elsewhere (another client's refresh): no click, no 60 s fallback poll
+    stand_in.control.balances(futures={"USDT": "3000"})
+    r = requests.get(server.url + "/api/portfolio", params={"refresh": "1"}, timeout=10)
+    assert r.status_code == 200 and r.json()["total_usd"] == "36650.00000000"
+
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.ID, "portfolio-total").text == "36650.00000000 USD"
+    )
