@@ -1,3 +1,7 @@
 """Pages of the canary app."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from canary import views
+
+urlpatterns = [path("canary/", views.canary_page, name="canary")]
