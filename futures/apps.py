@@ -9,6 +9,10 @@ class FuturesConfig(AppConfig):
         from spark_site.startup import on_startup
 
         broadcast.connect_signals()
+        # risk shows positions and filter conflicts through these (it must not import futures).
+        from futures.selectors import register_risk_providers
+
+        register_risk_providers()
         # The hook itself checks SPARK_STREAMS_EMBEDDED when the server starts serving
         # (settings are read at run time, so tests and run_streams can override them).
         on_startup(supervisor.embedded_main)

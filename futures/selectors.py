@@ -70,3 +70,40 @@ def orders_to_reconcile(environment: str):
 
 def open_positions(environment: str):
     return PositionSnapshot.objects.filter(environment=environment).exclude(position_amt=0)
+
+
+# --------------------------------------------------------------- what futures lends to risk
+
+
+def risk_positions():
+    """Current positions for the risk status page (risk must not import futures)."""
+    from futures.services import current_environment
+    from risk.providers import Position
+
+    return [
+        Position(symbol=row.symbol, amount=row.position_amt, mark_price=row.mark_price or None)
+        for row in open_positions(current_environment())
+    ]
+
+
+def risk_filters(symbol: str) -> dict | None:
+    """The exchange filters of symbol that risk compares its limits with (cached info)."""
+    from futures.binance.rest import client_from_settings
+
+    f = client_from_settings().symbol_filters(symbol.upper())
+    if f is None:
+        return None
+    return {
+        "minNotional": f.min_notional,
+        "minQty": f.min_qty,
+        "stepSize": f.step_size,
+        "maxQty": f.max_qty,
+    }
+
+
+def register_risk_providers() -> None:
+    """Lend risk the two reads above (called from the futures AppConfig.ready())."""
+    from risk.providers import register_filters_provider, register_position_provider
+
+    register_position_provider(risk_positions)
+    register_filters_provider(risk_filters)
