@@ -109,6 +109,7 @@ def test_one_exchange_down_gives_a_partial_portfolio_naming_it(
     assert Decimal(body["total_usd"]) == Decimal("19600") + Decimal("2500.5")
 
 
+@pytest.mark.backends  # the last good snapshot is found by a JSON key lookup
 def test_a_failed_exchange_is_shown_stale_with_its_last_good_snapshot(
     exchange, api, settings, closed_port_url
 ):

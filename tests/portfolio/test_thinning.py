@@ -10,6 +10,9 @@ import pytest
 from portfolio.models import PortfolioAsset, PortfolioSnapshot
 from portfolio.services import snapshots_thin
 
+# JSON key lookups (the last good snapshot of an exchange) differ per database: run on both
+pytestmark = pytest.mark.backends
+
 NOW = datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
 OK = {"btcturk": {"status": "ok", "fetched_at": NOW.isoformat(), "error": None}}
 DOWN = {"btcturk": {"status": "unavailable", "fetched_at": None, "error": {"code": "X"}}}
