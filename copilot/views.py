@@ -1,0 +1,128 @@
+"""Pages of the copilot: /copilot-home (chat) and /strategy-lab-copilot (strategy ideas)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from accounts.permissions import can
+from copilot import services
+from copilot.parser import COMMANDS
+
+# The four presets of the seed, then quick commands; labels are translated in the template.
+PRESETS = (
+    ("ws", "WS başlat"),
+    ("dry", "dry-run emir"),
+    ("canary", "canary"),
+    ("risk", "futures riskim"),
+)
+QUICK = ("portföy özeti", "pozisyonlarım", "açık emirler", "bakiyem", "ws durumu", "metrics")
+
+
+def _history(user) -> list[dict]:
+    return [
+        {"id": m.pk, "prompt": m.prompt, "answer": m.answer, "at": m.created_at.isoformat()}
+        for m in services.chat_history(user=user, limit=30)
+    ]
+
+
+def _strings() -> dict[str, str]:
+    """Texts the page's script shows, translated here (a quote in a translation stays safe)."""
+    return {
+        "run": _("Run"),
+        "running": _("Running…"),
+        "action": _("Action"),
+        "response": _("Response"),
+        "confirm": _("This action needs confirmation. Run it now?"),
+        "needsConfirm": _("needs confirmation"),
+        "noPermission": _("You lack the permission"),
+        "cancelled": _("Cancelled: nothing was sent."),
+        "error": _("Request failed"),
+        "you": _("You"),
+        "copilot": _("Copilot"),
+        "noPositions": _("No open positions."),
+        "noOrders": _("No orders."),
+        "breakerOpen": _("The circuit breaker is OPEN: new orders are rejected."),
+        "closeBreaker": _("close the circuit breaker"),
+        "streamsStale": _("Streams are stale or down."),
+        "startStreams": _("start streams"),
+        "allGood": _("All clear: streams up, breaker closed."),
+        "rejectsHigh": _("Many recent orders were rejected."),
+        "riskCmd": _("my futures risk"),
+        "wallet": _("Wallet balance"),
+        "available": _("Available"),
+        "unrealized": _("Unrealized PnL"),
+        "todayPnl": _("PnL today"),
+        "lossBudget": _("Remaining loss budget"),
+        "maxNotional": _("Max notional"),
+        "breaker": _("Circuit breaker"),
+        "open": _("open"),
+        "closed": _("closed"),
+        "dryRun": _("dry-run"),
+        "name": _("Name"),
+        "save": _("Save draft"),
+        "saved": _("Saved."),
+        "entry": _("Entry"),
+        "exit": _("Exit"),
+        "all": _("all of"),
+        "any": _("any of"),
+        "stopLoss": _("Stop-loss %"),
+        "takeProfit": _("Take-profit %"),
+        "size": _("Position size (USD)"),
+        "indicators": _("Indicators"),
+        "timeframe": _("Timeframe"),
+        "type": _("Strategy type"),
+        "side": _("Side"),
+        "symbol": _("Symbol"),
+        "noDrafts": _("No drafts yet."),
+        "load": _("Open"),
+        "invalid": _("Not valid"),
+    }
+
+
+@login_required
+def copilot_home(request):
+    """Chat with the copilot; each answer's action runs through the normal API on request."""
+    user = request.user
+    action_permissions = {f"{c.method} {c.path}": c.permission for c in COMMANDS if c.permission}
+    symbols = list(getattr(settings, "SPARK_STREAM_SYMBOLS", []) or ["BTCUSDT"])
+    return render(
+        request,
+        "copilot/home.html",
+        {
+            "presets": PRESETS,
+            "quick": QUICK,
+            "history": _history(user),
+            "page_data": {
+                "permissions": sorted(user.get_all_permissions()),
+                "actionPermissions": action_permissions,
+                "symbol": symbols[0],
+                "canCloseBreaker": can(user, "risk.close_circuit_breaker"),
+                "hasLive": bool(finders.find("spark/live.js")),
+            },
+            "has_live": bool(finders.find("spark/live.js")),
+            "strings": _strings(),
+        },
+    )
+
+
+@login_required
+def strategy_lab(request):
+    """Write a strategy idea, see it as a card and JSON, edit it, save and list drafts."""
+    user = request.user
+    drafts = [
+        {"id": d.pk, "name": d.name, "updated_at": d.updated_at.isoformat(), "document": d.document}
+        for d in services.drafts_of(user=user)[:50]
+    ]
+    return render(
+        request,
+        "copilot/strategy_lab.html",
+        {
+            "drafts": drafts,
+            "page_data": {"canSave": can(user, "copilot.add_strategydraft")},
+            "strings": _strings(),
+        },
+    )

@@ -1,0 +1,277 @@
+/* The copilot page (/copilot-home): chat, action review, Run through the normal API, live panels.
+ *
+ * The copilot only proposes an action ({method, path, body}); pressing Run sends that request
+ * to the API with this session's CSRF token, so permissions, the risk gate and the audit log
+ * apply exactly as for any other client. No framework, no build step.
+ */
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const root = $("copilot");
+  if (!root) return;
+  const T = JSON.parse($("copilot-i18n").textContent);
+  const page = JSON.parse($("copilot-page").textContent);
+  const history = JSON.parse($("copilot-history").textContent);
+  const perms = new Set(page.permissions || []);
+  const log = $("chat-log");
+  const form = $("chat-form");
+  const input = $("chat-prompt");
+
+  // live state, also sent to the copilot as `context` (see copilot/parser.py PageContext)
+  const live = { risk: null, streams: null, positions: [], orders: { open: [], recent: [] },
+                 account: null, lastCanaryRunId: null };
+
+  function csrf() {
+    const m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    if (m) return decodeURIComponent(m[1]);
+    const el = form.querySelector("[name=csrfmiddlewaretoken]");
+    return el ? el.value : "";
+  }
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => {
+      if (k === "class") node.className = v; else node.setAttribute(k, v);
+    });
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  async function call(method, path, body) {
+    const opts = { method: method, credentials: "same-origin",
+                   headers: { "Accept": "application/json" } };
+    if (method !== "GET") {
+      opts.headers["Content-Type"] = "application/json";
+      opts.headers["X-CSRFToken"] = csrf();
+      opts.body = JSON.stringify(body || {});
+    }
+    const res = await fetch(path, opts);
+    const type = res.headers.get("Content-Type") || "";
+    const data = type.indexOf("json") >= 0 ? await res.json() : await res.text();
+    return { status: res.status, ok: res.ok, data: data };
+  }
+
+  // ------------------------------------------------------------------ context from live state
+  function streamsStale() {
+    const s = live.streams;
+    if (!s) return false;
+    if (!s.running) return true;
+    return (s.connections || []).some((c) => c.state !== "up" ||
+      (c.last_message_age_seconds !== undefined && c.last_message_age_seconds > 30));
+  }
+  function breakerOpen() {
+    return !!(live.risk && live.risk.circuitBreaker && live.risk.circuitBreaker.open);
+  }
+  function rejectRate() {
+    const recent = (live.orders.recent || []).concat(live.orders.open || []);
+    if (recent.length < 4) return null;
+    return recent.filter((o) => o.status === "REJECTED").length / recent.length;
+  }
+  function context() {
+    const ctx = { symbol: page.symbol, lang: document.documentElement.lang || "tr",
+                  breakerOpen: breakerOpen(), streamsStale: streamsStale(),
+                  positions: live.positions.map((p) => ({ symbol: p.symbol,
+                                                          positionAmt: p.position_amt })) };
+    const rate = rejectRate();
+    if (rate !== null) ctx.rejectRate = rate;
+    if (live.lastCanaryRunId) ctx.lastCanaryRunId = live.lastCanaryRunId;
+    return ctx;
+  }
+
+  // ------------------------------------------------------------------ chat
+  function permissionOf(action) {
+    return (page.actionPermissions || {})[action.method + " " + action.path] || "";
+  }
+
+  function renderTurn(prompt, answer) {
+    const li = el("li", { class: "stack turn", "data-testid": "turn" });
+    li.appendChild(el("div", { class: "prompt" }, T.you + ": " + prompt));
+    const reply = el("div", { class: "reply", "data-testid": "reply" }, T.copilot + ": " + answer.reply);
+    li.appendChild(reply);
+    const meta = el("div", { class: "row wrap" });
+    meta.appendChild(el("span", { class: "badge", "data-testid": "intent" }, answer.intent));
+    if (answer.confirm_required) meta.appendChild(el("span", { class: "badge warn" }, T.needsConfirm));
+    li.appendChild(meta);
+    const action = answer.action;
+    li.appendChild(el("pre", { "data-testid": "action-json", "aria-label": T.action },
+                      JSON.stringify(action, null, 2)));
+    const row = el("div", { class: "row wrap" });
+    const run = el("button", { type: "button", class: "primary", "data-testid": "run-action" }, T.run);
+    const need = permissionOf(action);
+    if (need && !perms.has(need)) {
+      run.disabled = true;
+      row.appendChild(run);
+      row.appendChild(el("span", { class: "muted reason", "data-testid": "run-disabled-reason" },
+                         T.noPermission + " " + need + "."));
+    } else {
+      row.appendChild(run);
+    }
+    (answer.suggestions || []).forEach((s) => {
+      const b = el("button", { type: "button", class: "link suggestion" }, s);
+      b.addEventListener("click", () => send(s));
+      row.appendChild(b);
+    });
+    li.appendChild(row);
+    const out = el("pre", { "data-testid": "action-response", hidden: "" });
+    li.appendChild(out);
+    run.addEventListener("click", async () => {
+      if (answer.confirm_required && !window.confirm(T.confirm + "\n\n" + action.method + " " +
+                                                     action.path + "\n" + JSON.stringify(action.body))) {
+        out.hidden = false;
+        out.textContent = T.cancelled;
+        return;
+      }
+      run.disabled = true;
+      out.hidden = false;
+      out.textContent = T.running;
+      try {
+        const res = await call(action.method, action.path, action.body);
+        out.textContent = T.response + " " + res.status + "\n" +
+          (typeof res.data === "string" ? res.data.slice(0, 4000) : JSON.stringify(res.data, null, 2));
+        out.className = res.ok ? "ok" : "bad";
+        if (res.ok && action.path === "/canary/run" && res.data && res.data.run) {
+          live.lastCanaryRunId = res.data.run.id || res.data.run.runId || null;
+        }
+      } catch (e) {
+        out.textContent = T.error + ": " + e;
+        out.className = "bad";
+      } finally {
+        run.disabled = false;
+      }
+    });
+    log.appendChild(li);
+    log.scrollTop = log.scrollHeight;
+    return li;
+  }
+
+  async function send(prompt) {
+    prompt = (prompt || "").trim();
+    if (!prompt) return;
+    input.value = "";
+    const res = await call("POST", "/ai/chat", { prompt: prompt, context: context() });
+    if (res.ok) {
+      renderTurn(prompt, res.data);
+    } else {
+      const li = el("li", { class: "bad" }, T.error + " " + res.status + ": " +
+                    (res.data && res.data.error ? res.data.error.message : ""));
+      log.appendChild(li);
+    }
+  }
+
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); send(input.value); });
+  document.querySelectorAll("[data-command]").forEach((b) =>
+    b.addEventListener("click", () => send(b.dataset.command)));
+  history.forEach((h) => renderTurn(h.prompt, h.answer));
+
+  // ------------------------------------------------------------------ panels
+  function kv(dl, rows) {
+    dl.replaceChildren();
+    rows.forEach(([k, v, cls]) => {
+      dl.appendChild(el("dt", {}, k));
+      dl.appendChild(el("dd", { class: cls || "num" }, v === null || v === undefined ? "—" : v));
+    });
+  }
+  function renderAccount() {
+    const a = live.account;
+    if (!a) return;
+    kv($("panel-account"), [[T.wallet, a.wallet_balance], [T.available, a.available_balance],
+                            [T.unrealized, a.unrealized_pnl]]);
+  }
+  function renderRisk() {
+    const r = live.risk;
+    if (!r) return;
+    const open = breakerOpen();
+    kv($("panel-risk"), [
+      [T.breaker, open ? T.open : T.closed, open ? "badge bad" : "badge ok"],
+      [T.todayPnl, r.today && r.today.pnl],
+      [T.lossBudget, r.today && r.today.remainingLossBudget],
+      [T.maxNotional, r.limits && (r.limits.maxNotionalUsd || r.limits.max_notional_usd)],
+    ]);
+  }
+  function renderPositions() {
+    const tbody = $("panel-positions");
+    tbody.replaceChildren();
+    const rows = live.positions.filter((p) => parseFloat(p.position_amt) !== 0);
+    if (!rows.length) {
+      const tr = el("tr"); tr.appendChild(el("td", { colspan: "4", class: "muted" }, T.noPositions));
+      tbody.appendChild(tr); return;
+    }
+    rows.forEach((p) => {
+      const tr = el("tr");
+      tr.appendChild(el("td", {}, p.symbol));
+      tr.appendChild(el("td", { class: "num" }, p.position_amt));
+      tr.appendChild(el("td", { class: "num" }, p.entry_price));
+      tr.appendChild(el("td", { class: "num" }, p.unrealized_pnl));
+      tbody.appendChild(tr);
+    });
+  }
+  function renderOrders() {
+    const tbody = $("panel-orders");
+    tbody.replaceChildren();
+    const rows = (live.orders.open || []).concat(live.orders.recent || []).slice(0, 20);
+    if (!rows.length) {
+      const tr = el("tr"); tr.appendChild(el("td", { colspan: "5", class: "muted" }, T.noOrders));
+      tbody.appendChild(tr); return;
+    }
+    rows.forEach((o) => {
+      const tr = el("tr", { "data-client-order-id": o.client_order_id || "" });
+      tr.appendChild(el("td", {}, o.symbol));
+      tr.appendChild(el("td", { class: o.side === "BUY" ? "up" : "down" }, o.side));
+      tr.appendChild(el("td", {}, o.type));
+      tr.appendChild(el("td", { class: "num" }, o.quantity));
+      tr.appendChild(el("td", {}, o.status + (o.dry_run ? " · " + T.dryRun : "")));
+      tbody.appendChild(tr);
+    });
+  }
+  function renderSuggestions() {
+    const ul = $("live-suggestions");
+    ul.replaceChildren();
+    const items = [];
+    if (breakerOpen()) items.push([T.breakerOpen, page.canCloseBreaker ? T.closeBreaker : T.riskCmd]);
+    if (streamsStale()) items.push([T.streamsStale, T.startStreams]);
+    const rate = rejectRate();
+    if (rate !== null && rate >= 0.2) items.push([T.rejectsHigh, T.riskCmd]);
+    if (!items.length) { ul.appendChild(el("li", { class: "muted" }, T.allGood)); return; }
+    items.forEach(([why, command]) => {
+      const li = el("li", { "data-testid": "live-suggestion" });
+      li.appendChild(el("span", {}, why + " "));
+      const b = el("button", { type: "button", class: "link" }, command);
+      b.addEventListener("click", () => send(command));
+      li.appendChild(b);
+      ul.appendChild(li);
+    });
+  }
+
+  function mergeOrder(order) {
+    const key = order.client_order_id;
+    const all = (live.orders.open || []).concat(live.orders.recent || []).filter(
+      (o) => o.client_order_id !== key);
+    all.unshift(order);
+    live.orders = { open: all.filter((o) => o.is_open), recent: all.filter((o) => !o.is_open) };
+  }
+
+  function onLive(msg) {
+    const data = msg.data !== undefined ? msg.data : msg.payload;
+    if (msg.type !== "snapshot" && msg.type !== "event") return;
+    if (msg.topic === "account" && data) { live.account = data; renderAccount(); }
+    if (msg.topic === "risk" && data) { live.risk = data; renderRisk(); }
+    if (msg.topic === "streams" && data) { live.streams = data; }
+    if (msg.topic === "positions" && data) { live.positions = data.positions || []; renderPositions(); }
+    if (msg.topic === "orders" && data) {
+      if (msg.type === "snapshot") live.orders = { open: data.open || [], recent: data.recent || [] };
+      else if (data.order) mergeOrder(data.order);
+      renderOrders();
+    }
+    renderSuggestions();
+  }
+
+  if (window.SparkLive) {
+    window.SparkLive.connect(["account", "positions", "risk", "orders", "streams"], onLive);
+    window.SparkLive.onStatus((state) => { $("live-state").textContent = state; });
+  } else {
+    // No live socket on this build: read the panels once through the API.
+    call("GET", "/futures/risk/status").then((r) => { if (r.ok) onLive({ type: "snapshot", topic: "risk", data: r.data }); });
+    call("GET", "/futures/ws.status").then((r) => { if (r.ok) onLive({ type: "snapshot", topic: "streams", data: r.data }); });
+  }
+  window.SparkCopilot = { send: send, context: context, live: live };
+})();
