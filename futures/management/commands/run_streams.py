@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 
 from django.conf import settings
@@ -30,7 +31,11 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         port = opts["metrics_port"]
         if port is None:
-            port = int(getattr(settings, "SPARK_STREAMS_METRICS_PORT", 9108))
+            # The setting (lead-owned settings.py) falls back to the variable it is read from.
+            port = getattr(settings, "SPARK_STREAMS_METRICS_PORT", None)
+            if port is None:
+                port = os.environ.get("SPARK_STREAMS_METRICS_PORT", "9108")
+            port = int(port)
         if port:
             from prometheus_client import start_http_server
 
