@@ -107,15 +107,19 @@ def _settings_that_matter() -> dict:
 
 
 def _filters_used(symbol: str) -> dict | None:
-    """The exchange filters of symbol, as the order path saw them (Decimals as strings)."""
-    found = risk_providers.filters(symbol)
-    if found:
-        return {k: format(v, "f") for k, v in found.items()}
+    """The exchange filters of symbol, as the order path saw them (Decimals as strings).
+
+    The connector's cached exchange info gives every filter; the risk provider (four of them)
+    is the fallback when the connector cannot answer.
+    """
     try:
         from futures.binance.rest import client_from_settings
 
         filters = client_from_settings().symbol_filters(symbol)
     except Exception as exc:  # evidence records what it could not read
+        found = risk_providers.filters(symbol)
+        if found:
+            return {k: format(v, "f") for k, v in found.items()}
         return {"error": type(exc).__name__}
     if filters is None:
         return None
@@ -241,6 +245,7 @@ def canary_run(*, user, symbol=None, side=None, quantity=None) -> CanaryRun:
     except RiskRejected as exc:
         run.status = CanaryRun.Status.REJECTED
         run.risk_decision = exc.decision.as_dict() if exc.decision else {"message": exc.message}
+        run.risk_decision["conflicts"] = exc.details.get("conflicts", [])
         run.error = {"code": exc.code, "message": exc.message}
         outcome = AuditEntry.Outcome.REJECTED
     except DomainError as exc:

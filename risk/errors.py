@@ -27,8 +27,10 @@ class RiskRejected(DomainError):
             rule["message"] for rule in decision.rules
         )
         body: dict = {"rules": list(decision.rules)}
-        if decision.conflicts:
-            body["conflicts"] = list(decision.conflicts)
+        conflicts = list(decision.conflicts) or _conflicts_for(decision)
+        if conflicts:
+            body["conflicts"] = conflicts
+            message += " Conflict: " + " ".join(c["message"] for c in conflicts)
         if details:
             body.update(details)
         super().__init__(message, details=body, code=code)
@@ -39,3 +41,15 @@ class BreakerStateConflict(DomainError):
 
     status = 409
     code = "BREAKER_STATE_CONFLICT"
+
+
+def _conflicts_for(decision: Decision) -> list[dict]:
+    """Exchange filters that make the breached size limits impossible to meet, if any."""
+    names = {rule["rule"] for rule in decision.rules}
+    symbol = decision.facts.get("symbol")
+    if not symbol or not names & {"max_notional", "max_position"}:
+        return []
+    from risk.models import RiskLimits
+    from risk.selectors import filter_conflicts
+
+    return filter_conflicts(RiskLimits.load(), symbol)

@@ -43,7 +43,7 @@ from django.db import connection
 
 from risk import metrics
 from risk.models import CircuitBreaker, RiskLimits
-from risk.selectors import ZERO, filter_conflicts, fmt, loss_budget, symbol_limit
+from risk.selectors import ZERO, fmt, loss_budget, symbol_limit
 
 BUY, SELL = "BUY", "SELL"
 
@@ -69,7 +69,8 @@ class Decision:
 
     allowed: bool
     rules: list[dict]
-    # Exchange filters that conflict with the limits for this symbol (shown with a rejection).
+    # Exchange filters that conflict with the limits for this symbol (RiskRejected fills them in
+    # outside the locked transaction; empty from evaluate()).
     conflicts: list[dict] = field(default_factory=list)
     # The figures the decision was made on (notional, resulting position, budget, breaker).
     facts: dict = field(default_factory=dict)
@@ -200,7 +201,6 @@ def evaluate(intent: OrderIntent) -> Decision:
         )
 
     allowed = not rules
-    conflicts = [] if allowed else filter_conflicts(limits, symbol)
     facts = {
         "symbol": symbol,
         "side": side,
@@ -215,4 +215,6 @@ def evaluate(intent: OrderIntent) -> Decision:
         "dryRun": bool(intent.dry_run),
     }
     metrics.DECISIONS.labels(outcome="allowed" if allowed else "rejected").inc()
-    return Decision(allowed=allowed, rules=rules, conflicts=conflicts, facts=facts)
+    # Filter conflicts are not looked up here: that may ask the exchange, and this runs under
+    # the lock every order waits on. RiskRejected adds them, after the transaction.
+    return Decision(allowed=allowed, rules=rules, facts=facts)

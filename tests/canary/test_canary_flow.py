@@ -184,6 +184,9 @@ def test_btcusdt_cannot_pass_both_min_notional_and_max_notional(api, alice, toke
     big = _run(api, token, symbol="BTCUSDT", quantity="0.002")  # ~130 USD > max notional 100
     assert big["status"] == "REJECTED"
     assert [r["rule"] for r in big["riskDecision"]["rules"]] == ["max_notional"]
+    # ...and the rejection names the conflict between the limit and the exchange filter.
+    [conflict] = big["riskDecision"]["conflicts"]
+    assert (conflict["limit"], conflict["filter"]) == ("max_notional_usd", "MIN_NOTIONAL")
     assert CanaryRun.objects.get(pk=big["id"]).evidence["status"] == "REJECTED"
 
 

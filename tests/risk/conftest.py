@@ -43,9 +43,10 @@ def limits(db):
 
 @pytest.fixture(autouse=True)
 def _no_providers():
-    """Each test starts without registered providers and leaves none behind."""
+    """Each test starts without registered providers; the ones futures registered come back."""
+    saved = (providers._position_provider, providers._filters_provider)  # noqa: SLF001
     providers.register_position_provider(None)
     providers.register_filters_provider(None)
     yield
-    providers.register_position_provider(None)
-    providers.register_filters_provider(None)
+    providers.register_position_provider(saved[0])
+    providers.register_filters_provider(saved[1])
