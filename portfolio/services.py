@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
@@ -78,8 +79,8 @@ def portfolio_refresh(
     sources = configured_sources() if sources is None else sources
     timeout = exchange_timeout() if timeout is None else timeout
     started = time.perf_counter()
+    now = timezone.now()  # "as of": the moment the reads began
     results = fetch_all(sources, timeout=timeout)
-    now = timezone.now()
 
     rows: list[PortfolioAsset] = []
     states: dict[str, dict] = {}
@@ -182,14 +183,35 @@ def max_age_seconds() -> float:
     return float(getattr(settings, "PORTFOLIO_MAX_AGE_SECONDS", 30))
 
 
+_REFRESH_LOCK = threading.Lock()
+
+
 def portfolio_current(*, refresh: bool = False) -> PortfolioSnapshot:
-    """The latest snapshot if recent enough, else (or when asked) a fresh one."""
-    if not refresh:
+    """The latest snapshot if recent enough, else (or when asked) a fresh one.
+
+    Refreshes are serialized per process, and a caller that waited for someone else's
+    refresh begun after it asked takes that one: a burst of page loads or refresh clicks
+    reads each exchange once, not once per request (Spot's account costs 20 weight).
+    """
+    asked = timezone.now()
+    if not refresh and (fresh := _recent_snapshot()) is not None:
+        return fresh
+    with _REFRESH_LOCK:
         latest = PortfolioSnapshot.objects.order_by("-taken_at", "-id").first()
-        age = timedelta(seconds=max_age_seconds())
-        if latest is not None and timezone.now() - latest.taken_at <= age:
+        if latest is not None and latest.taken_at >= asked:
             return latest
-    return portfolio_refresh()
+        if not refresh and (fresh := _recent_snapshot()) is not None:
+            return fresh
+        return portfolio_refresh()
+
+
+def _recent_snapshot() -> PortfolioSnapshot | None:
+    latest = PortfolioSnapshot.objects.order_by("-taken_at", "-id").first()
+    if latest is not None and timezone.now() - latest.taken_at <= timedelta(
+        seconds=max_age_seconds()
+    ):
+        return latest
+    return None
 
 
 def _bucket(at: datetime, unit: str) -> tuple:

@@ -22,7 +22,7 @@ def interval_seconds() -> float:
 
 
 def snapshot_once() -> None:
-    from django.db import close_old_connections
+    from django.db import connections
 
     from portfolio.services import portfolio_refresh, snapshots_thin
 
@@ -30,7 +30,9 @@ def snapshot_once() -> None:
         portfolio_refresh()
         snapshots_thin()
     finally:
-        close_old_connections()  # this worker thread is not a request: nobody else closes it
+        # a pool thread, not a request: nobody else closes its connection (PostgreSQL would
+        # keep one idle session per thread the executor ever used)
+        connections.close_all()
 
 
 @on_startup

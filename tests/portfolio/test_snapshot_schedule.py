@@ -7,6 +7,7 @@ import time
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connections
 
 from portfolio.models import PortfolioSnapshot
 from portfolio.tasks import periodic_snapshots
@@ -18,6 +19,13 @@ def test_the_schedule_is_registered_as_a_server_startup_hook():
     assert periodic_snapshots in startup._hooks  # noqa: SLF001
 
 
+def count_snapshots() -> int:
+    try:
+        return PortfolioSnapshot.objects.count()
+    finally:
+        connections.close_all()  # asgiref's worker thread: leave no session behind
+
+
 @pytest.mark.django_db(transaction=True)
 def test_it_takes_a_snapshot_every_interval(exchange, settings):
     seed(exchange)
@@ -27,7 +35,7 @@ def test_it_takes_a_snapshot_every_interval(exchange, settings):
         task = asyncio.get_running_loop().create_task(periodic_snapshots())
         deadline = time.monotonic() + 10
         try:
-            while await sync_to_async(PortfolioSnapshot.objects.count)() < count:
+            while await sync_to_async(count_snapshots)() < count:
                 assert time.monotonic() < deadline, "no scheduled snapshots"
                 assert not task.done(), task
                 await asyncio.sleep(0.05)
