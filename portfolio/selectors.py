@@ -18,6 +18,11 @@ def _s(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
 
+def _amount(value: Decimal | None) -> str | None:
+    """An amount without the storage's trailing zeros: "0.5", not "0.500000000000000000"."""
+    return None if value is None else format(value.normalize(), "f")
+
+
 def _age(fetched_at: str | None, now: datetime) -> float | None:
     at = parse_datetime(fetched_at) if fetched_at else None
     return None if at is None else round((now - at).total_seconds(), 3)
@@ -49,10 +54,10 @@ def portfolio_view(snap: PortfolioSnapshot, *, now: datetime | None = None) -> d
                 "assets": [
                     {
                         "asset": a.asset,
-                        "quantity": _s(a.quantity.normalize() if a.quantity else a.quantity),
-                        "free": _s(a.free.normalize() if a.free else a.free),
-                        "locked": _s(a.locked.normalize() if a.locked else a.locked),
-                        "price_usd": _s(a.price_usd.normalize() if a.price_usd else a.price_usd),
+                        "quantity": _amount(a.quantity),
+                        "free": _amount(a.free),
+                        "locked": _amount(a.locked),
+                        "price_usd": _amount(a.price_usd),
                         "value_usd": _s(a.value_usd),
                         "share": _s(share(a.value_usd, total)),
                         "stale": a.stale,
@@ -69,7 +74,7 @@ def portfolio_view(snap: PortfolioSnapshot, *, now: datetime | None = None) -> d
     allocation = [
         {
             "asset": name,
-            "quantity": _s(qty[name].normalize() if qty[name] else qty[name]),
+            "quantity": _amount(qty[name]),
             "value_usd": _s(usd(val[name])),
             "share": _s(share(val[name], total)),
         }
