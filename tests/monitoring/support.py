@@ -102,3 +102,13 @@ def family_of(sample_name: str, families: dict[str, str]) -> str | None:
         if sample_name in exposed_names(family, kind):
             return family
     return None
+
+
+def selectors(expr: str) -> set[str]:
+    """Every vector selector of an expression with its label matchers (`name{a="b"}`)."""
+    out = set()
+    for name in metric_names(expr):
+        found = re.findall(rf"(?<![\w:]){re.escape(name)}\s*(\{{[^}}]*\}})?(?![\w:(])", expr)
+        for matchers in found or [""]:
+            out.add(name + (matchers or ""))
+    return out
