@@ -90,3 +90,68 @@ def test_fifty_concurrent_orders_never_exceed_the_position_limit(exposure_table)
     assert sum(accepted, Decimal(0)) <= limit
     # Serialized, every order that fits is taken: exactly limit / qty of them.
     assert len(accepted) == outcomes.count(True) == int(limit / ORDER_QTY)
+
+
+@pytest.fixture
+def exchange(sim_settings):
+    from futures.binance.http import BinanceHttp
+    from futures.binance.rest import client_from_settings
+
+    BinanceHttp.clear_backoff()
+    client_from_settings()._marks.clear()  # noqa: SLF001 - prices move between tests
+    yield sim_settings
+    BinanceHttp.clear_backoff()
+
+
+def test_fifty_concurrent_real_orders_never_exceed_the_position_limit(make_user, exchange):
+    """The same race through futures.services.order_place: live resting LIMIT orders."""
+    from futures.models import Order
+    from futures.services import OrderRequest, order_place
+    from risk.errors import RiskRejected
+    from risk.models import SymbolPositionLimit
+
+    alice = make_user("alice", "trader")
+    SymbolPositionLimit.objects.create(
+        limits=RiskLimits.load(), symbol="ETHUSDT", max_position_qty=Decimal("0.1")
+    )
+    start = threading.Barrier(THREADS)
+    outcomes: list[str] = []
+    errors: list[str] = []
+
+    def place(i: int) -> None:
+        try:
+            start.wait(timeout=30)
+            order_place(
+                user=alice,
+                request=OrderRequest(
+                    symbol="ETHUSDT",
+                    side="BUY",
+                    type="LIMIT",
+                    quantity=ORDER_QTY,
+                    price=Decimal("3300"),  # rests under the 3,400 mark: open exposure
+                    time_in_force="GTC",
+                    dry_run=False,
+                    client_order_id=f"race50-{i}",
+                ),
+            )
+            outcomes.append("placed")
+        except RiskRejected:
+            outcomes.append("rejected")
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=place, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors[:3]
+    live = Order.objects.filter(dry_run=False, symbol="ETHUSDT")
+    accepted = sum((o.quantity for o in live), Decimal(0))
+    assert accepted <= Decimal("0.1")
+    assert outcomes.count("placed") == live.count() == 10
+    assert outcomes.count("rejected") == THREADS - 10
+    on_exchange = exchange.control.signed("GET", "/fapi/v1/openOrders", symbol="ETHUSDT").json()
+    assert len(on_exchange) == 10
