@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 BINANCE_SPOT = "binance_spot"
 BINANCE_FUTURES = "binance_futures"
@@ -43,6 +46,34 @@ class SourceFetch:
     prices_usd: dict[str, Decimal]
     fetched_at: datetime
     extra: dict = field(default_factory=dict)
+
+
+A = TypeVar("A")
+B = TypeVar("B")
+
+
+def both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """Run second on a helper thread while first runs here; return both or raise first's error.
+
+    A source's two reads (balances, prices) then cost the slower one, not their sum.
+    """
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = second()
+        except BaseException as exc:  # handed over to the caller below
+            box["error"] = exc
+
+    helper = threading.Thread(target=run, name="portfolio-read", daemon=True)
+    helper.start()
+    try:
+        a = first()
+    finally:
+        helper.join()
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return a, box["value"]  # type: ignore[return-value]
 
 
 def to_decimal(value: object) -> Decimal:

@@ -17,6 +17,7 @@ from portfolio.connectors.base import (
     Holding,
     SourceError,
     SourceFetch,
+    both,
     to_decimal,
 )
 
@@ -99,8 +100,10 @@ class SpotClient(BinanceHttp):
 
     def fetch(self) -> SourceFetch:
         try:
-            holdings = self.balances()
-            prices = usd_prices(self.tickers())
+            if self.time_offset_ms is None:
+                self.sync_time()  # once, before the two reads race to do it
+            holdings, tickers = both(self.balances, self.tickers)
+            prices = usd_prices(tickers)
         except BinanceError as exc:
             raise source_error(self.exchange, exc) from exc
         except (KeyError, InvalidOperation, ValueError, TypeError) as exc:

@@ -16,6 +16,7 @@ from portfolio.connectors.base import (
     Holding,
     SourceError,
     SourceFetch,
+    both,
     parse_json,
     to_decimal,
 )
@@ -113,6 +114,5 @@ class BTCTurkClient:
 
     def fetch(self) -> SourceFetch:
         """Balances and USD prices, read now."""
-        holdings = self.balances()
-        prices = usd_prices(self.tickers())
-        return SourceFetch(BTCTURK, holdings, prices, timezone.now())
+        holdings, tickers = both(self.balances, self.tickers)
+        return SourceFetch(BTCTURK, holdings, usd_prices(tickers), timezone.now())

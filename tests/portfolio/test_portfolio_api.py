@@ -196,3 +196,21 @@ def test_reads_need_the_viewer_role_when_reads_are_private(
     assert api.get("/api/portfolio").status_code == 401
     assert api.get("/api/portfolio", token=token_for(mallory)).status_code == 403
     assert api.get("/api/portfolio", token=token_for(bob), refresh="1").status_code == 200
+
+
+def test_refused_keys_are_named_with_the_exchanges_own_code(exchange, api, settings):
+    seed(exchange)
+    settings.BTCTURK_API_SECRET = "d3Jvbmctc2VjcmV0"  # base64 of "wrong-secret"
+    settings.BINANCE_SPOT_API_SECRET = "not-the-secret"
+    bt_before = errors_counted("btcturk", "401")
+    spot_before = errors_counted("binance_spot", "-1022")
+
+    body = api.get("/api/portfolio", refresh="1").json()
+
+    failed = {e["exchange"]: e["code"] for e in body["errors"]}
+    assert failed == {"btcturk": "401", "binance_spot": "-1022"}
+    assert errors_counted("btcturk", "401") == bt_before + 1
+    assert errors_counted("binance_spot", "-1022") == spot_before + 1
+    assert by_exchange(body)["binance_futures"]["status"] == "ok"
+    assert Decimal(body["total_usd"]) == Decimal("2500.5")
+    assert "d3Jvbmctc2VjcmV0" not in str(body) and "not-the-secret" not in str(body)

@@ -82,3 +82,12 @@ def test_the_snapshot_command_stores_a_snapshot_and_thins_old_ones(exchange):
     assert not PortfolioSnapshot.objects.filter(taken_at=old).exists()
     snap = PortfolioSnapshot.objects.get()
     assert snap.total_usd == Decimal("36150.5") and not snap.partial
+
+
+def test_the_admin_lists_snapshots_with_their_assets(exchange, api, client, make_user):
+    seed(exchange)
+    snap_id = api.get("/api/portfolio", refresh="1").json()["snapshot_id"]
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    assert client.get("/admin/portfolio/portfoliosnapshot/").status_code == 200
+    r = client.get(f"/admin/portfolio/portfoliosnapshot/{snap_id}/change/")
+    assert r.status_code == 200 and b"TRY" in r.content
