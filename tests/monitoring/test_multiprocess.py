@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 import requests
@@ -73,6 +75,52 @@ def test_one_workers_metrics_show_every_web_worker_and_the_stream_worker(daphne,
     # one file per process and kind: both web workers and the stream worker wrote there
     pids = {name[: -len(".db")].rsplit("_", 1)[1] for name in os.listdir(shared)}
     assert {str(web_a.proc.pid), str(web_b.proc.pid)} < pids
+
+
+def test_the_real_stream_worker_reports_through_a_web_workers_metrics(sim, daphne, tmp_path):
+    """`manage.py run_streams` (no port of its own) shows up in Daphne's /metrics."""
+    sim.control.feed(True)
+    shared = tmp_path / "prom"
+    shared.mkdir()
+    web = daphne(**sim.spark_env(), PROMETHEUS_MULTIPROC_DIR=str(shared))  # streams not embedded
+    assert web.env["SPARK_STREAMS_EMBEDDED"] == "false"
+    log = open(tmp_path / "run_streams.log", "w")  # noqa: SIM115 - closed below
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "run_streams", "--symbols", "ETHUSDT", "--metrics-port", "0"],
+        cwd=ROOT,
+        env=web.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    market = frozenset({("connection", "market")})
+    try:
+        deadline = time.monotonic() + 45
+        values: dict = {}
+        while time.monotonic() < deadline:
+            values = samples(web.url)
+            messages = sum(
+                v for (name, _), v in values.items() if name == "spark_futures_ws_messages_total"
+            )
+            last = values.get(("spark_futures_ws_last_message_timestamp_seconds", market), 0)
+            up = values.get(("spark_futures_ws_connection_status", market)) == 1.0
+            if up and messages and last > time.time() - 60:
+                break
+            assert worker.poll() is None, (tmp_path / "run_streams.log").read_text()
+            time.sleep(0.5)
+        else:
+            raise AssertionError(
+                "the stream worker's values never reached /metrics:\n"
+                + (tmp_path / "run_streams.log").read_text()[-3000:]
+            )
+        assert values[("spark_futures_ws_connects_total", market)] >= 1
+    finally:
+        worker.send_signal(signal.SIGINT)
+        try:
+            worker.wait(15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        log.close()
 
 
 def test_the_stream_worker_serves_its_own_port_only_without_a_shared_directory(tmp_path):
