@@ -6,15 +6,22 @@ from ninja import Router
 
 from accounts.auth import READ_AUTH, WRITE_AUTH
 from spark_site.errors import NotFound, ValidationFailed
-from strategies import data, optimize, selectors, services
+from strategies import data, optimize, runner, selectors, services
 from strategies.documents import with_params
-from strategies.models import BacktestRun, OptimizationRun, ParamChangeProposal, Strategy
+from strategies.models import (
+    BacktestRun,
+    OptimizationRun,
+    ParamChangeProposal,
+    Strategy,
+    StrategyRunner,
+)
 from strategies.schemas import (
     BacktestIn,
     DecisionIn,
     KlinesIn,
     OptimizationIn,
     ProposalIn,
+    RunnerIn,
     StrategyIn,
 )
 
@@ -186,3 +193,34 @@ def optimization_cancel(request, opt_id: int):
     return selectors.optimization_out(
         optimize.optimization_cancel(user=request.auth, opt_id=opt_id)
     )
+
+
+# ---------------------------------------------------------------- runners
+
+
+@router.post("/runners", auth=WRITE_AUTH, response={201: dict})
+def runner_create(request, payload: RunnerIn):
+    """Deploy the approved strategy: a canary first, then a paper runner (started here)."""
+    from django.db import transaction
+
+    r = runner.runner_deploy(user=request.auth, strategy=_strategy(payload.strategy_id))
+    transaction.on_commit(lambda: runner.runner_start_thread(r.pk))
+    return 201, selectors.runner_out(r)
+
+
+@router.get("/runners", auth=READ_AUTH)
+def runner_list(request):
+    return {"runners": [selectors.runner_out(r) for r in StrategyRunner.objects.all()[:50]]}
+
+
+@router.get("/runners/{runner_id}", auth=READ_AUTH)
+def runner_get(request, runner_id: int):
+    r = StrategyRunner.objects.filter(pk=runner_id).first()
+    if r is None:
+        raise NotFound(f"runner {runner_id} not found")
+    return selectors.runner_out(r)
+
+
+@router.post("/runners/{runner_id}/stop", auth=WRITE_AUTH)
+def runner_stop(request, runner_id: int):
+    return selectors.runner_out(runner.runner_stop(user=request.auth, runner_id=runner_id))

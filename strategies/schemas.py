@@ -58,3 +58,7 @@ class OptimizationIn(Schema):
     end: datetime | None = None
     days: int = Field(90, ge=1, le=400)
     config: dict[str, float | None] | None = None
+
+
+class RunnerIn(Schema):
+    strategy_id: int

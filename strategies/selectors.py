@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from strategies.models import BacktestRun, OptimizationRun, ParamChangeProposal, Strategy
+from strategies.models import (
+    BacktestRun,
+    OptimizationRun,
+    ParamChangeProposal,
+    Strategy,
+    StrategyRunner,
+)
 
 
 def backtest_out(run: BacktestRun, *, full: bool = True) -> dict:
@@ -80,3 +86,21 @@ def optimization_out(o: OptimizationRun, *, full: bool = True) -> dict:
     if full:
         out["results"] = o.results
     return out
+
+
+def runner_out(r: StrategyRunner) -> dict:
+    return {
+        "id": r.pk,
+        "strategyId": r.strategy_id,
+        "version": r.version,
+        "status": r.status,
+        "canaryRunId": r.canary_run_id,
+        "symbol": r.document.get("symbol"),
+        "positionQty": format(r.position_qty, "f"),
+        "entryPrice": format(r.entry_price, "f"),
+        "realizedPnl": format(r.realized_pnl, "f"),
+        "lastBarMs": r.last_bar_ms,
+        "events": r.events[:50],
+        "startedAt": r.started_at.isoformat(),
+        "stoppedAt": r.stopped_at.isoformat() if r.stopped_at else None,
+    }

@@ -17,6 +17,8 @@ urlpatterns: list = [
         views.proposal_submit,
         name="proposal_submit",
     ),
+    path("strategy-lab/strategies/<int:strategy_id>/deploy", views.runner_deploy, name="deploy"),
+    path("strategy-lab/runners/<int:runner_id>/stop", views.runner_stop, name="runner_stop"),
     path("strategy-lab/proposals/<int:proposal_id>", views.proposal_page, name="proposal"),
     path(
         "strategy-lab/proposals/<int:proposal_id>/<str:decision>",

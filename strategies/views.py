@@ -43,6 +43,7 @@ def _perms(user) -> dict:
         "backtest": can(user, "strategies.run_backtest"),
         "propose": can(user, "strategies.propose_change"),
         "approve": can(user, "strategies.approve_proposal"),
+        "run": can(user, "strategies.run_strategy"),
     }
 
 
@@ -140,6 +141,7 @@ def strategy_page(request, strategy_id: int):
             "s": s,
             "params": params_of(s.document),
             "proposals": s.proposals.select_related("proposer", "decided_by")[:20],
+            "runners": s.runners.all()[:10],
             "perms": _perms(request.user),
             "doc_json": json.dumps(s.document, indent=2),
         },
@@ -301,3 +303,32 @@ def optimization_cancel(request, opt_id: int):
     except DomainError as exc:
         return _post_fail(request, exc, "strategies:optimization", opt_id)
     return redirect("strategies:optimization", opt_id)
+
+
+@login_required
+@require_POST
+def runner_deploy(request, strategy_id: int):
+    from django.db import transaction
+
+    from strategies import runner
+
+    s = get_object_or_404(Strategy, pk=strategy_id)
+    try:
+        r = runner.runner_deploy(user=request.user, strategy=s)
+    except DomainError as exc:
+        return _post_fail(request, exc, "strategies:strategy", s.pk)
+    transaction.on_commit(lambda: runner.runner_start_thread(r.pk))
+    messages.success(request, f"Canary #{r.canary_run_id} passed; runner #{r.pk} is paper trading.")
+    return redirect("strategies:strategy", s.pk)
+
+
+@login_required
+@require_POST
+def runner_stop(request, runner_id: int):
+    from strategies import runner
+
+    try:
+        r = runner.runner_stop(user=request.user, runner_id=runner_id)
+    except DomainError as exc:
+        return _post_fail(request, exc, "strategies:lab")
+    return redirect("strategies:strategy", r.strategy_id)

@@ -38,3 +38,30 @@
   };
   setTimeout(poll, 1500);
 })();
+
+// Running strategies: position, PnL and events refreshed every few seconds.
+(function () {
+  "use strict";
+  for (const card of document.querySelectorAll(".runner[data-running='1']")) {
+    const id = card.dataset.runnerId;
+    const tick = () => {
+      fetch("/strategies/runners/" + id, { credentials: "same-origin" })
+        .then((r) => r.json())
+        .then((r) => {
+          card.querySelector(".runner-status").textContent = r.status;
+          card.querySelector(".runner-qty").textContent = Number(r.positionQty).toFixed(3);
+          card.querySelector(".runner-pnl").textContent = Number(r.realizedPnl).toFixed(4);
+          const list = card.querySelector(".runner-events");
+          list.replaceChildren(...r.events.slice(0, 10).map((e) => {
+            const li = document.createElement("li");
+            li.textContent = [e.at.slice(0, 19), e.action, e.outcome || "", e.side || "",
+              e.qty || "", e.price ? "@ " + e.price : "", e.message || ""].join(" ");
+            return li;
+          }));
+          if (r.status === "RUNNING") setTimeout(tick, 3000);
+        })
+        .catch(() => setTimeout(tick, 5000));
+    };
+    setTimeout(tick, 3000);
+  }
+})();

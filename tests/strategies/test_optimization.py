@@ -79,24 +79,24 @@ def _wait(opt_id, timeout=30.0):
 @pytest.mark.backends
 @pytest.mark.django_db(transaction=True)
 def test_the_background_job_publishes_progress_to_its_group(api, quant, token_for, sim_settings):
+    from django.db import transaction
+
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
-    # the next id is not known before the POST: listen on the group of the id it will get
-    next_id = OptimizationRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    async_to_sync(layer.group_add)(optimize.group_of(next_id + 1), channel)
-    r = api.post(
-        "/strategies/optimizations",
-        {
-            "document": ema_cross(5, 20),
-            "space": {"fast.period": [3, 5], "slow.period": [20, 30, 40]},
-            "splits": 2,
-            **period(800, 400),
-        },
-        token=token_for(quant),
-    )
-    assert r.status_code == 202, r.content
-    assert r.json()["id"] == next_id + 1 and r.json()["group"] == f"strategies.opt.{next_id + 1}"
-    run = _wait(r.json()["id"])
+    start, end = _dates(period(800, 400))
+    with transaction.atomic():  # the worker starts on commit: listen before it does
+        run = optimize.optimization_start(
+            user=quant,
+            document=ema_cross(5, 20),
+            space={"fast.period": [3, 5], "slow.period": [20, 30, 40]},
+            method="grid",
+            samples=0,
+            splits=2,
+            start=start,
+            end=end,
+        )
+        async_to_sync(layer.group_add)(optimize.group_of(run.pk), channel)
+    run = _wait(run.pk)
     assert run.status == "DONE" and run.done == 6 and len(run.results) == 6
     events = []
     while True:
@@ -108,6 +108,7 @@ def test_the_background_job_publishes_progress_to_its_group(api, quant, token_fo
     assert events[-1]["status"] == "DONE" and events[-1]["done"] == 6
     got = api.get(f"/strategies/optimizations/{run.pk}", token=token_for(quant)).json()
     assert got["progress"] == 1.0 and len(got["results"]) == 6
+    assert got["group"] == f"strategies.opt.{run.pk}"
 
 
 @pytest.mark.backends

@@ -1,0 +1,292 @@
+"""Deployment: an approved strategy runs a canary first, then trades in paper mode.
+
+Paper mode means the stand-in or a testnet: the runner refuses to start when the configured
+exchange is production (the canary's policy decides, from the base URL). Every signal goes
+through `futures.services.order_place`, so through the permission check, the exchange
+filters and the risk gate; a refusal is kept as a runner event and the runner continues.
+
+The market feed is the exchange's closed klines of the document's timeframe: each tick
+fetches the latest bars, and when a new bar has closed the document's rules are evaluated on
+it (the same engine as the backtests, so the same signals). Client order ids are derived from
+the runner and the bar, so a repeated tick can never place the same order twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from decimal import ROUND_DOWN, Decimal
+
+import numpy as np
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from accounts.permissions import require
+from audit.models import AuditEntry
+from audit.services import record
+from spark_site.errors import DomainError, NotFound
+from strategies import data, engine
+from strategies.documents import normalize
+from strategies.models import Strategy, StrategyRunner
+from strategies.services import FourEyesViolation, approved_document
+
+logger = logging.getLogger(__name__)
+
+HISTORY_BARS = 300
+MAX_EVENTS = 200
+
+
+class RunnerRefused(DomainError):
+    status = 409
+    code = "RUNNER_REFUSED"
+
+
+def _poll_seconds() -> float:
+    return float(getattr(settings, "SPARK_STRATEGY_RUNNER_POLL_SECONDS", 5))
+
+
+def recent_bars(symbol: str, interval: str, limit: int = HISTORY_BARS) -> dict[str, np.ndarray]:
+    """The last `limit` CLOSED bars from the exchange (the still-open bar is dropped)."""
+    import requests
+
+    rows = data._get(  # noqa: SLF001 - the same public GET as the history fetch
+        requests.Session(), {"symbol": symbol, "interval": interval, "limit": limit + 1}
+    )
+    # without endTime the exchange's last row is the bar still open (by ITS clock): drop it
+    rows = rows[:-1]
+    arr = np.array([[float(x) for x in r[:6]] for r in rows]) if rows else np.zeros((0, 6))
+    return {
+        "time": arr[:, 0].astype(np.int64),
+        "open": arr[:, 1],
+        "high": arr[:, 2],
+        "low": arr[:, 3],
+        "close": arr[:, 4],
+        "volume": arr[:, 5],
+    }
+
+
+def _quantity(doc: dict, price: Decimal) -> Decimal:
+    size = doc["position_size"]
+    value = Decimal(str(size["value"]))
+    if size["type"] == "fixed_qty":
+        qty = value
+    elif size["type"] == "fixed_notional":
+        qty = value / price
+    else:  # percent of equity has no meaning without an account balance: use the notional cap
+        cap = Decimal(str(getattr(settings, "SPARK_DEFAULT_MAX_NOTIONAL_USD", "100")))
+        qty = cap * value / 100 / price
+    return qty.quantize(Decimal("0.001"), rounding=ROUND_DOWN)
+
+
+def runner_deploy(*, user, strategy: Strategy, document: dict | None = None) -> StrategyRunner:
+    """Start a runner for the approved parameters: canary first, then paper trading."""
+    from canary.services import canary_run, policy
+
+    require(user, "strategies.run_strategy", action="strategy.deploy", target=strategy.name)
+    try:
+        doc = approved_document(strategy, document)
+    except FourEyesViolation:
+        record(
+            actor=user,
+            action="strategy.deploy",
+            target=strategy.name,
+            payload={"reason": "parameters not approved"},
+            outcome=AuditEntry.Outcome.DENIED,
+        )
+        raise
+    if not policy()["confirmAllowed"]:
+        raise RunnerRefused("paper trading runs on the stand-in or a testnet only")
+    if StrategyRunner.objects.filter(
+        strategy=strategy, status=StrategyRunner.Status.RUNNING
+    ).exists():
+        raise RunnerRefused(f"{strategy.name} is already running")
+    bars = recent_bars(doc["symbol"], doc["timeframe"], limit=2)
+    price = Decimal(str(bars["close"][-1])) if bars["close"].size else Decimal("0")
+    qty = _quantity(doc, price) if price > 0 else Decimal("0")
+    side = "SELL" if doc["side"] == "short" else "BUY"
+    canary = canary_run(user=user, symbol=doc["symbol"], side=side, quantity=str(qty))
+    if canary.status != "SIMULATED":
+        record(
+            actor=user,
+            action="strategy.deploy",
+            target=strategy.name,
+            payload={"canary": canary.pk, "canaryStatus": canary.status},
+            outcome=AuditEntry.Outcome.REJECTED,
+        )
+        raise RunnerRefused(
+            f"the canary of {strategy.name} did not pass ({canary.status})",
+            details={"canary": canary.pk, "error": canary.error},
+        )
+    runner = StrategyRunner.objects.create(
+        strategy=strategy,
+        version=strategy.version,
+        document=doc,
+        canary_run_id=canary.pk,
+        started_by=user,
+        last_bar_ms=int(bars["time"][-1]) if bars["time"].size else 0,
+    )
+    record(
+        actor=user,
+        action="strategy.deploy",
+        target=strategy.name,
+        payload={"runner": runner.pk, "version": strategy.version, "canary": canary.pk},
+    )
+    return runner
+
+
+def runner_stop(*, user, runner_id: int) -> StrategyRunner:
+    runner = StrategyRunner.objects.filter(pk=runner_id).first()
+    if runner is None:
+        raise NotFound(f"runner {runner_id} not found")
+    require(user, "strategies.run_strategy", action="strategy.stop", target=runner.strategy.name)
+    StrategyRunner.objects.filter(pk=runner_id, status=StrategyRunner.Status.RUNNING).update(
+        status=StrategyRunner.Status.STOPPED, stopped_at=timezone.now()
+    )
+    record(
+        actor=user,
+        action="strategy.stop",
+        target=runner.strategy.name,
+        payload={"runner": runner_id},
+    )
+    runner.refresh_from_db()
+    return runner
+
+
+def _event(runner: StrategyRunner, **fields) -> None:
+    runner.events = ([{"at": timezone.now().isoformat(), **fields}] + list(runner.events))[
+        :MAX_EVENTS
+    ]
+
+
+def _place(runner: StrategyRunner, *, side: str, qty: Decimal, reduce_only: bool, bar_ms: int):
+    from futures.services import OrderRequest, order_place
+
+    doc = runner.document
+    tag = "x" if reduce_only else "o"
+    return order_place(
+        user=runner.started_by,
+        request=OrderRequest(
+            symbol=doc["symbol"],
+            side=side,
+            type="MARKET",
+            quantity=qty,
+            reduce_only=reduce_only,
+            dry_run=False,
+            client_order_id=f"strat-{runner.pk}-{bar_ms // 1000}-{tag}",
+            source="strategy",
+        ),
+    )
+
+
+def runner_tick(runner_id: int, bars: dict[str, np.ndarray] | None = None) -> list[dict]:
+    """Evaluate the rules on every bar closed since the last tick; act on the newest one."""
+    runner = StrategyRunner.objects.select_related("strategy", "started_by").get(pk=runner_id)
+    if runner.status != StrategyRunner.Status.RUNNING:
+        return []
+    doc = normalize(runner.document)
+    if runner.strategy.version != runner.version:
+        # the approved parameters changed: this runner's are no longer approved
+        runner.status = StrategyRunner.Status.STOPPED
+        runner.stopped_at = timezone.now()
+        _event(runner, action="stopped", reason="parameters changed; redeploy the new version")
+        runner.save(update_fields=["status", "stopped_at", "events"])
+        return runner.events[:1]
+    if bars is None:
+        bars = recent_bars(doc["symbol"], doc["timeframe"])
+    n = bars["close"].size
+    if n == 0 or int(bars["time"][-1]) <= runner.last_bar_ms:
+        return []
+    entry, exit_ = engine.signals(doc, bars)
+    i = n - 1
+    bar_ms = int(bars["time"][i])
+    close = Decimal(str(bars["close"][i]))
+    direction = -1 if doc["side"] == "short" else 1
+    flat = runner.position_qty == 0
+    action = None
+    if flat and entry[i] and not exit_[i]:
+        action = "open"
+    elif not flat:
+        entry_px = float(runner.entry_price)
+        sl, tp = doc.get("stop_loss_pct"), doc.get("take_profit_pct")
+        lo, hi = float(bars["low"][i]), float(bars["high"][i])
+        worst, best = (lo, hi) if direction > 0 else (hi, lo)
+        stop_hit = bool(sl) and (worst - entry_px) * direction <= -entry_px * sl / 100
+        target_hit = bool(tp) and (best - entry_px) * direction >= entry_px * tp / 100
+        if exit_[i] or stop_hit or target_hit:
+            action = "close"
+    done: list[dict] = []
+    if action is not None:
+        opening = action == "open"
+        side = (
+            ("BUY" if direction > 0 else "SELL")
+            if opening
+            else ("SELL" if direction > 0 else "BUY")
+        )
+        qty = _quantity(doc, close) if opening else abs(runner.position_qty)
+        try:
+            result = _place(runner, side=side, qty=qty, reduce_only=not opening, bar_ms=bar_ms)
+        except DomainError as exc:
+            _event(
+                runner,
+                action=action,
+                bar=bar_ms,
+                outcome="rejected",
+                code=exc.code,
+                message=exc.message,
+            )
+        else:
+            order = result.order
+            price = order.avg_price or close
+            filled = order.filled_qty or qty
+            if opening:
+                runner.position_qty = filled * direction
+                runner.entry_price = price
+            else:
+                pnl = (price - runner.entry_price) * abs(runner.position_qty) * direction
+                runner.realized_pnl += pnl
+                runner.position_qty = Decimal("0")
+                runner.entry_price = Decimal("0")
+            _event(
+                runner,
+                action=action,
+                bar=bar_ms,
+                outcome="ok",
+                side=side,
+                qty=str(filled),
+                price=str(price),
+                order=order.client_order_id,
+                status=order.status,
+            )
+        done = runner.events[:1]
+    runner.last_bar_ms = bar_ms
+    runner.save(
+        update_fields=["position_qty", "entry_price", "realized_pnl", "last_bar_ms", "events"]
+    )
+    return done
+
+
+def _loop(runner_id: int) -> None:
+    try:
+        while True:
+            status = (
+                StrategyRunner.objects.filter(pk=runner_id).values_list("status", flat=True).first()
+            )
+            if status != StrategyRunner.Status.RUNNING:
+                return
+            try:
+                runner_tick(runner_id)
+            except Exception:  # the feed or the exchange failed: log, wait, try again
+                logger.warning("strategy runner %s tick failed", runner_id, exc_info=True)
+            close_old_connections()
+            time.sleep(_poll_seconds())
+    finally:
+        close_old_connections()
+
+
+def runner_start_thread(runner_id: int) -> threading.Thread:
+    """Run the runner's loop on a daemon thread of this process until it is stopped."""
+    t = threading.Thread(target=_loop, args=(runner_id,), name=f"strategy-{runner_id}", daemon=True)
+    t.start()
+    return t

@@ -1,0 +1,166 @@
+"""Deployment: canary first, then paper orders through the order service and the risk gate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audit.models import AuditEntry
+from futures.models import Order
+from strategies import runner, services
+from strategies.models import StrategyRunner
+from tests.strategies.conftest import grant
+
+HOUR = 3_600_000
+
+
+def always_long(qty=0.008, **extra):
+    """Enters on any bar, exits when close < 0 (never) unless bars are forged."""
+    return {
+        "name": "always long",
+        "symbol": "ETHUSDT",
+        "timeframe": "1m",
+        "indicators": [],
+        "entry": [{"left": "close", "op": ">", "right": 0}],
+        "exit": [{"left": "close", "op": "<", "right": 1}],
+        "position_size": {"type": "fixed_qty", "value": qty},
+        **extra,
+    }
+
+
+@pytest.fixture
+def operator(olga):
+    return grant(olga, "strategies.propose_change", "strategies.run_strategy")
+
+
+def forged_bars(last_ms, closes):
+    n = len(closes)
+    c = np.array(closes, dtype=float)
+    t = last_ms + np.arange(1, n + 1, dtype=np.int64) * 60_000
+    return {"time": t, "open": c, "high": c, "low": c, "close": c, "volume": np.ones(n)}
+
+
+@pytest.mark.django_db
+def test_deploy_runs_a_canary_then_paper_trades_through_the_order_service(operator, sim_settings):
+    s = services.strategy_create(user=operator, name="long", document=always_long())
+    r = runner.runner_deploy(user=operator, strategy=s)
+    assert r.status == "RUNNING" and r.canary_run_id is not None
+    from canary.models import CanaryRun
+
+    assert CanaryRun.objects.get(pk=r.canary_run_id).status == "SIMULATED"
+    events = runner.runner_tick(r.pk, forged_bars(r.last_bar_ms, [3000.0, 3100.0]))
+    assert events[0]["action"] == "open" and events[0]["outcome"] == "ok"
+    order = Order.objects.get(client_order_id=events[0]["order"])
+    assert order.source == "strategy" and not order.dry_run and order.side == "BUY"
+    assert order.risk_decision["allowed"] is True
+    r.refresh_from_db()
+    assert r.position_qty == order.filled_qty > 0
+    # the same bar again: nothing new happens (idempotent per bar)
+    assert runner.runner_tick(r.pk, forged_bars(r.last_bar_ms - 60_000, [3100.0])) == []
+    # a bar whose close breaks the exit rule closes the position with a reduce-only order
+    events = runner.runner_tick(r.pk, forged_bars(r.last_bar_ms, [0.5]))
+    assert events[0]["action"] == "close" and events[0]["outcome"] == "ok"
+    close = Order.objects.get(client_order_id=events[0]["order"])
+    assert close.reduce_only and close.side == "SELL"
+    r.refresh_from_db()
+    assert r.position_qty == 0
+    assert AuditEntry.objects.filter(action="strategy.deploy", outcome="ok").exists()
+
+
+@pytest.mark.django_db
+def test_a_signal_the_risk_gate_refuses_is_kept_as_an_event(operator, sim_settings):
+    s = services.strategy_create(user=operator, name="small", document=always_long())
+    r = runner.runner_deploy(user=operator, strategy=s)
+    # approved later with a far larger size? No: forge the runner's document to over-size
+    StrategyRunner.objects.filter(pk=r.pk).update(document=always_long(qty=5.0))
+    events = runner.runner_tick(r.pk, forged_bars(r.last_bar_ms, [3000.0]))
+    assert events[0]["outcome"] == "rejected" and events[0]["code"] == "RISK_REJECTED"
+    r.refresh_from_db()
+    assert r.position_qty == 0 and r.status == "RUNNING"
+
+
+@pytest.mark.django_db
+def test_a_canary_the_gate_rejects_blocks_the_deployment(operator, sim_settings):
+    s = services.strategy_create(user=operator, name="big", document=always_long(qty=5.0))
+    with pytest.raises(runner.RunnerRefused):
+        runner.runner_deploy(user=operator, strategy=s)
+    assert not StrategyRunner.objects.exists()
+
+
+@pytest.mark.django_db
+def test_unapproved_parameters_cannot_be_deployed(operator, sim_settings):
+    s = services.strategy_create(user=operator, name="long", document=always_long())
+    with pytest.raises(services.FourEyesViolation):
+        runner.runner_deploy(user=operator, strategy=s, document=always_long(qty=0.009))
+    assert AuditEntry.objects.filter(action="strategy.deploy", outcome="denied").exists()
+
+
+@pytest.mark.django_db
+def test_a_stopped_runner_does_nothing_and_a_new_version_stops_the_old_runner(
+    operator, sim_settings
+):
+    s = services.strategy_create(user=operator, name="long", document=always_long())
+    r = runner.runner_deploy(user=operator, strategy=s)
+    runner.runner_stop(user=operator, runner_id=r.pk)
+    assert runner.runner_tick(r.pk, forged_bars(r.last_bar_ms, [3000.0])) == []
+    r2 = runner.runner_deploy(user=operator, strategy=s)
+    s.version = 2
+    s.save()
+    events = runner.runner_tick(r2.pk, forged_bars(r2.last_bar_ms, [3000.0]))
+    assert events[0]["action"] == "stopped"
+    assert not Order.objects.filter(source="strategy").exists()
+
+
+@pytest.mark.django_db
+def test_deploying_needs_the_run_strategy_permission(quant, sim_settings):
+    s = services.strategy_create(user=quant, name="long", document=always_long())
+    from spark_site.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        runner.runner_deploy(user=quant, strategy=s)
+
+
+@pytest.mark.django_db
+def test_the_page_deploys_and_the_api_stops_a_runner(
+    client, api, operator, token_for, sim_settings
+):
+    from tests.conftest import PASSWORD
+
+    s = services.strategy_create(user=operator, name="long", document=always_long())
+    client.login(username="olga", password=PASSWORD)
+    r = client.post(f"/strategy-lab/strategies/{s.pk}/deploy", follow=True)
+    html = r.content.decode()
+    run = StrategyRunner.objects.get()
+    assert f'data-runner-id="{run.pk}"' in html and "RUNNING" in html
+    got = api.get(f"/strategies/runners/{run.pk}", token=token_for(operator)).json()
+    assert got["status"] == "RUNNING" and got["canaryRunId"] == run.canary_run_id
+    stopped = api.post(f"/strategies/runners/{run.pk}/stop", {}, token=token_for(operator))
+    assert stopped.status_code == 200 and stopped.json()["status"] == "STOPPED"
+
+
+@pytest.mark.backends
+@pytest.mark.django_db(transaction=True)
+def test_a_deployed_runner_thread_follows_the_market_until_stopped(
+    api, operator, token_for, sim_settings, settings
+):
+    import time
+
+    settings.SPARK_STRATEGY_RUNNER_POLL_SECONDS = 0.1
+    s = services.strategy_create(user=operator, name="loop", document=always_long())
+    r = api.post("/strategies/runners", {"strategy_id": s.pk}, token=token_for(operator))
+    assert r.status_code == 201, r.content
+    rid = r.json()["id"]
+    # the runner's last bar is the newest closed minute; move the stand-in's clock one
+    # minute on so a new bar closes and the always-true entry rule opens a position
+    sim_settings.control.clock(61_000)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        row = StrategyRunner.objects.get(pk=rid)
+        if row.events:
+            break
+        time.sleep(0.1)
+    api.post(f"/strategies/runners/{rid}/stop", {}, token=token_for(operator))
+    row = StrategyRunner.objects.get(pk=rid)
+    assert row.events and row.events[-1]["action"] == "open", row.events
+    assert row.events[-1]["outcome"] == "ok"
+    assert Order.objects.filter(source="strategy", symbol="ETHUSDT").count() == 1
