@@ -7,6 +7,7 @@ trading; production is refused (403, audited) whatever the caller claims.
 
 from __future__ import annotations
 
+import logging
 import platform
 import time
 import uuid
@@ -29,6 +30,8 @@ from risk.errors import RiskRejected
 from spark_site import __version__
 from spark_site.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from spark_site.exchange_env import DEMO, LIVE, SIM, TESTNET, environment_of
+
+logger = logging.getLogger(__name__)
 
 TESTNETS = (SIM, TESTNET, DEMO)
 # ETHUSDT 0.008 is ~27 USD at 3,400: above ETHUSDT's MIN_NOTIONAL (20) while ETH >= 2,500 and
@@ -252,6 +255,13 @@ def canary_run(*, user, symbol=None, side=None, quantity=None) -> CanaryRun:
         run.status = CanaryRun.Status.FAILED
         run.error = {"code": exc.code, "message": exc.message, "details": exc.details}
         outcome = AuditEntry.Outcome.FAILED
+    except Exception as exc:
+        # Whatever broke, the run is stored and sealed: a run without evidence would read as
+        # tampering to verify_canary_evidence.
+        logger.exception("canary run %s failed", run.pk)
+        run.status = CanaryRun.Status.FAILED
+        run.error = {"code": "INTERNAL_ERROR", "message": type(exc).__name__}
+        outcome = AuditEntry.Outcome.FAILED
     else:
         fill = result.simulated_fill or {}
         mark = Decimal(fill.get("markPrice") or 0)
@@ -421,6 +431,11 @@ def _execute(run: CanaryRun, user) -> CanaryRun:
     except DomainError as exc:
         run.status = CanaryRun.Status.FAILED
         run.error = {"code": exc.code, "message": exc.message, "details": exc.details}
+        outcome = AuditEntry.Outcome.FAILED
+    except Exception as exc:
+        logger.exception("canary confirm of run %s failed", run.pk)
+        run.status = CanaryRun.Status.FAILED
+        run.error = {"code": "INTERNAL_ERROR", "message": type(exc).__name__}
         outcome = AuditEntry.Outcome.FAILED
     latency["total"] = round((time.perf_counter() - started) * 1000, 1)
     run.confirmation = confirmation

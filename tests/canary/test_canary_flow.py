@@ -218,3 +218,31 @@ def test_links_chain_across_runs(api, alice, token_for, exchange):
     links = list(EvidenceLink.objects.order_by("id"))
     assert links[0].prev_hash == "0" * 64 and links[1].prev_hash == links[0].sha256
     assert links[1].document["chain"]["prevHash"] == links[0].sha256
+
+
+def test_a_lost_exchange_answer_on_confirm_places_the_order_once(api, alice, token_for, exchange):
+    token = token_for(alice)
+    run = _run(api, token)
+    exchange.control.faults(lose_order_responses=1)
+    response = api.post("/canary/confirm", {"runId": run["id"]}, token=token)
+    assert response.status_code == 200, response.content
+    assert response.json()["run"]["status"] == "CONFIRMED"
+    opens = [o for o in exchange_orders(exchange, "ETHUSDT") if not o["reduceOnly"]]
+    assert len(opens) == 1
+
+
+def test_an_exchange_failure_on_confirm_is_a_failed_run_with_evidence(
+    api, alice, token_for, exchange
+):
+    token = token_for(alice)
+    run = _run(api, token)
+    exchange.control.faults(error_rate=1.0)
+    response = api.post("/canary/confirm", {"runId": run["id"]}, token=token)
+    exchange.control.clear_faults()
+    assert response.status_code == 200, response.content
+    failed = response.json()["run"]
+    assert failed["status"] == "FAILED" and failed["error"]["code"]
+    stored = CanaryRun.objects.get(pk=run["id"])
+    assert stored.evidence["status"] == "FAILED" and verify()[1] is None
+    again = api.post("/canary/confirm", {"runId": run["id"]}, token=token)
+    assert again.status_code == 409  # a failed run is never retried by confirm
