@@ -13,15 +13,20 @@ from futures.models import OPEN_STATUSES, ZERO, Order, PositionSnapshot
 STALE = "stale"
 
 
+def one(queryset):
+    """The first row of an unordered lookup by a unique key, or None (no ORDER BY needed)."""
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def position_amt(environment: str, symbol: str) -> Decimal:
     """The signed position of symbol as last synced (0 when none)."""
-    row = PositionSnapshot.objects.filter(environment=environment, symbol=symbol).first()
+    row = one(PositionSnapshot.objects.filter(environment=environment, symbol=symbol))
     return row.position_amt if row else ZERO
 
 
 def position_is_fresh(environment: str, symbol: str, max_age_seconds: float) -> bool:
     """True when the synced position is recent and not marked stale by a fill."""
-    row = PositionSnapshot.objects.filter(environment=environment, symbol=symbol).first()
+    row = one(PositionSnapshot.objects.filter(environment=environment, symbol=symbol))
     if row is None or row.source == STALE:
         return False
     return timezone.now() - row.updated_at <= timedelta(seconds=max_age_seconds)
@@ -52,7 +57,7 @@ def open_same_side_qty(environment: str, symbol: str, side: str) -> Decimal:
 def order_find(*, client_order_id: str | None = None, order_id: int | None = None) -> Order | None:
     """One order by client order id or exchange order id (or algo id)."""
     if client_order_id:
-        return Order.objects.filter(client_order_id=client_order_id).first()
+        return one(Order.objects.filter(client_order_id=client_order_id))
     if order_id is not None:
         return (
             Order.objects.filter(exchange_order_id=order_id).first()

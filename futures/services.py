@@ -191,7 +191,7 @@ def order_sync_from_exchange(payload: dict, *, source: str) -> Order | None:
 
 def _locked_order(data: dict, source: str) -> Order:
     cid = data["client_order_id"]
-    order = Order.objects.select_for_update().filter(client_order_id=cid).first()
+    order = selectors.one(Order.objects.select_for_update().filter(client_order_id=cid))
     if order is not None:
         return order
     order = Order(
@@ -365,7 +365,7 @@ def algo_sync_from_exchange(payload: dict, *, source: str) -> Order | None:
     if not cid:
         return None
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(client_order_id=cid).first()
+        order = selectors.one(Order.objects.select_for_update().filter(client_order_id=cid))
         if order is None:
             return None
         changed = False
@@ -482,7 +482,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
         "source": req.source,
     }
     if req.client_order_id:
-        existing = Order.objects.filter(client_order_id=req.client_order_id).first()
+        existing = selectors.one(Order.objects.filter(client_order_id=req.client_order_id))
         if existing is not None:
             return _existing_result(existing, user)
     try:
@@ -524,7 +524,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
     with transaction.atomic():
         gate.lock()  # first: every order and PnL booking serializes here
         # Another request with the same client id may have committed while we validated.
-        existing = Order.objects.filter(client_order_id=cid).first()
+        existing = selectors.one(Order.objects.filter(client_order_id=cid))
         if existing is None:
             intent = gate.OrderIntent(
                 symbol=symbol,
@@ -558,7 +558,9 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
                 )
                 if req.dry_run:
                     simulated = _simulate_fill(order, filters, mark)
-                _emit_order_changed(order)
+                    _emit_order_changed(order)
+                # A live order is announced once the exchange has answered (a few ms later);
+                # every outcome of _send_to_exchange saves and announces it.
     if existing is not None:
         return _existing_result(existing, user)
     if not decision.allowed:
