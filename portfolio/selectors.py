@@ -49,6 +49,7 @@ def portfolio_view(snap: PortfolioSnapshot, *, now: datetime | None = None) -> d
                 "fetched_at": state.get("fetched_at"),
                 "age_seconds": _age(state.get("fetched_at"), now),
                 "error": state.get("error"),
+                "unpriced": state.get("unpriced", []),  # held, but no USD route on this exchange
                 "value_usd": _s(value),
                 "share": _s(share(value, total)),
                 "assets": [
