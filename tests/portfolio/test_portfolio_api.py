@@ -214,3 +214,16 @@ def test_refused_keys_are_named_with_the_exchanges_own_code(exchange, api, setti
     assert by_exchange(body)["binance_futures"]["status"] == "ok"
     assert Decimal(body["total_usd"]) == Decimal("2500.5")
     assert "d3Jvbmctc2VjcmV0" not in str(body) and "not-the-secret" not in str(body)
+
+
+def test_an_asset_without_a_usd_route_is_listed_unvalued_and_left_out_of_the_total(exchange, api):
+    seed(exchange)
+    exchange.control.balances(spot={"XYZ": "5"})
+
+    body = api.get("/api/portfolio", refresh="1").json()
+
+    spot = by_exchange(body)["binance_spot"]
+    assert spot["unpriced"] == ["XYZ"]
+    xyz = assets_of(spot)["XYZ"]
+    assert xyz["quantity"] == "5" and xyz["value_usd"] is None and xyz["price_usd"] is None
+    assert body["total_usd"] == "36150.50000000"
