@@ -17,6 +17,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -197,16 +198,19 @@ class SimProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 20.0) -> SimProcess:
+        # stderr goes to a file, not a pipe: a pipe nobody reads would block a chatty process.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "simexchange", "--port", str(self.port)],
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                self.log.seek(0)
+                err = self.log.read().decode(errors="replace")
                 raise RuntimeError(f"simexchange exited with {self.proc.returncode}: {err}")
             try:
                 if requests.get(self.base_url + "/fapi/v1/ping", timeout=1).status_code == 200:
