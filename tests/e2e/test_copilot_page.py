@@ -1,0 +1,162 @@
+"""The copilot pages in headless Chromium against real Daphne and the exchange stand-in."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from copilot.models import StrategyDraft
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+
+def login(browser, base_url: str, user) -> None:
+    """Log in through the login form (a planted session needs the server's SECRET_KEY)."""
+    browser.get(base_url + "/login/")
+    browser.find_element(By.NAME, "username").send_keys(user.get_username())
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".who"))
+
+
+def start_spark(daphne, sim):
+    return daphne(SPARK_STREAM_SYMBOLS="BTCUSDT,ETHUSDT", **sim.spark_env())
+
+
+def last_turn(browser):
+    turns = browser.find_elements(By.CSS_SELECTOR, "[data-testid=turn]")
+    return turns[-1] if turns else None
+
+
+def ask(browser, text: str):
+    before = len(browser.find_elements(By.CSS_SELECTOR, "[data-testid=turn]"))
+    box = browser.find_element(By.ID, "chat-prompt")
+    box.send_keys(text)
+    browser.find_element(By.CSS_SELECTOR, "#chat-form button[type=submit]").click()
+    WebDriverWait(browser, 10).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=turn]")) == before + 1
+    )
+    return last_turn(browser)
+
+
+def test_a_trader_types_an_order_runs_it_and_sees_the_dry_run_order(daphne, browser, sim, alice):
+    sim.control.set_price("ETHUSDT", "3000")
+    server = start_spark(daphne, sim)
+    login(browser, server.url, alice)
+    browser.get(server.url + "/copilot-home")
+    wait = WebDriverWait(browser, 20)
+    wait.until(lambda d: d.find_element(By.ID, "live-state").text == "open")
+
+    turn = ask(browser, "0,01 ETH'yi piyasadan al")
+    action = json.loads(turn.find_element(By.CSS_SELECTOR, "[data-testid=action-json]").text)
+    assert action == {
+        "method": "POST",
+        "path": "/futures/order.place",
+        "body": {
+            "symbol": "ETHUSDT",
+            "side": "BUY",
+            "type": "MARKET",
+            "quantity": "0.01",
+            "dryRun": True,
+        },
+    }
+    assert "dry-run" in turn.find_element(By.CSS_SELECTOR, "[data-testid=reply]").text
+
+    turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").click()
+    out = turn.find_element(By.CSS_SELECTOR, "[data-testid=action-response]")
+    wait.until(lambda d: out.text.startswith(("Yanıt", "Response")) and "{" in out.text)
+    assert " 200" in out.text.splitlines()[0], out.text
+    response = json.loads(out.text.split("\n", 1)[1])
+    client_id = response.get("clientOrderId") or response["order"]["clientOrderId"]
+    # the order reaches the page's orders panel over /ws/live/
+    wait.until(
+        lambda d: d.find_elements(
+            By.CSS_SELECTOR, f"#panel-orders tr[data-client-order-id='{client_id}']"
+        )
+    )
+
+
+def test_a_viewer_sees_why_run_is_disabled_and_a_destructive_action_asks_first(
+    daphne, browser, sim, bob, olga
+):
+    server = start_spark(daphne, sim)
+    login(browser, server.url, bob)
+    browser.get(server.url + "/copilot-home")
+    turn = ask(browser, "buy 0.001 btc")
+    run = turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]")
+    assert not run.is_enabled()
+    reason = turn.find_element(By.CSS_SELECTOR, "[data-testid=run-disabled-reason]").text
+    assert "futures.place_order" in reason
+    # a read runs for a viewer
+    turn = ask(browser, "futures riskim")
+    turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").click()
+    out = turn.find_element(By.CSS_SELECTOR, "[data-testid=action-response]")
+    WebDriverWait(browser, 10).until(lambda d: "circuitBreaker" in out.text)
+
+    browser.delete_all_cookies()
+    login(browser, server.url, olga)
+    browser.get(server.url + "/copilot-home")
+    turn = ask(browser, "BTC tüm emirleri iptal et")
+    turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").click()
+    alert = WebDriverWait(browser, 5).until(lambda d: d.switch_to.alert)
+    assert "order.cancelAll" in alert.text
+    alert.dismiss()
+    out = turn.find_element(By.CSS_SELECTOR, "[data-testid=action-response]")
+    WebDriverWait(browser, 5).until(lambda d: out.text != "")
+    assert "200" not in out.text  # nothing was sent
+
+
+def test_a_preset_button_asks_the_copilot(daphne, browser, sim, alice):
+    server = start_spark(daphne, sim)
+    login(browser, server.url, alice)
+    browser.get(server.url + "/copilot-home")
+    browser.find_element(By.CSS_SELECTOR, "[data-testid=preset-ws]").click()
+    WebDriverWait(browser, 10).until(lambda d: last_turn(d) is not None)
+    action = json.loads(
+        last_turn(browser).find_element(By.CSS_SELECTOR, "[data-testid=action-json]").text
+    )
+    assert action["method"] == "POST" and action["path"] == "/futures/ws.start"
+
+
+def test_a_trader_generates_a_strategy_edits_it_and_saves_the_draft(daphne, browser, alice):
+    server = daphne()
+    login(browser, server.url, alice)
+    browser.get(server.url + "/strategy-lab-copilot")
+    browser.find_element(By.ID, "idea").send_keys(
+        "BTC 4 saatlik RSI ve MACD ile trend takip stratejisi"
+    )
+    browser.find_element(By.CSS_SELECTOR, "[data-testid=generate]").click()
+    card = WebDriverWait(browser, 10).until(
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, "[data-testid=strategy-card]")
+            if d.find_element(By.CSS_SELECTOR, "[data-testid=strategy-card]").is_displayed()
+            else None
+        )
+    )
+    errors = card.find_element(By.CSS_SELECTOR, "[data-testid=strategy-errors]").text
+    assert errors == ""
+    doc = json.loads(
+        card.find_element(By.CSS_SELECTOR, "[data-testid=strategy-json]").get_attribute(
+            "textContent"
+        )
+    )
+    assert doc["timeframe"] == "4h" and doc["symbol"] == "BTCUSDT"
+    assert "macd.macd" in card.find_element(By.CSS_SELECTOR, "[data-testid=rules-entry]").text
+
+    stop = card.find_element(By.CSS_SELECTOR, "[data-testid=param-stop-loss]")
+    stop.clear()
+    stop.send_keys("3.5\t")
+    WebDriverWait(browser, 5).until(
+        lambda d: '"stop_loss_pct": 3.5' in d.find_element(By.ID, "strategy-json").text
+    )
+    card.find_element(By.CSS_SELECTOR, "[data-testid=save-draft]").click()
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=draft]")
+    )
+    draft = StrategyDraft.objects.get(owner=alice)
+    assert draft.document["stop_loss_pct"] == 3.5
+    assert draft.document["timeframe"] == "4h"
