@@ -8,6 +8,7 @@ import pytest
 from django.test import override_settings
 
 from audit.models import AuditEntry
+from futures import metrics
 from futures.models import AccountSnapshot, PositionSnapshot
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,8 @@ def test_account_shows_balances_and_stores_a_snapshot(api, exchange):
     assert r.status_code == 200, r.content
     assert r.json()["walletBalance"] == "10000"
     assert AccountSnapshot.objects.get(environment="sim").wallet_balance == 10000
+    assert metrics.ACCOUNT_BALANCE_USD._value.get() == 10000  # noqa: SLF001
+    assert metrics.MARGIN_RATIO._value.get() == 0  # noqa: SLF001
 
 
 def test_positions_lists_open_positions(api, alice, token_for, exchange):
@@ -61,6 +64,7 @@ def test_positions_lists_open_positions(api, alice, token_for, exchange):
         ("ETHUSDT", "0.01", "LONG")
     ]
     assert PositionSnapshot.objects.get(symbol="ETHUSDT").position_amt == Decimal("0.01")
+    assert metrics.POSITION_COUNT._value.get() == 1  # noqa: SLF001
 
 
 def test_open_orders_and_order_lookup(api, alice, token_for, exchange):

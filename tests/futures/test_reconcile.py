@@ -125,3 +125,33 @@ def test_restart_and_reconcile_fix_an_order_filled_while_spark_was_down(
     order = Order.objects.get(client_order_id="down-1")
     assert order.status == "FILLED"
     assert order.fills.count() >= 1
+
+
+@pytest.mark.django_db
+def test_an_unknown_outcome_is_never_resent_and_reconciliation_settles_it(
+    alice, exchange, settings
+):
+    from futures.binance.errors import UnknownExecutionStatus
+    from futures.binance.rest import client_from_settings
+    from futures.services import positions_list
+
+    settings.BINANCE_HTTP_TIMEOUT = 0.4
+    settings.SPARK_MARK_PRICE_MAX_AGE = 60
+    client = client_from_settings()  # a client of its own (the timeout is part of its key)
+    client.lookup_delays = (0.01, 0.01)
+    _live_limit(alice, "warm-1", price="3000")  # warms clock, exchange info, mark price
+    positions_list()
+    exchange.control.faults(latency_ms=900)  # every answer arrives after our timeout
+    with pytest.raises(UnknownExecutionStatus):
+        _live_limit(alice, "slow-1")
+    order = Order.objects.get(client_order_id="slow-1")
+    assert order.status == "UNKNOWN"
+    exchange.control.clear_faults()
+    report = reconcile_orders(client=client)
+    order.refresh_from_db()
+    assert order.status == "NEW"
+    assert {"clientOrderId": "slow-1", "from": "UNKNOWN", "to": "NEW"}.items() <= next(
+        c for c in report["changed"] if c["clientOrderId"] == "slow-1"
+    ).items()
+    placed = exchange.control.signed("GET", "/fapi/v1/allOrders", symbol="ETHUSDT").json()
+    assert [o["clientOrderId"] for o in placed].count("slow-1") == 1
