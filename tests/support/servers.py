@@ -55,12 +55,15 @@ class DaphneServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
+        from django.conf import settings
+
         self.env = dict(os.environ)
         self.env.update(
             {
                 "DATABASE_URL": test_database_url(),
                 "DJANGO_SETTINGS_MODULE": "spark_site.settings",
-                "SPARK_SECRET_KEY": "test-secret-key-for-daphne-subprocess",
+                # The test process's key, so sessions planted by tests are valid in the server.
+                "SPARK_SECRET_KEY": settings.SECRET_KEY,
                 "SPARK_RECONCILE_ON_START": "false",
                 "SPARK_STREAMS_EMBEDDED": "false",
             }
