@@ -161,9 +161,10 @@ COMMANDS: tuple[Command, ...] = (
         "/canary/confirm",
         "canary.confirm_canary",
         "always",
-        "Bir canary koşusunu onaylar.",
-        "Confirm a canary run.",
-        ("canary onay", "canary 42 onayla", "confirm canary run 7"),
+        "Bir canary koşusunu onaylar (numara cümleden ya da sayfanın son onaylanabilir "
+        "koşusundan).",
+        "Confirm a canary run (id from the sentence or the page's latest confirmable run).",
+        ("canary 42 onayla", "confirm canary run 7"),
         "{runId}",
     ),
     Command(

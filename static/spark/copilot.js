@@ -129,9 +129,7 @@
         out.textContent = T.response + " " + res.status + "\n" +
           (typeof res.data === "string" ? res.data.slice(0, 4000) : JSON.stringify(res.data, null, 2));
         out.className = res.ok ? "ok" : "bad";
-        if (res.ok && action.path === "/canary/run" && res.data && res.data.run) {
-          live.lastCanaryRunId = res.data.run.id || res.data.run.runId || null;
-        }
+        if (action.path.indexOf("/canary/") === 0) refreshCanary();
       } catch (e) {
         out.textContent = T.error + ": " + e;
         out.className = "bad";
@@ -264,6 +262,16 @@
     }
     renderSuggestions();
   }
+
+  // The latest confirmable canary run: "canary onay" confirms it without a number.
+  function refreshCanary() {
+    call("GET", "/canary/status").then((r) => {
+      if (!r.ok || !r.data || !r.data.runs) return;
+      const run = r.data.runs.find((x) => x.confirmable);
+      live.lastCanaryRunId = run ? run.id : null;
+    }).catch(() => {});
+  }
+  refreshCanary();
 
   if (window.SparkLive) {
     window.SparkLive.connect(["account", "positions", "risk", "orders", "streams"], onLive);
