@@ -167,6 +167,7 @@ def simulate(
     cfg: BacktestConfig | None = None,
     entry: np.ndarray | None = None,
     exit_: np.ndarray | None = None,
+    _force_loop: bool = False,
 ) -> BacktestResult:
     """Run the document over bars (arrays time/open/high/low/close); see the module notes."""
     cfg = cfg or BacktestConfig()
@@ -183,6 +184,9 @@ def simulate(
     sl_pct = doc.get("stop_loss_pct")
     tp_pct = doc.get("take_profit_pct")
     slip, fee = cfg.slippage, cfg.fee_rate
+
+    if not (sl_pct or tp_pct) and cfg.daily_loss_limit is None and not _force_loop:
+        return _simulate_signals_only(doc, cfg, times, o, c, entry, exit_, direction)
 
     next_entry = _next_true(entry & ~exit_)
     next_exit = _next_true(exit_)
@@ -275,11 +279,125 @@ def simulate(
         # after a signal exit the next entry can come from the exit bar's own close; after an
         # intrabar stop too (the close of that bar is still ahead of the stop fill)
         i = exit_bar
+    return _finish(cfg, trades, times, c, qty_delta, basis_delta, cash_delta)
+
+
+def _simulate_signals_only(doc, cfg, times, o, c, entry, exit_, direction) -> BacktestResult:
+    """The same state machine when only the rules move the position (no stops, no daily stop).
+
+    Then "the last signal wins": after bar i's close the strategy is in a position exactly
+    when the latest bar at or before i with a signal had an entry (and no exit) signal. Entry
+    and exit bars follow from that state with array operations; only the compounding size of
+    percent-of-equity strategies needs a (cheap) loop over trades.
+    """
+    n = c.size
+    ev = np.where(exit_, -1, np.where(entry, 1, 0)).astype(np.int8)
+    idx = np.where(ev != 0, np.arange(n), -1)
+    last = np.maximum.accumulate(idx)
+    state = np.where(last >= 0, ev[np.maximum(last, 0)], -1) == 1  # in position after close i
+    prev = np.concatenate(([False], state[:-1]))
+    opens = np.flatnonzero(state & ~prev)  # order at the close of these bars
+    closes = np.flatnonzero(~state & prev)
+    opens = opens[opens < n - 1]  # a signal on the last bar can no longer fill
+    k = opens.size
+    ent = opens + 1
+    # the matching exit signal of each entry is the first close-transition after it
+    pos = np.searchsorted(closes, ent)
+    if closes.size:
+        xsig = np.where(pos < closes.size, closes[np.minimum(pos, closes.size - 1)], n)
+    else:
+        xsig = np.full(k, n)
+    ext = np.where(xsig + 1 < n, xsig + 1, n - 1)
+    by_signal = xsig + 1 < n
+    slip, fee = cfg.slippage, cfg.fee_rate
+    entry_px = o[ent] * (1.0 + direction * slip)
+    raw_exit = np.where(by_signal, o[np.minimum(ext, n - 1)], c[n - 1])
+    exit_px = raw_exit * (1.0 - direction * slip)
+    size = doc["position_size"]
+    kind, value = size["type"], float(size["value"])
+    if kind == "percent_equity":
+        qty = np.empty(k)
+        cash = cfg.initial_cash
+        ep, xp = entry_px.tolist(), exit_px.tolist()
+        for t in range(k):  # compounding: each size depends on the equity the last trade left
+            q = cash * value / 100.0 / ep[t]
+            if cfg.max_qty is not None:
+                q = min(q, cfg.max_qty)
+            if cfg.max_notional is not None:
+                q = min(q, cfg.max_notional / ep[t])
+            q = max(q, 0.0)
+            qty[t] = q
+            cash += direction * q * (xp[t] - ep[t]) - (ep[t] + xp[t]) * q * fee
+    else:
+        qty = np.full(k, value) if kind == "fixed_qty" else value / entry_px
+        if cfg.max_qty is not None:
+            qty = np.minimum(qty, cfg.max_qty)
+        if cfg.max_notional is not None:
+            qty = np.minimum(qty, cfg.max_notional / entry_px)
+        qty = np.maximum(qty, 0.0)
+    keep = qty > 0
+    if not keep.all():
+        ent, ext, by_signal = ent[keep], ext[keep], by_signal[keep]
+        entry_px, exit_px, qty = entry_px[keep], exit_px[keep], qty[keep]
+    entry_fee = entry_px * qty * fee
+    exit_fee = exit_px * qty * fee
+    gross = direction * qty * (exit_px - entry_px)
+    pnl = gross - entry_fee - exit_fee
+    qty_delta = np.zeros(n + 1)
+    basis_delta = np.zeros(n + 1)
+    cash_delta = np.zeros(n + 1)
+    np.add.at(cash_delta, ent, -entry_fee)
+    np.add.at(cash_delta, ext, gross - exit_fee)
+    np.add.at(qty_delta, ent, direction * qty)
+    np.add.at(qty_delta, ext, -direction * qty)
+    np.add.at(basis_delta, ent, direction * qty * entry_px)
+    np.add.at(basis_delta, ext, -direction * qty * entry_px)
+    side = "long" if direction > 0 else "short"
+    trades = [
+        {
+            "side": side,
+            "entry_bar": a,
+            "exit_bar": b,
+            "entry_time": ta,
+            "exit_time": tb,
+            "qty": q,
+            "entry_price": pa,
+            "exit_price": pb,
+            "fees": f,
+            "pnl": p,
+            "return_pct": p / (pa * q) * 100.0,
+            "exit_reason": "signal" if sig else "end",
+        }
+        for a, b, ta, tb, q, pa, pb, f, p, sig in zip(
+            ent.tolist(),
+            ext.tolist(),
+            times[ent].tolist(),
+            times[ext].tolist(),
+            qty.tolist(),
+            entry_px.tolist(),
+            exit_px.tolist(),
+            (entry_fee + exit_fee).tolist(),
+            pnl.tolist(),
+            by_signal.tolist(),
+            strict=True,
+        )
+    ]
+    return _finish(cfg, trades, times, c, qty_delta, basis_delta, cash_delta, pnl)
+
+
+def _finish(cfg, trades, times, c, qty_delta, basis_delta, cash_delta, pnl=None):
+    n = c.size
     pos = np.cumsum(qty_delta[:n])
-    equity = cfg.initial_cash + np.cumsum(cash_delta[:n]) + pos * c - np.cumsum(basis_delta[:n])
+    # equity = cash + q * close - basis, built in place (a year of minutes: avoid temporaries)
+    equity = np.cumsum(cash_delta[:n])
+    equity += cfg.initial_cash
+    tmp = np.multiply(pos, c)
+    equity += tmp
+    equity -= np.cumsum(basis_delta[:n], out=tmp)
     # a position exited on its bar is flat at that bar's close: remove float dust
-    pos[np.abs(pos) < 1e-12] = 0.0
-    metrics = compute_metrics(trades, equity, pos, times, cfg.initial_cash)
+    np.abs(pos, out=tmp)
+    pos[tmp < 1e-12] = 0.0
+    metrics = compute_metrics(trades, equity, pos, times, cfg.initial_cash, pnl)
     return BacktestResult(trades=trades, equity=equity, position=pos, metrics=metrics, times=times)
 
 
@@ -291,7 +409,12 @@ def _f(x: float) -> float | None:
 
 
 def compute_metrics(
-    trades: list[dict], equity: np.ndarray, pos: np.ndarray, times: np.ndarray, initial: float
+    trades: list[dict],
+    equity: np.ndarray,
+    pos: np.ndarray,
+    times: np.ndarray,
+    initial: float,
+    pnls: np.ndarray | None = None,
 ) -> dict:
     """Return the summary figures (floats; None where undefined)."""
     n = equity.size
@@ -318,14 +441,15 @@ def compute_metrics(
     out["sharpe"] = _f(mean / sd * math.sqrt(per_year)) if sd > 0 else None
     downside = float(np.sqrt(np.mean(np.minimum(rets, 0.0) ** 2))) if rets.size else 0.0
     out["sortino"] = _f(mean / downside * math.sqrt(per_year)) if downside > 0 else None
-    pnls = np.array([t["pnl"] for t in trades], dtype=np.float64)
+    if pnls is None:
+        pnls = np.array([t["pnl"] for t in trades], dtype=np.float64)
     wins = pnls[pnls > 0]
     losses = pnls[pnls < 0]
     out["win_rate_pct"] = float(wins.size / pnls.size * 100.0) if pnls.size else None
     out["profit_factor"] = _f(float(wins.sum()) / float(-losses.sum())) if losses.size else None
     out["exposure_pct"] = float(np.count_nonzero(pos) / n * 100.0)
     out["net_pnl"] = float(pnls.sum()) if pnls.size else 0.0
-    out["fees"] = float(sum(t["fees"] for t in trades))
+    out["fees"] = float(math.fsum(t["fees"] for t in trades))
     return out
 
 

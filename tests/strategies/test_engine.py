@@ -185,3 +185,36 @@ def test_a_centred_moving_average_is_caught_as_look_ahead():
         return c > m, c < m
 
     assert engine.find_lookahead(centred, b)
+
+
+@pytest.mark.parametrize(
+    "size,side,limits",
+    [
+        ({"type": "fixed_qty", "value": 3}, "long", {}),
+        ({"type": "fixed_notional", "value": 500}, "short", {"max_qty": 4.0}),
+        ({"type": "percent_equity", "value": 40}, "long", {"max_notional": 350}),
+        ({"type": "percent_equity", "value": 90}, "short", {}),
+    ],
+)
+def test_the_array_path_gives_the_same_trades_as_the_trade_loop(size, side, limits):
+    rng = np.random.default_rng(21)
+    n = 3000
+    closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    b = bars_from(closes)
+    entry = rng.random(n) < 0.05
+    exit_ = rng.random(n) < 0.05
+    entry[-1] = True  # a signal on the last bar cannot fill
+    doc = threshold_doc(position_size=size, side=side)
+    cfg = engine.BacktestConfig(initial_cash=1000, fee_rate=0.001, slippage=0.0005, **limits)
+    fast = engine.simulate(doc, b, cfg, entry=entry, exit_=exit_)
+    loop = engine.simulate(doc, b, cfg, entry=entry, exit_=exit_, _force_loop=True)
+    assert len(fast.trades) == len(loop.trades) > 50
+    for a, c in zip(fast.trades, loop.trades, strict=True):
+        assert a.keys() == c.keys()
+        for key in a:
+            if isinstance(a[key], str):
+                assert a[key] == c[key], key
+            else:
+                assert a[key] == pytest.approx(c[key], rel=1e-9), key
+    assert np.allclose(fast.equity, loop.equity, rtol=1e-12)
+    assert fast.metrics == pytest.approx(loop.metrics, rel=1e-9)
