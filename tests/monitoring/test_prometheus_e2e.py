@@ -4,8 +4,8 @@ Spark runs under Daphne in multiprocess mode (PROMETHEUS_MULTIPROC_DIR) with emb
 Prometheus (the Debian binary) scrapes it every second with the shipped rules, only
 FuturesWsDisconnected's `for:` shortened. Checked through Prometheus's HTTP API: every spark_*
 metric has samples, every dashboard query returns data, every rule loads and evaluates without
-error and every series it reads exists, and cutting the stand-in's WebSockets makes
-FuturesWsDisconnected pending.
+error and every series it reads exists, cutting the stand-in's WebSockets makes
+FuturesWsDisconnected pending, and opening the circuit breaker fires RiskCircuitBreakerOpen.
 """
 
 from __future__ import annotations
@@ -195,13 +195,14 @@ def trade(base: str, token: str) -> None:
     get("/futures/positions")
     get("/futures/risk/status")
     get("/api/portfolio")
-    run = post("/canary/run", {"symbol": "ETHUSDT", "side": "BUY", "quantity": "0.01"})
-    run_id = run.get("id") or run.get("run", {}).get("id") or run.get("runId")
-    post("/canary/confirm", {"id": run_id, "runId": run_id, "confirm": True})
+    run = post("/canary/run", {"symbol": "ETHUSDT", "side": "BUY", "quantity": "0.01"})["run"]
+    assert run["status"] == "SIMULATED", run
+    confirmed = post("/canary/confirm", {"runId": run["id"]})["run"]
+    assert confirmed["status"] == "CONFIRMED", confirmed
 
 
 def test_prometheus_sees_every_metric_query_and_the_ws_disconnect_alert(
-    sim, daphne, alice, token_for, prometheus_for, tmp_path
+    sim, daphne, alice, olga, token_for, prometheus_for, tmp_path
 ):
     sim.control.feed(True)  # the market streams tick only while prices move
     metrics_dir = tmp_path / "prom-multiproc"
@@ -283,3 +284,17 @@ def test_prometheus_sees_every_metric_query_and_the_ws_disconnect_alert(
             if selector not in EMPTY_SELECTORS_ALLOWED and prom.series_count(selector) == 0:
                 no_data.append(f"{rule['alert']}: {selector}")
     assert not no_data, "rule selectors without data:\n" + "\n".join(no_data)
+
+    # an operator opens the circuit breaker: RiskCircuitBreakerOpen fires from the real gauge
+    r = requests.post(
+        server.url + "/futures/risk/circuit-breaker/open",
+        json={"reason": "monitoring e2e"},
+        headers={"Authorization": f"Bearer {token_for(olga)}"},
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    prom.wait_for(
+        "RiskCircuitBreakerOpen to fire",
+        lambda: prom.series_count('ALERTS{alertname="RiskCircuitBreakerOpen",alertstate="firing"}'),
+        seconds=30,
+    )
