@@ -115,6 +115,8 @@ class OptimizationRun(models.Model):
     cancel_requested = models.BooleanField(default=False)
     results = models.JSONField(default=list)
     best = models.JSONField(default=dict)
+    # per fold: the set best in training, and how it did on the following unseen stretch
+    walk_forward = models.JSONField(default=dict)
     error = models.TextField(blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

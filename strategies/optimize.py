@@ -163,6 +163,35 @@ def _folds(n: int, splits: int) -> list[tuple[slice, slice]]:
     ]
 
 
+def walk_forward(results: list[dict]) -> dict:
+    """Pick the best set on each fold's training stretch; report it on the next stretch.
+
+    The mean of those out-of-sample returns is what the search would really have earned;
+    its gap to the mean in-sample return is the over-fitting the search bought.
+    """
+    if not results or not results[0]["folds"]:
+        return {}
+    folds = []
+    for f in range(len(results[0]["folds"])):
+        pick = max(results, key=lambda r: r["folds"][f]["train"])
+        folds.append(
+            {
+                "fold": f + 1,
+                "params": pick["params"],
+                "train_return_pct": pick["folds"][f]["train"],
+                "test_return_pct": pick["folds"][f]["test"],
+            }
+        )
+    train = sum(x["train_return_pct"] for x in folds) / len(folds)
+    test = sum(x["test_return_pct"] for x in folds) / len(folds)
+    return {
+        "folds": folds,
+        "mean_train_return_pct": round(train, 4),
+        "mean_test_return_pct": round(test, 4),
+        "overfit_gap_pct": round(train - test, 4),
+    }
+
+
 def optimization_execute(opt_id: int, combos: list[dict]) -> None:
     """Evaluate every parameter set on every fold; save and publish progress as it goes."""
     claimed = OptimizationRun.objects.filter(
@@ -218,10 +247,13 @@ def optimization_execute(opt_id: int, combos: list[dict]) -> None:
         else:
             opt.status = OptimizationRun.Status.DONE
         opt.results = results
+        opt.walk_forward = walk_forward(results)
     except Exception as exc:
         opt.status = OptimizationRun.Status.FAILED
         opt.error = f"{type(exc).__name__}: {exc}"[:500]
         logger.exception("optimization %s failed", opt_id)
     opt.finished_at = timezone.now()
-    opt.save(update_fields=["status", "done", "best", "results", "error", "finished_at"])
+    opt.save(
+        update_fields=["status", "done", "best", "results", "walk_forward", "error", "finished_at"]
+    )
     publish(opt, final=True)

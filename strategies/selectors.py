@@ -79,6 +79,7 @@ def optimization_out(o: OptimizationRun, *, full: bool = True) -> dict:
         "done": o.done,
         "progress": round(o.progress, 4),
         "best": o.best,
+        "walkForward": o.walk_forward,
         "error": o.error,
         "group": f"strategies.opt.{o.pk}",
         "url": f"/strategy-lab/optimizations/{o.pk}",

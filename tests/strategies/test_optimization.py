@@ -131,3 +131,15 @@ def test_a_running_job_can_be_cancelled(api, quant, token_for, sim_settings):
     run = _wait(opt_id)
     assert run.status == "CANCELLED"
     assert run.done < run.total == 400
+
+
+def test_walk_forward_picks_the_best_training_set_per_fold_and_reports_it_out_of_sample():
+    results = [
+        {"params": {"a": 1}, "folds": [{"train": 10, "test": -2}, {"train": 1, "test": 3}]},
+        {"params": {"a": 2}, "folds": [{"train": 5, "test": 4}, {"train": 8, "test": -1}]},
+    ]
+    wf = optimize.walk_forward(results)
+    assert [f["params"] for f in wf["folds"]] == [{"a": 1}, {"a": 2}]
+    assert wf["mean_train_return_pct"] == 9.0
+    assert wf["mean_test_return_pct"] == -1.5
+    assert wf["overfit_gap_pct"] == 10.5

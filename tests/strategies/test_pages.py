@@ -87,3 +87,4 @@ def test_the_optimization_page_draws_heat_maps(client, quant, sim_settings):
     html = client.get(f"/strategy-lab/optimizations/{run.pk}").content.decode()
     assert html.count('<svg class="heatmap"') == 2
     assert html.count("<rect") == 8
+    assert 'id="walk-forward"' in html and run.walk_forward["folds"]
