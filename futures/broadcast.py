@@ -12,12 +12,15 @@ import asyncio
 import contextlib
 import logging
 import re
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import transaction
+from django.db.models.signals import post_save
 
 logger = logging.getLogger(__name__)
 
@@ -219,14 +222,30 @@ def risk_snapshot() -> dict | None:
 
 
 def on_order_changed(sender, order=None, **kwargs) -> None:
-    if order is None:
+    if order is not None:
+        publish("orders", {"order": order_payload(order)})
+
+
+_risk_guard = threading.local()
+
+
+def on_risk_saved(sender, **kwargs) -> None:
+    """A breaker, limit or PnL row changed: push the risk view once the write commits."""
+    if not getattr(_risk_guard, "busy", False):
+        transaction.on_commit(_publish_risk)
+
+
+def _publish_risk() -> None:
+    # risk_status() may create its singleton rows on first use; do not recurse on those saves.
+    if getattr(_risk_guard, "busy", False):
         return
-    publish("orders", {"order": order_payload(order)})
-    if order.status in ("FILLED", "PARTIALLY_FILLED"):
-        # A fill may move today's PnL or open the breaker: refresh the risk view.
+    _risk_guard.busy = True
+    try:
         risk = risk_snapshot()
-        if risk is not None:
-            publish("risk", risk)
+    finally:
+        _risk_guard.busy = False
+    if risk is not None:
+        publish("risk", risk)
 
 
 def on_position_changed(sender, positions=None, **kwargs) -> None:
@@ -246,3 +265,13 @@ def connect_signals() -> None:
     account_changed = getattr(signals, "account_changed", None)
     if account_changed is not None:
         account_changed.connect(on_account_changed, dispatch_uid="live-account")
+    # Risk never imports futures; futures listens to the risk rows it may read (the arrows of
+    # ARCHITECTURE.md allow futures -> risk).
+    try:
+        from risk import models as risk_models
+    except ImportError:
+        return
+    for name in ("CircuitBreaker", "RiskLimits", "SymbolPositionLimit", "PnLEntry"):
+        model = getattr(risk_models, name, None)
+        if model is not None:
+            post_save.connect(on_risk_saved, sender=model, dispatch_uid=f"live-risk-{name}")

@@ -181,3 +181,24 @@ async def test_unsubscribing_stops_the_deltas(bob):
         assert await comm.receive_nothing(timeout=0.3)
     finally:
         await comm.disconnect()
+
+
+async def test_the_risk_topic_gets_a_snapshot_and_a_live_breaker_change(bob):
+    from risk.services import breaker_open
+
+    comm = await communicator(bob)
+    assert (await comm.connect())[0]
+    try:
+        await comm.send_json_to({"action": "subscribe", "topics": ["risk"]})
+        snap = await comm.receive_json_from(timeout=5)
+        assert snap["type"] == "snapshot" and snap["topic"] == "risk"
+        assert snap["data"]["circuitBreaker"]["open"] is False
+        await receive_until(comm, lambda f: f["type"] == "subscribed")
+
+        await sync_to_async(breaker_open)(actor="system", reason="live test")
+        frames = await receive_until(
+            comm, lambda f: f["type"] == "event" and f["data"]["circuitBreaker"]["open"]
+        )
+        assert frames[-1]["data"]["circuitBreaker"]["openedReason"] == "live test"
+    finally:
+        await comm.disconnect()
