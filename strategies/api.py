@@ -91,7 +91,9 @@ def klines_gaps(request, symbol: str, interval: str, start_ms: int, end_ms: int)
 @router.post("/strategies", auth=WRITE_AUTH, response={201: dict})
 def strategy_create(request, payload: StrategyIn):
     """Register a strategy (its first document is version 1)."""
-    doc = services.resolve_document(document=payload.document, draft_id=payload.draft_id)
+    doc = services.resolve_document(
+        document=payload.document, draft_id=payload.draft_id, user=request.auth
+    )
     s = services.strategy_create(
         user=request.auth, name=payload.name, document=doc, draft_id=payload.draft_id
     )
@@ -167,7 +169,9 @@ def optimization_create(request, payload: OptimizationIn):
     start, end = services.period_from(payload.start, payload.end, payload.days)
     run = optimize.optimization_start(
         user=request.auth,
-        document=services.resolve_document(document=document, draft_id=payload.draft_id),
+        document=services.resolve_document(
+            document=document, draft_id=payload.draft_id, user=request.auth
+        ),
         space=payload.space,
         method=payload.method,
         samples=payload.samples,

@@ -40,8 +40,10 @@ def _money(x: float) -> str:
     return f"{x:.8f}"
 
 
-def resolve_document(*, document: dict | None = None, draft_id: int | None = None) -> dict:
-    """Return the strategy document given inline or by a copilot draft id."""
+def resolve_document(
+    *, document: dict | None = None, draft_id: int | None = None, user=None
+) -> dict:
+    """Return the strategy document given inline or by a copilot draft id (the user's own)."""
     if document is None and draft_id is None:
         raise ValidationFailed(
             "give a strategy document or a draft id", details={"fields": ["document", "draft_id"]}
@@ -52,7 +54,9 @@ def resolve_document(*, document: dict | None = None, draft_id: int | None = Non
         except LookupError:
             raise NotFound("strategy drafts are not available") from None
         draft = Draft.objects.filter(pk=draft_id).first()
-        if draft is None:
+        owner = getattr(draft, "owner_id", None)
+        if draft is None or (user is not None and owner is not None and owner != user.pk):
+            # someone else's draft is as good as missing: do not confirm that it exists
             raise NotFound(f"strategy draft {draft_id} not found")
         document = getattr(draft, "document", None) or getattr(draft, "strategy", None)
         if not isinstance(document, dict):
@@ -123,7 +127,7 @@ def backtest_run(
     require(user, "strategies.run_backtest", action="strategy.backtest")
     if strategy is not None and document is None:
         document = strategy.document
-    doc = resolve_document(document=document, draft_id=draft_id)
+    doc = resolve_document(document=document, draft_id=draft_id, user=user)
     start_ms, end_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
     if end_ms <= start_ms:
         raise ValidationFailed("the period must end after it starts", details={"field": "end"})
