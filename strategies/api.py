@@ -208,7 +208,7 @@ def runner_create(request, payload: RunnerIn):
     from django.db import transaction
 
     r = runner.runner_deploy(user=request.auth, strategy=_strategy(payload.strategy_id))
-    transaction.on_commit(lambda: runner.runner_start_thread(r.pk))
+    transaction.on_commit(lambda: runner.runner_start_once(r.pk))
     return 201, selectors.runner_out(r)
 
 

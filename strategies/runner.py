@@ -282,6 +282,8 @@ def _loop(runner_id: int) -> None:
             close_old_connections()
             time.sleep(_poll_seconds())
     finally:
+        with _started_lock:
+            _started.discard(runner_id)
         close_old_connections()
 
 
@@ -290,3 +292,37 @@ def runner_start_thread(runner_id: int) -> threading.Thread:
     t = threading.Thread(target=_loop, args=(runner_id,), name=f"strategy-{runner_id}", daemon=True)
     t.start()
     return t
+
+
+_started: set[int] = set()
+_started_lock = threading.Lock()
+
+
+def runner_start_once(runner_id: int) -> bool:
+    """Start the loop of runner_id unless this process already runs it."""
+    with _started_lock:
+        if runner_id in _started:
+            return False
+        _started.add(runner_id)
+    runner_start_thread(runner_id)
+    return True
+
+
+async def resume_runners() -> None:
+    """Server start: continue the runners left RUNNING (SPARK_STRATEGY_RUNNERS_EMBEDDED)."""
+    from channels.db import database_sync_to_async
+
+    if not getattr(settings, "SPARK_STRATEGY_RUNNERS_EMBEDDED", True):
+        return
+
+    @database_sync_to_async
+    def running() -> list[int]:
+        return list(
+            StrategyRunner.objects.filter(status=StrategyRunner.Status.RUNNING).values_list(
+                "pk", flat=True
+            )
+        )
+
+    for rid in await running():
+        if runner_start_once(rid):
+            logger.info("strategy runner %s resumed", rid)

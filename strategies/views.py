@@ -47,6 +47,19 @@ def _perms(user) -> dict:
     }
 
 
+def _drafts_of(user) -> list:
+    """The user's copilot strategy drafts (newest first), if the copilot app has them."""
+    from django.apps import apps
+
+    if not user.is_authenticated:
+        return []
+    try:
+        Draft = apps.get_model("copilot", "StrategyDraft")
+    except LookupError:
+        return []
+    return list(Draft.objects.filter(owner=user)[:10])
+
+
 def lab(request):
     """The Strategy Lab: run a backtest, strategies, proposals, optimizations."""
     if (resp := _guard(request)) is not None:
@@ -64,6 +77,7 @@ def lab(request):
                 "strategy", "proposer", "decided_by"
             )[:20],
             "optimizations": OptimizationRun.objects.all()[:10],
+            "drafts": _drafts_of(request.user),
             "perms": _perms(request.user),
         },
     )
@@ -88,7 +102,12 @@ def backtest_submit(request):
     try:
         start, end = services.period_from(None, None, int(request.POST.get("days") or 30))
         strategy_id = request.POST.get("strategy_id")
-        if strategy_id:
+        draft_id = request.POST.get("draft_id")
+        if draft_id:
+            run = services.backtest_run(
+                user=request.user, start=start, end=end, draft_id=int(draft_id)
+            )
+        elif strategy_id:
             strategy = get_object_or_404(Strategy, pk=strategy_id)
             run = services.backtest_run(user=request.user, start=start, end=end, strategy=strategy)
         else:
@@ -317,7 +336,7 @@ def runner_deploy(request, strategy_id: int):
         r = runner.runner_deploy(user=request.user, strategy=s)
     except DomainError as exc:
         return _post_fail(request, exc, "strategies:strategy", s.pk)
-    transaction.on_commit(lambda: runner.runner_start_thread(r.pk))
+    transaction.on_commit(lambda: runner.runner_start_once(r.pk))
     messages.success(request, f"Canary #{r.canary_run_id} passed; runner #{r.pk} is paper trading.")
     return redirect("strategies:strategy", s.pk)
 

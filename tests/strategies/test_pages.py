@@ -88,3 +88,15 @@ def test_the_optimization_page_draws_heat_maps(client, quant, sim_settings):
     assert html.count('<svg class="heatmap"') == 2
     assert html.count("<rect") == 8
     assert 'id="walk-forward"' in html and run.walk_forward["folds"]
+
+
+@pytest.mark.django_db
+def test_the_lab_lists_the_users_drafts_and_backtests_one(client, quant, sim_settings):
+    from copilot.services import strategy_generate
+
+    draft = strategy_generate(user=quant, prompt="ETH 1h EMA cross", save=True)["draft"]
+    client.login(username="alice", password=PASSWORD)
+    assert draft.name in client.get("/strategy-lab/").content.decode()
+    r = client.post("/strategy-lab/backtests", {"draft_id": draft.pk, "days": 5})
+    run = BacktestRun.objects.get()
+    assert r["Location"] == f"/strategy-lab/backtests/{run.pk}" and run.draft_id == draft.pk
