@@ -134,9 +134,65 @@ def run() -> list[dict]:
                 ),
             }
         ]
+        rows.extend(_order_path(gate_rate))
         return rows
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def _order_path(gate_rate: float) -> list[dict]:
+    """Dry-run order_place (filters, gate, Order + simulated Fill rows) on a running stand-in."""
+    import itertools
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from accounts.roles import TRADER, assign_role
+    from futures.services import OrderRequest, order_place
+    from simexchange.testing import SimProcess
+
+    user = get_user_model().objects.create_user("bench-trader", password="x" * 16)
+    assign_role(user, TRADER)
+    counter = itertools.count()
+    saved = {
+        k: getattr(settings, k)
+        for k in ("BINANCE_FUTURES_BASE_URL", "BINANCE_API_KEY", "BINANCE_API_SECRET")
+    }
+    with SimProcess(env={"SIM_SEED": "1"}) as proc:
+        settings.BINANCE_FUTURES_BASE_URL = proc.base_url
+        settings.BINANCE_API_KEY, settings.BINANCE_API_SECRET = proc.api_key, proc.api_secret
+        try:
+
+            def place():
+                order_place(
+                    user=user,
+                    request=OrderRequest(
+                        symbol="ETHUSDT",
+                        side="BUY",
+                        type="MARKET",
+                        quantity=Decimal("0.01"),
+                        dry_run=True,
+                        client_order_id=f"bench-{next(counter)}",
+                    ),
+                )
+
+            place()
+            order_rate = _rate(place)
+        finally:
+            for key, value in saved.items():
+                setattr(settings, key, value)
+    share = (1 / gate_rate) / (1 / order_rate) * 100
+    return [
+        {
+            "name": "dry-run order_place on the stand-in (gate included)",
+            "figure": round(order_rate, 1),
+            "unit": "orders/s",
+            "peer": "gate decisions alone",
+            "peer_figure": round(gate_rate, 1),
+            "ratio": round(order_rate / gate_rate, 3),
+            "note": f"the gate is ~{share:.0f}% of a dry-run order's time (mark price cached 2 s)",
+        }
+    ]
 
 
 if __name__ == "__main__":

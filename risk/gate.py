@@ -43,7 +43,7 @@ from django.db import connection
 
 from risk import metrics
 from risk.models import CircuitBreaker, RiskLimits
-from risk.selectors import ZERO, fmt, loss_budget, symbol_limit
+from risk.selectors import ZERO, fmt, gate_state
 
 BUY, SELL = "BUY", "SELL"
 
@@ -114,8 +114,9 @@ def evaluate(intent: OrderIntent) -> Decision:
     today's PnL and the breaker. Read the position and open orders after lock() or this call.
     """
     limits = lock()
-    breaker = CircuitBreaker.load()
     symbol = intent.symbol.upper()
+    state = gate_state(limits, symbol, limits.trading_day())
+    breaker_open = state["breaker_state"] == CircuitBreaker.State.OPEN
     side = intent.side.upper()
     if side not in (BUY, SELL):
         raise ValueError(f"side must be BUY or SELL, got {intent.side!r}")
@@ -129,14 +130,14 @@ def evaluate(intent: OrderIntent) -> Decision:
     shrinking = intent.reduce_only and position * sign < 0 and ZERO < quantity <= abs(position)
     rules: list[dict] = []
 
-    if breaker.is_open and not shrinking:
+    if breaker_open and not shrinking:
         rules.append(
             _rule(
                 "circuit_breaker",
                 "closed",
                 "open",
                 "The circuit breaker is open"
-                + (f" ({breaker.opened_reason})" if breaker.opened_reason else "")
+                + (f" ({state['breaker_reason']})" if state["breaker_reason"] else "")
                 + ": only reduce-only orders that shrink a position are accepted.",
             )
         )
@@ -166,7 +167,7 @@ def evaluate(intent: OrderIntent) -> Decision:
 
     resulting = position + sign * (quantity + open_qty)
     grows = abs(resulting) > abs(position)
-    kind, cap = symbol_limit(limits, symbol)
+    kind, cap = state["limit"]
     if kind == "qty":
         position_value, unit = abs(resulting), symbol
     else:
@@ -185,7 +186,7 @@ def evaluate(intent: OrderIntent) -> Decision:
             )
         )
 
-    budget = loss_budget(limits, breaker, limits.trading_day())
+    budget = state
     if not shrinking and budget["remaining"] <= 0:
         loss = -budget["counted"]
         rules.append(
@@ -211,7 +212,7 @@ def evaluate(intent: OrderIntent) -> Decision:
         "tradingDay": budget["day"].isoformat(),
         "todayPnl": fmt(budget["pnl"]),
         "remainingLossBudget": fmt(budget["remaining"]),
-        "breaker": breaker.state,
+        "breaker": state["breaker_state"],
         "dryRun": bool(intent.dry_run),
     }
     metrics.DECISIONS.labels(outcome="allowed" if allowed else "rejected").inc()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Sum
 
 from risk import providers
@@ -95,3 +96,49 @@ def filter_conflicts(limits: RiskLimits, symbol: str) -> list[dict]:
             }
         )
     return conflicts
+
+
+def _dec(value) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return value
+    # SQLite hands NUMERIC back as int/float/str; 8 places is the columns' precision.
+    return Decimal(str(value)).quantize(Decimal("0.00000001"))
+
+
+# The tables of this app's models (risk_<model>), values always as parameters.
+_GATE_STATE_SQL = (
+    "SELECT (SELECT max_position_qty FROM risk_symbolpositionlimit"
+    " WHERE limits_id = %s AND symbol = %s),"
+    " (SELECT SUM(amount) FROM risk_pnlentry WHERE trading_day = %s),"
+    " b.state, b.opened_reason, b.acknowledged_day, b.acknowledged_pnl"
+    " FROM (SELECT 1 AS one) x LEFT JOIN risk_circuitbreaker b ON b.id = %s"
+)
+
+
+def gate_state(limits: RiskLimits, symbol: str, day: date) -> dict:
+    """Everything the gate reads besides the limits row, in one round trip.
+
+    The gate runs under the lock every order waits on, so it reads the breaker, the symbol's
+    limit and the day's PnL sum in one statement instead of three ORM queries.
+    """
+    with connection.cursor() as cursor:
+        params = [limits.pk, symbol.upper(), day, CircuitBreaker.SINGLETON_PK]
+        cursor.execute(_GATE_STATE_SQL, params)
+        cap, total, state, reason, ack_day, ack_pnl = cursor.fetchone()
+    total = _dec(total) or ZERO
+    counted = total
+    if ack_day is not None and str(ack_day)[:10] == day.isoformat():
+        counted = total - (_dec(ack_pnl) or ZERO)
+    return {
+        "limit": ("qty", _dec(cap))
+        if cap is not None
+        else ("usd", limits.default_max_position_usd),
+        "breaker_state": state or CircuitBreaker.State.CLOSED,
+        "breaker_reason": reason or "",
+        "day": day,
+        "pnl": total,
+        "counted": counted,
+        "remaining": limits.daily_loss_limit_usd + counted,
+    }

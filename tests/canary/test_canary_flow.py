@@ -35,6 +35,8 @@ def exchange(sim_settings):
     BinanceHttp.clear_backoff()
     client = client_from_settings()
     client._marks.clear()  # noqa: SLF001 - prices move between tests
+    # Other tests move prices on the shared stand-in: start from the listed 3,400.
+    sim_settings.control.set_price("ETHUSDT", "3400", mark="3400")
     yield sim_settings
     BinanceHttp.clear_backoff()
 
