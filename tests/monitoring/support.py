@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -75,12 +76,22 @@ def exposed_names(family_name: str, kind: str) -> set[str]:
     return {family_name}
 
 
+def import_metrics_modules() -> None:
+    """Import the seed's metrics modules and any other installed app's `<app>.metrics`."""
+    from django.apps import apps
+
+    for module in METRICS_MODULES:
+        importlib.import_module(module)
+    for app in apps.get_app_configs():
+        if importlib.util.find_spec(f"{app.name}.metrics") is not None:
+            importlib.import_module(f"{app.name}.metrics")
+
+
 def declared_spark_metrics() -> dict[str, str]:
     """{family name: type} of every spark_* metric the platform declares (prometheus REGISTRY)."""
     from prometheus_client import REGISTRY
 
-    for module in METRICS_MODULES:
-        importlib.import_module(module)
+    import_metrics_modules()
     return {m.name: m.type for m in REGISTRY.collect() if m.name.startswith("spark_")}
 
 
@@ -88,8 +99,7 @@ def declared_sample_names() -> set[str]:
     """Every sample name the platform can expose (spark_* and django-prometheus alike)."""
     from prometheus_client import REGISTRY
 
-    for module in METRICS_MODULES:
-        importlib.import_module(module)
+    import_metrics_modules()
     names: set[str] = set()
     for family in REGISTRY.collect():
         names |= exposed_names(family.name, family.type)
