@@ -59,3 +59,52 @@ def test_a_user_runs_a_backtest_and_another_approves_a_proposal(
     s.refresh_from_db()
     assert s.version == 2 and s.document["indicators"][0]["params"]["period"] == 8
     assert Strategy.objects.get(pk=s.pk).version == 2
+
+
+def test_an_optimization_shows_progress_then_heat_maps_and_a_runner_starts_and_stops(
+    daphne, browser, alice, olga, sim, settings
+):
+    settings.SECRET_KEY = "test-secret-key-for-daphne-subprocess"
+    grant(alice, "strategies.run_backtest")
+    grant(olga, "strategies.run_strategy", "strategies.propose_change")
+    server = daphne(**sim.spark_env(), SPARK_STRATEGY_RUNNER_POLL_SECONDS="0.5")
+    wait = WebDriverWait(browser, 60)
+
+    login(browser, server.url, alice)
+    browser.get(server.url + "/strategy-lab/")
+    form = browser.find_element(By.ID, "opt-form")
+    for name, value in (("values1", "3,5,8"), ("values2", "20,30"), ("days", "30")):
+        field = form.find_element(By.NAME, name)
+        field.clear()
+        field.send_keys(value)
+    browser.find_element(By.ID, "run-optimization").click()
+    wait.until(lambda d: d.find_elements(By.ID, "opt-status"))
+    # the page follows the job (socket or polling) and reloads with the results when done
+    wait.until(lambda d: d.find_element(By.ID, "opt-status").text == "DONE")
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "svg.heatmap rect")) == 12)
+    assert browser.find_element(By.ID, "opt-count").text == "6/6"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#walk-forward tbody tr")) == 3
+
+    long_doc = {
+        "name": "always long",
+        "symbol": "ETHUSDT",
+        "timeframe": "1m",
+        "indicators": [],
+        "entry": [{"left": "close", "op": ">", "right": 0}],
+        "exit": [{"left": "close", "op": "<", "right": 1}],
+        "position_size": {"type": "fixed_qty", "value": 0.008},
+    }
+    s = services.strategy_create(user=olga, name="paper", document=long_doc)
+    browser.delete_all_cookies()
+    login(browser, server.url, olga)
+    browser.get(server.url + f"/strategy-lab/strategies/{s.pk}")
+    browser.find_element(By.ID, "deploy").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".runner .runner-status"))
+    assert browser.find_element(By.CSS_SELECTOR, ".runner .runner-status").text == "RUNNING"
+    sim.control.clock(61_000)  # a new minute closes on the stand-in: the entry rule fires
+    wait.until(lambda d: "open ok BUY" in d.find_element(By.CSS_SELECTOR, ".runner-events").text)
+    assert browser.find_element(By.CSS_SELECTOR, ".runner-qty").text == "0.008"
+    browser.find_element(By.CSS_SELECTOR, ".runner-stop").click()
+    wait.until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".runner .runner-status").text == "STOPPED"
+    )
