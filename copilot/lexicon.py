@@ -168,8 +168,8 @@ CONCEPTS: dict[str, dict[str, list[str]]] = {
         "en": ["metric*", "prometheus", "stats"],
     },
     "health": {
-        "tr": ["saglik*", "ping"],
-        "en": ["health*", "healthcheck", "ping", "alive"],
+        "tr": ["saglik*", "ping", "yolunda"],
+        "en": ["health*", "healthcheck", "ping", "alive", "ok", "okay", "fine"],
     },
     "help": {
         "tr": ["yardim*", "komutlar*", "yapabilirsin"],

@@ -508,7 +508,7 @@ def analyze(prompt: str) -> Sentence:
     # "satın al" is "buy", though "satın" alone would be "sell"
     for i, tok in enumerate(tokens):
         if tok.word == "satin":
-            if i + 1 < len(tokens) and s.at(i + 1, "buy"):
+            if i + 1 < len(tokens) and tokens[i + 1].word.startswith("al"):
                 s.concepts.setdefault("buy", []).append(i)
             else:
                 s.concepts.setdefault("sell", []).append(i)
@@ -1222,6 +1222,17 @@ def _leverage(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         if value == int(value) and 1 <= value <= 125:
             lev = int(value)
             break
+    if lev is None and s.has("help", "list"):
+        # "how much leverage am I on?": positions carry their leverage
+        return _read(
+            "positions.list",
+            lang,
+            _t(
+                lang,
+                "Kaldıraçlar pozisyonlarda görünür; pozisyonlar getiriliyor.",
+                "Leverage is shown per position; fetching your positions.",
+            ),
+        )
     if symbol is None or lev is None:
         return _clarify(
             lang,
@@ -1367,6 +1378,14 @@ def s_text(s: Sentence) -> str:
     return " ".join(t.raw for t in s.tokens)
 
 
+def _english_thousands(s: Sentence) -> None:
+    """In an English sentence '2,950' is two thousand nine hundred fifty, not 2.95."""
+    for n, (i, _value, unit) in enumerate(s.numbers):
+        raw = s.tokens[i].stem
+        if re.fullmatch(r"[1-9]\d{0,2}(,\d{3})+", raw):
+            s.numbers[n] = (i, Decimal(raw.replace(",", "")), unit)
+
+
 def detect_lang(s: Sentence, ctx: PageContext) -> str:
     if s.tr_votes > s.en_votes:
         return "tr"
@@ -1380,6 +1399,8 @@ def interpret(prompt: str, context: dict | None = None) -> dict:
     ctx = PageContext.of(context)
     s = analyze(prompt or "")
     lang = detect_lang(s, ctx)
+    if lang == "en":
+        _english_thousands(s)
     answer = _decide(s, ctx, lang)
     reply = answer.reply
     if answer.intent in ORDER_INTENTS:
