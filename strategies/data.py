@@ -182,3 +182,20 @@ def load_bars(*, symbol: str, interval: str, start_ms: int, end_ms: int) -> dict
         "close": arr[:, 4].astype(np.float64),
         "volume": arr[:, 5].astype(np.float64),
     }
+
+
+def stored_series() -> list[dict]:
+    """Every stored symbol/interval with its bar count, first/last open time and gaps."""
+    from django.db.models import Count, Max, Min
+
+    rows = (
+        Kline.objects.values("symbol", "interval")
+        .annotate(bars=Count("id"), first=Min("open_time"), last=Max("open_time"))
+        .order_by("symbol", "interval")
+    )
+    out = []
+    for r in rows:
+        step = INTERVALS.get(r["interval"], 60_000)
+        expected = (r["last"] - r["first"]) // step + 1
+        out.append({**r, "missing": int(expected - r["bars"])})
+    return out

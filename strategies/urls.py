@@ -9,6 +9,7 @@ app_name = "strategies"
 urlpatterns: list = [
     path("strategy-lab/", views.lab, name="lab"),
     path("strategy-lab/backtests", views.backtest_submit, name="backtest_submit"),
+    path("strategy-lab/klines", views.klines_fetch, name="klines_fetch"),
     path("strategy-lab/backtests/<int:run_id>", views.backtest_page, name="backtest"),
     path("strategy-lab/strategies", views.strategy_submit, name="strategy_submit"),
     path("strategy-lab/strategies/<int:strategy_id>", views.strategy_page, name="strategy"),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import can
 from spark_site.errors import DomainError
-from strategies import optimize, services
+from strategies import data, optimize, services
 from strategies.charts import equity_svg, heatmap_svg
 from strategies.documents import ema_cross, params_of, with_params
 from strategies.models import BacktestRun, OptimizationRun, ParamChangeProposal, Strategy
@@ -78,6 +78,7 @@ def lab(request):
             )[:20],
             "optimizations": OptimizationRun.objects.all()[:10],
             "drafts": _drafts_of(request.user),
+            "series": data.stored_series(),
             "perms": _perms(request.user),
         },
     )
@@ -351,3 +352,27 @@ def runner_stop(request, runner_id: int):
     except DomainError as exc:
         return _post_fail(request, exc, "strategies:lab")
     return redirect("strategies:strategy", r.strategy_id)
+
+
+@login_required
+@require_POST
+def klines_fetch(request):
+    from accounts.permissions import require
+
+    try:
+        require(request.user, "strategies.run_backtest", action="strategy.klines.fetch")
+        start, end = services.period_from(None, None, int(request.POST.get("days") or 30))
+        out = data.fetch_klines(
+            symbol=request.POST.get("symbol", "BTCUSDT").strip().upper(),
+            interval=request.POST.get("interval", "1h"),
+            start_ms=int(start.timestamp() * 1000),
+            end_ms=int(end.timestamp() * 1000),
+        )
+    except DomainError as exc:
+        return _post_fail(request, exc, "strategies:lab")
+    messages.success(
+        request,
+        f"{out['symbol']} {out['interval']}: {out['stored']} new bars in {out['requests']} "
+        f"requests, {out['already_had']} already stored, {len(out['gaps'])} gaps.",
+    )
+    return redirect("strategies:lab")

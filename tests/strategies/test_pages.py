@@ -100,3 +100,21 @@ def test_the_lab_lists_the_users_drafts_and_backtests_one(client, quant, sim_set
     r = client.post("/strategy-lab/backtests", {"draft_id": draft.pk, "days": 5})
     run = BacktestRun.objects.get()
     assert r["Location"] == f"/strategy-lab/backtests/{run.pk}" and run.draft_id == draft.pk
+
+
+@pytest.mark.django_db
+def test_the_lab_fetches_klines_and_lists_stored_series_with_missing_bars(
+    client, quant, sim_settings
+):
+    from strategies.models import Kline
+
+    client.login(username="alice", password=PASSWORD)
+    r = client.post(
+        "/strategy-lab/klines", {"symbol": "ethusdt", "interval": "1h", "days": 3}, follow=True
+    )
+    html = r.content.decode()
+    assert "ETHUSDT 1h: 72 new bars" in html
+    first = Kline.objects.order_by("open_time").first().open_time
+    Kline.objects.filter(open_time=first + 3_600_000 * 5).delete()
+    html = client.get("/strategy-lab/").content.decode()
+    assert '<td class="num warn">1</td>' in html
