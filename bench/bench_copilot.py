@@ -1,0 +1,98 @@
+"""Copilot: intent accuracy and latency on the evaluation set, against the seed's keyword matcher.
+
+The peer is the seed's MVP approach (a lower-cased substring table: "ws başlat", "dry-run",
+"canary onay", ...), scored generously on intent alone, while the copilot is scored on the
+whole action (method, path and exact body). Latency: median microseconds per sentence over
+ROUNDS passes of the set; strategy generation: median milliseconds per idea.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+ROUNDS = int(os.environ.get("SPARK_BENCH_ROUNDS", "5"))
+
+SEED_TABLE = (
+    ("ws başlat", "ws.start"),
+    ("dry-run", "order.place"),
+    ("canary onay", "canary.confirm"),
+    ("canary", "canary.run"),
+    ("portföy", "portfolio.summary"),
+    ("risk", "risk.status"),
+    ("pozisyon", "positions.list"),
+    ("açık emir", "orders.open"),
+    ("metrics", "metrics"),
+)
+
+
+def seed_matcher(prompt: str) -> str:
+    text = prompt.lower()
+    for needle, intent in SEED_TABLE:
+        if needle in text:
+            return intent
+    return "unknown"
+
+
+def _median_us(fn, prompts, rounds) -> float:
+    times = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for p in prompts:
+            fn(p)
+        times.append((time.perf_counter() - t0) / len(prompts) * 1e6)
+    return statistics.median(times)
+
+
+def run() -> list[dict]:
+    from copilot.parser import COMMANDS_BY_INTENT, interpret
+    from copilot.strategy import generate
+    from tests.copilot.eval_set import CASES
+
+    def action_ok(prompt, intent, body, context) -> bool:
+        c = COMMANDS_BY_INTENT[intent]
+        want = {"method": c.method, "path": c.path, "body": body}
+        return interpret(prompt, context)["action"] == want
+
+    ours = sum(action_ok(*case) for case in CASES) / len(CASES) * 100
+    peer = sum(seed_matcher(p) == intent for p, intent, _, _ in CASES) / len(CASES) * 100
+    prompts = [p for p, _, _, _ in CASES]
+    ours_us = _median_us(lambda p: interpret(p, {}), prompts, ROUNDS)
+    peer_us = _median_us(seed_matcher, prompts, ROUNDS)
+    ideas = [
+        "BTC 4 saatlik RSI ve MACD ile trend takip stratejisi",
+        "ETH günlük bollinger ile ortalamaya dönüş, stop %3",
+        "breakout on btc hourly with atr and bollinger bands",
+        "SOL 15 dakikalık EMA 9 21 kesişimi",
+    ]
+    gen_ms = _median_us(generate, ideas, ROUNDS) / 1000
+    return [
+        {
+            "name": "copilot action accuracy on the evaluation set",
+            "figure": round(ours, 1),
+            "unit": "% of sentences",
+            "peer": "seed keyword matcher (intent only)",
+            "peer_figure": round(peer, 1),
+            "ratio": round(ours / peer, 2) if peer else None,
+            "note": f"{len(CASES)} Turkish and English sentences",
+        },
+        {
+            "name": "copilot interpret latency",
+            "figure": round(ours_us, 1),
+            "unit": "µs per sentence (median)",
+            "peer": "seed keyword matcher",
+            "peer_figure": round(peer_us, 2),
+            "ratio": round(ours_us / peer_us, 1) if peer_us else None,
+            "note": "lower is better; ratio = copilot / peer",
+        },
+        {
+            "name": "strategy generation latency",
+            "figure": round(gen_ms, 2),
+            "unit": "ms per idea (median)",
+            "peer": "one /ai/chat interpret",
+            "peer_figure": round(ours_us / 1000, 3),
+            "ratio": round(gen_ms / (ours_us / 1000), 1) if ours_us else None,
+            "note": "lower is better",
+        },
+    ]
