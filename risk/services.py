@@ -242,6 +242,31 @@ def breaker_close(*, actor, reason: str) -> CircuitBreaker:
     return breaker
 
 
+def refresh_metrics() -> None:
+    """Set the risk gauges from the database (breaker, today's PnL, the loss limit)."""
+    from risk.models import RiskLimits
+
+    limits = RiskLimits.load()
+    breaker = CircuitBreaker.load()
+    _publish(limits, breaker, loss_budget(limits, breaker, limits.trading_day()))
+
+
+async def metrics_loop() -> None:
+    """Refresh the risk gauges periodically inside the server process."""
+    import asyncio
+    import logging
+
+    from asgiref.sync import sync_to_async
+
+    seconds = float(getattr(settings, "SPARK_RISK_METRICS_SECONDS", 15))
+    while True:
+        try:
+            await sync_to_async(refresh_metrics, thread_sensitive=True)()
+        except Exception:  # the database may be briefly unavailable; try again next round
+            logging.getLogger(__name__).exception("risk metrics refresh failed")
+        await asyncio.sleep(seconds)
+
+
 def _status_symbols(limits, positions) -> list[str]:
     symbols = set(limits.symbol_limits.values_list("symbol", flat=True))
     symbols.update(getattr(settings, "SPARK_STREAM_SYMBOLS", []) or [])

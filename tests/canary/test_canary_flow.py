@@ -73,6 +73,7 @@ def test_run_is_a_dry_run_passing_filters_and_limits_by_default(api, alice, toke
 def test_run_then_confirm_places_exactly_one_order_and_closes_it(api, alice, token_for, exchange):
     token = token_for(alice)
     before = metrics.RUNS.labels(status="CONFIRMED")._value.get()
+    latencies = metrics.CONFIRM_LATENCY_MS._sum.get()
     run = _run(api, token)
     response = api.post("/canary/confirm", {"runId": run["id"]}, token=token)
     assert response.status_code == 200, response.content
@@ -90,6 +91,9 @@ def test_run_then_confirm_places_exactly_one_order_and_closes_it(api, alice, tok
     assert set(conf["latencyMs"]) >= {"open", "close", "total"}
     assert Order.objects.filter(source="canary", dry_run=False).count() == 2
     assert metrics.RUNS.labels(status="CONFIRMED")._value.get() == before + 1
+    assert metrics.CONFIRM_LATENCY_MS._sum.get() - latencies == pytest.approx(
+        conf["latencyMs"]["open"]
+    )
     stored = CanaryRun.objects.get(pk=run["id"])
     assert stored.evidence["confirmation"]["open"]["exchangeOrderId"] == opens[0]["orderId"]
     assert stored.links.count() == 2 and verify()[1] is None

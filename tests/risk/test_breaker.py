@@ -144,3 +144,17 @@ def test_the_trading_day_follows_the_configured_zone_and_start_hour(limits):
     assert limits.trading_day(after).isoformat() == "2026-03-10"
     start, end = limits.trading_day_bounds(limits.trading_day(after))
     assert start == after and end - start == timedelta(days=1)
+
+
+def test_metrics_refresh_drops_yesterdays_pnl_after_the_roll_over(limits):
+    from risk.services import refresh_metrics
+
+    book("-20", "fill:today")
+    assert metrics.DAILY_PNL_USD._value.get() == -20
+    PnLEntry.objects.filter(source_ref="fill:today").update(
+        trading_day=limits.trading_day() - timedelta(days=1)
+    )
+    refresh_metrics()
+    assert metrics.DAILY_PNL_USD._value.get() == 0
+    assert metrics.DAILY_LOSS_LIMIT_USD._value.get() == 50
+    assert metrics.CIRCUIT_BREAKER_OPEN._value.get() == 0
