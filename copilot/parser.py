@@ -347,10 +347,11 @@ def _exact_concepts(word: str) -> list[tuple[str, str]]:
     return found
 
 
-def _fuzzy_concepts(word: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=4096)
+def _fuzzy_concepts(word: str) -> tuple[tuple[str, str], ...]:
     exact, stems = _forms()
     if len(word) < 5 or not word.isalpha():
-        return []
+        return ()
     best: dict[str, tuple[int, str]] = {}
     for form, pairs in exact.items():
         limit = allowed_typos(len(form))
@@ -371,9 +372,9 @@ def _fuzzy_concepts(word: str) -> list[tuple[str, str]]:
             if d <= limit and (concept not in best or d < best[concept][0]):
                 best[concept] = (d, lang)
     if not best:
-        return []
+        return ()
     top = min(d for d, _ in best.values())
-    return [(concept, lang) for concept, (d, lang) in best.items() if d == top]
+    return tuple((concept, lang) for concept, (d, lang) in best.items() if d == top)
 
 
 def _symbol_of(token: Token, bases: set[str]) -> str | None:
@@ -466,7 +467,8 @@ def analyze(prompt: str) -> Sentence:
     uuids = re.findall(_UUID, text)
     for i, u in enumerate(uuids):
         text = text.replace(u, f" uuidslot{i} ")
-    tokens = tokenize(text)
+    # a command is a few words: reading past 60 only costs time (typo matching is the slow part)
+    tokens = tokenize(text)[:MAX_TOKENS]
     s = Sentence(tokens)
     if has_turkish_letters(prompt):
         s.tr_votes += 2
@@ -962,6 +964,7 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
     return _unknown(lang)
 
 
+MAX_TOKENS = 60
 _TOPICS = (
     "buy",
     "sell",
