@@ -155,6 +155,10 @@ CONCEPTS: dict[str, dict[str, list[str]]] = {
         "tr": ["ver", "verin", "verir", "gonder*", "yolla*", "koy", "koyalim", "gec", "girelim"],
         "en": ["place", "send", "submit", "put", "make", "create", "new"],
     },
+    "trip": {
+        "en": ["trip", "engage", "activate", "halt"],
+        "tr": ["devreye", "etkinlestir*", "tetikle*"],
+    },
     "reset": {
         "tr": ["sifirla*", "resetle*", "devam", "kaldir"],
         "en": ["reset", "resume", "clear", "release", "rearm", "re-enable", "reopen"],

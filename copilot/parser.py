@@ -209,6 +209,17 @@ COMMANDS: tuple[Command, ...] = (
         "{reason}",
     ),
     Command(
+        "risk.breaker.open",
+        "POST",
+        "/futures/risk/circuit-breaker/open",
+        "risk.open_circuit_breaker",
+        "always",
+        "Devre kesiciyi elle açar (yeni emirler durur).",
+        "Open the circuit breaker by hand (new orders stop).",
+        ("devre kesiciyi aç", "trip the circuit breaker"),
+        "{reason}",
+    ),
+    Command(
         "positions.list",
         "GET",
         "/futures/positions",
@@ -852,6 +863,9 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
     if has("breaker"):
         if has("close", "reset", "stop") and not has("open_adj"):
             return _breaker_close(s, ctx, lang)
+        opens = has("open_verb", "trip") or (s.tokens and s.tokens[0].word == "open")
+        if opens and not has("close", "reset", "list", "negation"):
+            return _breaker_open(s, ctx, lang)
         return _read(
             "risk.status",
             lang,
@@ -1371,6 +1385,27 @@ def _breaker_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             lang,
             "Devre kesici kapatılacak; işlem yeniden serbest kalır. Onay gerekir.",
             "The circuit breaker will be closed and trading resumes. Needs confirmation.",
+        ),
+        confirm_required=True,
+        suggestions=[_t(lang, "futures riskim", "my futures risk")],
+    )
+
+
+def _breaker_open(s: Sentence, ctx: PageContext, lang: str) -> Answer:
+    reason = _t(lang, "Copilot üzerinden açıldı", "Opened from the copilot")
+    said = re.search(r"(?:çünkü|cunku|because|sebep|neden|reason)[:\s]+(.+)$", s_text(s), re.I)
+    if said:
+        reason = said.group(1).strip()[:200]
+    return Answer(
+        "risk.breaker.open",
+        "POST",
+        "/futures/risk/circuit-breaker/open",
+        {"reason": reason},
+        _t(
+            lang,
+            "Devre kesici açılacak; risk kapısı yeni emirleri reddeder. Onay gerekir.",
+            "The circuit breaker will be opened; the risk gate rejects new orders. "
+            "Needs confirmation.",
         ),
         confirm_required=True,
         suggestions=[_t(lang, "futures riskim", "my futures risk")],

@@ -355,6 +355,16 @@ CASES: list[tuple] = [
         None,
     ),
     ("close the breaker", "risk.breaker.close", {"reason": "Closed from the copilot"}, None),
+    ("devre kesiciyi aç", "risk.breaker.open", {"reason": "Copilot üzerinden açıldı"}, None),
+    (
+        "breaker'ı devreye al çünkü borsa garip davranıyor",
+        "risk.breaker.open",
+        {"reason": "borsa garip davranıyor"},
+        None,
+    ),
+    ("trip the circuit breaker", "risk.breaker.open", {"reason": "Opened from the copilot"}, None),
+    ("open the breaker now", "risk.breaker.open", {"reason": "Opened from the copilot"}, None),
+    ("breaker açık mı?", "risk.status", None, None),
     (
         "resume trading, close circuit breaker",
         "risk.breaker.close",
