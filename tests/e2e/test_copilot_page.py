@@ -126,6 +126,12 @@ def test_a_trader_generates_a_strategy_edits_it_and_saves_the_draft(daphne, brow
     server = daphne()
     login(browser, server.url, alice)
     browser.get(server.url + "/strategy-lab-copilot")
+    # the language switch turns the page Turkish
+    from selenium.webdriver.support.select import Select
+
+    Select(browser.find_element(By.NAME, "language")).select_by_value("tr")
+    WebDriverWait(browser, 10).until(lambda d: "Strateji fikri" in d.page_source)
+    assert browser.find_element(By.CSS_SELECTOR, "[data-testid=generate]").text == "Oluştur"
     browser.find_element(By.ID, "idea").send_keys(
         "BTC 4 saatlik RSI ve MACD ile trend takip stratejisi"
     )
@@ -160,3 +166,28 @@ def test_a_trader_generates_a_strategy_edits_it_and_saves_the_draft(daphne, brow
     draft = StrategyDraft.objects.get(owner=alice)
     assert draft.document["stop_loss_pct"] == 3.5
     assert draft.document["timeframe"] == "4h"
+
+
+def test_an_open_breaker_on_the_live_feed_warns_in_order_replies_and_is_suggested(
+    daphne, browser, sim, api, olga, token_for
+):
+    res = api.post(
+        "/futures/risk/circuit-breaker/open", {"reason": "e2e drill"}, token=token_for(olga)
+    )
+    assert res.status_code == 200, res.content
+    server = start_spark(daphne, sim)
+    login(browser, server.url, olga)
+    browser.get(server.url + "/copilot-home")
+    wait = WebDriverWait(browser, 20)
+    suggestion = wait.until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=live-suggestion]")
+    )
+    # the browser asks for English; the Turkish page says "devre kesiciyi kapat"
+    assert "close the circuit breaker" in suggestion.text or "devre kesiciyi kapat" in (
+        suggestion.text
+    )
+    turn = ask(browser, "0,01 eth al")
+    assert "Devre kesici AÇIK" in turn.find_element(By.CSS_SELECTOR, "[data-testid=reply]").text
+    # the suggested close is offered as a command, and it needs confirmation
+    suggestion.find_element(By.CSS_SELECTOR, "button").click()
+    wait.until(lambda d: "risk.breaker.close" in last_turn(d).text)
