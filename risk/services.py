@@ -15,7 +15,7 @@ from audit.services import record
 from risk import metrics, providers
 from risk.errors import BreakerStateConflict
 from risk.gate import lock
-from risk.models import CircuitBreaker, PnLEntry
+from risk.models import CircuitBreaker, PnLEntry, RiskLimits
 from risk.selectors import filter_conflicts, fmt, loss_budget, symbol_limit
 from spark_site.errors import ValidationFailed
 
@@ -244,8 +244,6 @@ def breaker_close(*, actor, reason: str) -> CircuitBreaker:
 
 def refresh_metrics() -> None:
     """Set the risk gauges from the database (breaker, today's PnL, the loss limit)."""
-    from risk.models import RiskLimits
-
     limits = RiskLimits.load()
     breaker = CircuitBreaker.load()
     _publish(limits, breaker, loss_budget(limits, breaker, limits.trading_day()))
@@ -276,13 +274,14 @@ def _status_symbols(limits, positions) -> list[str]:
 
 def risk_status() -> dict:
     """Return limits, today's PnL and budget, the breaker, position use and filter conflicts."""
-    with transaction.atomic():
-        limits = lock()
-        breaker = CircuitBreaker.load()
-        day = limits.trading_day()
-        budget = loss_budget(limits, breaker, day)
-        start, end = limits.trading_day_bounds(day)
-        limits_doc = limits.as_dict()
+    # A read: no lock and no transaction (on SQLite every transaction takes the write lock),
+    # or every status poll would queue behind, and block, the orders.
+    limits = RiskLimits.load()
+    breaker = CircuitBreaker.load()
+    day = limits.trading_day()
+    budget = loss_budget(limits, breaker, day)
+    start, end = limits.trading_day_bounds(day)
+    limits_doc = limits.as_dict()
     positions = providers.positions()
     use = []
     for position in positions or []:
