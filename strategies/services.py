@@ -107,6 +107,17 @@ def _trade_row(t: dict) -> dict:
     }
 
 
+MONEY_METRICS = ("final_equity", "net_pnl", "fees")
+
+
+def _stored_metrics(metrics: dict) -> dict:
+    """Metrics as stored and served: money amounts as strings (the API's rule), ratios as
+    numbers. The engine computes in float64 for speed; amounts are shown to 8 decimals."""
+    return {
+        k: (_money(v) if k in MONEY_METRICS and v is not None else v) for k, v in metrics.items()
+    }
+
+
 def run_on_bars(doc: dict, bars: dict, cfg: engine.BacktestConfig) -> engine.BacktestResult:
     """Simulate doc on bars (no database): the optimizer's inner call."""
     return engine.simulate(doc, bars, cfg)
@@ -158,7 +169,7 @@ def backtest_run(
         start_ms=start_ms,
         end_ms=end_ms,
         config=cfg.__dict__,
-        metrics=result.metrics,
+        metrics=_stored_metrics(result.metrics),
         trades=[_trade_row(t) for t in result.trades[-STORED_TRADES:]],
         equity=_downsample(result.times, result.equity),
         gaps=gaps,

@@ -37,6 +37,8 @@ def test_it_runs_a_backtest_of_a_document_over_the_stand_in_history(
         assert key in body["metrics"]
     assert body["gaps"] == []
     assert isinstance(body["trades"][0]["pnl"], str)  # money as strings
+    assert isinstance(body["metrics"]["final_equity"], str)
+    assert isinstance(body["metrics"]["net_pnl"], str)
     assert 2 <= len(body["equity"]) <= 400
     run = BacktestRun.objects.get(pk=body["id"])
     assert run.created_by == quant and run.symbol == "BTCUSDT"
