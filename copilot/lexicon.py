@@ -115,8 +115,8 @@ CONCEPTS: dict[str, dict[str, list[str]]] = {
         "": ["ws", "wss", "web", "user-data"],
     },
     "start": {
-        "tr": ["basla*", "baslt*", "bagla*", "calistir*", "yak"],
-        "en": ["start*", "begin", "connect", "launch", "run", "kick"],
+        "tr": ["basla*", "baslt*", "bagla*", "calistir*", "yak", "yeniden", "kos", "kostur*"],
+        "en": ["start*", "begin", "connect", "launch", "run", "kick", "restart", "reconnect"],
     },
     "stop": {
         "tr": ["durdur*", "kes", "kesin", "kesil*", "bitir*", "sondur*"],
@@ -144,8 +144,8 @@ CONCEPTS: dict[str, dict[str, list[str]]] = {
         "en": ["summary", "overview", "summarize", "total"],
     },
     "risk": {
-        "tr": ["risk*", "limitlerim*"],
-        "en": ["risk*", "exposure", "limits"],
+        "tr": ["risk*", "limitlerim*", "kar", "zarar*", "kazanc*"],
+        "en": ["risk*", "exposure", "limits", "pnl", "profit", "loss", "losses"],
     },
     "breaker": {
         "tr": ["devre", "kesici*", "sigorta*", "breaker*"],

@@ -500,6 +500,10 @@ def analyze(prompt: str) -> Sentence:
         if symbol:
             s.symbols.append((i, symbol))
             continue
+        if tok.word in ("yarim", "yarimsar"):  # "yarım adet": half a unit
+            s.numbers.append((i, Decimal("0.5"), ""))
+            s.tr_votes += 1
+            continue
         if tok.word[:1] == "x" and tok.word[1:].isdigit():  # x10
             s.numbers.append((i, Decimal(tok.word[1:]), "x"))
             continue
@@ -858,7 +862,9 @@ def _context_suggestions(ctx: PageContext, lang: str) -> list[str]:
 def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 - a decision list
     has = s.has
     side_present = has("buy", "sell")
-    if has("help") and not has(*_TOPICS):
+    words = [t.word for t in s.tokens]
+    asks_abilities = {"what", "can", "you", "do"} <= set(words) or "yapabilirsin" in words
+    if (has("help") or asks_abilities) and not has(*_TOPICS):
         return _help(lang)
     if has("breaker"):
         if has("close", "reset", "stop") and not has("open_adj"):
@@ -875,6 +881,9 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
                 "Fetching the risk and circuit breaker state.",
             ),
         )
+    run_word = any(t.word in ("run", "kosu", "kosuyu", "kosusu") for t in s.tokens)
+    if has("confirm") and run_word and not has("order", "buy", "sell"):
+        return _canary_confirm(s, ctx, lang)  # "confirm run 33": runs are canary runs
     if has("canary"):
         if has("confirm"):
             return _canary_confirm(s, ctx, lang)
@@ -911,8 +920,9 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
         return _read(
             "ws.status", lang, _t(lang, "Akış durumu getiriliyor.", "Fetching the stream status.")
         )
-    if has("leverage"):
-        return _leverage(s, ctx, lang)
+    leverage_number = any(unit == "x" for _, _, unit in s.numbers)
+    if has("leverage") or (leverage_number and s.symbols and not has("buy", "sell", "order")):
+        return _leverage(s, ctx, lang)  # "btc 3x yap" is a leverage change
     if has("isolated", "cross") or (has("margin") and not side_present):
         return _margin(s, ctx, lang)
     if has("cancel") and not has("stream"):
@@ -920,9 +930,12 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
     order_side, position_side = _side_words(s)
     if (
         has("close")
-        and (has("position") or position_side or order_side or s.symbols)
+        and (has("position", "all") or position_side or order_side or s.symbols)
         and not has("open_verb")
     ):
+        return _position_close(s, ctx, lang)
+    if order_side and has("all") and not s.numbers:
+        # "sell all my eth": the whole position, never a default-sized new order
         return _position_close(s, ctx, lang)
     wants_place = has("place", "open_verb", "dryrun", "real", "market", "limit") or bool(s.numbers)
     if has("position") and not wants_place and not (order_side and s.symbols):
@@ -1123,7 +1136,10 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
 
 def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     o = order_slots(s, ctx)
-    symbol = _symbol_or_context(s, ctx)
+    symbol = s.first_symbol()
+    if symbol is None and len(ctx.positions) == 1:
+        symbol = next(iter(ctx.positions))  # the one open position
+    symbol = symbol or ctx.symbol
     if symbol is None:
         return _clarify(
             lang,
