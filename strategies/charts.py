@@ -97,7 +97,7 @@ def heatmap_svg(results: list[dict], x: str, y: str, metric: str = "test_return_
                 f'fill="{_color(v, lo, hi)}"><title>{escape(x)}={escape(xv)}, '
                 f"{escape(y)}={escape(yv)}: {v:.2f}%</title></rect>"
                 f'<text x="{cx + cw / 2 - 1}" y="{cy + ch / 2 + 4}" font-size="11" fill="#fff" '
-                f'text-anchor="middle">{v:.1f}</text>'
+                f'text-anchor="middle">{v:.2f}</text>'
             )
     for i, xv in enumerate(xs):
         out.append(

@@ -97,6 +97,19 @@ def _doc_from_form(request) -> dict:
         raise services.ValidationFailed(f"the document is not valid JSON: {exc}") from None
 
 
+def _form_config(request) -> dict:
+    """Engine settings typed into the form (blank fields keep their defaults)."""
+    out = {}
+    for key in ("initial_cash", "max_notional", "fee_rate", "slippage"):
+        raw = request.POST.get(key, "").strip()
+        if raw:
+            try:
+                out[key] = float(raw)
+            except ValueError:
+                raise services.ValidationFailed(f"{key} must be a number") from None
+    return out
+
+
 @login_required
 @require_POST
 def backtest_submit(request):
@@ -113,7 +126,9 @@ def backtest_submit(request):
             run = services.backtest_run(user=request.user, start=start, end=end, strategy=strategy)
         else:
             doc = _doc_from_form(request)
-            run = services.backtest_run(user=request.user, start=start, end=end, document=doc)
+            run = services.backtest_run(
+                user=request.user, start=start, end=end, document=doc, config=_form_config(request)
+            )
     except DomainError as exc:
         return _post_fail(request, exc, "strategies:lab")
     return redirect("strategies:backtest", run.pk)

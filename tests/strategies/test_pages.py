@@ -118,3 +118,22 @@ def test_the_lab_fetches_klines_and_lists_stored_series_with_missing_bars(
     Kline.objects.filter(open_time=first + 3_600_000 * 5).delete()
     html = client.get("/strategy-lab/").content.decode()
     assert '<td class="num warn">1</td>' in html
+
+
+@pytest.mark.django_db
+def test_the_form_sets_cash_fees_and_max_notional(client, quant, sim_settings):
+    client.login(username="alice", password=PASSWORD)
+    client.post(
+        "/strategy-lab/backtests",
+        {
+            "document": json.dumps(ema_cross(5, 20)),
+            "days": 10,
+            "initial_cash": "5000",
+            "max_notional": "2500",
+            "fee_rate": "0.001",
+            "slippage": "",
+        },
+    )
+    run = BacktestRun.objects.get()
+    assert run.config["initial_cash"] == 5000 and run.config["max_notional"] == 2500
+    assert run.config["fee_rate"] == 0.001 and run.config["slippage"] == 0.0002
