@@ -188,6 +188,7 @@ class StrategyRunner(models.Model):
     position_qty = models.DecimalField(max_digits=24, decimal_places=8, default=0)
     entry_price = models.DecimalField(max_digits=24, decimal_places=8, default=0)
     realized_pnl = models.DecimalField(max_digits=24, decimal_places=8, default=0)
+    last_price = models.DecimalField(max_digits=24, decimal_places=8, default=0)
     last_bar_ms = models.BigIntegerField(default=0)
     events = models.JSONField(default=list)
     started_by = models.ForeignKey(
@@ -201,3 +202,9 @@ class StrategyRunner(models.Model):
 
     def __str__(self) -> str:
         return f"runner {self.pk} {self.status}"
+
+    def unrealized_pnl(self):
+        """Mark-to-last-close PnL of the open position (signed quantity)."""
+        if not self.position_qty or not self.last_price:
+            return self.position_qty * 0
+        return (self.last_price - self.entry_price) * self.position_qty

@@ -261,8 +261,16 @@ def runner_tick(runner_id: int, bars: dict[str, np.ndarray] | None = None) -> li
             )
         done = runner.events[:1]
     runner.last_bar_ms = bar_ms
+    runner.last_price = close
     runner.save(
-        update_fields=["position_qty", "entry_price", "realized_pnl", "last_bar_ms", "events"]
+        update_fields=[
+            "last_price",
+            "position_qty",
+            "entry_price",
+            "realized_pnl",
+            "last_bar_ms",
+            "events",
+        ]
     )
     return done
 

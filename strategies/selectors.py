@@ -100,6 +100,8 @@ def runner_out(r: StrategyRunner) -> dict:
         "positionQty": format(r.position_qty, "f"),
         "entryPrice": format(r.entry_price, "f"),
         "realizedPnl": format(r.realized_pnl, "f"),
+        "lastPrice": format(r.last_price, "f"),
+        "unrealizedPnl": format(r.unrealized_pnl(), "f"),
         "lastBarMs": r.last_bar_ms,
         "events": r.events[:50],
         "startedAt": r.started_at.isoformat(),

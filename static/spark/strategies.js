@@ -51,6 +51,7 @@
           card.querySelector(".runner-status").textContent = r.status;
           card.querySelector(".runner-qty").textContent = Number(r.positionQty).toFixed(3);
           card.querySelector(".runner-pnl").textContent = Number(r.realizedPnl).toFixed(4);
+          card.querySelector(".runner-upnl").textContent = Number(r.unrealizedPnl).toFixed(4);
           const list = card.querySelector(".runner-events");
           list.replaceChildren(...r.events.slice(0, 10).map((e) => {
             const li = document.createElement("li");

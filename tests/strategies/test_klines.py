@@ -71,3 +71,39 @@ def test_an_unreachable_exchange_is_a_503(settings):
     with pytest.raises(data.ExchangeDataError) as err:
         data.fetch_klines(symbol="BTCUSDT", interval="1h", start_ms=0, end_ms=HOUR * 3)
     assert err.value.status == 503
+
+
+@pytest.mark.django_db
+def test_the_api_fetches_a_period_and_reports_its_gaps(api, token_for, sim_settings, alice):
+    from tests.strategies.conftest import grant
+
+    grant(alice, "strategies.run_backtest")
+    start, end = hours_ago(60), hours_ago(10)
+    from datetime import UTC, datetime
+
+    body = {
+        "symbol": "BTCUSDT",
+        "interval": "1h",
+        "start": datetime.fromtimestamp(start / 1000, UTC).isoformat(),
+        "end": datetime.fromtimestamp(end / 1000, UTC).isoformat(),
+    }
+    r = api.post("/strategies/klines/fetch", body, token=token_for(alice))
+    assert r.status_code == 200, r.content
+    assert r.json()["stored"] == 50 and r.json()["gaps"] == []
+    Kline.objects.filter(open_time=start + 7 * HOUR).delete()
+    gaps = api.get(
+        "/strategies/klines/gaps",
+        token=token_for(alice),
+        symbol="BTCUSDT",
+        interval="1h",
+        start_ms=start,
+        end_ms=end,
+    ).json()["gaps"]
+    assert gaps == [{"from_ms": start + 7 * HOUR, "to_ms": start + 7 * HOUR, "bars": 1}]
+
+
+@pytest.mark.django_db
+def test_fetching_klines_needs_the_backtest_permission(api, token_for, bob, sim_settings):
+    r = api.post("/strategies/klines/fetch", {"symbol": "BTCUSDT"}, token=token_for(bob))
+    assert r.status_code == 403
+    assert not Kline.objects.exists()

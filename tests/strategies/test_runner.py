@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pytest
 
@@ -55,6 +57,8 @@ def test_deploy_runs_a_canary_then_paper_trades_through_the_order_service(operat
     assert order.risk_decision["allowed"] is True
     r.refresh_from_db()
     assert r.position_qty == order.filled_qty > 0
+    assert r.last_price == Decimal("3100")
+    assert r.unrealized_pnl() == (Decimal("3100") - r.entry_price) * r.position_qty
     # the same bar again: nothing new happens (idempotent per bar)
     assert runner.runner_tick(r.pk, forged_bars(r.last_bar_ms - 60_000, [3100.0])) == []
     # a bar whose close breaks the exit rule closes the position with a reduce-only order
