@@ -51,7 +51,11 @@ def commands(request):
 def generate_strategy(request, payload: GenerateIn):
     """Generate a strategy document from an idea; `save: true` also stores it as a draft."""
     return services.strategy_generate(
-        user=request.auth, prompt=payload.prompt, lang=payload.lang, save=payload.save
+        user=request.auth,
+        prompt=payload.prompt,
+        lang=payload.lang,
+        save=payload.save,
+        max_notional=payload.maxNotionalUsd,
     )
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
@@ -37,6 +38,8 @@ class GenerateIn(Schema):
     prompt: str = Field(..., min_length=1, max_length=1000)
     lang: Literal["tr", "en"] | None = None
     save: bool = False
+    # the risk limit in force (the page reads it from GET /futures/risk/status)
+    maxNotionalUsd: Decimal | None = Field(None, gt=0, max_digits=18, decimal_places=8)  # noqa: N815
 
 
 class DraftOut(Schema):

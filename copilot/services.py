@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from accounts.permissions import require
 from audit.services import record
 from copilot import strategy, strategy_schema
@@ -31,11 +33,13 @@ def chat_history(*, user, limit: int = HISTORY_LIMIT) -> list[ChatMessage]:
     return rows
 
 
-def strategy_generate(*, user, prompt: str, lang: str | None = None, save: bool = False) -> dict:
+def strategy_generate(
+    *, user, prompt: str, lang: str | None = None, save: bool = False, max_notional=None
+) -> dict:
     """Generate a strategy document; with save, also store it as the user's draft."""
     if save:
         require(user, "copilot.add_strategydraft", action="strategy.draft_save")
-    result = strategy.generate(prompt, lang=lang)
+    result = strategy.generate(prompt, lang=lang, max_notional=max_notional)
     result["draft"] = None
     if save and not result["errors"]:
         result["draft"] = draft_save(user=user, document=result["strategy"], prompt=prompt)
@@ -48,7 +52,7 @@ def draft_save(*, user, document: dict, name: str = "", prompt: str = "") -> Str
     document = dict(document)
     if name:
         document["name"] = name
-    errors = strategy_schema.validate(document, max_notional_usd=strategy.max_notional_usd())
+    errors = strategy_schema.validate(document, max_notional_usd=_declared_cap(document))
     if errors:
         raise ValidationFailed(
             "The strategy document is not valid.",
@@ -69,6 +73,21 @@ def draft_save(*, user, document: dict, name: str = "", prompt: str = "") -> Str
         payload={"name": draft.name, "symbol": document.get("symbol")},
     )
     return draft
+
+
+def _declared_cap(document: dict) -> Decimal:
+    """The max notional a draft declares it was sized for, else the default limit.
+
+    A draft is not an order: the risk gate checks every order it leads to against the limits
+    in force, so the declared cap only keeps the document consistent with itself.
+    """
+    try:
+        cap = Decimal(str((document.get("risk") or {}).get("max_notional_usd")))
+        if cap > 0:
+            return cap
+    except (InvalidOperation, TypeError, AttributeError):
+        pass
+    return strategy.max_notional_usd()
 
 
 def drafts_of(*, user):

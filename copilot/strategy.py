@@ -328,7 +328,7 @@ def _mirror(rules: list[dict], ids: dict[str, str]) -> list[dict]:
     return out
 
 
-def generate(prompt: str, *, lang: str | None = None) -> dict:
+def generate(prompt: str, *, lang: str | None = None, max_notional: Decimal | None = None) -> dict:
     """Return {"strategy": document, "errors": [...], "lang", "notes": [...]} for an idea."""
     text = fold(prompt or "")
     s = analyze(prompt or "")
@@ -371,7 +371,8 @@ def generate(prompt: str, *, lang: str | None = None) -> dict:
     if "ATR" in ids.values() and stop == _STOP_BY_TIMEFRAME.get(timeframe, 1.5):
         stop = round(stop * 1.2, 2)  # ATR in the idea: a volatility-sized, wider stop
     take = take or round(stop * 2, 2)
-    cap = max_notional_usd()
+    # the live limit when the page read it from GET /futures/risk/status, else the default
+    cap = max_notional if max_notional and max_notional > 0 else max_notional_usd()
     notional = _requested_notional(text) or cap
     if notional > cap:
         notes.append(

@@ -111,7 +111,9 @@
     ev.preventDefault();
     prompt = $("idea").value.trim();
     if (!prompt) return;
-    const res = await call("POST", "/ai/generate-strategy", { prompt: prompt });
+    const body = { prompt: prompt };
+    if (maxNotional) body.maxNotionalUsd = maxNotional;
+    const res = await call("POST", "/ai/generate-strategy", body);
     if (!res.ok) {
       $("strategy-card").hidden = false;
       $("strategy-errors").textContent = T.error + " " + res.status + ": " +
@@ -136,5 +138,10 @@
         (err && err.details && err.details.errors ? " " + err.details.errors.join("; ") : "");
     }
   });
+  // Size strategies under the risk limit in force, not only the default.
+  let maxNotional = null;
+  call("GET", "/futures/risk/status").then((r) => {
+    if (r.ok && r.data && r.data.limits) maxNotional = r.data.limits.maxNotionalUsd || null;
+  }).catch(() => {});
   renderDrafts();
 })();

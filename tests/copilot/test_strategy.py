@@ -145,3 +145,14 @@ def test_drafts_are_listed_only_to_their_owner(api, alice, olga, token_for):
     assert [d["name"] for d in api.get("/ai/drafts", token=token_for(alice)).json()] == ["Mine"]
     assert api.get("/ai/drafts", token=token_for(olga)).json() == []
     assert api.get(f"/ai/drafts/{created['id']}", token=token_for(olga)).status_code == 404
+
+
+def test_the_page_may_pass_the_limit_in_force_and_the_size_follows_it(api, alice, token_for):
+    body = api.post(
+        "/ai/generate-strategy",
+        {"prompt": "BTC 1h RSI trend 400 usd", "maxNotionalUsd": "250", "save": True},
+        token=token_for(alice),
+    ).json()
+    assert body["strategy"]["position_size"]["value"] == 250.0
+    assert body["strategy"]["risk"]["max_notional_usd"] == "250"
+    assert StrategyDraft.objects.get().document["position_size"]["value"] == 250.0
