@@ -180,7 +180,7 @@ CONCEPTS: dict[str, dict[str, list[str]]] = {
         "en": ["help", "commands", "how"],
     },
     "dryrun": {
-        "tr": ["deneme*", "sahte", "kuru", "simulasyon*", "prova"],
+        "tr": ["deneme*", "dene", "denesene", "sahte", "kuru", "simulasyon*", "prova"],
         "en": ["test", "paper", "simulated", "simulate", "fake", "practice"],
         "": ["dry*", "dryrun"],
     },
@@ -189,7 +189,21 @@ CONCEPTS: dict[str, dict[str, list[str]]] = {
         "en": ["real", "live", "for-real"],
     },
     "negation": {
-        "tr": ["degil", "olmasin", "olmadan", "yok", "etme", "yapma"],
+        "tr": [
+            "degil",
+            "olmasin",
+            "olmadan",
+            "yok",
+            "etme",
+            "yapma",
+            "gonderme",
+            "verme",
+            "atma",
+            "yollama",
+            "koyma",
+            "girme",
+            "acma",
+        ],
         "en": ["not", "no", "dont", "without", "never"],
     },
     "market": {

@@ -428,6 +428,7 @@ class Sentence:
     ids: list[tuple[int, str]] = field(default_factory=list)  # run/order ids with letters
     tr_votes: int = 0
     en_votes: int = 0
+    question: bool = False  # the sentence holds a "?" or asks with mi/mı/mu/mü
 
     def has(self, *concepts: str) -> bool:
         return any(c in self.concepts for c in concepts)
@@ -481,6 +482,7 @@ def analyze(prompt: str) -> Sentence:
     # a command is a few words: reading past 60 only costs time (typo matching is the slow part)
     tokens = tokenize(text)[:MAX_TOKENS]
     s = Sentence(tokens)
+    s.question = "?" in prompt or any(t.word in ("mi", "mu") for t in tokens)
     if has_turkish_letters(prompt):
         s.tr_votes += 2
     bases = lexicon.known_bases()
@@ -679,6 +681,15 @@ def order_slots(s: Sentence, ctx: PageContext) -> OrderSlots:
         if prev >= 0 and s.at(prev, "stop_type"):
             stop_price = value
             continue
+        # "0.01 btc" is a quantity even right after "fiyattan" ("canlı fiyattan 0.01 btc al")
+        if (
+            unit in _QTY_UNITS
+            or (nxt in symbol_at and unit not in _PRICE_UNITS)
+            or s.at(nxt, "quantity_word")
+            or (prev >= 0 and s.at(prev, "quantity_word"))
+        ) and quantity is None:
+            quantity = value
+            continue
         if (
             unit in _PRICE_UNITS
             or (prev >= 0 and s.at(prev, "price_word"))
@@ -688,14 +699,6 @@ def order_slots(s: Sentence, ctx: PageContext) -> OrderSlots:
                 price = value
             elif stop_price is None:
                 stop_price = value
-            continue
-        if (
-            unit in _QTY_UNITS
-            or nxt in symbol_at
-            or s.at(nxt, "quantity_word")
-            or (prev >= 0 and s.at(prev, "quantity_word"))
-        ) and quantity is None:
-            quantity = value
             continue
         if prev >= 0 and s.at(prev, "limit") and price is None:
             price = value
@@ -737,15 +740,28 @@ def order_slots(s: Sentence, ctx: PageContext) -> OrderSlots:
     return o
 
 
+_NOT_A_MODE = {"quick", "quickly", "fast", "data", "feed", "price", "prices", "chart", "hizli"}
+
+
 def _asks_for_live(s: Sentence) -> bool:
     """True only when the sentence asks for a real order and does not also say dry-run/not."""
-    if not s.has("real") or s.has("dryrun"):
-        return False
+    if not s.has("real") or s.has("dryrun") or s.question:
+        return False  # a question ("is this a real order?") asks nothing
+    asked = False
     for i in s.concepts["real"]:
-        for j in (i - 2, i - 1, i + 1, i + 2):
-            if 0 <= j < len(s.tokens) and s.at(j, "negation"):
-                return False
-    return True
+        near = [j for j in (i - 2, i - 1, i + 1, i + 2) if 0 <= j < len(s.tokens)]
+        if any(s.at(j, "negation") for j in near):
+            return False
+        nxt = s.tokens[i + 1].word if i + 1 < len(s.tokens) else ""
+        # "canlı fiyat", "live price", "canlı veri", "real quick": an adjective, not an order mode
+        if i + 1 < len(s.tokens) and (
+            s.at(i + 1, "price_word", "stream", "market", "balance")
+            or nxt in _NOT_A_MODE
+            or nxt.startswith(("fiyat", "veri", "yayin"))
+        ):
+            continue
+        asked = True
+    return asked
 
 
 def _decimal_str(value: Decimal) -> str:

@@ -630,4 +630,53 @@ CASES: list[tuple] = [
         close("BTCUSDT", "SELL", "0.01"),
         {"positions": [{"symbol": "BTCUSDT", "positionAmt": "0.01"}]},
     ),
+    # --- safety: 'canlı'/'live'/'real' as an adjective, in a question or negated stays dry-run
+    (
+        "canlı fiyattan 0.01 btc al",
+        "order.place",
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "dryRun": True},
+        None,
+    ),
+    (
+        "real quick buy 0.01 btc",
+        "order.place",
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "dryRun": True},
+        None,
+    ),
+    (
+        "is this a real order? buy 0.01 btc",
+        "order.place",
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "dryRun": True},
+        None,
+    ),
+    (
+        "gerçek emir gönderme sadece dene 0.01 btc al",
+        "order.place",
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "dryRun": True},
+        None,
+    ),
+    (
+        "gerçek mi? 0.01 btc al",
+        "order.place",
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "dryRun": True},
+        None,
+    ),
+    (
+        "live order: buy 0.01 btc",
+        "order.place",
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "dryRun": False},
+        None,
+    ),
+    (
+        "canlı veriyle 0,02 eth sat",
+        "order.place",
+        {"symbol": "ETHUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.02", "dryRun": True},
+        None,
+    ),
+    (
+        "buy 0.01 btc at the live price",
+        "order.place",
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "dryRun": True},
+        None,
+    ),
 ]
