@@ -80,6 +80,12 @@ def _strings() -> dict[str, str]:
         "noDrafts": _("No drafts yet."),
         "load": _("Open"),
         "invalid": _("Not valid"),
+        "trend_following": _("trend following"),
+        "mean_reversion": _("mean reversion"),
+        "breakout": _("breakout"),
+        "momentum": _("momentum"),
+        "long": _("long"),
+        "short": _("short"),
     }
 
 

@@ -62,7 +62,8 @@
     $("strategy-card").hidden = false;
     $("strategy-title").textContent = doc.name;
     $("strategy-summary").textContent = [T.symbol + ": " + doc.symbol, T.timeframe + ": " + doc.timeframe,
-      T.type + ": " + doc.strategy_type, T.side + ": " + doc.side].join(" · ");
+      T.type + ": " + (T[doc.strategy_type] || doc.strategy_type),
+      T.side + ": " + (T[doc.side] || doc.side)].join(" · ");
     const ul = $("strategy-notes");
     ul.replaceChildren();
     (notes || []).forEach((n) => ul.appendChild(el("li", {}, n)));
