@@ -1079,12 +1079,31 @@ def _symbol_or_context(s: Sentence, ctx: PageContext) -> str | None:
     return s.first_symbol() or ctx.symbol
 
 
+# An order without a symbol or size gets a small one: ETHUSDT 0.008 (the canary's default) is
+# above the exchange's minimum notional and below the default 100 USD risk limit. The sizes
+# below are each symbol's small step above its usual minimum notional; the gate checks them.
+DEFAULT_ORDER_SYMBOL = "ETHUSDT"
+DEFAULT_QUANTITIES = {
+    "BTCUSDT": "0.002",
+    "ETHUSDT": "0.008",
+    "BNBUSDT": "0.02",
+    "SOLUSDT": "0.1",
+    "XRPUSDT": "10",
+    "DOGEUSDT": "100",
+    "ADAUSDT": "20",
+    "LINKUSDT": "1",
+    "AVAXUSDT": "1",
+    "LTCUSDT": "0.2",
+    "DOTUSDT": "3",
+}
+
+
 def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     o = order_slots(s, ctx)
     defaults = []
     symbol = o.symbol or ctx.symbol
     if symbol is None:
-        symbol = "BTCUSDT"
+        symbol = DEFAULT_ORDER_SYMBOL
         defaults.append("symbol")
     side = o.side or {"LONG": "BUY", "SHORT": "SELL"}.get(o.position_side or "")
     if side is None:
@@ -1092,7 +1111,14 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         defaults.append("side")
     quantity = o.quantity
     if quantity is None or quantity <= 0:
-        quantity = Decimal("0.001")
+        if symbol not in DEFAULT_QUANTITIES:
+            return _clarify(
+                lang,
+                f"{symbol} için miktar yazın. Örnek: '{symbol[:-4]} 10 adet al'.",
+                f"Give a quantity for {symbol}. Example: 'buy 10 {symbol[:-4]}'.",
+                [f"{symbol[:-4]} 10 adet al", f"buy 10 {symbol[:-4].lower()}"],
+            )
+        quantity = Decimal(DEFAULT_QUANTITIES[symbol])
         defaults.append("quantity")
     if s.has("limit") and o.price is None:
         return _clarify(

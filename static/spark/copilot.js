@@ -68,7 +68,8 @@
     return recent.filter((o) => o.status === "REJECTED").length / recent.length;
   }
   function context() {
-    const ctx = { symbol: page.symbol, lang: document.documentElement.lang || "tr",
+    // no `symbol`: this page has no symbol selector, so commands name theirs (or get defaults)
+    const ctx = { lang: document.documentElement.lang || "tr",
                   breakerOpen: breakerOpen(), streamsStale: streamsStale(),
                   positions: live.positions.map((p) => ({ symbol: p.symbol,
                                                           positionAmt: p.position_amt })) };

@@ -31,7 +31,7 @@ def close(symbol, side, qty, dry=True):
 
 
 STREAMS = {"symbols": ["BTCUSDT", "ETHUSDT"]}  # SPARK_STREAM_SYMBOLS default
-DEFAULT = order("BTCUSDT", "BUY", "0.001")
+DEFAULT = order("ETHUSDT", "BUY", "0.008")  # the canary's small default
 BREAKER_OPEN = {"breakerOpen": True}
 
 CASES: list[tuple] = [
@@ -190,9 +190,10 @@ CASES: list[tuple] = [
         order("BTCUSDT", "SELL", "0.01", reduceOnly=True),
         None,
     ),
-    ("btc al", "order.place", order("BTCUSDT", "BUY", "0.001"), None),
+    ("btc al", "order.place", order("BTCUSDT", "BUY", "0.002"), None),
     ("al", "order.place", DEFAULT, None),
-    ("eth sat", "order.place", order("ETHUSDT", "SELL", "0.001"), None),
+    ("eth sat", "order.place", order("ETHUSDT", "SELL", "0.008"), None),
+    ("pepe al", "clarify", None, None),
     ("0.01 al", "order.place", order("ETHUSDT", "BUY", "0.01"), {"symbol": "ETHUSDT"}),
     ("satın al 0,01 btc", "order.place", order("BTCUSDT", "BUY", "0.01"), None),
     ("0.01 btc aldır bana", "order.place", order("BTCUSDT", "BUY", "0.01"), None),
@@ -536,7 +537,7 @@ CASES: list[tuple] = [
     (
         "btc long",
         "order.place",
-        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.001", "dryRun": True},
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.002", "dryRun": True},
         None,
     ),
     (
@@ -546,7 +547,7 @@ CASES: list[tuple] = [
             "symbol": "BTCUSDT",
             "side": "SELL",
             "type": "MARKET",
-            "quantity": "0.001",
+            "quantity": "0.002",
             "dryRun": True,
         },
         None,

@@ -110,7 +110,10 @@ def test_a_viewer_sees_why_run_is_disabled_and_a_destructive_action_asks_first(
     assert "200" not in out.text  # nothing was sent
 
 
-def test_a_preset_button_asks_the_copilot(daphne, browser, sim, alice):
+def test_the_preset_buttons_ask_the_copilot_and_the_dry_run_preset_runs(
+    daphne, browser, sim, alice
+):
+    sim.control.set_price("ETHUSDT", "3000")
     server = start_spark(daphne, sim)
     login(browser, server.url, alice)
     browser.get(server.url + "/copilot-home")
@@ -120,6 +123,19 @@ def test_a_preset_button_asks_the_copilot(daphne, browser, sim, alice):
         last_turn(browser).find_element(By.CSS_SELECTOR, "[data-testid=action-json]").text
     )
     assert action["method"] == "POST" and action["path"] == "/futures/ws.start"
+
+    browser.find_element(By.CSS_SELECTOR, "[data-testid=preset-dry]").click()
+    WebDriverWait(browser, 10).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=turn]")) == 2
+    )
+    turn = last_turn(browser)
+    action = json.loads(turn.find_element(By.CSS_SELECTOR, "[data-testid=action-json]").text)
+    assert action["path"] == "/futures/order.place" and action["body"]["dryRun"] is True
+    turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").click()
+    out = turn.find_element(By.CSS_SELECTOR, "[data-testid=action-response]")
+    WebDriverWait(browser, 10).until(lambda d: "{" in out.text)
+    # the seed's default dry-run order passes the exchange filters and the risk gate
+    assert " 200" in out.text.splitlines()[0], out.text
 
 
 def test_a_trader_generates_a_strategy_edits_it_and_saves_the_draft(daphne, browser, alice):
