@@ -100,6 +100,13 @@ def strategy_create(request, payload: StrategyIn):
     return 201, selectors.strategy_out(s)
 
 
+@router.post("/strategies/{strategy_id}/approve", auth=WRITE_AUTH)
+def strategy_approve(request, strategy_id: int, payload: DecisionIn):
+    """Approve a new strategy (someone other than its creator)."""
+    s = services.strategy_approve(user=request.auth, strategy_id=strategy_id, note=payload.note)
+    return selectors.strategy_out(s)
+
+
 @router.get("/strategies", auth=READ_AUTH)
 def strategy_list(request):
     return {"strategies": [selectors.strategy_out(s) for s in Strategy.objects.order_by("name")]}

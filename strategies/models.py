@@ -44,8 +44,23 @@ class Strategy(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # a new strategy runs only once someone other than its creator approved it (four-eyes);
+    # later changes go through ParamChangeProposal
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(approved_by=F("created_by")), name="strategies_strategy_four_eyes"
+            )
+        ]
         permissions = [
             ("run_backtest", "Can run backtests and optimizations"),
             ("propose_change", "Can propose a strategy parameter change"),
@@ -56,6 +71,10 @@ class Strategy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_by_id is not None
 
 
 class BacktestRun(models.Model):

@@ -46,6 +46,8 @@ def strategy_out(s: Strategy) -> dict:
         "version": s.version,
         "document": s.document,
         "draftId": s.draft_id,
+        "approved": s.is_approved,
+        "approvedBy": s.approved_by.get_username() if s.approved_by_id else None,
         "updatedAt": s.updated_at.isoformat(),
     }
 

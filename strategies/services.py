@@ -196,7 +196,7 @@ def get_backtest(run_id: int) -> BacktestRun:
 
 
 def strategy_create(*, user, name: str, document: dict, draft_id: int | None = None) -> Strategy:
-    """Register a strategy; its first document counts as approved by creation (version 1)."""
+    """Register a strategy (version 1); it runs only after another user approves it."""
     require(user, "strategies.propose_change", action="strategy.create", target=name)
     doc = normalize(document)
     if Strategy.objects.filter(name=name).exists():
@@ -320,8 +320,46 @@ def proposal_decide(
     return p
 
 
+def strategy_approve(*, user, strategy_id: int, note: str = "") -> Strategy:
+    """Approve a new strategy's first version: someone other than its creator (four-eyes)."""
+    s = Strategy.objects.filter(pk=strategy_id).first()
+    if s is None:
+        raise NotFound(f"strategy {strategy_id} not found")
+    require(user, "strategies.approve_proposal", action="strategy.approve", target=s.name)
+    if s.created_by_id == user.pk:
+        record(
+            actor=user,
+            action="strategy.approve",
+            target=s.name,
+            payload={"reason": "four-eyes: the creator cannot approve"},
+            outcome=AuditEntry.Outcome.DENIED,
+        )
+        raise FourEyesViolation(
+            "a strategy must be approved by someone other than its creator",
+            details={"strategy": s.pk},
+        )
+    changed = Strategy.objects.filter(pk=s.pk, approved_by__isnull=True).update(
+        approved_by=user, approved_at=timezone.now()
+    )
+    if not changed:
+        raise ProposalConflict("the strategy is already approved", details={"strategy": s.pk})
+    record(
+        actor=user,
+        action="strategy.approve",
+        target=s.name,
+        payload={"strategy": s.pk, "version": s.version, "note": note},
+    )
+    s.refresh_from_db()
+    return s
+
+
 def approved_document(strategy: Strategy, document: dict | None = None) -> dict:
     """Return the document that may run: only the strategy's approved one."""
+    if not strategy.is_approved:
+        raise FourEyesViolation(
+            "the strategy is not approved yet; someone other than its creator must approve it",
+            details={"strategy": strategy.name},
+        )
     approved = normalize(strategy.document)
     if document is not None and normalize(document) != approved:
         raise FourEyesViolation(

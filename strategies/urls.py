@@ -20,6 +20,11 @@ urlpatterns: list = [
     ),
     path("strategy-lab/strategies/<int:strategy_id>/deploy", views.runner_deploy, name="deploy"),
     path("strategy-lab/runners/<int:runner_id>/stop", views.runner_stop, name="runner_stop"),
+    path(
+        "strategy-lab/strategies/<int:strategy_id>/approve",
+        views.strategy_approve,
+        name="strategy_approve",
+    ),
     path("strategy-lab/proposals/<int:proposal_id>", views.proposal_page, name="proposal"),
     path(
         "strategy-lab/proposals/<int:proposal_id>/<str:decision>",

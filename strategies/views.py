@@ -177,6 +177,11 @@ def strategy_page(request, strategy_id: int):
             "params": params_of(s.document),
             "proposals": s.proposals.select_related("proposer", "decided_by")[:20],
             "runners": s.runners.all()[:10],
+            "can_approve_strategy": (
+                not s.is_approved
+                and can(request.user, "strategies.approve_proposal")
+                and request.user.pk != s.created_by_id
+            ),
             "perms": _perms(request.user),
             "doc_json": json.dumps(s.document, indent=2),
         },
@@ -391,3 +396,16 @@ def klines_fetch(request):
         f"requests, {out['already_had']} already stored, {len(out['gaps'])} gaps.",
     )
     return redirect("strategies:lab")
+
+
+@login_required
+@require_POST
+def strategy_approve(request, strategy_id: int):
+    try:
+        services.strategy_approve(
+            user=request.user, strategy_id=strategy_id, note=request.POST.get("note", "")
+        )
+    except DomainError as exc:
+        return _post_fail(request, exc, "strategies:strategy", strategy_id)
+    messages.success(request, "Strategy approved.")
+    return redirect("strategies:strategy", strategy_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -68,7 +69,8 @@ def test_an_optimization_shows_progress_then_heat_maps_and_a_runner_starts_and_s
     grant(alice, "strategies.run_backtest")
     grant(olga, "strategies.run_strategy", "strategies.propose_change")
     server = daphne(**sim.spark_env(), SPARK_STRATEGY_RUNNER_POLL_SECONDS="0.5")
-    wait = WebDriverWait(browser, 60)
+    # the runner card is redrawn by polling and the page reloads after a form: retry stale reads
+    wait = WebDriverWait(browser, 60, ignored_exceptions=(StaleElementReferenceException,))
 
     login(browser, server.url, alice)
     browser.get(server.url + "/strategy-lab/")
@@ -95,6 +97,11 @@ def test_an_optimization_shows_progress_then_heat_maps_and_a_runner_starts_and_s
         "position_size": {"type": "fixed_qty", "value": 0.008},
     }
     s = services.strategy_create(user=olga, name="paper", document=long_doc)
+    # four-eyes on a new strategy: alice (not its creator) approves it on the page
+    grant(alice, "strategies.approve_proposal")
+    browser.get(server.url + f"/strategy-lab/strategies/{s.pk}")
+    browser.find_element(By.ID, "approve-strategy").click()
+    wait.until(lambda d: "approved" in d.find_element(By.ID, "strategy-approval").text)
     browser.delete_all_cookies()
     login(browser, server.url, olga)
     browser.get(server.url + f"/strategy-lab/strategies/{s.pk}")

@@ -112,7 +112,10 @@ def test_the_database_refuses_a_self_decided_proposal(quant, strategy):
 
 
 @pytest.mark.django_db
-def test_only_approved_parameters_can_run(quant, strategy):
+def test_only_approved_parameters_can_run(quant, approver, strategy):
+    with pytest.raises(services.FourEyesViolation):  # a new strategy: not approved yet
+        services.approved_document(strategy)
+    strategy = services.strategy_approve(user=approver, strategy_id=strategy.pk)
     assert services.approved_document(strategy) == strategy.document
     with pytest.raises(services.FourEyesViolation):
         services.approved_document(strategy, ema_cross(9, 20))

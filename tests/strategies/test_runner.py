@@ -35,6 +35,23 @@ def operator(olga):
     return grant(olga, "strategies.propose_change", "strategies.run_strategy")
 
 
+@pytest.fixture
+def checker(make_user):
+    """carol approves what others create (four-eyes)."""
+    return grant(make_user("carol"), "strategies.approve_proposal")
+
+
+@pytest.fixture
+def approved(operator, checker):
+    """Create a strategy as olga and have carol approve it."""
+
+    def make(name, document):
+        s = services.strategy_create(user=operator, name=name, document=document)
+        return services.strategy_approve(user=checker, strategy_id=s.pk)
+
+    return make
+
+
 def forged_bars(last_ms, closes):
     n = len(closes)
     c = np.array(closes, dtype=float)
@@ -43,8 +60,10 @@ def forged_bars(last_ms, closes):
 
 
 @pytest.mark.django_db
-def test_deploy_runs_a_canary_then_paper_trades_through_the_order_service(operator, sim_settings):
-    s = services.strategy_create(user=operator, name="long", document=always_long())
+def test_deploy_runs_a_canary_then_paper_trades_through_the_order_service(
+    operator, approved, sim_settings
+):
+    s = approved("long", always_long())
     r = runner.runner_deploy(user=operator, strategy=s)
     assert r.status == "RUNNING" and r.canary_run_id is not None
     from canary.models import CanaryRun
@@ -72,8 +91,8 @@ def test_deploy_runs_a_canary_then_paper_trades_through_the_order_service(operat
 
 
 @pytest.mark.django_db
-def test_a_signal_the_risk_gate_refuses_is_kept_as_an_event(operator, sim_settings):
-    s = services.strategy_create(user=operator, name="small", document=always_long())
+def test_a_signal_the_risk_gate_refuses_is_kept_as_an_event(operator, approved, sim_settings):
+    s = approved("small", always_long())
     r = runner.runner_deploy(user=operator, strategy=s)
     # approved later with a far larger size? No: forge the runner's document to over-size
     StrategyRunner.objects.filter(pk=r.pk).update(document=always_long(qty=5.0))
@@ -84,16 +103,16 @@ def test_a_signal_the_risk_gate_refuses_is_kept_as_an_event(operator, sim_settin
 
 
 @pytest.mark.django_db
-def test_a_canary_the_gate_rejects_blocks_the_deployment(operator, sim_settings):
-    s = services.strategy_create(user=operator, name="big", document=always_long(qty=5.0))
+def test_a_canary_the_gate_rejects_blocks_the_deployment(operator, approved, sim_settings):
+    s = approved("big", always_long(qty=5.0))
     with pytest.raises(runner.RunnerRefused):
         runner.runner_deploy(user=operator, strategy=s)
     assert not StrategyRunner.objects.exists()
 
 
 @pytest.mark.django_db
-def test_unapproved_parameters_cannot_be_deployed(operator, sim_settings):
-    s = services.strategy_create(user=operator, name="long", document=always_long())
+def test_unapproved_parameters_cannot_be_deployed(operator, approved, sim_settings):
+    s = approved("long", always_long())
     with pytest.raises(services.FourEyesViolation):
         runner.runner_deploy(user=operator, strategy=s, document=always_long(qty=0.009))
     assert AuditEntry.objects.filter(action="strategy.deploy", outcome="denied").exists()
@@ -101,9 +120,9 @@ def test_unapproved_parameters_cannot_be_deployed(operator, sim_settings):
 
 @pytest.mark.django_db
 def test_a_stopped_runner_does_nothing_and_a_new_version_stops_the_old_runner(
-    operator, sim_settings
+    operator, approved, sim_settings
 ):
-    s = services.strategy_create(user=operator, name="long", document=always_long())
+    s = approved("long", always_long())
     r = runner.runner_deploy(user=operator, strategy=s)
     runner.runner_stop(user=operator, runner_id=r.pk)
     assert runner.runner_tick(r.pk, forged_bars(r.last_bar_ms, [3000.0])) == []
@@ -126,11 +145,11 @@ def test_deploying_needs_the_run_strategy_permission(quant, sim_settings):
 
 @pytest.mark.django_db
 def test_the_page_deploys_and_the_api_stops_a_runner(
-    client, api, operator, token_for, sim_settings
+    client, api, operator, approved, token_for, sim_settings
 ):
     from tests.conftest import PASSWORD
 
-    s = services.strategy_create(user=operator, name="long", document=always_long())
+    s = approved("long", always_long())
     client.login(username="olga", password=PASSWORD)
     r = client.post(f"/strategy-lab/strategies/{s.pk}/deploy", follow=True)
     html = r.content.decode()
@@ -145,12 +164,12 @@ def test_the_page_deploys_and_the_api_stops_a_runner(
 @pytest.mark.backends
 @pytest.mark.django_db(transaction=True)
 def test_a_deployed_runner_thread_follows_the_market_until_stopped(
-    api, operator, token_for, sim_settings, settings
+    api, operator, approved, token_for, sim_settings, settings
 ):
     import time
 
     settings.SPARK_STRATEGY_RUNNER_POLL_SECONDS = 0.1
-    s = services.strategy_create(user=operator, name="loop", document=always_long())
+    s = approved("loop", always_long())
     r = api.post("/strategies/runners", {"strategy_id": s.pk}, token=token_for(operator))
     assert r.status_code == 201, r.content
     rid = r.json()["id"]
@@ -168,3 +187,19 @@ def test_a_deployed_runner_thread_follows_the_market_until_stopped(
     assert row.events and row.events[-1]["action"] == "open", row.events
     assert row.events[-1]["outcome"] == "ok"
     assert Order.objects.filter(source="strategy", symbol="ETHUSDT").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_new_strategy_runs_only_after_someone_else_approves_it(operator, checker, sim_settings):
+    s = services.strategy_create(user=operator, name="fresh", document=always_long())
+    with pytest.raises(services.FourEyesViolation):
+        runner.runner_deploy(user=operator, strategy=s)
+    grant(operator, "strategies.approve_proposal")
+    operator = type(operator).objects.get(pk=operator.pk)  # drop the cached permissions
+    with pytest.raises(services.FourEyesViolation):
+        services.strategy_approve(user=operator, strategy_id=s.pk)
+    assert AuditEntry.objects.filter(action="strategy.approve", outcome="denied").exists()
+    services.strategy_approve(user=checker, strategy_id=s.pk)
+    s.refresh_from_db()
+    assert s.approved_by == checker
+    assert runner.runner_deploy(user=operator, strategy=s).status == "RUNNING"
