@@ -64,19 +64,33 @@ def resolve_document(
     return normalize(document)
 
 
-def _config(overrides: dict | None, doc: dict | None = None) -> engine.BacktestConfig:
-    """Engine settings: the request's overrides, else the document's own risk block, else
-    the platform's default risk limits."""
-    from django.conf import settings
+def _platform_limits(symbol: str) -> dict:
+    """The risk app's limits in force (one row, edited by operators) for a backtest default."""
+    from risk.models import RiskLimits
+    from risk.selectors import symbol_limit
 
+    limits = RiskLimits.load()
+    kind, value = symbol_limit(limits, symbol)
+    out = {
+        "max_notional": float(limits.max_notional_usd),
+        "daily_loss_limit": float(limits.daily_loss_limit_usd),
+    }
+    if kind == "qty":
+        out["max_qty"] = float(value)
+    return out
+
+
+def _config(overrides: dict | None, doc: dict | None = None) -> engine.BacktestConfig:
+    """Engine settings: the risk app's limits (max notional, the symbol's max position
+    quantity, the daily loss limit), tightened by the document's own risk block; explicit
+    overrides of the request (a what-if backtest) replace them."""
     cfg = engine.BacktestConfig()
+    for key, value in _platform_limits((doc or {}).get("symbol") or "BTCUSDT").items():
+        setattr(cfg, key, value or None)
     risk = (doc or {}).get("risk") or {}
-    default_notional = risk.get("max_notional_usd") or getattr(
-        settings, "SPARK_DEFAULT_MAX_NOTIONAL_USD", None
-    )
-    default_daily = getattr(settings, "SPARK_DEFAULT_DAILY_LOSS_LIMIT_USD", None)
-    cfg.max_notional = float(default_notional) if default_notional else None
-    cfg.daily_loss_limit = float(default_daily) if default_daily else None
+    if risk.get("max_notional_usd"):  # a document may be stricter than the platform, not looser
+        own = float(risk["max_notional_usd"])
+        cfg.max_notional = min(own, cfg.max_notional) if cfg.max_notional else own
     for key, value in (overrides or {}).items():
         if not hasattr(cfg, key):
             raise ValidationFailed(f"unknown backtest setting {key!r}", details={"field": key})

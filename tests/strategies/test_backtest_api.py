@@ -87,3 +87,24 @@ def test_an_unknown_backtest_is_a_json_404(api):
     r = api.get("/strategies/backtests/999999")
     assert r.status_code in (401, 404)
     assert "error" in r.json()
+
+
+@pytest.mark.django_db
+def test_backtests_default_to_the_risk_limits_in_force(api, quant, token_for, sim_settings):
+    from decimal import Decimal
+
+    from risk.models import RiskLimits, SymbolPositionLimit
+
+    limits = RiskLimits.load()
+    limits.max_notional_usd = Decimal("250")
+    limits.daily_loss_limit_usd = Decimal("40")
+    limits.save()
+    SymbolPositionLimit.objects.update_or_create(
+        limits=limits, symbol="BTCUSDT", defaults={"max_position_qty": Decimal("0.002")}
+    )
+    doc = ema_cross(5, 20, position_size={"type": "fixed_qty", "value": 1})
+    r = api.post("/strategies/backtests", {"document": doc, **period()}, token=token_for(quant))
+    assert r.status_code == 201, r.content
+    cfg = r.json()["config"]
+    assert (cfg["max_notional"], cfg["daily_loss_limit"], cfg["max_qty"]) == (250.0, 40.0, 0.002)
+    assert all(float(t["qty"]) <= 0.002 for t in r.json()["trades"])
