@@ -6,6 +6,8 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audit.services import record
@@ -70,6 +72,29 @@ def _absent_on_exchange(order: Order) -> Order:
     )
 
 
+def _orders_missing_fills(env: str):
+    """Final live orders with fewer recorded fills than their filled quantity.
+
+    Their status came from a REST answer (a MARKET order answered FILLED, a lost answer looked
+    up) while their trades come only from the user stream: a stream gap (cut, expired listen
+    key) loses them, and the open-orders pass above never looks at a final order again.
+    """
+    since = timezone.now() - timedelta(days=7)  # userTrades keeps about this much
+    zero = Value(0, output_field=DecimalField(max_digits=28, decimal_places=10))
+    return (
+        Order.objects.filter(
+            environment=env,
+            dry_run=False,
+            filled_qty__gt=0,
+            exchange_order_id__isnull=False,
+            created_at__gte=since,
+        )
+        .annotate(recorded=Coalesce(Sum("fills__qty", filter=Q(fills__simulated=False)), zero))
+        .filter(recorded__lt=F("filled_qty"))
+        .order_by("created_at")
+    )
+
+
 def reconcile_orders(*, actor="system", client: BinanceFutures | None = None) -> dict:
     """Compare local live orders, open orders, positions and the account with the exchange.
 
@@ -98,6 +123,25 @@ def reconcile_orders(*, actor="system", client: BinanceFutures | None = None) ->
                 "to": now[0],
                 "filledQty": str(now[1]),
                 "newFills": now[2] - before[2],
+            }
+            changed.append(entry)
+            record(
+                actor=actor, action="order.reconcile", target=order.client_order_id, payload=entry
+            )
+    for order in list(_orders_missing_fills(env)):
+        try:
+            trades = client.user_trades(order.symbol, order_id=order.exchange_order_id)
+            new = trades_sync(order, trades, source="reconcile")
+        except BinanceError as exc:
+            errors.append({"clientOrderId": order.client_order_id, "error": exc.code})
+            continue
+        if new:
+            entry = {
+                "clientOrderId": order.client_order_id,
+                "from": order.status,
+                "to": order.status,
+                "filledQty": str(order.filled_qty),
+                "newFills": new,
             }
             changed.append(entry)
             record(
