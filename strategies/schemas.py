@@ -34,7 +34,7 @@ class StrategyIn(Schema):
 
 class ProposalIn(Schema):
     strategy_id: int
-    params: dict[str, float] | None = None  # dotted paths: {"fast.period": 12}
+    params: dict[str, int | float] | None = None  # dotted paths: {"fast.period": 12}
     document: dict[str, Any] | None = None
     reason: str = Field("", max_length=1000)
     start: datetime | None = None
@@ -50,7 +50,7 @@ class OptimizationIn(Schema):
     document: dict[str, Any] | None = None
     strategy_id: int | None = None
     draft_id: int | None = None
-    space: dict[str, list[float]]
+    space: dict[str, list[int | float]]
     method: str = Field("grid", pattern="^(grid|random)$")
     samples: int = Field(30, ge=1, le=500)
     splits: int = Field(3, ge=1, le=10)
