@@ -9,6 +9,7 @@ endpoint) on the same server. Medians of per-round p50s; rounds interleave the c
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -105,6 +106,8 @@ def run() -> list[dict]:
                 sim.control.faults(latency_ms=EXCHANGE_RTT_MS)
                 rows += _measure(server.url, token, connector, only_live=True)
                 sim.control.clear_faults()
+                if os.environ.get("SPARK_BENCH_PROFILE"):
+                    _profile(env, token)
                 return rows
             finally:
                 server.stop()
@@ -192,6 +195,57 @@ def _measure(url: str, token: str, connector, *, only_live: bool = False) -> lis
             "note": "lower is better",
         },
     ]
+
+
+PROFILE_SCRIPT = """
+import json, os, sys
+import django
+django.setup()
+from django.test import Client
+from pyinstrument import Profiler
+client = Client()
+auth = {"HTTP_AUTHORIZATION": "Bearer " + os.environ["BENCH_TOKEN"]}
+order = json.loads(os.environ["BENCH_ORDER"])
+def place(i):
+    body = dict(order, dryRun=False, clientOrderId=f"prof-{i}")
+    r = client.post("/futures/order.place", json.dumps(body), "application/json", **auth)
+    assert r.status_code == 200, r.content
+for i in range(10):
+    place(i)
+profiler = Profiler(interval=0.0005)
+profiler.start()
+for i in range(10, 10 + int(os.environ["BENCH_N"])):
+    place(i)
+profiler.stop()
+out = os.environ["BENCH_OUT"]
+open(out + ".html", "w").write(profiler.output_html())
+text = profiler.output_text(unicode=False, color=False)
+print(chr(10).join(text.splitlines()[:80]))
+"""
+
+
+def _profile(env: dict, token: str) -> None:
+    """pyinstrument of the live order path (the view, auth, gate, exchange call, sync, audit)
+    in one process on the same database and stand-in; saved next to results.json."""
+    out = ROOT / "bench" / "profile-order-path"
+    done = subprocess.run(
+        [sys.executable, "-c", PROFILE_SCRIPT],
+        cwd=ROOT,
+        env={
+            **env,
+            "BENCH_TOKEN": token,
+            "BENCH_ORDER": json.dumps(ORDER),
+            "BENCH_N": "200",
+            "BENCH_OUT": str(out),
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"profile failed: {done.stderr[-2000:]}")
+    print(done.stdout)
+    print(f"   profile of the live order path: {out}.html")
 
 
 if __name__ == "__main__":
