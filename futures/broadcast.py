@@ -9,7 +9,6 @@ subscribed to a topic is in the group `live.<topic with ':' as '.'>` and receive
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import threading
@@ -92,6 +91,7 @@ class Coalescer:
         self.sent = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._closed = False
 
     def offer(self, topic: str, payload: Any) -> None:
         self.pending[topic] = payload
@@ -99,10 +99,13 @@ class Coalescer:
 
     def start(self) -> None:
         if self._task is None or self._task.done():
+            self._closed = False
             self._task = asyncio.get_running_loop().create_task(self._run(), name="coalescer")
 
     async def _run(self) -> None:
-        while True:
+        # The flag, not only the cancellation, ends the loop: a channel layer that swallows a
+        # CancelledError inside group_send (seen with channels-redis) must not keep it alive.
+        while not self._closed:
             await self._wake.wait()
             self._wake.clear()
             batch, self.pending = self.pending, {}
@@ -117,10 +120,25 @@ class Coalescer:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
+        self._closed = True
+        self._wake.set()
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait([task])
+
+
+async def cancel_and_wait(tasks: list[asyncio.Task], timeout: float = 5.0) -> None:
+    """Cancel tasks and wait until they end (bounded: a swallowed cancel cannot hang a stop)."""
+    tasks = [t for t in tasks if t is not None]
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    done, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            logger.warning("task %s ended with %r", task.get_name(), task.exception())
+    for task in pending:
+        logger.error("task %s did not stop within %.1fs", task.get_name(), timeout)
 
 
 # ------------------------------------------------------------------------------ serializers

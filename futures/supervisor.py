@@ -68,6 +68,7 @@ class Supervisor:
         self.reconcile_errors = 0
         self._lock = asyncio.Lock()
         self._background: list[asyncio.Task] = []
+        self._closing = False
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -174,11 +175,7 @@ class Supervisor:
             conns, tasks = list(self.connections.values()), list(self.tasks.values())
             for conn in conns:
                 await conn.stop()
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await broadcast.cancel_and_wait(tasks, timeout=10)
             await self.coalescer.stop()
             self.tasks.clear()
             self.connections.clear()
@@ -236,7 +233,7 @@ class Supervisor:
         await broadcast.apublish("streams", status)
 
     async def _status_loop(self, every: float) -> None:
-        while True:
+        while not self._closing:
             try:
                 await self.publish_status()
             except Exception:
@@ -262,7 +259,7 @@ class Supervisor:
 
     async def _command_loop(self) -> None:
         layer = get_channel_layer()
-        while True:
+        while not self._closing:
             msg = await layer.receive(COMMAND_CHANNEL)
             try:
                 reply = await self.handle(msg)
@@ -276,6 +273,7 @@ class Supervisor:
     async def serve(self, *, autostart: list[str] | None = None, status_every: float = 1.0):
         """Run until cancelled: commands, status publishing, and (optionally) the streams."""
         loop = asyncio.get_running_loop()
+        self._closing = False
         self._background = [
             loop.create_task(self._command_loop(), name="streams-commands"),
             loop.create_task(self._status_loop(status_every), name="streams-status"),
@@ -285,11 +283,8 @@ class Supervisor:
                 await self.start(autostart)
             await asyncio.gather(*self._background)
         finally:
-            for task in self._background:
-                task.cancel()
-            for task in self._background:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            self._closing = True
+            await broadcast.cancel_and_wait(self._background)
             self._background = []
             await self.stop()
             with contextlib.suppress(Exception):

@@ -27,6 +27,18 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """A new layer object per test: pytest-asyncio gives every test its own event loop, and a
+    channels-redis layer (with its connections) must not outlive the loop it was made on."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 # The same stack as spark_site.asgi, without the start-up hooks (no embedded supervisor here).
 APP = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
 

@@ -18,6 +18,17 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """A new layer object per test: pytest-asyncio gives every test its own event loop, and a
+    channels-redis layer (with its connections) must not outlive the loop it was made on."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 def sockets_to(port: int) -> set[tuple]:
     """This process's open TCP connections to the stand-in."""
     return {

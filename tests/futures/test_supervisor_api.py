@@ -11,7 +11,8 @@ import pytest
 import requests
 
 from audit.models import AuditEntry
-from tests.support.servers import ROOT, free_port, test_database_url
+from tests.support import servers
+from tests.support.servers import ROOT, free_port
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -143,7 +144,7 @@ def test_scale_out_run_streams_takes_commands_over_redis_and_serves_its_metrics(
     env = {
         **os.environ,
         **sim.spark_env(),
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": servers.test_database_url(),
         "DJANGO_SETTINGS_MODULE": "spark_site.settings",
         "SPARK_SECRET_KEY": "test-secret-key-for-daphne-subprocess",
         "REDIS_URL": redis_url,
