@@ -214,3 +214,20 @@ async def test_the_risk_topic_gets_a_snapshot_and_a_live_breaker_change(bob):
         assert frames[-1]["data"]["circuitBreaker"]["openedReason"] == "live test"
     finally:
         await comm.disconnect()
+
+
+async def test_a_market_snapshot_comes_from_the_cache_when_the_streams_run_elsewhere(bob):
+    from django.core.cache import cache
+
+    # Scale-out: run_streams mirrors its views into the shared cache; this process has none.
+    broadcast.latest.pop("depth:SOLUSDT", None)
+    view = {"symbol": "SOLUSDT", "bids": [["150.0", "3"]], "asks": [["150.1", "2"]], "E": 1}
+    await cache.aset(broadcast.LATEST_CACHE_PREFIX + "depth:SOLUSDT", view, 30)
+    comm = await communicator(bob, path="/ws/live/?topics=depth:SOLUSDT")
+    assert (await comm.connect())[0]
+    try:
+        snap = await comm.receive_json_from(timeout=5)
+        assert snap == {"type": "snapshot", "topic": "depth:SOLUSDT", "data": view}
+    finally:
+        await comm.disconnect()
+        await cache.adelete(broadcast.LATEST_CACHE_PREFIX + "depth:SOLUSDT")

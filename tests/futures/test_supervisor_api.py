@@ -53,6 +53,10 @@ def test_ws_controls_work_in_embedded_mode_with_permissions_validation_and_audit
     market = next(c for c in s["connections"] if c["name"] == "market")
     assert market["uptime_seconds"] >= 0 and market["reconnects"] == 0
     assert market["last_message_age_seconds"] is not None
+    # Embedded, the stream metrics are on the server's own /metrics.
+    text = requests.get(server.url + "/metrics", timeout=5).text
+    assert 'spark_futures_ws_connection_status{connection="market"} 1.0' in text
+    assert 'spark_futures_ws_connects_total{connection="user"} 1.0' in text
 
     # Over real HTTP a cookie-less POST is refused by the session auth's CSRF check (403)
     # before the 401 the test client sees (test_anonymous_ws_start_is_401 below).
