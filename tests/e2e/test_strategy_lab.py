@@ -24,7 +24,7 @@ def test_a_user_runs_a_backtest_and_another_approves_a_proposal(
     grant(alice, "strategies.run_backtest", "strategies.propose_change")
     grant(olga, "strategies.run_backtest", "strategies.approve_proposal")
     server = daphne(**sim.spark_env())
-    wait = WebDriverWait(browser, 30)
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
 
     login(browser, server.url, alice)
     browser.get(server.url + "/strategy-lab/")
