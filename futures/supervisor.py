@@ -260,7 +260,14 @@ class Supervisor:
     async def _command_loop(self) -> None:
         layer = get_channel_layer()
         while not self._closing:
-            msg = await layer.receive(COMMAND_CHANNEL)
+            try:
+                msg = await layer.receive(COMMAND_CHANNEL)
+            except Exception:
+                # A channel-layer hiccup (Redis read timeout, reconnect) must not end this task:
+                # serve() would then stop every stream of the worker.
+                logger.warning("stream command channel receive failed; retrying", exc_info=True)
+                await asyncio.sleep(1.0)
+                continue
             try:
                 reply = await self.handle(msg)
             except Exception as exc:
