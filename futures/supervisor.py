@@ -221,6 +221,8 @@ class Supervisor:
         }
 
     async def publish_status(self) -> None:
+        for conn in self.connections.values():
+            conn.refresh_gauges()
         status = self.status()
         await cache.aset(STATUS_KEY, status, STATUS_TTL)
         if self.mode != "embedded":

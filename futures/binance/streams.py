@@ -367,6 +367,13 @@ class StreamConnection:
                 now - self.stats.connected_at
             )
 
+    def refresh_gauges(self) -> None:
+        """Move the duration gauge on even when no frame arrives (an idle user stream)."""
+        if self.stats.connected_at:
+            metrics.WS_CONNECTION_DURATION_SECONDS.labels(self.name).set(
+                time.time() - self.stats.connected_at
+            )
+
     def _error(self, text: str) -> None:
         self.stats.errors += 1
         self.stats.last_error = text
