@@ -148,3 +148,23 @@ async def test_a_planned_reconnect_happens_before_the_age_limit_without_backoff(
         await wait_for(lambda: stream.stats.reconnects >= 2, 10)
     assert backoff.history == []  # planned cuts reconnect at once
     assert stream.stats.errors == 0
+
+
+async def test_it_answers_the_exchange_pings_so_the_exchange_keeps_the_socket():
+    from simexchange.testing import running_simexchange
+
+    # The stand-in pings every 0.2 s and drops a socket whose pong is 0.6 s late.
+    with running_simexchange(ping_interval=0.2, pong_timeout=0.6, tick_ms=100) as sim:
+        stream = MarketStream(
+            "mkt-ping",
+            sim.ws_url,
+            ["BTCUSDT"],
+            lambda k, d: None,
+            ping_interval=None,  # only the exchange's pings: prove we answer them
+            backoff=Backoff(0.01, 0.02, 60),
+        )
+        async with running(stream):
+            await wait_for(lambda: stream.stats.state == "up")
+            await asyncio.sleep(2.0)
+            assert stream.stats.state == "up"
+        assert stream.stats.connects == 1 and stream.stats.reconnects == 0
