@@ -31,6 +31,13 @@ class Session(APIKeyCookie):
 
     param_name = settings.SESSION_COOKIE_NAME
 
+    def _get_key(self, request):
+        # Without a logged-in session there is nothing for CSRF to protect: the caller is
+        # anonymous and gets 401 (ninja would check CSRF first and answer 403 CSRF_FAILED).
+        if _session_user(request) is None:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:
