@@ -23,6 +23,9 @@ TRADE = [
     "canary.run_canary",
     "canary.confirm_canary",
     "copilot.add_strategydraft",
+    "strategies.run_backtest",
+    "strategies.propose_change",
+    "strategies.run_strategy",
 ]
 OPERATE = [
     "risk.change_risklimits",
@@ -39,6 +42,8 @@ OPERATE = [
     "auth.change_user",
     "audit.view_auditentry",
     "risk.view_risklimits",
+    # Four-eyes: an operator other than the proposer approves parameter changes.
+    "strategies.approve_proposal",
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     VIEWER: VIEW,
