@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import random
 import time
+from decimal import Decimal
 
 import pytest
 from asgiref.sync import sync_to_async
 
 from futures.binance.streams import Backoff, ListenKeyClient, UserStream
 from futures.events import handle_user_event, reconcile_after_connect
-from futures.models import Fill, Order
+from futures.models import AccountSnapshot, Fill, Order, PositionSnapshot
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.django_db(transaction=True)]
 
@@ -107,6 +108,11 @@ async def test_an_early_expired_listen_key_is_replaced_and_the_socket_reconnects
         # The new socket delivers: a balance change arrives as ACCOUNT_UPDATE.
         sim.control.balances(futures={"USDT": "12345"})
         await wait_for(cond(lambda: any(e.get("e") == "ACCOUNT_UPDATE" for e in h.events)))
+        await wait_for(
+            AccountSnapshot.objects.filter(
+                environment="sim", wallet_balance=Decimal("12345")
+            ).aexists
+        )
 
 
 async def test_a_listen_key_closed_behind_its_back_is_replaced(sim_settings):
@@ -202,6 +208,9 @@ async def test_replayed_user_events_change_nothing(sim_settings):
 
     before = await sync_to_async(state)()
     assert before[0] == "FILLED" and before[3] >= 1
+    # The fill's ACCOUNT_UPDATE moved the position snapshot.
+    position = await PositionSnapshot.objects.aget(environment="sim", symbol="BTCUSDT")
+    assert position.position_amt == Decimal("0.010")
     for event in list(h.events) * 2:  # every event, twice more
         await sync_to_async(handle_user_event)(event)
     assert await sync_to_async(state)() == before
