@@ -232,3 +232,14 @@ def test_filters_name_the_rule_that_refuses(client):
         reduce_only=False,
     )
     assert (checked.quantity, checked.price) == (Decimal("0.002"), Decimal("64999.9"))
+
+
+def test_exchange_info_is_cached_and_refreshed_after_its_ttl(client, sim):
+    client.exchange_info()
+    sent = sim.control.state()["counters"]["requests"]
+    client.symbol_filters("BTCUSDT")
+    client.symbol_filters("ETHUSDT")
+    assert sim.control.state()["counters"]["requests"] == sent  # served from the cache
+    client.exchange_info_ttl = 0.0
+    client.symbol_filters("BTCUSDT")
+    assert sim.control.state()["counters"]["requests"] == sent + 1  # stale: fetched again
