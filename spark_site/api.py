@@ -54,6 +54,16 @@ def on_domain_error(request, exc: DomainError):
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request, exc):
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        # An anonymous attempt to change something is a refusal worth tracing.
+        from audit.services import record
+
+        record(
+            actor=None,
+            action="auth.required",
+            target=f"{request.method} {request.path}"[:200],
+            outcome="denied",
+        )
     return error_response(
         401,
         "NOT_AUTHENTICATED",

@@ -137,10 +137,10 @@ def runner_deploy(*, user, strategy: Strategy, document: dict | None = None) -> 
 
 
 def runner_stop(*, user, runner_id: int) -> StrategyRunner:
+    require(user, "strategies.run_strategy", action="strategy.stop", target=f"runner:{runner_id}")
     runner = StrategyRunner.objects.filter(pk=runner_id).first()
     if runner is None:
         raise NotFound(f"runner {runner_id} not found")
-    require(user, "strategies.run_strategy", action="strategy.stop", target=runner.strategy.name)
     StrategyRunner.objects.filter(pk=runner_id, status=StrategyRunner.Status.RUNNING).update(
         status=StrategyRunner.Status.STOPPED, stopped_at=timezone.now()
     )

@@ -281,10 +281,11 @@ def proposal_decide(
 ) -> ParamChangeProposal:
     """Approve (the strategy takes the new document) or reject; never one's own proposal."""
     action = "strategy.proposal.approve" if approve else "strategy.proposal.reject"
+    # The right is checked before the lookup, so a refusal never reveals what exists.
+    require(user, "strategies.approve_proposal", action=action, target=f"proposal:{proposal_id}")
     p = ParamChangeProposal.objects.select_related("strategy").filter(pk=proposal_id).first()
     if p is None:
         raise NotFound(f"proposal {proposal_id} not found")
-    require(user, "strategies.approve_proposal", action=action, target=p.strategy.name)
     if p.proposer_id == user.pk:
         record(
             actor=user,
@@ -336,10 +337,15 @@ def proposal_decide(
 
 def strategy_approve(*, user, strategy_id: int, note: str = "") -> Strategy:
     """Approve a new strategy's first version: someone other than its creator (four-eyes)."""
+    require(
+        user,
+        "strategies.approve_proposal",
+        action="strategy.approve",
+        target=f"strategy:{strategy_id}",
+    )
     s = Strategy.objects.filter(pk=strategy_id).first()
     if s is None:
         raise NotFound(f"strategy {strategy_id} not found")
-    require(user, "strategies.approve_proposal", action="strategy.approve", target=s.name)
     if s.created_by_id == user.pk:
         record(
             actor=user,

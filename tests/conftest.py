@@ -164,10 +164,15 @@ def sim_process(tmp_path_factory):
 
 @pytest.fixture
 def sim(sim_process):
-    """The stand-in, reset to its starting state with no faults and a paused price feed."""
+    """The stand-in, reset to its starting state and listed prices, no faults, feed paused."""
+    from simexchange.market import SYMBOLS
+
     sim_process.control.clear_faults()
     sim_process.control.reset()
     sim_process.control.feed(False)
+    # Other tests move prices on the shared process: start each test from the listed ones.
+    for symbol, spec in SYMBOLS.items():
+        sim_process.control.set_price(symbol, spec.base_price, mark=spec.base_price)
     yield Sim(sim_process)
     sim_process.control.clear_faults()
 

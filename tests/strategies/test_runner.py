@@ -135,12 +135,13 @@ def test_a_stopped_runner_does_nothing_and_a_new_version_stops_the_old_runner(
 
 
 @pytest.mark.django_db
-def test_deploying_needs_the_run_strategy_permission(quant, sim_settings):
+def test_deploying_needs_the_run_strategy_permission(quant, bob, sim_settings):
     s = services.strategy_create(user=quant, name="long", document=always_long())
     from spark_site.errors import PermissionDenied
 
+    # bob is a viewer: he may read strategies but not run one.
     with pytest.raises(PermissionDenied):
-        runner.runner_deploy(user=quant, strategy=s)
+        runner.runner_deploy(user=bob, strategy=s)
 
 
 @pytest.mark.django_db
