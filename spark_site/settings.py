@@ -196,16 +196,45 @@ BTCTURK_API_SECRET = env_str(
     "c3BhcmstZGVtby1idGN0dXJrLXNlY3JldA==" if BINANCE_FUTURES_RESOLVED_ENV == SIM else "",
 )
 
+# --- Orders -------------------------------------------------------------------------------------
+SPARK_MARK_PRICE_MAX_AGE = env_int("SPARK_MARK_PRICE_MAX_AGE", 2, minimum=0)
+SPARK_POSITION_MAX_AGE = env_int("SPARK_POSITION_MAX_AGE", 5, minimum=0)
+SPARK_DRY_RUN_SLIPPAGE_BPS = env_decimal("SPARK_DRY_RUN_SLIPPAGE_BPS", "2")
+SPARK_DRY_RUN_TAKER_FEE = env_decimal("SPARK_DRY_RUN_TAKER_FEE", "0.0005")
+SPARK_DRY_RUN_MAKER_FEE = env_decimal("SPARK_DRY_RUN_MAKER_FEE", "0.0002")
+SPARK_RECONCILE_PENDING_GRACE_SECONDS = env_int(
+    "SPARK_RECONCILE_PENDING_GRACE_SECONDS", 30, minimum=0
+)
+
 # --- Streams ------------------------------------------------------------------------------------
 SPARK_STREAMS_EMBEDDED = env_bool("SPARK_STREAMS_EMBEDDED", True)
 SPARK_STREAM_SYMBOLS = env_list("SPARK_STREAM_SYMBOLS", "BTCUSDT,ETHUSDT")
 SPARK_LISTEN_KEY_KEEPALIVE_SECONDS = env_int("SPARK_LISTEN_KEY_KEEPALIVE_SECONDS", 1800, minimum=1)
 SPARK_RECONCILE_ON_START = env_bool("SPARK_RECONCILE_ON_START", True)
+SPARK_STREAM_SILENCE_SECONDS = env_int("SPARK_STREAM_SILENCE_SECONDS", 30, minimum=1)
+# The run_streams process serves its own /metrics here unless PROMETHEUS_MULTIPROC_DIR is
+# shared with the web workers (then their /metrics carry its values); 0 turns it off.
+SPARK_STREAMS_METRICS_PORT = env_int("SPARK_STREAMS_METRICS_PORT", 9108, minimum=0)
+SPARK_STREAMS_METRICS_ADDR = env_str("SPARK_STREAMS_METRICS_ADDR", "127.0.0.1")
+
+# --- Portfolio -----------------------------------------------------------------------------------
+PORTFOLIO_EXCHANGE_TIMEOUT_SECONDS = env_int("PORTFOLIO_EXCHANGE_TIMEOUT_SECONDS", 5, minimum=1)
+PORTFOLIO_MAX_AGE_SECONDS = env_int("PORTFOLIO_MAX_AGE_SECONDS", 30, minimum=0)
+PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS = env_int("PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS", 60, minimum=0)
+
+# --- Strategy Lab --------------------------------------------------------------------------------
+SPARK_STRATEGY_RUNNER_POLL_SECONDS = env_int("SPARK_STRATEGY_RUNNER_POLL_SECONDS", 5, minimum=1)
+# Resume running paper runners at server start; keep it on in exactly one process.
+SPARK_STRATEGY_RUNNERS_EMBEDDED = env_bool("SPARK_STRATEGY_RUNNERS_EMBEDDED", True)
 
 # --- Canary and risk defaults ---------------------------------------------------------------------
 SPARK_CANARY_CONFIRM_TTL_SECONDS = env_int("SPARK_CANARY_CONFIRM_TTL_SECONDS", 600, minimum=1)
 SPARK_DEFAULT_MAX_NOTIONAL_USD = env_decimal("SPARK_DEFAULT_MAX_NOTIONAL_USD", "100")
 SPARK_DEFAULT_DAILY_LOSS_LIMIT_USD = env_decimal("SPARK_DEFAULT_DAILY_LOSS_LIMIT_USD", "50")
+SPARK_DEFAULT_MAX_POSITION_USD = env_decimal("SPARK_DEFAULT_MAX_POSITION_USD", "500")
+SPARK_RISK_METRICS_SECONDS = env_int("SPARK_RISK_METRICS_SECONDS", 15, minimum=1)
+SPARK_CANARY_DEFAULT_SYMBOL = env_str("SPARK_CANARY_DEFAULT_SYMBOL", "ETHUSDT")
+SPARK_CANARY_DEFAULT_QUANTITY = env_decimal("SPARK_CANARY_DEFAULT_QUANTITY", "0.008")
 
 # --- Logging: secrets never reach the log (see spark_site.logging_filters) ------------------------
 LOGGING = {

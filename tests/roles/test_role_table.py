@@ -80,7 +80,7 @@ def fingerprint(sim) -> dict:
         m._meta.label: m.objects.count()
         for m in apps.get_models()
         if m._meta.app_label
-        in {"futures", "risk", "canary", "copilot", "strategies", "accounts", "portfolio"}
+        in {"futures", "risk", "canary", "copilot", "strategies", "accounts"}
     }
     counts["audit.ok"] = AuditEntry.objects.exclude(outcome="denied").count()
     from risk.models import CircuitBreaker

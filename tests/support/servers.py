@@ -66,6 +66,9 @@ class DaphneServer:
                 "SPARK_SECRET_KEY": settings.SECRET_KEY,
                 "SPARK_RECONCILE_ON_START": "false",
                 "SPARK_STREAMS_EMBEDDED": "false",
+                # No background snapshots: tests count rows and exchange calls.
+                "PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS": "0",
+                "SPARK_STRATEGY_RUNNERS_EMBEDDED": "false",
             }
         )
         self.env.update(env or {})

@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from futures.supervisor import Supervisor
+from spark_site.prometheus import serve_streams_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -29,18 +29,13 @@ class Command(BaseCommand):
         parser.add_argument("--metrics-port", type=int, default=None)
 
     def handle(self, *args, **opts):
-        port = opts["metrics_port"]
-        if port is None:
-            # The setting (lead-owned settings.py) falls back to the variable it is read from.
-            port = getattr(settings, "SPARK_STREAMS_METRICS_PORT", None)
-            if port is None:
-                port = os.environ.get("SPARK_STREAMS_METRICS_PORT", "9108")
-            port = int(port)
-        if port:
-            from prometheus_client import start_http_server
-
-            start_http_server(port, addr=getattr(settings, "SPARK_STREAMS_METRICS_ADDR", "0.0.0.0"))
-            self.stdout.write(f"metrics on :{port}/metrics")
+        # In multiprocess mode the web workers' /metrics already carry these values; serving
+        # them here too would count them twice, so serve_streams_metrics decides.
+        served = serve_streams_metrics(
+            opts["metrics_port"], addr=settings.SPARK_STREAMS_METRICS_ADDR
+        )
+        if served:
+            self.stdout.write(f"metrics on :{served}/metrics")
         symbols = [s for s in opts["symbols"].split(",") if s] or list(
             settings.SPARK_STREAM_SYMBOLS
         )
