@@ -23,6 +23,13 @@ class ExchangeDataError(ServiceUnavailable):
     code = "EXCHANGE_UNAVAILABLE"
 
 
+class ExchangeRejected(DomainError):
+    """The exchange refused the request itself (HTTP 4xx such as -1121 invalid symbol)."""
+
+    status = 422
+    code = "EXCHANGE_REJECTED"
+
+
 class NoData(DomainError):
     status = 422
     code = "NO_KLINES"
@@ -49,10 +56,14 @@ def _get(session: requests.Session, params: dict) -> list:
             body = r.json()
         except ValueError:
             body = {}
-        raise ExchangeDataError(
-            f"klines request failed with HTTP {r.status_code}",
-            details={"status": r.status_code, "code": body.get("code"), "msg": body.get("msg")},
-        )
+        details = {"status": r.status_code, "code": body.get("code"), "msg": body.get("msg")}
+        if 400 <= r.status_code < 500 and r.status_code not in (418, 429):
+            # A bad request (unknown symbol, bad parameter) is the caller's, not an outage.
+            raise ExchangeRejected(
+                f"the exchange refused the klines request: {body.get('msg') or r.status_code}",
+                details=details,
+            )
+        raise ExchangeDataError(f"klines request failed with HTTP {r.status_code}", details=details)
     return r.json()
 
 
