@@ -25,9 +25,9 @@ DOCS = ROOT / "docs"
 LANGS = ("en", "tr")
 ENV_READERS = {"env_str", "env_bool", "env_int", "env_decimal", "env_list"}
 
-# name: (default shown, English effect, Turkish effect). Defaults that are literals in
-# settings.py are taken from there when the first field is None.
-SETTINGS: dict[str, tuple[str | None, str, str]] = {
+# name: (default shown, English effect, Turkish effect). The default shown is one string for
+# both languages or an (English, Turkish) pair; None takes the literal default of settings.py.
+SETTINGS: dict[str, tuple[str | tuple[str, str] | None, str, str]] = {
     "SPARK_VAR_DIR": (
         "`./var`",
         "where the SQLite database (and, under `make run`, the stand-in state) live",
@@ -39,7 +39,7 @@ SETTINGS: dict[str, tuple[str | None, str, str]] = {
         "Django hata sayfaları; üretimde asla",
     ),
     "SPARK_SECRET_KEY": (
-        "generated per process",
+        ("generated per process", "süreç başına üretilir"),
         "session/CSRF signing key; set it in production (a generated key logs everyone out "
         "on restart)",
         "oturum/CSRF imza anahtarı; üretimde verin (üretilen anahtar yeniden başlatmada herkesi "
@@ -56,17 +56,17 @@ SETTINGS: dict[str, tuple[str | None, str, str]] = {
         "sunulan host adları (virgülle)",
     ),
     "SPARK_CSRF_TRUSTED_ORIGINS": (
-        "empty",
+        ("empty", "boş"),
         "origins allowed to POST with a session behind a proxy (`https://spark.example.com`)",
         "proxy arkasında oturumla POST yapabilen kökenler (`https://spark.example.com`)",
     ),
     "DATABASE_URL": (
-        "SQLite `$SPARK_VAR_DIR/spark.sqlite3`",
+        ("SQLite `$SPARK_VAR_DIR/spark.sqlite3`", "SQLite `$SPARK_VAR_DIR/spark.sqlite3`"),
         "PostgreSQL, e.g. `postgres://spark@db:5432/spark`",
         "PostgreSQL, ör. `postgres://spark@db:5432/spark`",
     ),
     "REDIS_URL": (
-        "in-memory layer and cache",
+        ("in-memory layer and cache", "bellek içi katman ve önbellek"),
         "channels-redis layer + Redis cache (needed for several processes)",
         "channels-redis katmanı + Redis önbelleği (birden çok süreç için gerekli)",
     ),
@@ -86,56 +86,64 @@ SETTINGS: dict[str, tuple[str | None, str, str]] = {
         "istemci IP'si başına dakikada giriş denemesi, sonra 429",
     ),
     "BINANCE_FUTURES_ENV": (
-        None,
+        "`sim`",
         "preset: `sim` (local stand-in), `testnet`, `demo`, `live`",
         "ön ayar: `sim` (yerel stand-in), `testnet`, `demo`, `live`",
     ),
     "BINANCE_FUTURES_BASE_URL": (
-        "from the preset",
+        ("from the preset", "ön ayardan"),
         "REST base URL; the environment (sim/testnet/demo/live) is derived from it",
         "REST adresi; ortam (sim/testnet/demo/live) bundan çıkarılır",
     ),
-    "BINANCE_FUTURES_WS_URL": ("from the preset", "WebSocket root", "WebSocket kökü"),
+    "BINANCE_FUTURES_WS_URL": (
+        ("from the preset", "ön ayardan"),
+        "WebSocket root",
+        "WebSocket kökü",
+    ),
     "BINANCE_FUTURES_WS_ROUTED": (
-        "`true` for `live`",
+        ("`true` for `live`", "`live` için `true`"),
         "use Binance's `/public`, `/market`, `/private` WebSocket routes",
         "Binance'in `/public`, `/market`, `/private` WebSocket yollarını kullanır",
     ),
     "BINANCE_API_KEY": (
-        "stand-in demo key on `sim`, else empty",
+        ("stand-in demo key on `sim`, else empty", "`sim`de stand-in demo anahtarı, yoksa boş"),
         "futures API key",
         "futures API anahtarı",
     ),
     "BINANCE_API_SECRET": (
-        "stand-in demo secret on `sim`, else empty",
+        ("stand-in demo secret on `sim`, else empty", "`sim`de stand-in demo gizlisi, yoksa boş"),
         "futures API secret (never logged, never in errors or evidence)",
         "futures API gizli anahtarı (loglara, hatalara, kanıta asla girmez)",
     ),
     "BINANCE_RECV_WINDOW": (None, "signed request window, ms", "imzalı istek penceresi, ms"),
     "BINANCE_HTTP_TIMEOUT_SECONDS": (None, "exchange HTTP timeout", "borsa HTTP zaman aşımı"),
     "BINANCE_SPOT_BASE_URL": (
-        "the futures base URL",
+        ("the futures base URL", "futures adresi"),
         "Binance Spot account for the portfolio",
         "portföy için Binance Spot hesabı",
     ),
-    "BINANCE_SPOT_API_KEY": ("the futures key", "Binance Spot key", "Binance Spot anahtarı"),
+    "BINANCE_SPOT_API_KEY": (
+        ("the futures key", "futures anahtarı"),
+        "Binance Spot key",
+        "Binance Spot anahtarı",
+    ),
     "BINANCE_SPOT_API_SECRET": (
-        "the futures secret",
+        ("the futures secret", "futures gizli anahtarı"),
         "Binance Spot secret",
         "Binance Spot gizli anahtarı",
     ),
     "BTCTURK_BASE_URL": (
-        "the futures base URL",
+        ("the futures base URL", "futures adresi"),
         "BTCTurk account for the portfolio",
         "portföy için BTCTurk hesabı",
     ),
     "BTCTURK_API_KEY": (
-        "stand-in demo key on `sim`, else empty",
+        ("stand-in demo key on `sim`, else empty", "`sim`de stand-in demo anahtarı, yoksa boş"),
         "BTCTurk key",
         "BTCTurk anahtarı",
     ),
     "BTCTURK_API_SECRET": (
-        "stand-in demo secret on `sim`, else empty",
+        ("stand-in demo secret on `sim`, else empty", "`sim`de stand-in demo gizlisi, yoksa boş"),
         "BTCTurk secret (base64)",
         "BTCTurk gizli anahtarı (base64)",
     ),
@@ -318,6 +326,8 @@ def settings_block(lang: str) -> str:
     out = [f"| {head[0]} | {head[1]} | {head[2]} |", "|---|---|---|"]
     for name, literal in settings_env_calls():
         shown, en, tr = SETTINGS[name]
+        if isinstance(shown, tuple):
+            shown = shown[0] if lang == "en" else shown[1]
         if shown is None:
             shown = f"`{literal}`" if literal else ("empty" if lang == "en" else "boş")
         effect = en if lang == "en" else tr
