@@ -315,8 +315,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def settings_block(lang: str) -> str:
-    missing = [name for name, _ in settings_env_calls() if name not in SETTINGS]
+def settings_block(lang: str, path: Path = ROOT / "spark_site" / "settings.py") -> str:
+    calls = settings_env_calls(path)
+    missing = [name for name, _ in calls if name not in SETTINGS]
     if missing:
         raise SystemExit(
             "settings.py reads variables scripts/gen_docs.py does not describe: "
@@ -324,7 +325,7 @@ def settings_block(lang: str) -> str:
         )
     head = HEADERS[lang]
     out = [f"| {head[0]} | {head[1]} | {head[2]} |", "|---|---|---|"]
-    for name, literal in settings_env_calls():
+    for name, literal in calls:
         shown, en, tr = SETTINGS[name]
         if isinstance(shown, tuple):
             shown = shown[0] if lang == "en" else shown[1]

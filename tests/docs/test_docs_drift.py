@@ -281,3 +281,15 @@ def test_relative_links_resolve(lang):
     index = (DOCS / "index.md").read_text(encoding="utf-8")
     for target in re.findall(r"\]\(([^)#\s]+)\)", index):
         assert (DOCS / target).resolve().exists(), f"docs/index.md: {target}"
+
+
+def test_the_generator_finds_a_new_setting_and_refuses_to_leave_it_undescribed(tmp_path):
+    fake = tmp_path / "settings.py"
+    fake.write_text(
+        'X = env_int("SPARK_SOMETHING_NEW", 3)\nY = env_str("SPARK_LOG_LEVEL", "INFO")\n'
+    )
+    found = dict(gen_docs.settings_env_calls(fake))
+    assert found == {"SPARK_SOMETHING_NEW": "3", "SPARK_LOG_LEVEL": "INFO"}
+    assert "SPARK_SOMETHING_NEW" not in gen_docs.SETTINGS
+    with pytest.raises(SystemExit, match="SPARK_SOMETHING_NEW"):
+        gen_docs.settings_block("en", fake)
