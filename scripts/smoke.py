@@ -94,7 +94,9 @@ class Platform:
         self.ready.set()
 
     def tail(self, n: int = 30) -> str:
-        return "\n".join(line for line in self.lines[-n:] if "API token" not in line)
+        # The first-run banner's password and token stay out of the report.
+        hidden = ("API token", "password")
+        return "\n".join(line for line in self.lines[-n:] if not any(h in line for h in hidden))
 
     def stop(self) -> None:
         proc = self.proc
