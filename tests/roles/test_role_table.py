@@ -79,8 +79,7 @@ def fingerprint(sim) -> dict:
     counts = {
         m._meta.label: m.objects.count()
         for m in apps.get_models()
-        if m._meta.app_label
-        in {"futures", "risk", "canary", "copilot", "strategies", "accounts"}
+        if m._meta.app_label in {"futures", "risk", "canary", "copilot", "strategies", "accounts"}
     }
     counts["audit.ok"] = AuditEntry.objects.exclude(outcome="denied").count()
     from risk.models import CircuitBreaker
