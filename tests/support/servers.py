@@ -83,6 +83,9 @@ class DaphneServer:
                 sys.executable,
                 "-m",
                 "daphne",
+                # Open sockets get 2 s to close at stop, not Daphne's default 10 s.
+                "--application-close-timeout",
+                "2",
                 "-b",
                 "127.0.0.1",
                 "-p",
