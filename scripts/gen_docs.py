@@ -7,7 +7,7 @@ Blocks are marked `<!-- BEGIN GENERATED: name -->` ... `<!-- END GENERATED: name
 
 - `copilot-commands` (user-guide.md): every command of `copilot.parser.command_table()`.
 - `settings` (operations.md): every environment variable read by `spark_site/settings.py`
-  through `env_str/env_bool/env_int/env_decimal/env_list`, with its default and effect from
+  through the `env_*` readers, with its default and effect from
   SETTINGS below. A variable settings.py reads that SETTINGS does not describe stops the
   generator: describe it here (both languages) and run it again.
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 LANGS = ("en", "tr")
-ENV_READERS = {"env_str", "env_bool", "env_int", "env_decimal", "env_list"}
+ENV_READERS = {"env_str", "env_bool", "env_int", "env_float", "env_decimal", "env_list"}
 
 # name: (default shown, English effect, Turkish effect). The default shown is one string for
 # both languages or an (English, Turkish) pair; None takes the literal default of settings.py.

@@ -43,6 +43,20 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    """Return a number of seconds or a ratio (not money: money is env_decimal)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from exc
+    if value != value or (minimum is not None and value < minimum):
+        raise ImproperlyConfigured(f"{name} must be a number >= {minimum}, got {raw!r}")
+    return value
+
+
 def env_decimal(name: str, default: str) -> Decimal:
     """Return a Decimal (money settings are never floats)."""
     raw = os.environ.get(name, default)

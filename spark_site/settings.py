@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from spark_site.env import env_bool, env_decimal, env_int, env_list, env_str
+from spark_site.env import env_bool, env_decimal, env_float, env_int, env_list, env_str
 from spark_site.exchange_env import PRESETS, SIM, environment_of
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -197,12 +197,12 @@ BTCTURK_API_SECRET = env_str(
 )
 
 # --- Orders -------------------------------------------------------------------------------------
-SPARK_MARK_PRICE_MAX_AGE = env_int("SPARK_MARK_PRICE_MAX_AGE", 2, minimum=0)
-SPARK_POSITION_MAX_AGE = env_int("SPARK_POSITION_MAX_AGE", 5, minimum=0)
+SPARK_MARK_PRICE_MAX_AGE = env_float("SPARK_MARK_PRICE_MAX_AGE", 2, minimum=0)
+SPARK_POSITION_MAX_AGE = env_float("SPARK_POSITION_MAX_AGE", 5, minimum=0)
 SPARK_DRY_RUN_SLIPPAGE_BPS = env_decimal("SPARK_DRY_RUN_SLIPPAGE_BPS", "2")
 SPARK_DRY_RUN_TAKER_FEE = env_decimal("SPARK_DRY_RUN_TAKER_FEE", "0.0005")
 SPARK_DRY_RUN_MAKER_FEE = env_decimal("SPARK_DRY_RUN_MAKER_FEE", "0.0002")
-SPARK_RECONCILE_PENDING_GRACE_SECONDS = env_int(
+SPARK_RECONCILE_PENDING_GRACE_SECONDS = env_float(
     "SPARK_RECONCILE_PENDING_GRACE_SECONDS", 30, minimum=0
 )
 
@@ -211,19 +211,23 @@ SPARK_STREAMS_EMBEDDED = env_bool("SPARK_STREAMS_EMBEDDED", True)
 SPARK_STREAM_SYMBOLS = env_list("SPARK_STREAM_SYMBOLS", "BTCUSDT,ETHUSDT")
 SPARK_LISTEN_KEY_KEEPALIVE_SECONDS = env_int("SPARK_LISTEN_KEY_KEEPALIVE_SECONDS", 1800, minimum=1)
 SPARK_RECONCILE_ON_START = env_bool("SPARK_RECONCILE_ON_START", True)
-SPARK_STREAM_SILENCE_SECONDS = env_int("SPARK_STREAM_SILENCE_SECONDS", 30, minimum=1)
+SPARK_STREAM_SILENCE_SECONDS = env_float("SPARK_STREAM_SILENCE_SECONDS", 30, minimum=0.1)
 # The run_streams process serves its own /metrics here unless PROMETHEUS_MULTIPROC_DIR is
 # shared with the web workers (then their /metrics carry its values); 0 turns it off.
 SPARK_STREAMS_METRICS_PORT = env_int("SPARK_STREAMS_METRICS_PORT", 9108, minimum=0)
 SPARK_STREAMS_METRICS_ADDR = env_str("SPARK_STREAMS_METRICS_ADDR", "127.0.0.1")
 
 # --- Portfolio -----------------------------------------------------------------------------------
-PORTFOLIO_EXCHANGE_TIMEOUT_SECONDS = env_int("PORTFOLIO_EXCHANGE_TIMEOUT_SECONDS", 5, minimum=1)
-PORTFOLIO_MAX_AGE_SECONDS = env_int("PORTFOLIO_MAX_AGE_SECONDS", 30, minimum=0)
-PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS = env_int("PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS", 60, minimum=0)
+PORTFOLIO_EXCHANGE_TIMEOUT_SECONDS = env_float("PORTFOLIO_EXCHANGE_TIMEOUT_SECONDS", 5, minimum=0.1)
+PORTFOLIO_MAX_AGE_SECONDS = env_float("PORTFOLIO_MAX_AGE_SECONDS", 30, minimum=0)
+PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS = env_float(
+    "PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS", 60, minimum=0
+)
 
 # --- Strategy Lab --------------------------------------------------------------------------------
-SPARK_STRATEGY_RUNNER_POLL_SECONDS = env_int("SPARK_STRATEGY_RUNNER_POLL_SECONDS", 5, minimum=1)
+SPARK_STRATEGY_RUNNER_POLL_SECONDS = env_float(
+    "SPARK_STRATEGY_RUNNER_POLL_SECONDS", 5, minimum=0.05
+)
 # Resume running paper runners at server start; keep it on in exactly one process.
 SPARK_STRATEGY_RUNNERS_EMBEDDED = env_bool("SPARK_STRATEGY_RUNNERS_EMBEDDED", True)
 
@@ -232,7 +236,7 @@ SPARK_CANARY_CONFIRM_TTL_SECONDS = env_int("SPARK_CANARY_CONFIRM_TTL_SECONDS", 6
 SPARK_DEFAULT_MAX_NOTIONAL_USD = env_decimal("SPARK_DEFAULT_MAX_NOTIONAL_USD", "100")
 SPARK_DEFAULT_DAILY_LOSS_LIMIT_USD = env_decimal("SPARK_DEFAULT_DAILY_LOSS_LIMIT_USD", "50")
 SPARK_DEFAULT_MAX_POSITION_USD = env_decimal("SPARK_DEFAULT_MAX_POSITION_USD", "500")
-SPARK_RISK_METRICS_SECONDS = env_int("SPARK_RISK_METRICS_SECONDS", 15, minimum=1)
+SPARK_RISK_METRICS_SECONDS = env_float("SPARK_RISK_METRICS_SECONDS", 15, minimum=0.1)
 SPARK_CANARY_DEFAULT_SYMBOL = env_str("SPARK_CANARY_DEFAULT_SYMBOL", "ETHUSDT")
 SPARK_CANARY_DEFAULT_QUANTITY = env_decimal("SPARK_CANARY_DEFAULT_QUANTITY", "0.008")
 
