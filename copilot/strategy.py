@@ -99,8 +99,28 @@ def _timeframe(text: str) -> str | None:
 
 
 _UNIT_AFTER = re.compile(
-    r"\s*(?:usd|usdt|dolar|\$|%|x\b|saat|sa\b|h\b|m\b|dk|dakika|gun|d\b|hour|min)"
+    r"\s*(?:usd|usdt|dolar|\$|%|x\b|saat|sa\b|h\b|m\b|dk|dakika|gun|d\b|hour|min"
+    r"|altin|ustun|uzerin|below|under|above|over)"
 )
+# "RSI 30 altında al 70 üstünde sat" / "buy RSI below 30, sell above 70": levels, not a period.
+_RSI_BELOW = re.compile(
+    r"\brsi\b[^0-9]{0,12}?(\d{1,2})\s*(?:altin\w*|below|under)|"
+    r"\brsi\b[^0-9]{0,12}?(?:below|under)\s*(\d{1,2})"
+)
+_LEVEL_ABOVE = re.compile(
+    r"(\d{1,2})\s*(?:ustun\w*|uzerin\w*|above|over)|(?:above|over)\s*(\d{1,2})"
+)
+
+
+def _rsi_levels(text: str) -> tuple[int, int] | None:
+    """(buy below, sell above) when the idea names RSI levels, else None."""
+    below = _RSI_BELOW.search(text)
+    if not below:
+        return None
+    low = int(below.group(1) or below.group(2))
+    above = _LEVEL_ABOVE.search(text, below.end())
+    high = int(above.group(1) or above.group(2)) if above else 100 - low
+    return (low, high) if 0 < low < high < 100 else None
 
 
 def _numbers_after(tail: str) -> list[int]:
@@ -217,7 +237,9 @@ def _build_indicators(kinds: list[tuple[str, list[int]]], stype: str) -> list[di
     return out
 
 
-def _rules_long(indicators: list[dict], stype: str) -> tuple[list[dict], list[dict]]:
+def _rules_long(
+    indicators: list[dict], stype: str, rsi_levels: tuple[int, int] | None = None
+) -> tuple[list[dict], list[dict]]:
     """(entry rules, exit rules) for a long strategy of this type over these indicators."""
     entry: list[dict] = []
     exit_: list[dict] = []
@@ -240,7 +262,10 @@ def _rules_long(indicators: list[dict], stype: str) -> tuple[list[dict], list[di
         if i.endswith(("_fast", "_slow")):
             continue
         if kind == "RSI":
-            if stype == "mean_reversion":
+            if rsi_levels:
+                entry.append(rule(i, "<", rsi_levels[0]))
+                exit_.append(rule(i, ">", rsi_levels[1]))
+            elif stype == "mean_reversion":
                 entry.append(rule(i, "<", 30))
                 exit_.append(rule(i, ">", 55))
             elif stype == "breakout":
@@ -348,6 +373,10 @@ def generate(prompt: str, *, lang: str | None = None, max_notional: Decimal | No
     if any(_has_phrase(text, w) for w in _TYPE_WORDS["mean_reversion"]):
         stype = "mean_reversion"
     named = _indicators(text)
+    levels = _rsi_levels(text)
+    if levels:
+        # Buying low and selling high on RSI levels is mean reversion; "sat" is the exit here.
+        stype = "mean_reversion"
     if stype is None:
         kinds = {k for k, _ in named}
         if kinds & {"BB", "STOCH"} and "MACD" not in kinds:
@@ -360,7 +389,9 @@ def generate(prompt: str, *, lang: str | None = None, max_notional: Decimal | No
             named = [("EMA", [20, 50])]
     indicators = _build_indicators(named, stype)
     side = "short" if (s.has("sell") or re.search(r"\b(?:dusus|bearish|asagi)\b", text)) else "long"
-    entry, exit_ = _rules_long(indicators, stype)
+    if levels and not re.search(r"\b(?:short|aciga|dusus|bearish)\b", text):
+        side = "long"
+    entry, exit_ = _rules_long(indicators, stype, levels)
     ids = {i["id"]: i["type"] for i in indicators}
     if side == "short":
         entry, exit_ = _mirror(entry, ids), _mirror(exit_, ids)

@@ -156,3 +156,20 @@ def test_the_page_may_pass_the_limit_in_force_and_the_size_follows_it(api, alice
     assert body["strategy"]["position_size"]["value"] == 250.0
     assert body["strategy"]["risk"]["max_notional_usd"] == "250"
     assert StrategyDraft.objects.get().document["position_size"]["value"] == 250.0
+
+
+@pytest.mark.parametrize(
+    "idea",
+    [
+        "ETH 1 saatlik RSI 30 altında al 70 üstünde sat",
+        "ETH 1h: buy when RSI is below 30, sell above 70",
+    ],
+)
+def test_rsi_levels_are_buy_and_sell_thresholds_not_a_period_or_a_short(idea):
+    doc = generate(idea)["strategy"]
+    assert doc["side"] == "long"
+    assert doc["strategy_type"] == "mean_reversion"
+    assert doc["indicators"] == [{"id": "rsi", "type": "RSI", "params": {"period": 14}}]
+    assert doc["entry"]["rules"] == [{"left": "rsi", "op": "<", "right": 30}]
+    assert doc["exit"]["rules"] == [{"left": "rsi", "op": ">", "right": 70}]
+    assert strategy_schema.validate(doc) == []
