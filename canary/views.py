@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
+from accounts.pages import page_access
 from accounts.permissions import can
 from canary.services import canary_status
 
 
-def _may_read(request) -> bool | None:
-    """True if the page may be shown, None if the visitor must log in first, False if never."""
-    if settings.SPARK_PUBLIC_READS:
-        return True
-    if not request.user.is_authenticated:
-        return None
-    return request.user.has_perm("accounts.view_platform")
-
-
 def canary_page(request):
-    allowed = _may_read(request)
-    if allowed is None:
-        return redirect_to_login(request.get_full_path())
-    if not allowed:
-        raise PermissionDenied
+    if (denied := page_access(request)) is not None:
+        return denied
     status = canary_status(limit=50)
     return render(
         request,

@@ -4,38 +4,19 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.pages import page_access
 from accounts.permissions import can
 from spark_site.errors import DomainError
 from strategies import data, optimize, services
 from strategies.charts import equity_svg, heatmap_svg
 from strategies.documents import ema_cross, params_of, with_params
 from strategies.models import BacktestRun, OptimizationRun, ParamChangeProposal, Strategy
-
-
-def _may_read(request) -> bool | None:
-    if getattr(settings, "SPARK_PUBLIC_READS", False):
-        return True
-    if not request.user.is_authenticated:
-        return None
-    return request.user.has_perm("accounts.view_platform")
-
-
-def _guard(request):
-    allowed = _may_read(request)
-    if allowed is None:
-        return redirect_to_login(request.get_full_path())
-    if not allowed:
-        raise PermissionDenied
-    return None
 
 
 def _perms(user) -> dict:
@@ -62,7 +43,7 @@ def _drafts_of(user) -> list:
 
 def lab(request):
     """The Strategy Lab: run a backtest, strategies, proposals, optimizations."""
-    if (resp := _guard(request)) is not None:
+    if (resp := page_access(request)) is not None:
         return resp
     example = ema_cross(10, 30, symbol="BTCUSDT", timeframe="1h")
     example["position_size"] = {"type": "fixed_notional", "value": 100.0}
@@ -135,7 +116,7 @@ def backtest_submit(request):
 
 
 def backtest_page(request, run_id: int):
-    if (resp := _guard(request)) is not None:
+    if (resp := page_access(request)) is not None:
         return resp
     run = get_object_or_404(BacktestRun, pk=run_id)
     return render(
@@ -166,7 +147,7 @@ def strategy_submit(request):
 
 
 def strategy_page(request, strategy_id: int):
-    if (resp := _guard(request)) is not None:
+    if (resp := page_access(request)) is not None:
         return resp
     s = get_object_or_404(Strategy, pk=strategy_id)
     return render(
@@ -224,7 +205,7 @@ def proposal_submit(request, strategy_id: int):
 
 
 def proposal_page(request, proposal_id: int):
-    if (resp := _guard(request)) is not None:
+    if (resp := page_access(request)) is not None:
         return resp
     p = get_object_or_404(
         ParamChangeProposal.objects.select_related("strategy", "proposer", "decided_by"),
@@ -310,7 +291,7 @@ def optimization_submit(request):
 
 
 def optimization_page(request, opt_id: int):
-    if (resp := _guard(request)) is not None:
+    if (resp := page_access(request)) is not None:
         return resp
     o = get_object_or_404(OptimizationRun, pk=opt_id)
     keys = list(o.space)
