@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime
 
@@ -76,7 +77,9 @@ def _wait(opt_id, timeout=30.0):
     raise AssertionError("optimization did not finish")
 
 
-@pytest.mark.backends
+# In-memory layer only: channels-redis binds a process-local channel's receive buffer to the
+# event loop that created it, and each async_to_sync call here runs on another loop. The Redis
+# layer's delivery of live updates is proven by tests/scaleout and tests/futures consumers.
 @pytest.mark.django_db(transaction=True)
 def test_the_background_job_publishes_progress_to_its_group(api, quant, token_for, sim_settings):
     from django.db import transaction
@@ -99,8 +102,13 @@ def test_the_background_job_publishes_progress_to_its_group(api, quant, token_fo
     run = _wait(run.pk)
     assert run.status == "DONE" and run.done == 6 and len(run.results) == 6
     events = []
+
+    async def receive():
+        # Fail, never hang, when an event does not come.
+        return await asyncio.wait_for(layer.receive(channel), timeout=10)
+
     while True:
-        event = async_to_sync(layer.receive)(channel)
+        event = async_to_sync(receive)()
         events.append(event)
         if event.get("final"):
             break
