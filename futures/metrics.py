@@ -86,6 +86,11 @@ WS_CONNECTION_STATUS = Gauge(
     ["connection"],
     multiprocess_mode="mostrecent",
 )
+WS_STREAMS_ENABLED = Gauge(
+    "spark_futures_ws_streams_enabled",
+    "1 while the streams are meant to run (after ws.start), 0 after a deliberate ws.stop.",
+    multiprocess_mode="mostrecent",
+)
 WS_LAST_MESSAGE_TIMESTAMP = Gauge(
     "spark_futures_ws_last_message_timestamp_seconds",
     "Unix time of the last message received on the connection (for staleness alerts).",

@@ -25,7 +25,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 
-from futures import broadcast
+from futures import broadcast, metrics
 from futures.binance.streams import Backoff, ListenKeyClient, MarketStream, UserStream
 from futures.events import MarketState, handle_user_event, reconcile_after_connect
 from spark_site.errors import DomainError, ServiceUnavailable, ValidationFailed
@@ -80,6 +80,7 @@ class Supervisor:
         """Start the streams for symbols, or change the symbol set of the running ones."""
         symbols = sorted({s.upper() for s in symbols})
         async with self._lock:
+            metrics.WS_STREAMS_ENABLED.set(1)
             if self.running:
                 self.symbols = symbols
                 for conn in self.connections.values():
@@ -172,6 +173,8 @@ class Supervisor:
     async def stop(self) -> dict:
         """Close every socket and end every task of the streams (nothing left behind)."""
         async with self._lock:
+            # A deliberate stop: the disconnect alert must not fire for it.
+            metrics.WS_STREAMS_ENABLED.set(0)
             conns, tasks = list(self.connections.values()), list(self.tasks.values())
             for conn in conns:
                 await conn.stop()
