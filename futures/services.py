@@ -522,7 +522,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
     cid = req.client_order_id or new_client_order_id("dry" if req.dry_run else "spark")
     simulated: dict | None = None
     with transaction.atomic():
-        gate.lock()  # first: every order and PnL booking serializes here
+        limits = gate.lock()  # first: every order and PnL booking serializes here
         # Another request with the same client id may have committed while we validated.
         existing = selectors.one(Order.objects.filter(client_order_id=cid))
         if existing is None:
@@ -537,7 +537,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
                 open_same_side_qty=selectors.open_same_side_qty(env, symbol, req.side),
                 dry_run=req.dry_run,
             )
-            decision = gate.evaluate(intent)
+            decision = gate.evaluate(intent, limits=limits)
             if decision.allowed:
                 order = Order.objects.create(
                     client_order_id=cid,

@@ -107,13 +107,15 @@ def _rule(rule: str, limit, value, message: str, unit: str = "") -> dict:
     return out
 
 
-def evaluate(intent: OrderIntent) -> Decision:
+def evaluate(intent: OrderIntent, *, limits: RiskLimits | None = None) -> Decision:
     """Return the decision for intent.
 
     Must run inside transaction.atomic(): locks the limits row (select_for_update), reads
     today's PnL and the breaker. Read the position and open orders after lock() or this call.
+    A caller that already called lock() passes its row as `limits`, saving a second lock query.
     """
-    limits = lock()
+    if limits is None:
+        limits = lock()
     symbol = intent.symbol.upper()
     state = gate_state(limits, symbol, limits.trading_day())
     breaker_open = state["breaker_state"] == CircuitBreaker.State.OPEN
