@@ -39,10 +39,7 @@ class Session(APIKeyCookie):
         return super()._get_key(request)
 
     def authenticate(self, request, key):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.is_active:
-            return user
-        return None
+        return _session_user(request)
 
 
 class ReadAccess(HttpBearer):
