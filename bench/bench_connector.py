@@ -25,6 +25,8 @@ from urllib.parse import urlencode
 
 import requests
 
+from bench.support import unthrottled_sim_env
+
 KEY = "bench-key"
 SECRET = "bench-secret-000000000000000000000000"
 SYMBOL = "ETHUSDT"
@@ -215,13 +217,7 @@ def run() -> list[dict]:
 
     django.setup()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            "SIM_API_KEYS": f"{KEY}:{SECRET}",
-            "SIM_WEIGHT_LIMIT": "100000000",
-            "SIM_FEED_RUNNING": "false",
-            "SIM_STATE_FILE": os.path.join(tmp, "state.json"),
-            "SIM_START_BALANCE": "100000000",
-        }
+        env = unthrottled_sim_env(tmp, KEY, SECRET)
         with SimProcess(env=env) as sim:
             sim.control.set_price(SYMBOL, "3400", mark="3400")
             rates = measure(sim.base_url)

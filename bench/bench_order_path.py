@@ -21,6 +21,8 @@ from pathlib import Path
 
 import requests
 
+from bench.support import unthrottled_sim_env
+
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "spark-demo-key"
 SECRET = "spark-demo-secret-0000000000000000"
@@ -72,13 +74,7 @@ def run() -> list[dict]:
     from tests.support.servers import DaphneServer
 
     with tempfile.TemporaryDirectory() as tmp:
-        sim_env = {
-            "SIM_API_KEYS": f"{KEY}:{SECRET}",
-            "SIM_WEIGHT_LIMIT": "100000000",
-            "SIM_FEED_RUNNING": "false",
-            "SIM_STATE_FILE": os.path.join(tmp, "state.json"),
-            "SIM_START_BALANCE": "100000000",
-        }
+        sim_env = unthrottled_sim_env(tmp, KEY, SECRET)
         with SimProcess(env=sim_env) as sim:
             sim.control.set_price(SYMBOL, "3400", mark="3400")
             spark_env = {
