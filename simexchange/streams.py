@@ -54,6 +54,7 @@ class MarketHub:
         self.sim = sim
         self.subs: dict[str, set[Conn]] = {}
         self.last_push: dict[str, float] = {}
+        self.kline_open: dict[str, int] = {}  # kline stream -> open time of the bar last sent
         self._stats_cache: dict[str, tuple[float, dict]] = {}
 
     # ------------------------------------------------------------ subscriptions
@@ -73,6 +74,7 @@ class MarketHub:
                 s.discard(conn)
                 if not s:
                     del self.subs[n]
+                    self.kline_open.pop(n, None)
 
     def detach(self, conn: Conn) -> None:
         self.unsubscribe(conn, list(conn.streams))
@@ -122,10 +124,27 @@ class MarketHub:
                 for st in self.sim.markets.values():
                     self._push(name, self.book_ticker(st))
                 continue
+            if "@kline_" in name:
+                self._push_kline_close(name)
             payload = self.payload(name)
             if payload is not None:
                 self.last_push[name] = now
                 self._push(name, payload)
+
+    def _push_kline_close(self, name: str) -> None:
+        """Like Binance: when a bar ends, its final state goes out once with "x": true."""
+        m = STREAM_RE.match(name)
+        st = self._state(m["sym"]) if m else None
+        if st is None:
+            return
+        interval = m["kind"][6:]
+        ims = INTERVAL_MS[interval]
+        now = self.sim.server_ms()
+        open_ms = now - now % ims
+        previous = self.kline_open.get(name)
+        self.kline_open[name] = open_ms
+        if previous is not None and previous < open_ms:
+            self._push(name, self.kline(st, interval, open_ms=previous, closed=True))
 
     # ------------------------------------------------------------ payloads
 
@@ -311,10 +330,13 @@ class MarketHub:
             "n": d["count"],
         }
 
-    def kline(self, st: SymbolState, interval: str) -> dict:
+    def kline(
+        self, st: SymbolState, interval: str, *, open_ms: int | None = None, closed: bool = False
+    ) -> dict:
         ims = INTERVAL_MS[interval]
         now = self.sim.server_ms()
-        open_ms = now - now % ims
+        if open_ms is None:
+            open_ms = now - now % ims
         row = st.kline(open_ms, ims, now)
         return {
             "e": "kline",
@@ -333,7 +355,7 @@ class MarketHub:
                 "l": row[3],
                 "v": row[5],
                 "n": row[8],
-                "x": False,
+                "x": closed,
                 "q": row[7],
                 "V": row[9],
                 "Q": row[10],

@@ -291,3 +291,17 @@ async def test_listen_key_delete_closes_it(sim):
     hdr = {"X-MBX-APIKEY": ALICE[0]}
     assert requests.delete(f"{sim.base_url}/fapi/v1/listenKey", headers=hdr, timeout=5).json() == {}
     assert listen_key(sim) != lk
+
+
+async def test_a_kline_stream_sends_the_final_bar_once_when_it_closes(live):
+    """Like Binance: "x": true marks the last update of a bar, sent once when the bar ends."""
+    url = live.ws_url + "/ws/ethusdt@kline_1m"
+    async with aiohttp.ClientSession() as http, http.ws_connect(url) as ws:
+        first = await recv_json(ws, 5)
+        assert first["k"]["x"] is False and first["k"]["i"] == "1m"
+        open_ms = first["k"]["t"]
+        live.control.clock(60_000)  # the server's minute ends
+        final = await recv_until(ws, lambda m: m["k"]["x"], timeout=5)
+        assert final["k"]["t"] == open_ms and final["k"]["T"] == open_ms + 59_999
+        after = [await recv_json(ws, 5) for _ in range(4)]
+    assert all(m["k"]["t"] == open_ms + 60_000 and not m["k"]["x"] for m in after)
