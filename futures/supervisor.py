@@ -24,8 +24,9 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 
-from futures import broadcast, metrics
+from futures import broadcast, klines, metrics
 from futures.binance.streams import Backoff, ListenKeyClient, MarketStream, UserStream
 from futures.events import MarketState, handle_user_event, reconcile_after_connect
 from spark_site.errors import DomainError, ServiceUnavailable, ValidationFailed
@@ -69,6 +70,9 @@ class Supervisor:
         self._lock = asyncio.Lock()
         self._background: list[asyncio.Task] = []
         self._closing = False
+        self.klines = klines.KlineDispatcher()
+        self.kline_streams: list[str] = []
+        self._kline_tasks: list[asyncio.Task] = []
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -148,6 +152,11 @@ class Supervisor:
                         silence_timeout=None,
                     )
                 )
+            loop = asyncio.get_running_loop()
+            self._kline_tasks = [
+                loop.create_task(self._kline_subscriptions(), name="ws-kline-subscriptions"),
+                loop.create_task(self.klines.run(), name="ws-kline-dispatch"),
+            ]
             logger.info("streams started for %s", ",".join(symbols))
             return self.status()
 
@@ -175,27 +184,51 @@ class Supervisor:
         async with self._lock:
             # A deliberate stop: the disconnect alert must not fire for it.
             metrics.WS_STREAMS_ENABLED.set(0)
-            conns, tasks = list(self.connections.values()), list(self.tasks.values())
+            conns = list(self.connections.values())
+            tasks = list(self.tasks.values()) + self._kline_tasks
             for conn in conns:
                 await conn.stop()
             await broadcast.cancel_and_wait(tasks, timeout=10)
             await self.coalescer.stop()
             self.tasks.clear()
             self.connections.clear()
+            self._kline_tasks = []
+            self.kline_streams = []
+            self.klines.pending.clear()
             self.started_at = None
             for conn in conns:
                 keys = getattr(conn, "keys", None)
                 if keys is not None:
                     keys.shutdown()
+            # the worker thread of the kline feed and the user events keeps no connection open
+            await sync_to_async(connections.close_all, thread_sensitive=True)()
             logger.info("streams stopped")
             return self.status()
 
     # -- events -----------------------------------------------------------------------------
 
     def _on_market(self, kind: str, data: dict) -> None:
+        if kind == "kline":
+            self.klines.offer(data)
+            return
         out = self.market.apply(kind, data)
         if out is not None:
             self.coalescer.offer(*out)
+
+    async def _kline_subscriptions(self, every: float = 1.0) -> None:
+        """Keep the market socket subscribed to the klines the listeners want (live)."""
+        wanted = sync_to_async(klines.wanted_streams, thread_sensitive=True)
+        while True:
+            try:
+                names = await wanted()
+                if names != self.kline_streams:
+                    self.kline_streams = names
+                    for conn in list(self.connections.values()):
+                        if isinstance(conn, MarketStream) and conn.route != "public":
+                            await conn.set_extra(names)
+            except Exception:
+                logger.exception("updating the kline subscriptions failed")
+            await asyncio.sleep(every)
 
     async def _on_user_event(self, event: dict) -> None:
         await sync_to_async(handle_user_event, thread_sensitive=True)(event)
@@ -219,6 +252,7 @@ class Supervisor:
             "started_at": self.started_at,
             "reconciles": self.reconciles,
             "reconcile_errors": self.reconcile_errors,
+            "klines": list(self.kline_streams) if self.running else [],
             "connections": [c.status() for c in self.connections.values()],
             "updated_at": time.time(),
         }

@@ -244,16 +244,6 @@ SETTINGS: dict[str, tuple[str | tuple[str, str] | None, str, str]] = {
         "in-process snapshot schedule; `0` leaves it to `manage.py snapshot_portfolio` (cron)",
         "süreç içi görüntü aralığı; `0` ise `manage.py snapshot_portfolio` (cron) yapar",
     ),
-    "SPARK_STRATEGY_RUNNER_POLL_SECONDS": (
-        None,
-        "how often a paper runner looks for a new bar",
-        "kağıt (paper) çalıştırıcının yeni mum arama sıklığı",
-    ),
-    "SPARK_STRATEGY_RUNNERS_EMBEDDED": (
-        None,
-        "resume running paper runners at server start; keep it on in exactly one process",
-        "sunucu açılışında çalışan paper runner'ları sürdürür; yalnızca tek bir süreçte açık olsun",
-    ),
     "SPARK_DEFAULT_MAX_POSITION_USD": (
         None,
         "initial max position (USD) of symbols without their own limit row",

@@ -224,13 +224,6 @@ PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS = env_float(
     "PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS", 60, minimum=0
 )
 
-# --- Strategy Lab --------------------------------------------------------------------------------
-SPARK_STRATEGY_RUNNER_POLL_SECONDS = env_float(
-    "SPARK_STRATEGY_RUNNER_POLL_SECONDS", 5, minimum=0.05
-)
-# Resume running paper runners at server start; keep it on in exactly one process.
-SPARK_STRATEGY_RUNNERS_EMBEDDED = env_bool("SPARK_STRATEGY_RUNNERS_EMBEDDED", True)
-
 # --- Canary and risk defaults ---------------------------------------------------------------------
 SPARK_CANARY_CONFIRM_TTL_SECONDS = env_int("SPARK_CANARY_CONFIRM_TTL_SECONDS", 600, minimum=1)
 SPARK_DEFAULT_MAX_NOTIONAL_USD = env_decimal("SPARK_DEFAULT_MAX_NOTIONAL_USD", "100")

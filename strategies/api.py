@@ -211,11 +211,9 @@ def optimization_cancel(request, opt_id: int):
 
 @router.post("/runners", auth=WRITE_AUTH, response={201: dict})
 def runner_create(request, payload: RunnerIn):
-    """Deploy the approved strategy: a canary first, then a paper runner (started here)."""
-    from django.db import transaction
+    """Deploy the approved strategy: a canary first, then a paper runner fed by the kline stream."""
 
     r = runner.runner_deploy(user=request.auth, strategy=_strategy(payload.strategy_id))
-    transaction.on_commit(lambda: runner.runner_start_once(r.pk))
     return 201, selectors.runner_out(r)
 
 

@@ -6,7 +6,8 @@ class StrategiesConfig(AppConfig):
     verbose_name = "Strategy Lab"
 
     def ready(self) -> None:
-        from spark_site.startup import on_startup
-        from strategies.runner import resume_runners
+        from futures import klines
+        from strategies.feed import feed
 
-        on_startup(resume_runners)
+        # the paper runners are fed by the stream supervisor's kline subscriptions
+        klines.register(feed)

@@ -5,22 +5,23 @@ exchange is production (the canary's policy decides, from the base URL). Every s
 through `futures.services.order_place`, so through the permission check, the exchange
 filters and the risk gate; a refusal is kept as a runner event and the runner continues.
 
-The market feed is the exchange's closed klines of the document's timeframe: each tick
-fetches the latest bars, and when a new bar has closed the document's rules are evaluated on
-it (the same engine as the backtests, so the same signals). Client order ids are derived from
-the runner and the bar, so a repeated tick can never place the same order twice.
+The market feed is the exchange's kline stream of the document's timeframe
+(`strategies.feed`, run by the stream supervisor): when a bar closes, the document's rules are
+evaluated on it (the same engine as the backtests, so the same signals). Client order ids are
+derived from the runner and the bar, so a bar delivered twice never places twice. Every change
+of a runner is published to the channel-layer group RUNNERS_GROUP for the live page.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.permissions import require
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 HISTORY_BARS = 300
 MAX_EVENTS = 200
+RUNNERS_GROUP = "strategies.runners"
 
 
 class RunnerRefused(DomainError):
@@ -43,19 +45,19 @@ class RunnerRefused(DomainError):
     code = "RUNNER_REFUSED"
 
 
-def _poll_seconds() -> float:
-    return float(getattr(settings, "SPARK_STRATEGY_RUNNER_POLL_SECONDS", 5))
-
-
-def recent_bars(symbol: str, interval: str, limit: int = HISTORY_BARS) -> dict[str, np.ndarray]:
-    """The last `limit` CLOSED bars from the exchange (the still-open bar is dropped)."""
+def recent_bars(
+    symbol: str, interval: str, limit: int = HISTORY_BARS, *, end_ms: int | None = None
+) -> dict[str, np.ndarray]:
+    """The last `limit` CLOSED bars from the exchange: up to end_ms, or up to now."""
     import requests
 
-    rows = data._get(  # noqa: SLF001 - the same public GET as the history fetch
-        requests.Session(), {"symbol": symbol, "interval": interval, "limit": limit + 1}
-    )
-    # without endTime the exchange's last row is the bar still open (by ITS clock): drop it
-    rows = rows[:-1]
+    params = {"symbol": symbol, "interval": interval, "limit": limit + (end_ms is None)}
+    if end_ms is not None:
+        params["endTime"] = end_ms
+    rows = data._get(requests.Session(), params)  # noqa: SLF001 - the history fetch's GET
+    if end_ms is None:
+        # without endTime the exchange's last row is the bar still open (by ITS clock)
+        rows = rows[:-1]
     arr = np.array([[float(x) for x in r[:6]] for r in rows]) if rows else np.zeros((0, 6))
     return {
         "time": arr[:, 0].astype(np.int64),
@@ -133,6 +135,7 @@ def runner_deploy(*, user, strategy: Strategy, document: dict | None = None) -> 
         target=strategy.name,
         payload={"runner": runner.pk, "version": strategy.version, "canary": canary.pk},
     )
+    transaction.on_commit(lambda: publish(runner))
     return runner
 
 
@@ -151,7 +154,23 @@ def runner_stop(*, user, runner_id: int) -> StrategyRunner:
         payload={"runner": runner_id},
     )
     runner.refresh_from_db()
+    transaction.on_commit(lambda: publish(runner))
     return runner
+
+
+def publish(runner: StrategyRunner) -> None:
+    """Send the runner's state to the live Strategy Lab pages (never fails the caller)."""
+    from strategies.selectors import runner_out
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            RUNNERS_GROUP, {"type": "runner.update", "runner": runner_out(runner)}
+        )
+    except Exception:
+        logger.warning("could not publish runner %s", runner.pk, exc_info=True)
 
 
 def _event(runner: StrategyRunner, **fields) -> None:
@@ -180,8 +199,8 @@ def _place(runner: StrategyRunner, *, side: str, qty: Decimal, reduce_only: bool
     )
 
 
-def runner_tick(runner_id: int, bars: dict[str, np.ndarray] | None = None) -> list[dict]:
-    """Evaluate the rules on every bar closed since the last tick; act on the newest one."""
+def runner_tick(runner_id: int, bars: dict[str, np.ndarray]) -> list[dict]:
+    """Evaluate the rules on the closed bars given; act on the newest one if it is new."""
     runner = StrategyRunner.objects.select_related("strategy", "started_by").get(pk=runner_id)
     if runner.status != StrategyRunner.Status.RUNNING:
         return []
@@ -192,9 +211,8 @@ def runner_tick(runner_id: int, bars: dict[str, np.ndarray] | None = None) -> li
         runner.stopped_at = timezone.now()
         _event(runner, action="stopped", reason="parameters changed; redeploy the new version")
         runner.save(update_fields=["status", "stopped_at", "events"])
+        publish(runner)
         return runner.events[:1]
-    if bars is None:
-        bars = recent_bars(doc["symbol"], doc["timeframe"])
     n = bars["close"].size
     if n == 0 or int(bars["time"][-1]) <= runner.last_bar_ms:
         return []
@@ -272,65 +290,5 @@ def runner_tick(runner_id: int, bars: dict[str, np.ndarray] | None = None) -> li
             "events",
         ]
     )
+    publish(runner)
     return done
-
-
-def _loop(runner_id: int) -> None:
-    try:
-        while True:
-            status = (
-                StrategyRunner.objects.filter(pk=runner_id).values_list("status", flat=True).first()
-            )
-            if status != StrategyRunner.Status.RUNNING:
-                return
-            try:
-                runner_tick(runner_id)
-            except Exception:  # the feed or the exchange failed: log, wait, try again
-                logger.warning("strategy runner %s tick failed", runner_id, exc_info=True)
-            close_old_connections()
-            time.sleep(_poll_seconds())
-    finally:
-        with _started_lock:
-            _started.discard(runner_id)
-        close_old_connections()
-
-
-def runner_start_thread(runner_id: int) -> threading.Thread:
-    """Run the runner's loop on a daemon thread of this process until it is stopped."""
-    t = threading.Thread(target=_loop, args=(runner_id,), name=f"strategy-{runner_id}", daemon=True)
-    t.start()
-    return t
-
-
-_started: set[int] = set()
-_started_lock = threading.Lock()
-
-
-def runner_start_once(runner_id: int) -> bool:
-    """Start the loop of runner_id unless this process already runs it."""
-    with _started_lock:
-        if runner_id in _started:
-            return False
-        _started.add(runner_id)
-    runner_start_thread(runner_id)
-    return True
-
-
-async def resume_runners() -> None:
-    """Server start: continue the runners left RUNNING (SPARK_STRATEGY_RUNNERS_EMBEDDED)."""
-    from channels.db import database_sync_to_async
-
-    if not getattr(settings, "SPARK_STRATEGY_RUNNERS_EMBEDDED", True):
-        return
-
-    @database_sync_to_async
-    def running() -> list[int]:
-        return list(
-            StrategyRunner.objects.filter(status=StrategyRunner.Status.RUNNING).values_list(
-                "pk", flat=True
-            )
-        )
-
-    for rid in await running():
-        if runner_start_once(rid):
-            logger.info("strategy runner %s resumed", rid)

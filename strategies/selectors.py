@@ -91,6 +91,20 @@ def optimization_out(o: OptimizationRun, *, full: bool = True) -> dict:
     return out
 
 
+def runner_feed(document: dict) -> dict:
+    """The kline stream that feeds this document's runners, and whether it is live now."""
+    from futures.klines import stream_name
+    from futures.supervisor import read_status
+
+    status = read_status()
+    name = stream_name(document.get("symbol", ""), document.get("timeframe", ""))
+    return {
+        "stream": name,
+        "streams_running": bool(status.get("running")),
+        "subscribed": name in status.get("klines", []),
+    }
+
+
 def runner_out(r: StrategyRunner) -> dict:
     return {
         "id": r.pk,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.pages import page_access
 from accounts.permissions import can
 from spark_site.errors import DomainError
-from strategies import data, optimize, services
+from strategies import data, optimize, selectors, services
 from strategies.charts import equity_svg, heatmap_svg
 from strategies.documents import ema_cross, params_of, with_params
 from strategies.models import BacktestRun, OptimizationRun, ParamChangeProposal, Strategy
@@ -158,6 +158,7 @@ def strategy_page(request, strategy_id: int):
             "params": params_of(s.document),
             "proposals": s.proposals.select_related("proposer", "decided_by")[:20],
             "runners": s.runners.all()[:10],
+            "feed": selectors.runner_feed(s.document),
             "can_approve_strategy": (
                 not s.is_approved
                 and can(request.user, "strategies.approve_proposal")
@@ -329,7 +330,6 @@ def optimization_cancel(request, opt_id: int):
 @login_required
 @require_POST
 def runner_deploy(request, strategy_id: int):
-    from django.db import transaction
 
     from strategies import runner
 
@@ -338,7 +338,6 @@ def runner_deploy(request, strategy_id: int):
         r = runner.runner_deploy(user=request.user, strategy=s)
     except DomainError as exc:
         return _post_fail(request, exc, "strategies:strategy", s.pk)
-    transaction.on_commit(lambda: runner.runner_start_once(r.pk))
     messages.success(request, f"Canary #{r.canary_run_id} passed; runner #{r.pk} is paper trading.")
     return redirect("strategies:strategy", s.pk)
 

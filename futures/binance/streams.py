@@ -42,6 +42,7 @@ EVENT_TYPES = {
     "24hrTicker": "ticker",
     "markPriceUpdate": "markPrice",
     "depthUpdate": "depth",
+    "kline": "kline",
 }
 PLANNED_MAX_AGE = 23 * 3600.0  # Binance cuts every connection at 24 h; leave on our own terms
 
@@ -436,6 +437,7 @@ class MarketStream(StreamConnection):
         self.route = route
         self.on_message = on_message
         self.symbols: list[str] = sorted({s.upper() for s in symbols})
+        self.extra: list[str] = []  # streams asked for by name, e.g. klines of paper runners
         self.subscribed: set[str] = set()  # what the live socket has
         self._next_id = 1
         self.requests: dict[int, str] = {}  # id -> method, until its reply arrives
@@ -444,9 +446,10 @@ class MarketStream(StreamConnection):
         self.stats.streams = self.wanted()
 
     def wanted(self) -> list[str]:
-        return stream_names(
+        names = stream_names(
             self.symbols, depth=self.route in ("", "public"), market=self.route != "public"
         )
+        return names + self.extra if self.route != "public" else names
 
     def url(self) -> str:
         prefix = f"/{self.route}" if self.route else ""
@@ -464,6 +467,14 @@ class MarketStream(StreamConnection):
     async def set_symbols(self, symbols: Iterable[str]) -> None:
         """Change the symbol set; the live socket is (un)subscribed without a reconnect."""
         self.symbols = sorted({s.upper() for s in symbols})
+        await self._changed()
+
+    async def set_extra(self, names: Iterable[str]) -> None:
+        """Change the streams wanted by name (kline streams); live, without a reconnect."""
+        self.extra = sorted(set(names))
+        await self._changed()
+
+    async def _changed(self) -> None:
         self.stats.streams = self.wanted()
         ws = self.ws
         if ws is not None:

@@ -39,30 +39,55 @@
   setTimeout(poll, 1500);
 })();
 
-// Running strategies: position, PnL and events refreshed every few seconds.
+// Running strategies: position, PnL and events pushed over /ws/strategies/runners/ as the
+// kline stream closes bars; if the socket cannot open, the cards are polled instead.
 (function () {
   "use strict";
-  for (const card of document.querySelectorAll(".runner[data-running='1']")) {
-    const id = card.dataset.runnerId;
-    const tick = () => {
-      fetch("/strategies/runners/" + id, { credentials: "same-origin" })
-        .then((r) => r.json())
-        .then((r) => {
-          card.querySelector(".runner-status").textContent = r.status;
-          card.querySelector(".runner-qty").textContent = Number(r.positionQty).toFixed(3);
-          card.querySelector(".runner-pnl").textContent = Number(r.realizedPnl).toFixed(4);
-          card.querySelector(".runner-upnl").textContent = Number(r.unrealizedPnl).toFixed(4);
-          const list = card.querySelector(".runner-events");
-          list.replaceChildren(...r.events.slice(0, 10).map((e) => {
-            const li = document.createElement("li");
-            li.textContent = [e.at.slice(0, 19), e.action, e.outcome || "", e.side || "",
-              e.qty || "", e.price ? "@ " + e.price : "", e.message || ""].join(" ");
-            return li;
-          }));
-          if (r.status === "RUNNING") setTimeout(tick, 3000);
-        })
-        .catch(() => setTimeout(tick, 5000));
-    };
-    setTimeout(tick, 3000);
+  const cards = new Map();
+  for (const card of document.querySelectorAll(".runner[data-runner-id]")) {
+    cards.set(card.dataset.runnerId, card);
   }
+  if (!cards.size) return;
+  const show = (r) => {
+    const card = cards.get(String(r.id));
+    if (!card) return;
+    card.dataset.running = r.status === "RUNNING" ? "1" : "0";
+    card.querySelector(".runner-status").textContent = r.status;
+    card.querySelector(".runner-qty").textContent = Number(r.positionQty).toFixed(3);
+    card.querySelector(".runner-pnl").textContent = Number(r.realizedPnl).toFixed(4);
+    card.querySelector(".runner-upnl").textContent = Number(r.unrealizedPnl).toFixed(4);
+    if (r.status !== "RUNNING") card.querySelector(".runner-stop")?.closest("form")?.remove();
+    const list = card.querySelector(".runner-events");
+    list.replaceChildren(...r.events.slice(0, 10).map((e) => {
+      const li = document.createElement("li");
+      li.textContent = [e.at.slice(0, 19), e.action, e.outcome || "", e.side || "",
+        e.qty || "", e.price ? "@ " + e.price : "", e.message || ""].join(" ");
+      return li;
+    }));
+  };
+  let opened = false;
+  const poll = () => {
+    if (opened) return;
+    for (const [id, card] of cards) {
+      if (card.dataset.running !== "1") continue;
+      fetch("/strategies/runners/" + id, { credentials: "same-origin" })
+        .then((r) => r.json()).then(show).catch(() => {});
+    }
+    setTimeout(poll, 3000);
+  };
+  const connect = (delay) => {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(scheme + "://" + location.host + "/ws/strategies/runners/");
+    ws.onopen = () => { opened = true; delay = 1000; };
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === "snapshot") m.runners.forEach(show);
+      else if (m.type === "runner") show(m);
+    };
+    ws.onclose = () => {
+      if (!opened) { poll(); return; }
+      setTimeout(() => connect(Math.min(delay * 2, 30000)), delay);
+    };
+  };
+  connect(1000);
 })();

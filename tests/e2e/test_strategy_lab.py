@@ -68,8 +68,9 @@ def test_an_optimization_shows_progress_then_heat_maps_and_a_runner_starts_and_s
     settings.SECRET_KEY = "test-secret-key-for-daphne-subprocess"
     grant(alice, "strategies.run_backtest")
     grant(olga, "strategies.run_strategy", "strategies.propose_change")
-    server = daphne(**sim.spark_env(), SPARK_STRATEGY_RUNNER_POLL_SECONDS="0.5")
-    # the runner card is redrawn by polling and the page reloads after a form: retry stale reads
+    # the embedded stream supervisor feeds the paper runner its kline stream
+    server = daphne(**sim.spark_env(), SPARK_STREAMS_EMBEDDED="true")
+    # the runner card is redrawn live and the page reloads after a form: retry stale reads
     wait = WebDriverWait(browser, 60, ignored_exceptions=(StaleElementReferenceException,))
 
     login(browser, server.url, alice)

@@ -11,6 +11,16 @@ from django.contrib.auth.models import Permission
 HOUR = 3_600_000
 
 
+@pytest.fixture(autouse=True)
+def fresh_runner_feed():
+    """The feed keeps bars per stream in memory; every test starts on a reset stand-in."""
+    from strategies.feed import feed
+
+    feed.reset()
+    yield feed
+    feed.reset()
+
+
 def grant(user, *codes: str):
     """Give user the strategies permissions (independent of the role table's state)."""
     for code in codes:

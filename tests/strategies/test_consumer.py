@@ -75,3 +75,28 @@ async def test_an_anonymous_socket_is_refused(db):
     comm, connected = await connect(f"/ws/strategies/opt/{run.pk}/")
     assert not connected
     await comm.disconnect()
+
+
+async def test_the_runners_socket_sends_every_runner_then_each_change(alice):
+    comm, connected = await connect("/ws/strategies/runners/", alice)
+    try:
+        assert connected
+        snap = await comm.receive_json_from(timeout=5)
+        assert snap == {"type": "snapshot", "runners": []}
+        await get_channel_layer().group_send(
+            "strategies.runners",
+            {"type": "runner.update", "runner": {"id": 7, "status": "STOPPED"}},
+        )
+        assert await comm.receive_json_from(timeout=5) == {
+            "type": "runner",
+            "id": 7,
+            "status": "STOPPED",
+        }
+    finally:
+        await comm.disconnect()
+
+
+async def test_an_anonymous_runners_socket_is_refused(db):
+    comm, connected = await connect("/ws/strategies/runners/")
+    assert not connected
+    await comm.disconnect()

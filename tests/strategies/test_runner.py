@@ -156,38 +156,13 @@ def test_the_page_deploys_and_the_api_stops_a_runner(
     html = r.content.decode()
     run = StrategyRunner.objects.get()
     assert f'data-runner-id="{run.pk}"' in html and "RUNNING" in html
+    # no stream supervisor runs in this test: the page says the runner waits for the streams
+    feed = html[html.index('id="runner-feed"') :][:600]
+    assert "ethusdt@kline_1m" in feed and "akışlar durdu" in feed
     got = api.get(f"/strategies/runners/{run.pk}", token=token_for(operator)).json()
     assert got["status"] == "RUNNING" and got["canaryRunId"] == run.canary_run_id
     stopped = api.post(f"/strategies/runners/{run.pk}/stop", {}, token=token_for(operator))
     assert stopped.status_code == 200 and stopped.json()["status"] == "STOPPED"
-
-
-@pytest.mark.backends
-@pytest.mark.django_db(transaction=True)
-def test_a_deployed_runner_thread_follows_the_market_until_stopped(
-    api, operator, approved, token_for, sim_settings, settings
-):
-    import time
-
-    settings.SPARK_STRATEGY_RUNNER_POLL_SECONDS = 0.1
-    s = approved("loop", always_long())
-    r = api.post("/strategies/runners", {"strategy_id": s.pk}, token=token_for(operator))
-    assert r.status_code == 201, r.content
-    rid = r.json()["id"]
-    # the runner's last bar is the newest closed minute; move the stand-in's clock one
-    # minute on so a new bar closes and the always-true entry rule opens a position
-    sim_settings.control.clock(61_000)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        row = StrategyRunner.objects.get(pk=rid)
-        if row.events:
-            break
-        time.sleep(0.1)
-    api.post(f"/strategies/runners/{rid}/stop", {}, token=token_for(operator))
-    row = StrategyRunner.objects.get(pk=rid)
-    assert row.events and row.events[-1]["action"] == "open", row.events
-    assert row.events[-1]["outcome"] == "ok"
-    assert Order.objects.filter(source="strategy", symbol="ETHUSDT").count() == 1
 
 
 @pytest.mark.django_db
@@ -204,3 +179,93 @@ def test_a_new_strategy_runs_only_after_someone_else_approves_it(operator, check
     s.refresh_from_db()
     assert s.approved_by == checker
     assert runner.runner_deploy(user=operator, strategy=s).status == "RUNNING"
+
+
+def kline(symbol, open_ms, close, *, closed, interval="1m"):
+    """A Binance kline stream message."""
+    c = str(close)
+    k = {"t": open_ms, "s": symbol, "i": interval, "o": c, "h": c, "l": c, "c": c, "v": "1"}
+    return {"e": "kline", "s": symbol, "k": {**k, "x": closed}}
+
+
+@pytest.mark.django_db
+def test_the_feed_acts_once_per_closed_bar_and_fills_gaps_from_rest(
+    operator, approved, sim_settings, fresh_runner_feed
+):
+    feed = fresh_runner_feed
+    s = approved("long", always_long())
+    r = runner.runner_deploy(user=operator, strategy=s)
+    assert feed.wanted() == {("ETHUSDT", "1m")}
+    last = r.last_bar_ms  # the newest bar closed at deployment
+    # the still-open bar after it: the runner has seen everything closed, so nothing happens
+    assert feed.on_kline(kline("ETHUSDT", last + 60_000, 3000, closed=False)) == []
+    assert feed.rest_loads == 1  # the first message loads the history once
+    # that bar closes on the stream: appended (no REST call), the entry rule fires once
+    events = feed.on_kline(kline("ETHUSDT", last + 60_000, 3001.5, closed=True))
+    assert [(e["action"], e["outcome"]) for e in events] == [("open", "ok")]
+    assert feed.rest_loads == 1
+    assert feed.bars[("ETHUSDT", "1m")]["close"][-1] == 3001.5
+    # the same bar again (a replay, and the next bar's first message): nothing more
+    assert feed.on_kline(kline("ETHUSDT", last + 60_000, 3001.5, closed=True)) == []
+    assert feed.on_kline(kline("ETHUSDT", last + 120_000, 3002, closed=False)) == []
+    assert Order.objects.filter(source="strategy").count() == 1
+    # the stream skipped a bar (a reconnect): the missing bars come from the exchange
+    feed.on_kline(kline("ETHUSDT", last + 240_000, 3000, closed=False))
+    assert feed.rest_loads == 2
+    assert int(feed.bars[("ETHUSDT", "1m")]["time"][-1]) <= last + 180_000
+    # a stopped runner is no longer wanted and gets nothing
+    runner.runner_stop(user=operator, runner_id=r.pk)
+    assert feed.wanted() == set()
+    assert feed.on_kline(kline("ETHUSDT", last + 300_000, 1, closed=True)) == []
+
+
+@pytest.mark.backends
+@pytest.mark.timeout(90)
+@pytest.mark.django_db(transaction=True)
+async def test_a_deployed_runner_trades_on_the_kline_stream_until_stopped(
+    operator, approved, sim_settings, fresh_runner_feed
+):
+    """The real supervisor on the stand-in's socket: subscribe, close a bar, trade, stop."""
+    import asyncio
+    import time
+
+    from asgiref.sync import sync_to_async
+
+    from futures.supervisor import Supervisor
+
+    sim = sim_settings
+    sim.control.feed(True)
+    s = await sync_to_async(approved)("stream", always_long())
+    r = await sync_to_async(runner.runner_deploy)(user=operator, strategy=s)
+
+    async def until(predicate, seconds=20.0):
+        deadline = time.monotonic() + seconds
+        while not await sync_to_async(predicate)():
+            assert time.monotonic() < deadline, "condition not met in time"
+            await asyncio.sleep(0.05)
+
+    def strategy_orders():
+        return Order.objects.filter(source="strategy").count()
+
+    sup = Supervisor(ws_root=sim.ws_url, user_stream=False, mode="test")
+    try:
+        await sup.start(["BTCUSDT"])  # the runner's symbol need not be a streamed symbol
+        await until(lambda: sup.status()["klines"] == ["ethusdt@kline_1m"])
+        await until(lambda: sup.klines.delivered > 0)  # the subscription is live
+        assert await sync_to_async(strategy_orders)() == 0
+        sim.control.clock(61_000)  # a minute closes on the stand-in
+        await until(lambda: strategy_orders() == 1)
+        row = await sync_to_async(StrategyRunner.objects.get)(pk=r.pk)
+        assert row.events[0]["action"] == "open" and row.events[0]["outcome"] == "ok"
+        assert row.last_bar_ms > r.last_bar_ms and row.position_qty > 0
+        assert fresh_runner_feed.rest_loads == 1  # the new bar came from the stream
+        market = next(c for c in sup.status()["connections"] if c["name"] == "market")
+        assert "ethusdt@kline_1m" in market["streams"]
+
+        await sync_to_async(runner.runner_stop)(user=operator, runner_id=r.pk)
+        await until(lambda: sup.status()["klines"] == [])
+        sim.control.clock(61_000)
+        await asyncio.sleep(1.5)
+        assert await sync_to_async(strategy_orders)() == 1
+    finally:
+        await sup.stop()

@@ -68,7 +68,6 @@ class DaphneServer:
                 "SPARK_STREAMS_EMBEDDED": "false",
                 # No background snapshots: tests count rows and exchange calls.
                 "PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS": "0",
-                "SPARK_STRATEGY_RUNNERS_EMBEDDED": "false",
             }
         )
         self.env.update(env or {})
