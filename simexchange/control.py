@@ -213,6 +213,13 @@ async def state(request: web.Request, sim: Sim) -> web.Response:
     )
 
 
+@routes.get("/_sim/counters")
+@handler
+async def counters(request: web.Request, sim: Sim) -> web.Response:
+    """The request, order and WebSocket message counters alone (cheap enough to poll)."""
+    return web.json_response(dict(sim.counters))
+
+
 @routes.get("/_sim/faults")
 @handler
 async def faults_get(request: web.Request, sim: Sim) -> web.Response:

@@ -85,6 +85,11 @@ class SimControl:
         r.raise_for_status()
         return r.json()
 
+    def counters(self) -> dict:
+        r = self.http.get(self.base_url + "/_sim/counters", timeout=10)
+        r.raise_for_status()
+        return r.json()
+
     def signed(self, method: str, path: str, **params: Any) -> requests.Response:
         """Send a signed Binance call with this key (params in the query string)."""
         params.setdefault("timestamp", int(time.time() * 1000))

@@ -22,6 +22,15 @@ def test_latency_delays_answers(sim):
     assert time.monotonic() - t >= 0.2
 
 
+def test_counters_count_each_exchange_call_once_and_no_control_call(sim):
+    before = sim.control.counters()["requests"]
+    sim.control.state()
+    sim.control.faults(latency_ms=1)
+    for _ in range(2):
+        assert requests.get(sim.base_url + "/fapi/v1/ping", timeout=5).ok
+    assert sim.control.counters()["requests"] == before + 2
+
+
 def test_error_rate_answers_binance_503_bodies_until_cleared(sim):
     sim.control.faults(error_rate=1.0)
     r = requests.get(sim.base_url + "/fapi/v1/time", timeout=5)
