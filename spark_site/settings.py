@@ -135,6 +135,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# PermissionBackend reads a user's permissions in one statement (per request, no cache);
+# ModelBackend checks passwords and keeps sessions signed in under its name valid.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.PermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
