@@ -482,9 +482,9 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
         "source": req.source,
     }
     if req.client_order_id:
-        existing = selectors.one(Order.objects.filter(client_order_id=req.client_order_id))
-        if existing is not None:
-            return _existing_result(existing, user)
+        existing_pk = selectors.order_pk(req.client_order_id)
+        if existing_pk is not None:
+            return _existing_result(Order.objects.get(pk=existing_pk), user)
     try:
         _validate_shape(req)
     except ValidationFailed as exc:
@@ -524,8 +524,10 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
     with transaction.atomic():
         limits = gate.lock()  # first: every order and PnL booking serializes here
         # Another request with the same client id may have committed while we validated.
-        existing = selectors.one(Order.objects.filter(client_order_id=cid))
+        existing_pk = selectors.order_pk(cid)
+        existing = Order.objects.get(pk=existing_pk) if existing_pk is not None else None
         if existing is None:
+            position_amt, open_same_side_qty = selectors.exposure(env, symbol, req.side)
             intent = gate.OrderIntent(
                 symbol=symbol,
                 side=req.side,
@@ -533,8 +535,8 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
                 price=checked.price if req.type != OrderType.MARKET else None,
                 mark_price=mark,
                 reduce_only=req.reduce_only,
-                position_amt=selectors.position_amt(env, symbol),
-                open_same_side_qty=selectors.open_same_side_qty(env, symbol, req.side),
+                position_amt=position_amt,
+                open_same_side_qty=open_same_side_qty,
                 dry_run=req.dry_run,
             )
             decision = gate.evaluate(intent, limits=limits)
@@ -717,12 +719,15 @@ def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResu
         order = _set_status(order, OrderStatus.REJECTED, error={"code": exc.code, **exc.details})
         _reject(user, "order.place", order.symbol, exc.reason, payload, exc)
         raise
+    placed = order
     if order.is_algo:
         order = algo_sync_from_exchange(response, source="rest:place") or order
     else:
         order = order_sync_from_exchange(response, source="rest:place") or order
         if order.filled_qty > 0:
             selectors.mark_position_stale(order.environment, order.symbol)
+    if order is not placed and order.user_id == placed.user_id:
+        order.user = placed.user  # the row was re-read under lock; its owner is the one we hold
     return OrderResult(
         order=order,
         created=True,
