@@ -4,7 +4,7 @@ Live: `POST /futures/order.place` (token auth, permission, filters, risk gate wi
 Order row, exchange call, order sync, audit, metrics, signal) vs `BinanceFutures.place_order`
 alone, both placing the same LIMIT IOC order on the same stand-in. Target: p50 <= 1.5x.
 Dry-run: `POST /futures/order.place` (dryRun) vs `GET /api/me` (a trivial authenticated ninja
-endpoint) on the same server.
+endpoint) on the same server. The server's floor: `GET /api/me` anonymous (no query at all).
 
 Both live rows run twice over: against the stand-in answering at once, and with every exchange
 answer delayed by EXCHANGE_RTT_MS. Samples alternate the clients call by call (the lead rotates
@@ -117,7 +117,7 @@ def run() -> list[dict]:
                 connector = BinanceFutures(sim.base_url, KEY, SECRET)
                 clients = _clients(server.url, token, connector)
                 sim.control.clear_faults()
-                rows = _measure(sim, clients, ["live", "bare", "dry", "me"], rtt_ms=0)
+                rows = _measure(sim, clients, ["live", "bare", "dry", "me", "floor"], rtt_ms=0)
                 # The same comparison with a network in between: every exchange answer delayed
                 # by EXCHANGE_RTT_MS (a nearby region's round trip to Binance).
                 sim.control.faults(latency_ms=EXCHANGE_RTT_MS)
@@ -156,6 +156,15 @@ def _clients(url: str, token: str, connector) -> dict[str, Callable[[], None]]:
         if r.status_code != 200:
             raise RuntimeError(f"/api/me: {r.status_code}")
 
+    anonymous = requests.Session()
+    anonymous.trust_env = False
+
+    def floor() -> None:
+        # No token, no session: Daphne, Django's middleware and ninja, and not one query.
+        r = anonymous.get(f"{url}/api/me", timeout=30)
+        if r.status_code != 200 or r.json()["authenticated"]:
+            raise RuntimeError(f"/api/me (anonymous): {r.status_code}")
+
     qty, price = Decimal(ORDER["quantity"]), Decimal(ORDER["price"])
 
     def bare() -> None:
@@ -171,7 +180,7 @@ def _clients(url: str, token: str, connector) -> dict[str, Callable[[], None]]:
         if answer.get("status") != "EXPIRED":
             raise RuntimeError(f"bare place_order: unexpected answer {answer}")
 
-    return {"live": live, "bare": bare, "dry": dry, "me": me}
+    return {"live": live, "bare": bare, "dry": dry, "me": me, "floor": floor}
 
 
 def _exchange_calls(sim) -> int:
@@ -233,6 +242,22 @@ def _measure(sim, clients: dict, names: list[str], *, rtt_ms: int) -> list[dict]
                 "peer_figure": round(fig["me"][0], 2),
                 "ratio": round(fig["dry"][0] / fig["me"][0], 3),
                 "note": f"lower is better; p90 {fig['dry'][1]:.2f} vs {fig['me'][1]:.2f} ms",
+            }
+        )
+    if "floor" in names:
+        rows.append(
+            {
+                "name": "order.place live p50 vs the server's floor (anonymous GET /api/me)",
+                "figure": round(fig["live"][0], 2),
+                "unit": "ms",
+                "peer": "anonymous GET /api/me",
+                "peer_figure": round(fig["floor"][0], 2),
+                "ratio": round(fig["live"][0] / fig["floor"][0], 3),
+                "note": (
+                    "the floor is Daphne + Django middleware + ninja with no query; "
+                    f"the bare call plus the floor is {fig['bare'][0] + fig['floor'][0]:.2f} ms, "
+                    f"{(fig['bare'][0] + fig['floor'][0]) / fig['bare'][0]:.1f}x the bare call"
+                ),
             }
         )
     return rows
