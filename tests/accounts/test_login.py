@@ -32,3 +32,17 @@ def test_login_attempts_are_rate_limited_per_ip(client, alice, settings):
     # Even the right password is refused while blocked, and nobody is logged in.
     assert "_auth_user_id" not in client.session
     assert AuditEntry.objects.filter(action="auth.login", outcome="denied").count() == 1
+
+
+def test_a_burst_across_the_minute_boundary_is_still_limited(client, alice, settings, monkeypatch):
+    """Two attempts at hh:mm:59 and one at the next minute's :00 are three in two seconds."""
+    settings.SPARK_LOGIN_ATTEMPTS_PER_MINUTE = 3
+    minute = {"n": 29_000_000}
+    monkeypatch.setattr("accounts.ratelimit._minute", lambda: minute["n"])
+    for _ in range(2):
+        assert client.post("/login/", {"username": "alice", "password": "nope"}).status_code == 200
+    minute["n"] += 1
+    assert client.post("/login/", {"username": "alice", "password": "nope"}).status_code == 200
+    assert client.post("/login/", {"username": "alice", "password": PASSWORD}).status_code == 429
+    minute["n"] += 2  # two minutes on: the block has lifted
+    assert client.post("/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
