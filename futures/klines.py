@@ -83,7 +83,10 @@ class KlineDispatcher:
             self._wake.clear()
             while self.pending:
                 key = next(iter(self.pending))
-                await deliver(self.pending.pop(key))
+                try:
+                    await deliver(self.pending.pop(key))
+                except Exception:  # e.g. the database is away: keep the feed alive
+                    logger.exception("delivering a kline message failed")
 
     def _deliver(self, data: dict) -> None:
         close_old_connections()  # a long-lived worker thread: drop a connection gone stale
