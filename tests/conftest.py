@@ -184,3 +184,19 @@ def sim_settings(settings, sim):
         setattr(settings, name, value)
     settings.BINANCE_FUTURES_RESOLVED_ENV = "sim"
     return sim
+
+
+@pytest.fixture
+async def drain_sync_thread():
+    """After an async stream test, let the sync work it queued finish while its loop still runs.
+
+    A user event handled in asgiref's shared sync thread publishes through async_to_sync onto
+    the test's loop. If the test ends first, that call waits for a loop that is gone, the shared
+    thread never frees, and every later sync_to_async call of the session hangs.
+    """
+    yield
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+
+    await asyncio.wait_for(sync_to_async(lambda: None, thread_sensitive=True)(), 30)

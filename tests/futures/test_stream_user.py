@@ -15,7 +15,11 @@ from futures.binance.streams import Backoff, ListenKeyClient, UserStream
 from futures.events import handle_user_event, reconcile_after_connect
 from futures.models import AccountSnapshot, Fill, Order, PositionSnapshot
 
-pytestmark = [pytest.mark.timeout(60), pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.usefixtures("drain_sync_thread"),
+    pytest.mark.timeout(60),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 async def wait_for(predicate, seconds: float = 10.0, step: float = 0.02) -> None:

@@ -12,6 +12,7 @@ from futures.binance.streams import Backoff
 from futures.supervisor import Supervisor
 
 pytestmark = [
+    pytest.mark.usefixtures("drain_sync_thread"),
     pytest.mark.backends,
     pytest.mark.timeout(60),
     pytest.mark.django_db(transaction=True),

@@ -223,7 +223,7 @@ def test_the_feed_acts_once_per_closed_bar_and_fills_gaps_from_rest(
 @pytest.mark.timeout(90)
 @pytest.mark.django_db(transaction=True)
 async def test_a_deployed_runner_trades_on_the_kline_stream_until_stopped(
-    operator, approved, sim_settings, fresh_runner_feed
+    operator, approved, sim_settings, fresh_runner_feed, drain_sync_thread
 ):
     """The real supervisor on the stand-in's socket: subscribe, close a bar, trade, stop."""
     import asyncio
