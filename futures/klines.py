@@ -39,11 +39,6 @@ def register(listener: KlineListener) -> None:
         _listeners.append(listener)
 
 
-def unregister(listener: KlineListener) -> None:
-    if listener in _listeners:
-        _listeners.remove(listener)
-
-
 def stream_name(symbol: str, interval: str) -> str:
     return f"{symbol.lower()}@kline_{interval}"
 
