@@ -182,6 +182,11 @@ SETTINGS: dict[str, tuple[str | tuple[str, str] | None, str, str]] = {
         "initial daily loss limit (then edited in admin)",
         "ilk günlük zarar limiti (sonra admin'de düzenlenir)",
     ),
+    "SPARK_HTTP_THREADS": (
+        None,
+        "worker threads serving HTTP requests in each web process; more requests wait their turn",
+        "her web sürecinde HTTP isteklerine hizmet eden iş parçacığı; fazlası sırasını bekler",
+    ),
     "SPARK_MARK_PRICE_MAX_AGE": (
         None,
         "seconds a cached mark price may be old when an order is checked (else fetched)",

@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (auth + origin checks)."""
+"""ASGI entry point: HTTP through Django (one worker-thread hop per request, see
+spark_site/http_handler.py), WebSockets through Channels (auth + origin checks)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spark_site.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+import django  # noqa: E402
 
 # Django must be set up before consumers (and their models) are imported.
-django_http = get_asgi_application()
+django.setup(set_prefix=False)
+
+from spark_site.http_handler import OneHopASGIHandler  # noqa: E402
+
+django_http = OneHopASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -90,13 +90,17 @@ TEMPLATES = [
 # --- Database: SQLite file by default, DATABASE_URL for PostgreSQL -------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "spark.sqlite3",
+            # Kept by the HTTP worker threads between requests (spark_site/http_handler.py).
+            "CONN_MAX_AGE": 60,
         }
     }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -203,6 +207,8 @@ BTCTURK_API_SECRET = env_str(
 )
 
 # --- Orders -------------------------------------------------------------------------------------
+# Worker threads that serve HTTP requests in each web process (spark_site/http_handler.py).
+SPARK_HTTP_THREADS = env_int("SPARK_HTTP_THREADS", 16, minimum=1)
 SPARK_MARK_PRICE_MAX_AGE = env_float("SPARK_MARK_PRICE_MAX_AGE", 2, minimum=0)
 SPARK_POSITION_MAX_AGE = env_float("SPARK_POSITION_MAX_AGE", 5, minimum=0)
 SPARK_DRY_RUN_SLIPPAGE_BPS = env_decimal("SPARK_DRY_RUN_SLIPPAGE_BPS", "2")

@@ -1,0 +1,77 @@
+"""Serve Django's HTTP requests under Daphne: one hop to a pooled worker thread per request.
+
+Django's stock ASGIHandler runs every async-capable middleware on the event loop and hops to
+a worker thread for each one's process_request/process_response, then again for each sync
+middleware and for the view: about twenty hops for one Spark request. It also serves each
+request in a thread of its own, so no database connection outlives its request. Spark's
+middleware and views are all sync, so this handler reads the body on the event loop, runs
+Django's *sync* handler chain (request_started, middleware, view, request_finished) in one
+hop to a fixed pool of SPARK_HTTP_THREADS threads, and sends the finished response from the
+event loop. The pool's threads keep their database connections for CONN_MAX_AGE, as under a
+WSGI server, and `request_started`/`request_finished` close any that are too old or broken.
+`async_to_sync` in a view still reaches the server's event loop (channel-layer sends).
+Figures: bench/bench_server_floor.py and bench/bench_order_path.py.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers import base
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.http import FileResponse
+from django.urls import set_script_prefix
+
+
+class OneHopASGIHandler(ASGIHandler):
+    """Django's ASGI handler with the sync middleware chain run in one pooled-thread hop."""
+
+    def __init__(self, threads: int | None = None):
+        base.BaseHandler.__init__(self)
+        self.load_middleware(is_async=False)
+        self.threads = threads or settings.SPARK_HTTP_THREADS
+        self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix="spark-http")
+        self._serve = sync_to_async(self.serve, thread_sensitive=False, executor=self.executor)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django serves only HTTP here, not {scope['type']}.")
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope, receive, send):
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        try:
+            set_script_prefix(get_script_prefix(scope))
+            response = await self._serve(scope, body_file)
+            try:
+                # A client gone by now is fine: Daphne drops replies to closed connections.
+                await self.send_response(response, send)
+            finally:
+                if response.streaming:
+                    close = sync_to_async(
+                        response.close, thread_sensitive=False, executor=self.executor
+                    )
+                    await close()
+        finally:
+            body_file.close()
+
+    def serve(self, scope, body_file):
+        """The whole request in a worker thread; a plain response is closed here, which sends
+        request_finished (releasing the database connection) before the response is sent."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        if not response.streaming:
+            response.close()
+        return response
