@@ -180,6 +180,30 @@ async def test_market_data_is_coalesced_per_client_while_order_events_all_arrive
         await comm.disconnect()
 
 
+async def test_order_events_published_from_request_threads_arrive_all_and_in_order(bob):
+    """Views publish from worker threads without waiting for the channel layer: the events
+    are queued on the server's loop and must still all arrive, in the order they happened."""
+    comm = await communicator(bob)
+    assert (await comm.connect())[0]
+    try:
+        await comm.send_json_to({"action": "subscribe", "topics": ["orders"]})
+        await receive_until(comm, lambda f: f["type"] == "subscribed")
+
+        def a_view_publishing(first: int) -> None:
+            for seq in range(first, first + 40):
+                broadcast.publish("orders", {"order": {"seq": seq}})
+
+        await sync_to_async(a_view_publishing, thread_sensitive=False)(0)
+        await sync_to_async(a_view_publishing, thread_sensitive=False)(40)
+        frames = await receive_until(
+            comm, lambda f: f["type"] == "event" and f["data"]["order"]["seq"] == 79
+        )
+        seqs = [f["data"]["order"]["seq"] for f in frames if f["type"] == "event"]
+        assert seqs == list(range(80))
+    finally:
+        await comm.disconnect()
+
+
 async def test_unsubscribing_stops_the_deltas(bob):
     comm = await communicator(bob)
     assert (await comm.connect())[0]
