@@ -156,33 +156,34 @@ def order_sync_from_exchange(payload: dict, *, source: str) -> Order | None:
     fill_created: Fill | None = None
     with transaction.atomic():
         order = _locked_order(data, source)
-        changed = order._state.adding  # noqa: SLF001 - created just now
+        created = order._state.adding  # noqa: SLF001 - created just now
+        fields: list[str] = []  # what this payload changed (a narrow UPDATE)
         if order.exchange_order_id is None and data["exchange_order_id"] not in (None, ""):
             order.exchange_order_id = int(data["exchange_order_id"])
-            changed = True
+            fields.append("exchange_order_id")
         # Quantities only grow: an older event arriving late must not undo a newer one.
         if data["filled_qty"] is not None and data["filled_qty"] > order.filled_qty:
             order.filled_qty = data["filled_qty"]
-            changed = True
+            fields.append("filled_qty")
         if (
             data["avg_price"]
             and (order.avg_price or ZERO) != data["avg_price"]
             and (data["filled_qty"] is None or data["filled_qty"] >= order.filled_qty)
         ):
             order.avg_price = data["avg_price"]
-            changed = True
+            fields.append("avg_price")
         status = data["status"]
         if status in OrderStatus.values and order.apply_status(status):
-            changed = True
+            fields.append("status")
         elif status and status not in OrderStatus.values:
             logger.info("order %s: exchange status %s not modelled", cid, status)
-        if source.startswith("rest") or source == "reconcile":
-            order.raw_response = payload
         if data["trade"] is not None:
             fill_created = _record_fill(order, data["trade"])
-            changed = changed or fill_created is not None
-        if changed:
-            order.save()
+        if created or fields or fill_created is not None:
+            if source.startswith("rest") or source == "reconcile":
+                order.raw_response = payload
+                fields.append("raw_response")
+            order.save(update_fields=None if created else [*fields, "updated_at"])
             _emit_order_changed(order)
         if fill_created is not None and fill_created.realized_pnl != ZERO:
             _record_realized_pnl(order, fill_created)

@@ -88,11 +88,12 @@ def lock() -> RiskLimits:
     """
     if not connection.in_atomic_block:
         raise RuntimeError("risk.gate must run inside transaction.atomic()")
-    row = RiskLimits.objects.select_for_update().filter(pk=RiskLimits.SINGLETON_PK).first()
-    if row is None:  # first use: create the row with the seed's defaults, then lock it
+    locked = RiskLimits.objects.select_for_update()
+    try:
+        return locked.get(pk=RiskLimits.SINGLETON_PK)
+    except RiskLimits.DoesNotExist:  # first use: create the row with the seed's defaults
         RiskLimits.load()
-        row = RiskLimits.objects.select_for_update().get(pk=RiskLimits.SINGLETON_PK)
-    return row
+        return locked.get(pk=RiskLimits.SINGLETON_PK)
 
 
 def _rule(rule: str, limit, value, message: str, unit: str = "") -> dict:
