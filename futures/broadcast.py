@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import threading
 import time
-import weakref
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models.signals import post_save
+
+from spark_site.groups import send_to_group
 
 logger = logging.getLogger(__name__)
 
@@ -62,76 +60,10 @@ async def apublish(topic: str, payload: Any) -> None:
 
 
 def publish(topic: str, payload: Any) -> None:
-    """Send payload to every socket subscribed to topic (from sync or async code).
-
-    Inside the server (on its event loop, or in a worker thread serving a request or a
-    consumer) the event is queued on the server's loop and the caller goes on at once: an
-    order's answer does not wait for the channel layer. Events leave in the order they were
-    published. Elsewhere (a management command, a test) it waits until the event is sent.
-    """
-    try:
-        if _running_loop() is not None:
-            _queue(topic, payload)
-        elif (loop := _server_loop()) is not None:
-            loop.call_soon_threadsafe(_queue, topic, payload)
-        else:
-            async_to_sync(apublish)(topic, payload)
-    except Exception:  # a broadcast failure must never break the write that caused it
-        logger.exception("publishing %s failed", topic)
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-def _server_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop whose worker thread this is (asgiref's sync_to_async records it)."""
-    local = SyncToAsync.threadlocal
-    if getattr(local, "main_event_loop_pid", None) != os.getpid():
-        return None
-    loop = getattr(local, "main_event_loop", None)
-    if loop is None or loop.is_closed() or not loop.is_running():
-        return None
-    return loop
-
-
-class _OrderedSender:
-    """One per event loop: sends queued events one after another, in publish order (two
-    concurrent group_sends on Redis could overtake each other: FILLED before NEW)."""
-
-    def __init__(self) -> None:
-        self.pending: deque[tuple[str, Any]] = deque()
-        self.task: asyncio.Task | None = None
-
-    def push(self, topic: str, payload: Any) -> None:
-        self.pending.append((topic, payload))
-        if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self._drain(), name="publish")
-
-    async def _drain(self) -> None:
-        while self.pending:
-            topic, payload = self.pending.popleft()
-            try:
-                await apublish(topic, payload)
-            except Exception:
-                logger.exception("publishing %s failed", topic)
-
-
-_senders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _OrderedSender] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _queue(topic: str, payload: Any) -> None:
-    """Runs on the loop: hand the event to that loop's sender."""
-    loop = asyncio.get_running_loop()
-    sender = _senders.get(loop)
-    if sender is None:
-        sender = _senders[loop] = _OrderedSender()
-    sender.push(topic, payload)
+    """Send payload to every socket subscribed to topic (from sync or async code)."""
+    if is_market(topic):
+        latest[topic] = payload
+    send_to_group(group_of(topic), message(topic, payload))
 
 
 class Coalescer:

@@ -18,14 +18,13 @@ import threading
 import time
 
 import numpy as np
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from accounts.permissions import require
 from audit.services import record
 from spark_site.errors import NotFound, ValidationFailed
+from spark_site.groups import send_to_group
 from strategies import data, engine
 from strategies.documents import get_param, with_params
 from strategies.models import OptimizationRun
@@ -51,9 +50,7 @@ def combinations(space: dict[str, list], method: str, samples: int, seed: int) -
 
 
 def publish(opt: OptimizationRun, **extra) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
+    """Send the run's progress to its live page (a broken channel layer never stops it)."""
     event = {
         "type": "opt.progress",
         "id": opt.pk,
@@ -63,10 +60,7 @@ def publish(opt: OptimizationRun, **extra) -> None:
         "best": opt.best,
         **extra,
     }
-    try:
-        async_to_sync(layer.group_send)(group_of(opt.pk), event)
-    except Exception:  # a broken channel layer must not stop the search
-        logger.warning("could not publish optimization progress", exc_info=True)
+    send_to_group(group_of(opt.pk), event)
 
 
 def optimization_start(

@@ -18,8 +18,6 @@ import logging
 from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +26,7 @@ from accounts.permissions import require
 from audit.models import AuditEntry
 from audit.services import record
 from spark_site.errors import DomainError, NotFound
+from spark_site.groups import send_to_group
 from strategies import data, engine
 from strategies.documents import normalize
 from strategies.models import Strategy, StrategyRunner
@@ -162,15 +161,7 @@ def publish(runner: StrategyRunner) -> None:
     """Send the runner's state to the live Strategy Lab pages (never fails the caller)."""
     from strategies.selectors import runner_out
 
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(
-            RUNNERS_GROUP, {"type": "runner.update", "runner": runner_out(runner)}
-        )
-    except Exception:
-        logger.warning("could not publish runner %s", runner.pk, exc_info=True)
+    send_to_group(RUNNERS_GROUP, {"type": "runner.update", "runner": runner_out(runner)})
 
 
 def _event(runner: StrategyRunner, **fields) -> None:
