@@ -200,3 +200,21 @@ async def drain_sync_thread():
     from asgiref.sync import sync_to_async
 
     await asyncio.wait_for(sync_to_async(lambda: None, thread_sensitive=True)(), 30)
+
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test databases; before they are dropped, close the connections asgiref's
+    shared sync thread opened for async tests (they persist for CONN_MAX_AGE), or PostgreSQL
+    refuses to drop a database still in use."""
+    yield
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    async def close() -> None:
+        await sync_to_async(connections.close_all, thread_sensitive=True)()
+
+    asyncio.run(close())
