@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from dataclasses import dataclass
@@ -157,26 +158,7 @@ def order_sync_from_exchange(payload: dict, *, source: str) -> Order | None:
     with transaction.atomic():
         order = _locked_order(data, source)
         created = order._state.adding  # noqa: SLF001 - created just now
-        fields: list[str] = []  # what this payload changed (a narrow UPDATE)
-        if order.exchange_order_id is None and data["exchange_order_id"] not in (None, ""):
-            order.exchange_order_id = int(data["exchange_order_id"])
-            fields.append("exchange_order_id")
-        # Quantities only grow: an older event arriving late must not undo a newer one.
-        if data["filled_qty"] is not None and data["filled_qty"] > order.filled_qty:
-            order.filled_qty = data["filled_qty"]
-            fields.append("filled_qty")
-        if (
-            data["avg_price"]
-            and (order.avg_price or ZERO) != data["avg_price"]
-            and (data["filled_qty"] is None or data["filled_qty"] >= order.filled_qty)
-        ):
-            order.avg_price = data["avg_price"]
-            fields.append("avg_price")
-        status = data["status"]
-        if status in OrderStatus.values and order.apply_status(status):
-            fields.append("status")
-        elif status and status not in OrderStatus.values:
-            logger.info("order %s: exchange status %s not modelled", cid, status)
+        fields = _apply_exchange_fields(order, data)  # what this payload changed
         if data["trade"] is not None:
             fill_created = _record_fill(order, data["trade"])
         if created or fields or fill_created is not None:
@@ -188,6 +170,67 @@ def order_sync_from_exchange(payload: dict, *, source: str) -> Order | None:
         if fill_created is not None and fill_created.realized_pnl != ZERO:
             _record_realized_pnl(order, fill_created)
     return order
+
+
+def _apply_exchange_fields(order: Order, data: dict) -> list[str]:
+    """Move order towards what the exchange says; return the names of the fields it changed.
+
+    Quantities only grow and the status follows the transition table, so an older event
+    arriving late never undoes a newer one.
+    """
+    fields: list[str] = []
+    if order.exchange_order_id is None and data["exchange_order_id"] not in (None, ""):
+        order.exchange_order_id = int(data["exchange_order_id"])
+        fields.append("exchange_order_id")
+    if data["filled_qty"] is not None and data["filled_qty"] > order.filled_qty:
+        order.filled_qty = data["filled_qty"]
+        fields.append("filled_qty")
+    if (
+        data["avg_price"]
+        and (order.avg_price or ZERO) != data["avg_price"]
+        and (data["filled_qty"] is None or data["filled_qty"] >= order.filled_qty)
+    ):
+        order.avg_price = data["avg_price"]
+        fields.append("avg_price")
+    status = data["status"]
+    if status in OrderStatus.values and order.apply_status(status):
+        fields.append("status")
+    elif status and status not in OrderStatus.values:
+        logger.info("order %s: exchange status %s not modelled", order.client_order_id, status)
+    return fields
+
+
+def _settle_placed(order: Order, payload: dict) -> bool:
+    """Apply the exchange's answer to the order this request has just created, in one UPDATE.
+
+    It applies only while the row is still as the request created it (PENDING_SUBMIT, no
+    exchange id): a compare-and-set, so no lock and no re-read. False when the user stream or
+    reconciliation got there first; the caller then takes order_sync_from_exchange's locked
+    path, which merges the answer with what they wrote.
+    """
+    data = _normalise_order(payload)
+    if (
+        data["client_order_id"] != order.client_order_id
+        or data["exchange_order_id"] in (None, "")
+        or data["trade"] is not None
+        or order.status != OrderStatus.PENDING_SUBMIT
+        or order.exchange_order_id is not None
+    ):
+        return False
+    settled = copy.copy(order)
+    fields = _apply_exchange_fields(settled, data)
+    settled.raw_response = payload
+    settled.updated_at = timezone.now()
+    changes = {name: getattr(settled, name) for name in (*fields, "raw_response", "updated_at")}
+    as_created = Order.objects.filter(
+        pk=order.pk, status=OrderStatus.PENDING_SUBMIT, exchange_order_id=None
+    )
+    if not as_created.update(**changes):
+        return False
+    for name, value in changes.items():
+        setattr(order, name, value)
+    _emit_order_changed(order)
+    return True
 
 
 def _locked_order(data: dict, source: str) -> Order:
@@ -724,7 +767,8 @@ def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResu
     if order.is_algo:
         order = algo_sync_from_exchange(response, source="rest:place") or order
     else:
-        order = order_sync_from_exchange(response, source="rest:place") or order
+        if not _settle_placed(order, response):
+            order = order_sync_from_exchange(response, source="rest:place") or order
         if order.filled_qty > 0:
             selectors.mark_position_stale(order.environment, order.symbol)
     if order is not placed and order.user_id == placed.user_id:
