@@ -202,7 +202,6 @@ async def drain_sync_thread():
     await asyncio.wait_for(sync_to_async(lambda: None, thread_sensitive=True)(), 30)
 
 
-
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup):
     """pytest-django's test databases; before they are dropped, close the connections asgiref's
