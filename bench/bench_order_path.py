@@ -264,9 +264,10 @@ def _measure(sim, clients: dict, names: list[str], *, rtt_ms: int) -> list[dict]
 
 
 PROFILE_SCRIPT = """
-import json, os, sys
+import asyncio, json, os, sys
 import django
 django.setup()
+from asgiref.sync import sync_to_async
 from django.test import Client
 from pyinstrument import Profiler
 client = Client()
@@ -276,13 +277,20 @@ def place(i):
     body = dict(order, dryRun=False, clientOrderId=f"prof-{i}")
     r = client.post("/futures/order.place", json.dumps(body), "application/json", **auth)
     assert r.status_code == 200, r.content
-for i in range(10):
-    place(i)
-profiler = Profiler(interval=0.0005)
-profiler.start()
-for i in range(10, 10 + int(os.environ["BENCH_N"])):
-    place(i)
-profiler.stop()
+def profile():
+    for i in range(10):
+        place(i)
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for i in range(10, 10 + int(os.environ["BENCH_N"])):
+        place(i)
+    profiler.stop()
+    return profiler
+async def serve():
+    # As under Daphne: the request runs in a worker thread while an event loop runs, so the
+    # live broadcast is queued on that loop rather than sent and awaited from the thread.
+    return await sync_to_async(profile, thread_sensitive=False)()
+profiler = asyncio.run(serve())
 out = os.environ["BENCH_OUT"]
 open(out + ".html", "w").write(profiler.output_html())
 text = profiler.output_text(unicode=False, color=False)
