@@ -28,34 +28,10 @@ PER_ROUND = 100
 
 def _asgi_caller(app, path: str, statuses: list[int]):
     """An async function making one GET through the ASGI app; statuses collects the answers."""
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1")],
-        "scheme": "http",
-        "server": ("127.0.0.1", 8000),
-        "client": ("127.0.0.1", 5000),
-        "http_version": "1.1",
-        "asgi": {"version": "3.0"},
-        "root_path": "",
-    }
+    from tests.support.asgi import asgi_request
 
     async def call() -> None:
-        messages = [{"type": "http.request", "body": b"", "more_body": False}]
-
-        async def receive():
-            if messages:
-                return messages.pop()
-            await asyncio.sleep(3600)  # the client never disconnects during a request
-
-        async def send(message):
-            if message["type"] == "http.response.start":
-                statuses.append(message["status"])
-
-        await app(dict(scope), receive, send)
+        statuses.append((await asgi_request(app, path, host="127.0.0.1"))["status"])
 
     return call
 

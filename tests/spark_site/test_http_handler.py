@@ -13,6 +13,7 @@ from django.core.signals import request_finished
 
 from spark_site.http_handler import OneHopASGIHandler
 from tests.spark_site import handler_urls as views
+from tests.support.asgi import asgi_request as call
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.django_db(transaction=True)]
 
@@ -26,44 +27,6 @@ def handler(settings):
     yield handler
     views.release.set()
     handler.executor.shutdown(wait=True)
-
-
-async def call(app, path: str, *, body: bytes = b"", disconnect: bool = False) -> dict:
-    """One request through the ASGI app; the answer's status, headers and body parts."""
-    scope = {
-        "type": "http",
-        "method": "POST" if body else "GET",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"testserver")],
-        "scheme": "http",
-        "server": ("testserver", 80),
-        "client": ("127.0.0.1", 5000),
-        "http_version": "1.1",
-        "asgi": {"version": "3.0"},
-        "root_path": "",
-    }
-    messages = [{"type": "http.request", "body": body, "more_body": False}]
-    if disconnect:
-        messages.append({"type": "http.disconnect"})
-    answer: dict = {"status": None, "parts": []}
-
-    async def receive():
-        if messages:
-            return messages.pop()  # the disconnect, when there is one, comes first
-        await asyncio.sleep(3600)
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            answer["status"] = message["status"]
-            answer["headers"] = dict(message["headers"])
-        else:
-            answer["parts"].append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    answer["body"] = b"".join(answer["parts"])
-    return answer
 
 
 async def test_a_request_waiting_in_its_view_does_not_hold_up_the_next(handler):
