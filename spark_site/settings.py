@@ -87,6 +87,9 @@ TEMPLATES = [
     }
 ]
 
+# Worker threads that serve HTTP requests in each web process (spark_site/http_handler.py).
+SPARK_HTTP_THREADS = env_int("SPARK_HTTP_THREADS", 16, minimum=1)
+
 # --- Database: SQLite file by default, DATABASE_URL for PostgreSQL -------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
@@ -207,8 +210,6 @@ BTCTURK_API_SECRET = env_str(
 )
 
 # --- Orders -------------------------------------------------------------------------------------
-# Worker threads that serve HTTP requests in each web process (spark_site/http_handler.py).
-SPARK_HTTP_THREADS = env_int("SPARK_HTTP_THREADS", 16, minimum=1)
 SPARK_MARK_PRICE_MAX_AGE = env_float("SPARK_MARK_PRICE_MAX_AGE", 2, minimum=0)
 SPARK_POSITION_MAX_AGE = env_float("SPARK_POSITION_MAX_AGE", 5, minimum=0)
 SPARK_DRY_RUN_SLIPPAGE_BPS = env_decimal("SPARK_DRY_RUN_SLIPPAGE_BPS", "2")
