@@ -18,7 +18,7 @@ import threading
 import time
 
 import numpy as np
-from django.db import close_old_connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from accounts.permissions import require
@@ -147,7 +147,9 @@ def _worker(opt_id: int, combos: list[dict]) -> None:
     except Exception:
         logger.exception("optimization %s failed", opt_id)
     finally:
-        close_old_connections()
+        # The thread ends here: close its connections whatever CONN_MAX_AGE says, or each run
+        # would leave one open until the garbage collector finds it.
+        connections.close_all()
 
 
 def _folds(n: int, splits: int) -> list[tuple[slice, slice]]:
