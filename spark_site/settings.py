@@ -88,7 +88,7 @@ TEMPLATES = [
 ]
 
 # Worker threads that serve HTTP requests in each web process (spark_site/http_handler.py).
-SPARK_HTTP_THREADS = env_int("SPARK_HTTP_THREADS", 16, minimum=1)
+SPARK_HTTP_THREADS = env_int("SPARK_HTTP_THREADS", 32, minimum=1)
 
 # --- Database: SQLite file by default, DATABASE_URL for PostgreSQL -------------------------
 DATABASE_URL = env_str("DATABASE_URL")
