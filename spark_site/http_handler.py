@@ -63,8 +63,9 @@ class OneHopASGIHandler(ASGIHandler):
             body_file.close()
 
     def serve(self, scope, body_file):
-        """The whole request in a worker thread; a plain response is closed here, which sends
-        request_finished (releasing the database connection) before the response is sent."""
+        """The whole request in a worker thread. A plain response is closed here, which sends
+        request_finished (closing a database connection that is too old or broken) in the
+        thread that used the connection, before the response is sent."""
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
         if request is not None:
