@@ -33,8 +33,9 @@ class OneHopASGIHandler(ASGIHandler):
     def __init__(self, threads: int | None = None):
         base.BaseHandler.__init__(self)
         self.load_middleware(is_async=False)
-        self.threads = threads or settings.SPARK_HTTP_THREADS
-        self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix="spark-http")
+        self.executor = ThreadPoolExecutor(
+            threads or settings.SPARK_HTTP_THREADS, thread_name_prefix="spark-http"
+        )
         self._serve = sync_to_async(self.serve, thread_sensitive=False, executor=self.executor)
 
     async def __call__(self, scope, receive, send):

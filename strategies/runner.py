@@ -14,7 +14,6 @@ of a runner is published to the channel-layer group RUNNERS_GROUP for the live p
 
 from __future__ import annotations
 
-import logging
 from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
@@ -31,8 +30,6 @@ from strategies import data, engine
 from strategies.documents import normalize
 from strategies.models import Strategy, StrategyRunner
 from strategies.services import FourEyesViolation, approved_document
-
-logger = logging.getLogger(__name__)
 
 HISTORY_BARS = 300
 MAX_EVENTS = 200
