@@ -36,35 +36,45 @@ def _asgi_caller(app, path: str, statuses: list[int]):
     return call
 
 
+def _versus(fig: dict[str, float], name: str, side: str, peer_side: str, peer: str, note: str):
+    """A row comparing two measured sides of fig (ms), ratio = side / peer_side."""
+    return {
+        "name": name,
+        "figure": round(fig[side], 3),
+        "unit": "ms",
+        "peer": peer,
+        "peer_figure": round(fig[peer_side], 3),
+        "ratio": round(fig[side] / fig[peer_side], 2),
+        "note": note,
+    }
+
+
 def _rows(fig: dict[str, float]) -> list[dict]:
     return [
-        {
-            "name": "GET /api/me anonymous, Django's stock ASGI handler vs sync (in-process)",
-            "figure": round(fig["stock"], 3),
-            "unit": "ms",
-            "peer": "django.test.Client (sync handler)",
-            "peer_figure": round(fig["sync"], 3),
-            "ratio": round(fig["stock"] / fig["sync"], 2),
-            "note": "same middleware and view; the gap is the stock handler's thread hops",
-        },
-        {
-            "name": "GET /api/me anonymous, Spark's one-hop handler vs stock (in-process)",
-            "figure": round(fig["asgi"], 3),
-            "unit": "ms",
-            "peer": "django.core.handlers.asgi.ASGIHandler",
-            "peer_figure": round(fig["stock"], 3),
-            "ratio": round(fig["asgi"] / fig["stock"], 2),
-            "note": "lower is better; spark_site/http_handler.py, the app Spark's Daphne runs",
-        },
-        {
-            "name": "GET /api/me anonymous under Daphne vs a bare ASGI app under Daphne",
-            "figure": round(fig["spark"], 3),
-            "unit": "ms",
-            "peer": "bench/asgi_hello.py under Daphne",
-            "peer_figure": round(fig["hello"], 3),
-            "ratio": round(fig["spark"] / fig["hello"], 2),
-            "note": "the bare app is Daphne's own floor on this machine",
-        },
+        _versus(
+            fig,
+            "GET /api/me anonymous, Django's stock ASGI handler vs sync (in-process)",
+            "stock",
+            "sync",
+            "django.test.Client (sync handler)",
+            "same middleware and view; the gap is the stock handler's thread hops",
+        ),
+        _versus(
+            fig,
+            "GET /api/me anonymous, Spark's one-hop handler vs stock (in-process)",
+            "asgi",
+            "stock",
+            "django.core.handlers.asgi.ASGIHandler",
+            "lower is better; spark_site/http_handler.py, the app Spark's Daphne runs",
+        ),
+        _versus(
+            fig,
+            "GET /api/me anonymous under Daphne vs a bare ASGI app under Daphne",
+            "spark",
+            "hello",
+            "bench/asgi_hello.py under Daphne",
+            "the bare app is Daphne's own floor on this machine",
+        ),
         {
             "name": "one sync_to_async hop (asgiref, thread_sensitive)",
             "figure": round(fig["hop"] * 1000, 1),
