@@ -190,9 +190,10 @@ def sim_settings(settings, sim):
 async def drain_sync_thread():
     """After an async stream test, let the sync work it queued finish while its loop still runs.
 
-    A user event handled in asgiref's shared sync thread publishes through async_to_sync onto
-    the test's loop. If the test ends first, that call waits for a loop that is gone, the shared
-    thread never frees, and every later sync_to_async call of the session hangs.
+    A user event handled in asgiref's shared sync thread may send to the channel layer after the
+    test's loop has stopped. While that loop runs, spark_site.groups queues the event on it; once
+    it has stopped (but is not closed) the send goes through async_to_sync, which waits on that
+    loop forever: the shared thread never frees and every later sync_to_async call hangs.
     """
     yield
     import asyncio
