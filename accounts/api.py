@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from accounts import services
-from accounts.auth import READ_AUTH, WRITE_AUTH
+from accounts.auth import READ_AUTH, write_auth
 from accounts.schemas import MeOut, TokenIn, TokenOut, TokenRevokeIn, TokenRevokeOut
 
 router = Router(tags=["accounts"])
@@ -25,7 +25,11 @@ def me(request):
     }
 
 
-@router.post("/tokens", response={201: TokenOut}, auth=WRITE_AUTH)
+@router.post(
+    "/tokens",
+    response={201: TokenOut},
+    auth=write_auth("accounts.manage_tokens", "token.create"),
+)
 def token_create(request, payload: TokenIn):
     """Issue an API token (operator only); the raw token is in this answer and nowhere else."""
     token, raw = services.token_create(
@@ -47,7 +51,11 @@ def token_create(request, payload: TokenIn):
     )
 
 
-@router.post("/tokens/revoke", response=TokenRevokeOut, auth=WRITE_AUTH)
+@router.post(
+    "/tokens/revoke",
+    response=TokenRevokeOut,
+    auth=write_auth("accounts.manage_tokens", "token.revoke"),
+)
 def token_revoke(request, payload: TokenRevokeIn):
-    """Revoke tokens by their prefix (operator only)."""
+    """Revoke tokens by their prefix: your own, or of users below your role (operator only)."""
     return {"revoked": services.token_revoke(actor=request.auth, prefix=payload.prefix)}

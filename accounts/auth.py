@@ -7,16 +7,22 @@ from django.contrib.auth.models import AnonymousUser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from accounts.selectors import token_owner, token_touch
-from spark_site.errors import PermissionDenied
+from spark_site.errors import NotAuthenticated, PermissionDenied
 
 
 class BearerToken(HttpBearer):
-    """Authorization: Bearer <token>; revoked, expired or unknown tokens authenticate nobody."""
+    """Authorization: Bearer <token>; a revoked, expired or unknown token is a 401.
+
+    Never None for a presented token: a read that fell back to anonymous would let a revoked
+    client keep reading while public reads are on, and hide from it that it was cut off.
+    """
 
     def authenticate(self, request, token: str):
         user = token_owner(token)  # read on every request: a revocation counts at once
         if user is None or not user.is_active:
-            return None
+            raise NotAuthenticated(
+                "The token is revoked, expired or unknown.", code="TOKEN_INVALID"
+            )
         token_touch(user)
         request.user = user
         return user
@@ -76,3 +82,40 @@ def _session_user(request):
 # Mutating endpoints: a token, or a session with CSRF.
 WRITE_AUTH = [BearerToken(), Session(csrf=True)]
 READ_AUTH = [ReadAccess()]
+
+
+class _PermissionFirst:
+    """Mixin: after authenticating, refuse (403, audited by require) a user without `permission`.
+
+    ninja runs auth before it parses the path, query and body, so a caller without the right
+    gets the same 403 whether the body is valid or not and whether the object exists or not.
+    """
+
+    def __init__(self, permission: str, action: str, **kwargs):
+        super().__init__(**kwargs)
+        self.permission = permission
+        self.action = action
+
+    def authenticate(self, request, key):
+        from accounts.permissions import require
+
+        user = super().authenticate(request, key)
+        if user is not None:
+            require(user, self.permission, action=self.action, target=request.path[:200])
+        return user
+
+
+class _PermissionBearer(_PermissionFirst, BearerToken):
+    pass
+
+
+class _PermissionSession(_PermissionFirst, Session):
+    pass
+
+
+def write_auth(permission: str, action: str) -> list:
+    """WRITE_AUTH that checks `permission` before input validation and object lookup."""
+    return [
+        _PermissionBearer(permission, action),
+        _PermissionSession(permission, action, csrf=True),
+    ]

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 from django.db import connection
+
+from accounts.ratelimit import login_blocked, note_login_attempt
+from spark_site.middleware import client_ip
 
 # Django's auth tables (AUTH_USER_MODEL is auth.User); the user id is always a parameter.
 _PERMISSION_CODES_SQL = (
@@ -40,3 +44,21 @@ class PermissionBackend(ModelBackend):
                 codes = {f"{app}.{codename}" for app, codename in cursor.fetchall()}
             user_obj._perm_cache = codes  # noqa: SLF001 - ModelBackend's memo attribute
         return user_obj._perm_cache  # noqa: SLF001
+
+
+class ThrottledPasswordBackend(ModelBackend):
+    """ModelBackend's password check behind the one per-IP login throttle.
+
+    Every password login (/login/, /admin/login/, any later form) comes through here, so one
+    counter guards them all: a path that forgot the throttle in its view cannot be used to
+    guess passwords. Raising PermissionDenied stops Django trying later backends.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is not None:
+            ip = client_ip(request)
+            if login_blocked(ip):
+                request.spark_login_throttled = True  # the failure's audit entry says why
+                raise PermissionDenied
+            note_login_attempt(ip)
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -37,6 +37,7 @@ class ApiToken(models.Model):
         permissions = [
             ("manage_tokens", "Create and revoke API tokens of any user"),
             ("view_platform", "See every page and read endpoint"),
+            ("act_for_others", "Act on orders, runs and runners other users created"),
         ]
 
     def __str__(self) -> str:

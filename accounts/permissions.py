@@ -35,3 +35,48 @@ def require(user, permission: str, *, action: str, target: str = "") -> None:
 def can(user, permission: str) -> bool:
     """True when user may use permission (pages use this to hide buttons)."""
     return bool(user and user.is_authenticated and user.is_active and user.has_perm(permission))
+
+
+# A desk shares one exchange account; Spark records who created each order, canary run,
+# optimization and strategy runner. This permission (operators) lets a user act on objects
+# someone else created, or that nobody in Spark created (orders placed outside Spark).
+ACT_FOR_OTHERS = "accounts.act_for_others"
+
+
+class NotOwner(PermissionDenied):
+    code = "NOT_OWNER"
+
+
+def owner_name(owner) -> str | None:
+    """The owner's username for audit and errors (None: not created through Spark)."""
+    return owner.get_username() if owner is not None else None
+
+
+def may_act_on(user, owner_id: int | None) -> bool:
+    """True when user may act on an object owner_id created (pages use it to hide buttons)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return (owner_id is not None and owner_id == user.pk) or user.has_perm(ACT_FOR_OTHERS)
+
+
+def require_owner(user, owner, *, action: str, target: str = "", kind: str) -> None:
+    """Raise 403 NOT_OWNER unless user created the object or holds act_for_others; audit it.
+
+    Call it after require() of the action's own permission, so user is authenticated.
+    """
+    if may_act_on(user, owner.pk if owner is not None else None):
+        return
+    name = owner_name(owner)
+    record(
+        actor=user,
+        action=action,
+        target=target,
+        payload={"permission": ACT_FOR_OTHERS, "owner": name, "reason": "not_owner"},
+        outcome=AuditEntry.Outcome.DENIED,
+    )
+    whose = f"{name}'s" if name else "an unowned (placed outside Spark)"
+    raise NotOwner(
+        f"This is {whose} {kind}: only its creator, or a user with the permission "
+        f"{ACT_FOR_OTHERS} (operators), may act on it.",
+        details={"permission": ACT_FOR_OTHERS, "owner": name, "kind": kind},
+    )

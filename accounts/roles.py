@@ -44,12 +44,27 @@ OPERATE = [
     "risk.view_risklimits",
     # Four-eyes: an operator other than the proposer approves parameter changes.
     "strategies.approve_proposal",
+    # A desk shares one exchange account: a trader acts only on what they created; an operator
+    # may cancel or confirm anyone's (and orders placed outside Spark), audited with the owner.
+    "accounts.act_for_others",
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     VIEWER: VIEW,
     TRADER: VIEW + TRADE,
     OPERATOR: VIEW + TRADE + OPERATE,
 }
+
+
+def role_rank(who) -> int:
+    """Rank of a role name or a user's top role: none < viewer < trader < operator < superuser."""
+    if isinstance(who, str):
+        return ROLES.index(who) + 1 if who in ROLES else 0
+    if not getattr(who, "is_authenticated", False):
+        return 0
+    if who.is_superuser:
+        return len(ROLES) + 1
+    names = set(who.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    return max((ROLES.index(name) + 1 for name in names), default=0)
 
 
 def _permission(code: str) -> Permission | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
-from accounts.auth import READ_AUTH, WRITE_AUTH
+from accounts.auth import READ_AUTH, write_auth
 from risk import services
 from risk.schemas import PnLIn, ReasonIn
 from risk.selectors import fmt
@@ -18,21 +18,30 @@ def status(request):
     return services.risk_status()
 
 
-@router.post("/circuit-breaker/close", auth=WRITE_AUTH)
+@router.post(
+    "/circuit-breaker/close",
+    auth=write_auth("risk.close_circuit_breaker", "risk.breaker.close"),
+)
 def circuit_breaker_close(request, payload: ReasonIn):
     """Close the circuit breaker (operator; a reason is required)."""
     breaker = services.breaker_close(actor=request.auth, reason=payload.reason)
     return {"circuitBreaker": breaker.as_dict()}
 
 
-@router.post("/circuit-breaker/open", auth=WRITE_AUTH)
+@router.post(
+    "/circuit-breaker/open",
+    auth=write_auth("risk.open_circuit_breaker", "risk.breaker.open"),
+)
 def circuit_breaker_open(request, payload: ReasonIn):
     """Open the circuit breaker by hand (operator; a reason is required)."""
     breaker = services.breaker_open(actor=request.auth, reason=payload.reason)
     return {"circuitBreaker": breaker.as_dict()}
 
 
-@router.post("/record-pnl", auth=WRITE_AUTH)
+@router.post(
+    "/record-pnl",
+    auth=write_auth("risk.record_pnl", "risk.pnl.record"),
+)
 def record_pnl(request, payload: PnLIn):
     """Book a manual realized PnL entry (operator); the same reference counts once."""
     entry, created = services.pnl_record_manual(

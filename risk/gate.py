@@ -13,9 +13,11 @@ The rules (each breached rule is named with its limit and the value that breache
 
 - circuit_breaker: while the breaker is open, only reduce-only orders that shrink a position
   (side opposite to the position, quantity <= |position|) pass.
-- max_notional: quantity x (limit price, or the mark for a market order) must not exceed
-  max_notional_usd. Position-shrinking reduce-only orders are exempt: a limit must never trap
-  exposure that is already there.
+- max_notional: quantity x the worse of limit price and mark (the mark alone for a market
+  order) must not exceed max_notional_usd: a BUY limit above the mark, or a SELL limit below
+  it, fills at about the mark, so valuing it at its limit price let it through under-valued.
+  Position-shrinking reduce-only orders are exempt: a limit must never trap exposure that is
+  already there.
 - max_position: the resulting position, current + this order + open orders of the same side,
   must not exceed the symbol's limit (contracts for symbols with their own row, else USD of
   position value at the mark) -- checked only when the order grows |position|, so an order that
@@ -145,7 +147,9 @@ def evaluate(intent: OrderIntent, *, limits: RiskLimits | None = None) -> Decisi
             )
         )
 
-    notional = quantity * price
+    # The most the order can be worth when it fills: a BUY never pays above its limit (a resting
+    # buy below the mark fills at its limit), a SELL below the mark fills at about the mark.
+    notional = quantity * (price if side == BUY else max(price, mark))
     if price <= 0:
         rules.append(
             _rule(

@@ -40,6 +40,9 @@ TRADER = {
     "/canary/confirm": {"runId": 1},
     "/ai/drafts": {"name": "x", "document": {}},
 }
+# Machine-to-machine receivers that take only their own bearer token: a logged-in session is no
+# credential there, so a session post is 401 (not a CSRF 403), still without any change.
+BEARER_ONLY = {"/notifications/alertmanager": "Alertmanager's webhook receiver"}
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
@@ -81,7 +84,10 @@ def test_every_mutating_operation_refuses_a_session_post_without_csrf(method, pa
     before = fingerprint()
     body = json.dumps(TRADER.get(path, OPERATOR_ONLY.get(path, {})))
     response = client.generic(method, path, body, "application/json")
-    assert_error(response, 403, "CSRF_FAILED")
+    if path in BEARER_ONLY:
+        assert_error(response, 401, "NOT_AUTHENTICATED")
+    else:
+        assert_error(response, 403, "CSRF_FAILED")
     assert diff(before, fingerprint()) == {}
 
 
@@ -125,7 +131,9 @@ def test_a_user_without_a_role_changes_nothing_through_any_mutating_operation(
         "application/json",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
-    if body is not None:
+    if path in BEARER_ONLY:
+        assert_error(response, 401, "NOT_AUTHENTICATED")  # a user token is no credential there
+    elif body is not None:
         # A valid request: the permission, not the shape, refuses it.
         assert_error(response, 403, "PERMISSION_DENIED")
     else:
@@ -143,6 +151,8 @@ def test_every_operation_with_a_body_refuses_an_oversized_one_with_413(
 ):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4096
     token = token_for(olga)
+    if path in BEARER_ONLY:
+        settings.SPARK_ALERTMANAGER_TOKEN = token = "alertmanager-" + "k" * 20
     before = fingerprint()
     body = {**(TRADER.get(path) or OPERATOR_ONLY.get(path) or {}), "padding": "x" * 10_000}
     response = api.client.generic(

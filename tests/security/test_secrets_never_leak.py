@@ -99,6 +99,9 @@ def test_no_secret_reaches_logs_metrics_audit_evidence_or_answers(
     assert "1022" in refused.text or "signature" in refused.text.lower(), refused.text
     call(trader, "GET", bad, "/futures/account")
     call(trader, "POST", bad, "/futures/leverage", {"symbol": "ETHUSDT", "leverage": 3})
+    # the canary runs only on a flat account: close the 0.01 ETH the first order bought
+    flat = {**market, "side": "SELL", "reduceOnly": True}
+    call(trader, "POST", good, "/futures/order.place", flat, ok=200)
     # the canary: run, confirm on the stand-in, evidence
     run = call(trader, "POST", good, "/canary/run", {}, ok=200).json()["run"]
     call(trader, "POST", good, "/canary/confirm", {"runId": run["id"]}, ok=200)
