@@ -1,8 +1,9 @@
-"""Accounts, positions, orders and the margin arithmetic (one-way mode, USDT margin).
+"""Accounts, positions, orders and the margin arithmetic (one-way or hedge mode, USDT margin).
 
-All money is Decimal. Margin figures follow Binance's single-asset definitions; the
-liquidation price uses Binance's one-position formula with the symbol's flat maintenance
-rate (no brackets), so it is approximate when several cross positions are open.
+All money is Decimal. Margin figures follow Binance's single-asset definitions; maintenance
+margin comes from the symbol's leverage brackets (simexchange.brackets), and the liquidation
+price uses Binance's one-position formula with the tier of the position's notional, so it is
+approximate when several cross positions are open.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from simexchange import brackets
 from simexchange.market import SYMBOLS
 
 D0 = Decimal(0)
@@ -27,16 +29,26 @@ def money(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.00000001')):f}"
 
 
+SIDES_ONE_WAY = ("BOTH",)
+SIDES_HEDGE = ("LONG", "SHORT")
+
+
+def position_key(symbol: str, side: str = "BOTH") -> str:
+    """Key of a position in Account.positions: the symbol (one-way) or symbol:LONG/SHORT (hedge)."""
+    return symbol if side == "BOTH" else f"{symbol}:{side}"
+
+
 @dataclass
 class Position:
     symbol: str
-    amt: Decimal = D0  # signed: negative is short (one-way mode)
+    amt: Decimal = D0  # signed: negative is short (one-way mode, and every SHORT side in hedge)
     entry: Decimal = D0
     leverage: int = DEFAULT_LEVERAGE
     margin_type: str = "cross"  # Binance's lower-case wording: cross / isolated
     isolated_wallet: Decimal = D0
     realized: Decimal = D0  # accumulated realized PnL before fees ("cr")
     update_time: int = 0
+    side: str = "BOTH"  # positionSide: BOTH (one-way) or LONG / SHORT (hedge mode)
 
     def unrealized(self, mark: Decimal) -> Decimal:
         return (mark - self.entry) * self.amt if self.amt else D0
@@ -48,7 +60,7 @@ class Position:
         return abs(self.amt) * mark / self.leverage
 
     def maint_margin(self, mark: Decimal) -> Decimal:
-        return abs(self.amt) * mark * SYMBOLS[self.symbol].maint_rate
+        return brackets.maint_margin(self.symbol, self.amt * mark)
 
     def break_even(self) -> Decimal:
         """Entry moved by the taker fee paid to open and to close."""
@@ -83,6 +95,23 @@ class Order:
     stp_mode: str = "EXPIRE_MAKER"
     good_till_date: int = 0
     resp_type: str = "ACK"
+    position_side: str = "BOTH"
+    activate_price: Decimal = D0  # trailing stops only (spawned by a TRAILING_STOP_MARKET algo)
+    price_rate: Decimal = D0  # trailing stops only: the callback rate in %
+
+    @property
+    def trailing(self) -> bool:
+        return self.orig_type == "TRAILING_STOP_MARKET"
+
+    @property
+    def closes_side(self) -> bool:
+        """A hedge-mode close: SELL of the LONG side or BUY of the SHORT side."""
+        return (self.position_side, self.side) in (("LONG", "SELL"), ("SHORT", "BUY"))
+
+    @property
+    def reduces(self) -> bool:
+        """Only ever shrinks a position: reduceOnly (one-way) or a hedge-mode close."""
+        return self.reduce_only or self.closes_side
 
     @property
     def remaining(self) -> Decimal:
@@ -115,7 +144,7 @@ class Order:
             "reduceOnly": self.reduce_only,
             "closePosition": self.close_position,
             "side": self.side,
-            "positionSide": "BOTH",
+            "positionSide": self.position_side,
             "stopPrice": s.fmt_price(self.stop_price),
             "workingType": self.working_type,
             "priceProtect": self.price_protect,
@@ -125,6 +154,9 @@ class Order:
             "goodTillDate": self.good_till_date,
             "updateTime": self.update_time,
         }
+        if self.trailing:  # Binance returns these two only for trailing stops
+            out["activatePrice"] = s.fmt_price(self.activate_price)
+            out["priceRate"] = f"{self.price_rate:f}"
         if with_time:
             out["time"] = self.time
         return out
@@ -159,6 +191,7 @@ class AlgoOrder:
     extreme: Decimal = D0  # trailing: best price seen since activation
     activated: bool = False
     fail_reason: str = ""
+    position_side: str = "BOTH"
 
     @property
     def is_open(self) -> bool:
@@ -173,7 +206,7 @@ class AlgoOrder:
             "orderType": self.order_type,
             "symbol": self.symbol,
             "side": self.side,
-            "positionSide": "BOTH",
+            "positionSide": self.position_side,
             "timeInForce": self.time_in_force,
             "quantity": s.fmt_qty(self.quantity),
             "algoStatus": self.status,
@@ -215,13 +248,35 @@ class Account:
     spot_locked: dict[str, Decimal] = field(default_factory=dict)
     margin_call_sent: bool = False
     update_time: int = 0
+    multi_assets: bool = False  # GET/POST /fapi/v1/multiAssetsMargin; margin stays USDT-only
+    dual_side: bool = False  # hedge mode (POST /fapi/v1/positionSide/dual), every symbol
+    margin_history: list[dict] = field(default_factory=list)  # POST /fapi/v1/positionMargin
+    margin_seq: int = 0  # rows ever added to margin_history: the journal diffs by it
     order_times: deque = field(default_factory=deque)  # not persisted: rate counters
 
-    def position(self, symbol: str) -> Position:
-        pos = self.positions.get(symbol)
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The position sides this account's mode keeps: BOTH, or LONG and SHORT."""
+        return SIDES_HEDGE if self.dual_side else SIDES_ONE_WAY
+
+    def position(self, symbol: str, side: str = "BOTH") -> Position:
+        """The position of one side; the BOTH record also holds the symbol's leverage and
+        margin type, which a new LONG/SHORT side starts from (they are per symbol on Binance)."""
+        key = position_key(symbol, side)
+        pos = self.positions.get(key)
         if pos is None:
-            pos = self.positions[symbol] = Position(symbol)
+            if side == "BOTH":
+                pos = Position(symbol)
+            else:
+                base = self.position(symbol)
+                pos = Position(symbol, leverage=base.leverage, margin_type=base.margin_type)
+                pos.side = side
+            self.positions[key] = pos
         return pos
+
+    def symbol_positions(self, symbol: str) -> list[Position]:
+        """Every side record of symbol (BOTH and, if ever used, LONG and SHORT)."""
+        return [p for p in self.positions.values() if p.symbol == symbol]
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         return [
@@ -243,11 +298,11 @@ class Account:
     # -- margin ---------------------------------------------------------------
 
     def order_margin(self, order: Order, marks: dict[str, Decimal]) -> Decimal:
-        """Initial margin an open order reserves (reduce-only orders reserve none)."""
-        if order.reduce_only or not order.is_open:
+        """Initial margin an open order reserves (reduce-only and closing orders reserve none)."""
+        if order.reduces or not order.is_open:
             return D0
         price = order.price or marks[order.symbol]
-        return order.remaining * price / self.position(order.symbol).leverage
+        return order.remaining * price / self.position(order.symbol, order.position_side).leverage
 
     def summary(self, marks: dict[str, Decimal]) -> dict[str, Decimal]:
         """Every account-level figure of /fapi/v3/account, as Decimals."""
@@ -283,10 +338,12 @@ class Account:
         }
 
     def liquidation_price(self, pos: Position, marks: dict[str, Decimal]) -> Decimal:
-        """Binance one-position formula: LP = (WB - amt*entry) / (|amt|*mmr - amt), >= 0."""
+        """Binance one-position formula: LP = (WB + cum - amt*entry) / (|amt|*mmr - amt), >= 0,
+        with mmr and cum of the bracket tier the position's notional at mark falls in."""
         if not pos.amt:
             return D0
-        mmr = SYMBOLS[pos.symbol].maint_rate
+        row = brackets.tier(pos.symbol, pos.amt * marks[pos.symbol])
+        mmr = row.rate
         if pos.margin_type == "isolated":
             wb = pos.isolated_wallet
         else:
@@ -299,7 +356,7 @@ class Account:
         denom = abs(pos.amt) * mmr - pos.amt
         if not denom:
             return D0
-        lp = (wb - pos.amt * pos.entry) / denom
+        lp = (wb + row.cum - pos.amt * pos.entry) / denom
         return max(D0, SYMBOLS[pos.symbol].floor_tick(lp))
 
 
@@ -349,4 +406,8 @@ def account_from_json(data: dict) -> Account:
     acc.spot_locked = {k: Decimal(v) for k, v in data.get("spot_locked", {}).items()}
     acc.margin_call_sent = bool(data.get("margin_call_sent", False))
     acc.update_time = int(data.get("update_time", 0))
+    acc.dual_side = bool(data.get("dual_side", False))
+    acc.multi_assets = bool(data.get("multi_assets", False))
+    acc.margin_history = list(data.get("margin_history", []))
+    acc.margin_seq = int(data.get("margin_seq", len(acc.margin_history)))
     return acc

@@ -9,7 +9,21 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from simexchange import btcturk, control, rest, spot
+from simexchange import (
+    account_ext,
+    btcturk,
+    control,
+    funding_api,
+    futures_data,
+    hedge,
+    marketdata_ext,
+    position_margin,
+    rest,
+    spot,
+    tape,
+    trading_ext,
+    wsapi,
+)
 from simexchange.config import Settings
 from simexchange.core import SIM_KEY, Sim
 from simexchange.errors import BinanceError
@@ -17,6 +31,7 @@ from simexchange.streams import ws_handler
 
 log = logging.getLogger("simexchange")
 
+LOST_ANSWER = "Unknown error, please check your request or try again later."
 WS_PREFIXES = ("/ws", "/stream", "/public/", "/market/", "/private/")
 
 
@@ -54,7 +69,24 @@ WEIGHTS: dict[tuple[str, str], int | Callable[[dict], int]] = {
     ("GET", "/fapi/v1/allOrders"): 5,
     ("GET", "/fapi/v1/symbolConfig"): 5,
     ("GET", "/fapi/v1/positionSide/dual"): 30,
+    ("GET", "/fapi/v1/markPriceKlines"): _klines_weight,
+    ("GET", "/fapi/v1/indexPriceKlines"): _klines_weight,
+    ("GET", "/fapi/v1/premiumIndexKlines"): _klines_weight,
+    ("GET", "/fapi/v1/continuousKlines"): _klines_weight,
+    ("GET", "/fapi/v1/apiTradingStatus"): _by_symbol(1, 10),
+    ("GET", "/fapi/v1/forceOrders"): _by_symbol(20, 50),
+    ("GET", "/fapi/v1/adlQuantile"): 5,
+    ("GET", "/fapi/v1/multiAssetsMargin"): 30,
+    ("GET", "/fapi/v1/income"): 30,
+    ("GET", "/fapi/v1/commissionRate"): 20,
     ("POST", "/fapi/v1/order"): 0,
+    ("PUT", "/fapi/v1/order"): 0,
+    ("POST", "/fapi/v1/batchOrders"): 5,
+    ("PUT", "/fapi/v1/batchOrders"): 5,
+    ("POST", "/fapi/v1/countdownCancelAll"): 10,
+    ("GET", "/fapi/v1/trades"): 5,
+    ("GET", "/fapi/v1/historicalTrades"): 20,
+    ("GET", "/fapi/v1/aggTrades"): 20,
     ("POST", "/fapi/v1/algoOrder"): 0,
     ("GET", "/api/v3/account"): 20,
     ("GET", "/api/v3/ticker/price"): lambda q: 2 if q.get("symbol") else 4,
@@ -88,7 +120,10 @@ async def binance_middleware(request: web.Request, handler) -> web.StreamRespons
     if path.startswith("/_sim/"):
         if request.remote not in ("127.0.0.1", "::1", None):
             return _json_error(403, -1000, "The control surface answers loopback clients only.")
-        return await handler(request)
+        try:
+            return await handler(request)
+        finally:
+            sim.store.commit(force=request.method != "GET")
     if path.startswith(WS_PREFIXES) and request.headers.get("Upgrade", "").lower() == "websocket":
         return await handler(request)
     sim.counters["requests"] += 1
@@ -117,6 +152,12 @@ async def binance_middleware(request: web.Request, handler) -> web.StreamRespons
     except Exception:
         log.exception("unhandled error on %s %s", request.method, path)
         resp = _json_error(500, -1000, "An unknown error occured while processing the request.")
+    try:
+        # durable before the answer leaves: an acknowledged order survives a kill right after
+        sim.store.commit(force=request.method != "GET")
+    except OSError:
+        log.exception("journal write failed on %s %s", request.method, path)
+        resp = _json_error(503, -1000, LOST_ANSWER)
     if family:
         resp.headers["X-MBX-USED-WEIGHT-1M"] = str(sim.limiter.used(ip, family, sim.server_ms()))
     return resp
@@ -127,9 +168,18 @@ def build_app(settings: Settings) -> web.Application:
     sim = Sim(settings)
     app[SIM_KEY] = sim
     app.add_routes(rest.routes)
+    app.add_routes(account_ext.routes)
+    app.add_routes(hedge.routes)
+    app.add_routes(position_margin.routes)
+    app.add_routes(marketdata_ext.routes)
+    app.add_routes(trading_ext.routes)
+    app.add_routes(tape.routes)
+    app.add_routes(futures_data.routes)
+    app.add_routes(funding_api.routes)
     app.add_routes(spot.routes)
     app.add_routes(btcturk.routes)
     app.add_routes(control.routes)
+    wsapi.install(app)
     for path in (
         "/ws",
         "/ws/{tail:.*}",
@@ -138,6 +188,7 @@ def build_app(settings: Settings) -> web.Application:
         "/{route:public|market|private}/ws",
         "/{route:public|market|private}/ws/{tail:.*}",
         "/{route:public|market|private}/stream",
+        "/{route:public|market|private}/stream/{tail:.*}",
     ):
         app.router.add_get(path, ws_handler)
     app.on_startup.append(sim.start)

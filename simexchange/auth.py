@@ -1,4 +1,4 @@
-"""Request signing exactly as Binance (HMAC-SHA256 hex of query string + body) and BTCTurk."""
+"""Request signing as Binance (hex HMAC-SHA256 or base64 Ed25519 of query + body) and BTCTurk."""
 
 from __future__ import annotations
 
@@ -6,19 +6,49 @@ import base64
 import hashlib
 import hmac
 import re
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from simexchange.errors import BinanceError, malformed, mandatory
 
 API_KEY_RE = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
 MAX_RECV_WINDOW = 60_000
+ED25519_PREFIX = "ed25519:"  # SIM_API_KEYS value `key:ed25519:<base64 public key>`
 
 
 def sign(secret: str, payload: str) -> str:
     """Binance signature: hex HMAC-SHA256 of the exact sent string, keyed by the secret."""
     return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def is_ed25519(secret: str) -> bool:
+    return secret.startswith(ED25519_PREFIX)
+
+
+def _ed25519_key(secret: str) -> Ed25519PublicKey:
+    """The public key from its base64 form: raw 32 bytes or the DER body of the PEM file."""
+    raw = base64.b64decode(secret[len(ED25519_PREFIX) :])
+    if len(raw) == 32:
+        return Ed25519PublicKey.from_public_bytes(raw)
+    key = load_der_public_key(raw)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return key
+
+
+def signature_ok(secret: str, payload: str, sig: str) -> bool:
+    """HMAC keys: hex HMAC-SHA256. Ed25519 keys: base64 signature (url-encoded on REST)."""
+    if not is_ed25519(secret):
+        return hmac.compare_digest(sign(secret, payload), sig.lower())
+    try:
+        _ed25519_key(secret).verify(base64.b64decode(unquote(sig)), payload.encode())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def btcturk_sign(public_key: str, stamp: str, secret_b64: str) -> str:
@@ -85,7 +115,22 @@ def api_key_of(request: web.Request, keys: dict[str, str]) -> str:
 def verify_signed(request: web.Request, req: Request, keys: dict[str, str], now_ms: int) -> str:
     """Authenticate a SIGNED call and return its API key; raises Binance's errors otherwise."""
     key = api_key_of(request, keys)
-    p = req.params
+    payload, sig = req.signed_payload()
+    check_timing(req.params, sig, now_ms)
+    assert sig is not None
+    if not signature_ok(keys[key], payload, sig):
+        raise bad_signature()
+    return key
+
+
+def bad_signature() -> BinanceError:
+    return BinanceError(-1022, "Signature for this request is not valid.")
+
+
+def check_timing(
+    p: dict[str, str], sig: str | None, now_ms: int, need_signature: bool = True
+) -> None:
+    """timestamp / recvWindow / signature presence in Binance's order of checks (REST and WS)."""
     ts_raw = p.get("timestamp", "")
     if not ts_raw:
         raise mandatory("timestamp")
@@ -97,8 +142,7 @@ def verify_signed(request: web.Request, req: Request, keys: dict[str, str], now_
     recv = int(recv_raw)
     if recv > MAX_RECV_WINDOW or recv <= 0:
         raise BinanceError(-1131, "recvWindow must be less than 60000")
-    payload, sig = req.signed_payload()
-    if not sig:
+    if need_signature and not sig:
         raise mandatory("signature")
     ts = int(ts_raw)
     if ts >= now_ms + 1000:
@@ -107,6 +151,3 @@ def verify_signed(request: web.Request, req: Request, keys: dict[str, str], now_
         )
     if now_ms - ts > recv:
         raise BinanceError(-1021, "Timestamp for this request is outside of the recvWindow.")
-    if not hmac.compare_digest(sign(keys[key], payload), sig.lower()):
-        raise BinanceError(-1022, "Signature for this request is not valid.")
-    return key

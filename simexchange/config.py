@@ -54,6 +54,9 @@ class Settings:
     )
     start_balance: Decimal = Decimal("10000")
     state_file: str | None = None
+    # "fsync": a journal entry reaches the disk before the answer (survives power loss);
+    # "write": it reaches the OS only (survives a killed process, not a crashed machine)
+    state_sync: str = "fsync"
     seed: int | None = None
     ping_interval: float = 180.0
     pong_timeout: float = 600.0
@@ -83,6 +86,7 @@ class Settings:
             "SIM_API_KEYS": ("api_keys", lambda v: parse_pairs(v, "SIM_API_KEYS")),
             "SIM_START_BALANCE": ("start_balance", Decimal),
             "SIM_STATE_FILE": ("state_file", str),
+            "SIM_STATE_SYNC": ("state_sync", str),
             "SIM_SEED": ("seed", int),
             "SIM_PING_INTERVAL": ("ping_interval", float),
             "SIM_PONG_TIMEOUT": ("pong_timeout", float),
@@ -122,6 +126,8 @@ class Settings:
             setattr(s, name, value)
         if not s.api_keys:
             raise ConfigError("SIM_API_KEYS: at least one key is needed")
+        if s.state_sync not in ("fsync", "write"):
+            raise ConfigError(f"SIM_STATE_SYNC must be fsync or write, not {s.state_sync!r}")
         if s.tick_ms <= 0 or s.weight_limit <= 0:
             raise ConfigError("SIM_TICK_MS and SIM_WEIGHT_LIMIT must be positive")
         return s

@@ -116,15 +116,40 @@ async def feed(request: web.Request, sim: Sim) -> web.Response:
 @routes.post("/_sim/clock")
 @handler
 async def clock(request: web.Request, sim: Sim) -> web.Response:
-    """Step the server clock by offset_ms (cumulative; negative goes back)."""
+    """Step the server clock by offset_ms (cumulative; negative goes back); freeze or thaw it.
+
+    {"freeze": true} stops the clock where it is ({"at_ms": T} puts it at server time T first);
+    it then moves only by offset_ms steps. {"freeze": false} lets it run with the wall again.
+    """
     data = await _body(request)
-    step = data.get("offset_ms")
+    step = data.get("offset_ms", 0)
     if not isinstance(step, int) or isinstance(step, bool):
         raise ControlError("offset_ms must be an integer")
+    freeze = data.get("freeze")
+    if freeze is not None and not isinstance(freeze, bool):
+        raise ControlError("freeze must be true or false")
+    at_ms = data.get("at_ms")
+    if at_ms is not None and (not isinstance(at_ms, int) or isinstance(at_ms, bool) or at_ms < 0):
+        raise ControlError("at_ms must be a non-negative integer")
+    if at_ms is not None and freeze is not True:
+        raise ControlError("at_ms needs freeze: true")
+    if freeze is True:
+        now = sim.server_ms()
+        target = now if at_ms is None else at_ms
+        # frozen base + offset + skew == target
+        sim.frozen_at_ms = target - sim.clock_offset_ms - sim.faults.clock_skew_ms
+    elif freeze is False:
+        sim.frozen_at_ms = None
     sim.clock_offset_ms += step
     sim.users.expire_due()
+    sim.countdowns.expire_due()
+    sim.funding.settle_due()
     return web.json_response(
-        {"clock_offset_ms": sim.clock_offset_ms, "serverTime": sim.server_ms()}
+        {
+            "clock_offset_ms": sim.clock_offset_ms,
+            "frozen": sim.frozen_at_ms is not None,
+            "serverTime": sim.server_ms(),
+        }
     )
 
 
@@ -139,6 +164,9 @@ async def reset(request: web.Request, sim: Sim) -> web.Response:
     sim.faults.clear()
     sim.limiter.reset()
     sim.clock_offset_ms = 0
+    sim.frozen_at_ms = None
+    sim.countdowns.clear()
+    sim.funding.reset()
     sim.store.mark_dirty()
     return web.json_response({"reset": True})
 
@@ -167,6 +195,7 @@ async def balances(request: web.Request, sim: Sim) -> web.Response:
         raise ControlError("futures balances: only USDT is a margin asset here")
     for acc in accounts:
         if futures:
+            sim.funding.transfer(acc, futures["USDT"] - acc.wallet)
             acc.wallet = futures["USDT"]
             sim.engine.account_event(acc, "ADJUSTMENT")
         if spot_bal is not None:
@@ -198,6 +227,7 @@ async def state(request: web.Request, sim: Sim) -> web.Response:
         {
             "server_time": sim.server_ms(),
             "clock_offset_ms": sim.clock_offset_ms,
+            "clock_frozen": sim.frozen_at_ms is not None,
             "feed_running": sim.feed_running,
             "prices": {
                 s: {"last": f"{m.last:f}", "mark": f"{m.mark:f}"} for s, m in sim.markets.items()

@@ -13,9 +13,12 @@ from decimal import Decimal
 from aiohttp import web
 
 from simexchange.accounts import Account
+from simexchange.amend import Amendments
 from simexchange.config import Settings
+from simexchange.countdown import Countdowns
 from simexchange.errors import BinanceError
 from simexchange.faults import Faults
+from simexchange.funding import Funding
 from simexchange.limits import RateLimiter
 from simexchange.market import SYMBOLS, History, PriceFeed, SymbolState
 from simexchange.matching import Engine
@@ -33,6 +36,9 @@ class Sim:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.clock_offset_ms = 0
+        # set by the control API: the clock stands at this wall time until advanced, so a
+        # stream test never depends on where the real minute is
+        self.frozen_at_ms: int | None = None
         self.faults = Faults()
         self.limiter = RateLimiter(settings.weight_limit)
         self.keys: dict[str, str] = dict(settings.api_keys)
@@ -47,10 +53,13 @@ class Sim:
         self.engine.public_trade = self._public_trade
         self.users = UserHub(self)
         self.market_hub = MarketHub(self)
-        self.engine.emit = self.users.publish
-        self.store = Store(settings.state_file, self)
+        self.engine.emit = self._emit
+        self.store = Store(settings.state_file, self, settings.state_sync)
         self.engine.changed = self.store.mark_dirty
         self.counters: dict[str, int] = {"requests": 0, "orders": 0, "ws_messages": 0}
+        self.amendments = Amendments()  # GET /fapi/v1/orderAmendment (journaled)
+        self.countdowns = Countdowns(self)  # POST /fapi/v1/countdownCancelAll timers
+        self.funding = Funding(self)  # rates, 8-hourly settlement, income rows
         self.reset_accounts()
         self.store.load()
         self._tasks: list[asyncio.Task] = []
@@ -59,7 +68,8 @@ class Sim:
     # ------------------------------------------------------------ clock
 
     def server_ms(self) -> int:
-        return int(time.time() * 1000) + self.clock_offset_ms + self.faults.clock_skew_ms
+        base = self.frozen_at_ms if self.frozen_at_ms is not None else int(time.time() * 1000)
+        return base + self.clock_offset_ms + self.faults.clock_skew_ms
 
     # ------------------------------------------------------------ state
 
@@ -77,6 +87,9 @@ class Sim:
             api_key=api_key,
             wallet=self.settings.start_balance,
             spot=dict(self.settings.spot_balances),
+            # a real time, not 0: ccxt skips balance assets whose updateTime is 0,
+            # so a fresh account would read as empty
+            update_time=self.server_ms(),
         )
 
     def reset_accounts(self) -> None:
@@ -102,6 +115,12 @@ class Sim:
         mkt.record_trade(self.server_ms(), price, qty, buyer_maker)
         mkt.last = last  # user fills hit a replenished synthetic book: the price stays
         self.market_hub.trade(symbol, price, qty, buyer_maker)
+
+    def _emit(self, api_key: str, event: dict) -> None:
+        """A user event to its listen key; a liquidation also goes to the public forceOrder."""
+        self.users.publish(api_key, event)
+        if event.get("e") == "ORDER_TRADE_UPDATE":
+            self.market_hub.force_order(event["o"], event["E"])
 
     def set_price(self, symbol: str, price: Decimal, mark: Decimal | None = None) -> None:
         """Move last (and mark) to price and run matching at once."""
@@ -154,6 +173,9 @@ class Sim:
                     self.step_feed()
                 self.market_hub.on_tick()
                 self.users.expire_due()
+                self.countdowns.expire_due()
+                self.funding.settle_due()
+                self.store.commit()  # fills of this tick are durable before their events go out
             except Exception:  # a bug in one tick must not stop the exchange
                 log.exception("tick failed")
             next_at += period

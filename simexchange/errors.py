@@ -27,6 +27,12 @@ def malformed(name: str) -> BinanceError:
     return BinanceError(-1102, f"Parameter '{name}' was not sent, was empty/null, or malformed.")
 
 
+def illegal_chars(name: str, legal: str) -> BinanceError:
+    return BinanceError(
+        -1100, f"Illegal characters found in parameter '{name}'; legal range is '{legal}'."
+    )
+
+
 def bad_symbol() -> BinanceError:
     return BinanceError(-1121, "Invalid symbol.")
 

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import math
 import random
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 D0 = Decimal(0)
+
+# every symbol lists its onboardDate as this (2019-09-25, BTCUSDT's listing day on Binance)
+ONBOARD_MS = 1569398400000
+TAPE_SIZE = 10_000  # public trades kept per symbol for /trades, /historicalTrades, /aggTrades
 
 INTERVAL_MS: dict[str, int] = {
     "1m": 60_000,
@@ -52,8 +57,6 @@ class SymbolSpec:
     price_precision: int
     quantity_precision: int
     annual_vol: float
-    maint_rate: Decimal = Decimal("0.004")
-    max_leverage: int = 125
 
     @property
     def quote(self) -> str:
@@ -140,7 +143,6 @@ SYMBOLS: dict[str, SymbolSpec] = {
             price_precision=4,
             quantity_precision=0,
             annual_vol=0.85,
-            maint_rate="0.005",
         ),
         _spec(
             symbol="BNBUSDT",
@@ -159,7 +161,6 @@ SYMBOLS: dict[str, SymbolSpec] = {
             price_precision=3,
             quantity_precision=2,
             annual_vol=0.6,
-            maint_rate="0.005",
         ),
     )
 }
@@ -175,7 +176,7 @@ def exchange_info(server_ms: int, weight_limit: int) -> dict:
                 "pair": s.symbol,
                 "contractType": "PERPETUAL",
                 "deliveryDate": 4133404800000,
-                "onboardDate": 1569398400000,
+                "onboardDate": ONBOARD_MS,
                 "status": "TRADING",
                 "maintMarginPercent": "2.5000",
                 "requiredMarginPercent": "5.0000",
@@ -353,6 +354,8 @@ class SymbolState:
     prev_book_update_id: int = 0
     last_trade_ms: int = 0
     last_trade_maker: bool = False
+    # the public trade tape (id, ms, price, qty, buyer_maker) that /trades and /aggTrades read
+    tape: deque = field(default_factory=lambda: deque(maxlen=TAPE_SIZE))
 
     def record_trade(self, ms: int, price: Decimal, qty: Decimal, buyer_maker: bool) -> None:
         """Add a public trade at price to the 1m candle and move the last price."""
@@ -361,6 +364,7 @@ class SymbolState:
         self.agg_trade_id += 1
         self.last_trade_ms = ms
         self.last_trade_maker = buyer_maker
+        self.tape.append((self.agg_trade_id, ms, price, qty, buyer_maker))
         key = ms - ms % 60_000
         c = self.candles.get(key)
         if c is None:

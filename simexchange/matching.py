@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 
+from simexchange import brackets
 from simexchange.accounts import (
     D0,
     MAKER_FEE,
@@ -29,30 +30,35 @@ CLIENT_ID_RE = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
 CONDITIONAL_TYPES = ("STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET")
 ALGO_TYPES = CONDITIONAL_TYPES + ("TRAILING_STOP_MARKET",)
 MAX_DECIMALS = 8
+PRECISION_MSG = "Precision is over the maximum defined for this asset."
 PERCENT_UP = Decimal("1.05")
 PERCENT_DOWN = Decimal("0.95")
 MARGIN_CALL_RATIO = Decimal("0.8")
+TRIGGER_PROTECT = Decimal("0.05")  # exchangeInfo's triggerProtect of every symbol
+MAX_NUM_ORDERS = 200  # exchangeInfo's MAX_NUM_ORDERS filter: open orders per symbol
+MAX_NUM_ALGO_ORDERS = 10  # MAX_NUM_ALGO_ORDERS: open conditional orders per symbol
 
 Emit = Callable[[str, dict], None]
 
 
 def decimals_of(value: Decimal) -> int:
-    exp = value.as_tuple().exponent
+    """Significant decimals: "0.0100" counts 2, as trailing zeros add no precision."""
+    exp = value.normalize().as_tuple().exponent
     return -exp if isinstance(exp, int) and exp < 0 else 0
 
 
 def check_price(spec: SymbolSpec, price: Decimal) -> None:
     """PRICE_FILTER: precision, bounds and tick grid."""
-    if decimals_of(price) > MAX_DECIMALS:
-        raise BinanceError(-1111, "Precision is over the maximum defined for this asset.")
+    if decimals_of(price) > min(MAX_DECIMALS, spec.price_precision):
+        raise BinanceError(-1111, PRECISION_MSG)
     if price <= 0:
         raise BinanceError(-4001, "Price less than 0.")
     if price < spec.min_price:
-        raise BinanceError(-4013, f"Price less than min price {spec.min_price}.")
+        raise BinanceError(-4013, "Price less than min price.")
     if price > spec.max_price:
         raise BinanceError(-4016, f"Limit price can't be higher than {spec.max_price}.")
     if (price - spec.min_price) % spec.tick:
-        raise BinanceError(-4014, f"Price not increased by tick size {spec.tick}.")
+        raise BinanceError(-4014, "Price not increased by tick size.")
 
 
 def check_qty(spec: SymbolSpec, qty: Decimal, market: bool) -> None:
@@ -62,8 +68,10 @@ def check_qty(spec: SymbolSpec, qty: Decimal, market: bool) -> None:
         if market
         else (spec.min_qty, spec.max_qty, spec.step)
     )
-    if decimals_of(qty) > MAX_DECIMALS:
-        raise BinanceError(-1111, "Precision is over the maximum defined for this asset.")
+    # more decimals than the symbol's quantityPrecision is -1111; within it but off the
+    # step grid is -4023 (Binance's order of checks)
+    if decimals_of(qty) > min(MAX_DECIMALS, spec.quantity_precision):
+        raise BinanceError(-1111, PRECISION_MSG)
     if qty <= 0:
         raise BinanceError(-4003, "Quantity less than or equal to zero.")
     if qty < lo:
@@ -71,7 +79,7 @@ def check_qty(spec: SymbolSpec, qty: Decimal, market: bool) -> None:
     if qty > hi:
         raise BinanceError(-4005, f"Quantity greater than max quantity {hi}.")
     if (qty - lo) % step:
-        raise BinanceError(-4023, f"Quantity not increased by step size {step}.")
+        raise BinanceError(-4023, "Qty not increased by step size.")
 
 
 class Engine:
@@ -108,24 +116,46 @@ class Engine:
         if client_id in acc.recent_client_ids:
             raise BinanceError(-4116, "ClientOrderId is duplicated.")
 
-    def _opening_qty(self, acc: Account, symbol: str, side: str, qty: Decimal) -> Decimal:
+    def _opening_qty(
+        self, acc: Account, symbol: str, side: str, qty: Decimal, position_side: str = "BOTH"
+    ) -> Decimal:
         """The part of qty that would open or increase exposure (needs margin)."""
-        pos = acc.position(symbol)
+        pos = acc.position(symbol, position_side)
         sign = 1 if side == "BUY" else -1
         if not pos.amt or (pos.amt > 0) == (sign > 0):
             return qty
         return max(D0, qty - abs(pos.amt))
 
-    def _check_reduce_only(self, acc: Account, symbol: str, side: str) -> None:
-        pos = acc.position(symbol)
+    def _check_reduce_only(
+        self, acc: Account, symbol: str, side: str, position_side: str = "BOTH", qty: Decimal = D0
+    ) -> None:
+        """reduceOnly (one-way) or a hedge-mode close: there must be that much to reduce."""
+        pos = acc.position(symbol, position_side)
         if not pos.amt or (pos.amt > 0) == (side == "BUY"):
             raise BinanceError(-2022, "ReduceOnly Order is rejected.")
+        if position_side != "BOTH" and qty > abs(pos.amt):
+            raise BinanceError(-2022, "ReduceOnly Order is rejected.")
 
-    def _check_margin(self, acc: Account, symbol: str, side: str, qty: Decimal, price: Decimal):
-        opening = self._opening_qty(acc, symbol, side, qty)
+    def _check_margin(
+        self,
+        acc: Account,
+        symbol: str,
+        side: str,
+        qty: Decimal,
+        price: Decimal,
+        position_side: str = "BOTH",
+    ):
+        opening = self._opening_qty(acc, symbol, side, qty, position_side)
         if not opening:
             return
-        lev = acc.position(symbol).leverage
+        pos = acc.position(symbol, position_side)
+        lev = pos.leverage
+        # the bracket of the leverage caps the position this order would leave (Binance -2027)
+        after = (abs(pos.amt) if (pos.amt > 0) == (side == "BUY") else D0) + opening
+        if after * price > brackets.max_notional(symbol, lev):
+            raise BinanceError(
+                -2027, "Exceeded the maximum allowable position at current leverage."
+            )
         need = opening * price / lev + opening * price * TAKER_FEE
         if need > acc.summary(self.marks())["available"]:
             raise BinanceError(-2019, "Margin is insufficient.")
@@ -150,11 +180,19 @@ class Engine:
         working_type: str = "CONTRACT_PRICE",
         close_position: bool = False,
         validate_only: bool = False,
+        position_side: str = "BOTH",
+        activate_price: Decimal = D0,
+        price_rate: Decimal = D0,
     ) -> tuple[Order, dict]:
-        """Validate, accept and execute a LIMIT or MARKET order; return it and its answer body."""
+        """Validate, accept and execute a LIMIT or MARKET order; return it and its answer body.
+
+        position_side is already checked against the account's mode (simexchange.hedge); a
+        hedge-mode close (SELL LONG / BUY SHORT) behaves as reduce-only without the flag.
+        """
         spec = SYMBOLS[symbol]
         mkt = self.markets[symbol]
         market = type_ == "MARKET"
+        reduces = reduce_only or (position_side, side) in (("LONG", "SELL"), ("SHORT", "BUY"))
         check_qty(spec, quantity, market)
         if market:
             ref = mkt.best_ask() if side == "BUY" else mkt.best_bid()
@@ -171,7 +209,7 @@ class Engine:
             ref = price
             tif = time_in_force
         notional_ref = mkt.mark if market else price
-        if not reduce_only and quantity * notional_ref < spec.min_notional:
+        if not reduces and quantity * notional_ref < spec.min_notional:
             raise BinanceError(
                 -4164,
                 f"Order's notional must be no smaller than {spec.min_notional} "
@@ -179,10 +217,12 @@ class Engine:
             )
         if client_order_id is not None:
             self._check_client_id(acc, client_order_id)
-        if reduce_only:
-            self._check_reduce_only(acc, symbol, side)
+        if len(acc.open_orders(symbol)) >= MAX_NUM_ORDERS:
+            raise BinanceError(-2025, "Reach max open order limit.")
+        if reduces:
+            self._check_reduce_only(acc, symbol, side, position_side, quantity)
         else:
-            self._check_margin(acc, symbol, side, quantity, ref)
+            self._check_margin(acc, symbol, side, quantity, ref, position_side)
         if not market:
             crosses = (side == "BUY" and price >= mkt.best_ask()) or (
                 side == "SELL" and price <= mkt.best_bid()
@@ -195,8 +235,8 @@ class Engine:
                 )
             if tif == "FOK":
                 fillable = sum((q for _, q in mkt.sweep(side, quantity, price)), D0)
-                if reduce_only:
-                    fillable = min(fillable, abs(acc.position(symbol).amt))
+                if reduces:
+                    fillable = min(fillable, abs(acc.position(symbol, position_side).amt))
                 if fillable < quantity:
                     raise BinanceError(
                         -5021,
@@ -224,6 +264,9 @@ class Engine:
             working_type=working_type,
             close_position=close_position,
             resp_type=resp_type,
+            position_side=position_side,
+            activate_price=activate_price,
+            price_rate=price_rate,
         )
         acc.orders[oid] = order
         acc.remember_client_id(order.client_order_id, oid)
@@ -245,21 +288,21 @@ class Engine:
         )
         if crosses:
             qty = order.remaining
-            if order.reduce_only:
+            if order.reduces:
                 qty = min(qty, self._reducible(acc, order))
             for px, q in mkt.sweep(order.side, qty, limit):
                 self._fill(acc, order, px, q, maker=False)
         if (
             order.remaining
             and (order.type == "MARKET" or order.time_in_force in ("IOC", "FOK"))
-            or order.reduce_only
+            or order.reduces
             and order.is_open
             and not self._reducible(acc, order)
         ):
             self._finish(acc, order, "EXPIRED")
 
     def _reducible(self, acc: Account, order: Order) -> Decimal:
-        pos = acc.position(order.symbol)
+        pos = acc.position(order.symbol, order.position_side)
         if not pos.amt or (pos.amt > 0) == (order.side == "BUY"):
             return D0
         return abs(pos.amt)
@@ -295,7 +338,7 @@ class Engine:
     def _fill(self, acc: Account, order: Order, price: Decimal, qty: Decimal, maker: bool) -> None:
         """Apply one trade to the order, the position and the wallet; emit the user events."""
         now = self.now_ms()
-        pos = acc.position(order.symbol)
+        pos = acc.position(order.symbol, order.position_side)
         fee = price * qty * (MAKER_FEE if maker else TAKER_FEE)
         realized = self._apply_to_position(pos, order.side, price, qty)
         pos.update_time = now
@@ -321,7 +364,7 @@ class Engine:
                 "quoteQty": money(price * qty),
                 "realizedPnl": money(realized),
                 "side": order.side,
-                "positionSide": "BOTH",
+                "positionSide": order.position_side,
                 "symbol": order.symbol,
                 "time": now,
             }
@@ -379,12 +422,12 @@ class Engine:
                     order.side == "SELL" and mkt.last >= order.price
                 ):
                     qty = order.remaining
-                    if order.reduce_only:
+                    if order.reduces:
                         qty = min(qty, self._reducible(acc, order))
                     if qty > 0:
                         self._fill(acc, order, order.price, qty, maker=True)
                         touched = True
-                    if order.is_open and order.reduce_only:
+                    if order.is_open and order.reduces:
                         self._finish(acc, order, "EXPIRED")
             for algo in acc.open_algos(symbol):
                 if self._algo_should_trigger(algo, mkt):
@@ -401,15 +444,34 @@ class Engine:
         """Accept a conditional order (already parsed); -2021 if it would trigger at once."""
         mkt = self.markets[algo.symbol]
         self._check_client_id(acc, algo.client_algo_id)
+        open_algos = acc.open_algos(algo.symbol)
+        if len(open_algos) >= MAX_NUM_ALGO_ORDERS:
+            raise BinanceError(-4045, "Reach max stop order limit.")
+        if algo.close_position and any(
+            a.close_position
+            and (a.side, a.position_side, a.order_type)
+            == (algo.side, algo.position_side, algo.order_type)
+            for a in open_algos
+        ):
+            # one Close-All stop and one Close-All take-profit per direction, no more
+            raise BinanceError(
+                -4130,
+                "An open stop or take profit order with GTE and closePosition in the direction "
+                "is existing.",
+            )
         if algo.order_type == "TRAILING_STOP_MARKET":
             ref = self._algo_ref(algo, mkt)
             if algo.activate_price:
+                # a SELL trail activates when the price rises to activatePrice: it must be
+                # above the market now (a BUY's below), or it would activate at once
                 bad = (algo.side == "SELL" and algo.activate_price <= ref) or (
                     algo.side == "BUY" and algo.activate_price >= ref
                 )
                 if bad:
                     raise BinanceError(-2021, "Order would immediately trigger.")
             else:
+                # Binance's default activation price is the current price (of workingType)
+                algo.activate_price = ref
                 algo.activated = True
                 algo.extreme = ref
         elif self._crossed(algo, self._algo_ref(algo, mkt)):
@@ -443,6 +505,10 @@ class Engine:
     def _algo_should_trigger(self, algo: AlgoOrder, mkt: SymbolState) -> bool:
         ref = self._algo_ref(algo, mkt)
         if algo.order_type != "TRAILING_STOP_MARKET":
+            if algo.price_protect and abs(mkt.mark - mkt.last) > mkt.mark * TRIGGER_PROTECT:
+                # priceProtect: no trigger while mark and last are further apart than the
+                # symbol's triggerProtect (exchangeInfo), so a wick of one does not fire it
+                return False
             return self._crossed(algo, ref)
         if not algo.activated:
             if (algo.side == "SELL" and ref >= algo.activate_price) or (
@@ -467,8 +533,9 @@ class Engine:
         qty = algo.quantity
         reduce_only = algo.reduce_only
         if algo.close_position:
-            qty = abs(acc.position(algo.symbol).amt)
-            reduce_only = True
+            qty = abs(acc.position(algo.symbol, algo.position_side).amt)
+            # hedge mode takes no reduceOnly: the close side (SELL LONG / BUY SHORT) reduces
+            reduce_only = algo.position_side == "BOTH"
         limit_type = algo.order_type in ("STOP", "TAKE_PROFIT")
         try:
             if not qty:
@@ -487,6 +554,9 @@ class Engine:
                 stop_price=algo.trigger_price,
                 working_type=algo.working_type,
                 close_position=algo.close_position,
+                position_side=algo.position_side,
+                activate_price=algo.activate_price,
+                price_rate=algo.callback_rate,
             )
         except BinanceError as exc:
             algo.status = "REJECTED"
@@ -547,6 +617,7 @@ class Engine:
             time=now,
             update_time=now,
             reduce_only=True,
+            position_side=pos.side,
         )
         acc.orders[oid] = order
         self._order_event(acc, order, "NEW")
@@ -565,7 +636,7 @@ class Engine:
                 "p": [
                     {
                         "s": p.symbol,
-                        "ps": "BOTH",
+                        "ps": p.side,
                         "pa": SYMBOLS[p.symbol].fmt_qty(p.amt),
                         "mt": "CROSSED",
                         "iw": "0",
@@ -581,27 +652,36 @@ class Engine:
     # ------------------------------------------------------------ settings
 
     def set_leverage(self, acc: Account, symbol: str, leverage: int) -> dict:
-        spec = SYMBOLS[symbol]
-        if not 1 <= leverage <= spec.max_leverage:
+        if not 1 <= leverage <= brackets.max_leverage(symbol):
             raise BinanceError(-4028, f"Leverage {leverage} is not valid")
-        pos = acc.position(symbol)
-        if pos.amt:
-            need = abs(pos.amt) * self.markets[symbol].mark / leverage
-            have = acc.summary(self.marks())["available"] + pos.initial_margin(
-                self.markets[symbol].mark
+        acc.position(symbol)  # the BOTH record holds the symbol's leverage
+        sides = acc.symbol_positions(symbol)  # leverage is per symbol: every side follows it
+        held = sum((abs(p.amt) for p in sides), D0)
+        if held:
+            mark = self.markets[symbol].mark
+            # each side's notional must fit the bracket cap of the new leverage
+            if any(abs(p.amt) * mark > brackets.max_notional(symbol, leverage) for p in sides):
+                raise BinanceError(
+                    -2027, "Exceeded the maximum allowable position at current leverage."
+                )
+            need = held * mark / leverage
+            have = acc.summary(self.marks())["available"] + sum(
+                (p.initial_margin(mark) for p in sides), D0
             )
             if need > have:
                 raise BinanceError(
                     -2027, "Exceeded the maximum allowable position at current leverage."
                 )
-        pos.leverage = leverage
+        for p in sides:
+            p.leverage = leverage
         now = self.now_ms()
         self.emit(
             acc.api_key,
             {"e": "ACCOUNT_CONFIG_UPDATE", "E": now, "T": now, "ac": {"s": symbol, "l": leverage}},
         )
         self.changed()
-        return {"leverage": leverage, "maxNotionalValue": max_notional(leverage), "symbol": symbol}
+        cap = brackets.max_notional(symbol, leverage)
+        return {"leverage": leverage, "maxNotionalValue": f"{cap:f}", "symbol": symbol}
 
     def set_margin_type(self, acc: Account, symbol: str, margin_type: str) -> None:
         pos = acc.position(symbol)
@@ -610,9 +690,11 @@ class Engine:
             raise BinanceError(-4046, "No need to change margin type.")
         if acc.open_orders(symbol) or acc.open_algos(symbol):
             raise BinanceError(-4047, "Margin type cannot be changed if there exists open orders.")
-        if pos.amt:
+        sides = acc.symbol_positions(symbol)
+        if any(p.amt for p in sides):
             raise BinanceError(-4048, "Margin type cannot be changed if there exists position.")
-        pos.margin_type = wanted
+        for p in sides:
+            p.margin_type = wanted
         self.changed()
 
     # ------------------------------------------------------------ events
@@ -644,7 +726,7 @@ class Engine:
             "R": order.reduce_only,
             "wt": order.working_type,
             "ot": order.orig_type,
-            "ps": "BOTH",
+            "ps": order.position_side,
             "cp": order.close_position,
             "rp": "0",
             "pP": False,
@@ -653,6 +735,8 @@ class Engine:
             "V": order.stp_mode,
             "pm": order.price_match,
             "gtd": order.good_till_date,
+            "AP": spec.fmt_price(order.activate_price),
+            "cr": f"{order.price_rate:f}" if order.price_rate else "0",
         }
         if last:
             price, qty, trade_id, fee, realized, maker = last
@@ -665,7 +749,7 @@ class Engine:
                 m=maker,
                 rp=money(realized),
             )
-        if order.is_open and not order.reduce_only:
+        if order.is_open and not order.reduces:
             notional = money(order.remaining * order.price)
             o["b" if order.side == "BUY" else "a"] = notional
         self.emit(acc.api_key, {"e": "ORDER_TRADE_UPDATE", "E": now, "T": now, "o": o})
@@ -700,7 +784,7 @@ class Engine:
                             "up": money(p.unrealized(marks[p.symbol])),
                             "mt": p.margin_type,
                             "iw": money(p.isolated_wallet),
-                            "ps": "BOTH",
+                            "ps": p.side,
                             "ma": "USDT",
                         }
                         for p in positions
@@ -729,7 +813,7 @@ class Engine:
                     "o": algo.order_type,
                     "s": algo.symbol,
                     "S": algo.side,
-                    "ps": "BOTH",
+                    "ps": algo.position_side,
                     "f": algo.time_in_force,
                     "q": spec.fmt_qty(algo.quantity),
                     "X": algo.status,
@@ -748,18 +832,7 @@ class Engine:
                     "tt": algo.trigger_time,
                     "gtd": algo.good_till_date,
                     "rm": algo.fail_reason,
+                    **({"ia": algo.activated} if algo.order_type == "TRAILING_STOP_MARKET" else {}),
                 },
             },
         )
-
-
-LEVERAGE_BRACKETS = ((125, "50000"), (100, "600000"), (50, "3000000"), (20, "12000000"))
-
-
-def max_notional(leverage: int) -> str:
-    """A simplified leverage bracket: the higher the leverage, the smaller the position cap."""
-    cap = "80000000"
-    for lev, notional in LEVERAGE_BRACKETS:
-        if leverage <= lev:
-            cap = notional
-    return cap

@@ -7,16 +7,26 @@ from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
+from simexchange import brackets
 from simexchange.accounts import D0, Account, AlgoOrder, money
 from simexchange.auth import Request, api_key_of, verify_signed
 from simexchange.core import SIM_KEY, Sim
-from simexchange.errors import UNKNOWN_EXECUTION_MSG, BinanceError, bad_symbol, malformed, mandatory
+from simexchange.errors import (
+    UNKNOWN_EXECUTION_MSG,
+    BinanceError,
+    bad_symbol,
+    illegal_chars,
+    malformed,
+    mandatory,
+)
+from simexchange.funding import INTEREST_RATE, rate_str
 from simexchange.limits import order_counts
-from simexchange.market import INTERVAL_MS, SYMBOLS, exchange_info
-from simexchange.matching import ALGO_TYPES, CONDITIONAL_TYPES, max_notional
+from simexchange.market import INTERVAL_MS, ONBOARD_MS, SYMBOLS, exchange_info
+from simexchange.matching import ALGO_TYPES, CONDITIONAL_TYPES
 from simexchange.streams import next_funding_ms
 
 NUMBER_RE = re.compile(r"^\d{1,20}(\.\d{1,20})?$")
+DECIMAL_RANGE = r"^([0-9]{1,20})(\.[0-9]{1,20})?$"
 DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
 routes = web.RouteTableDef()
 
@@ -50,7 +60,8 @@ class Params:
         if v is None:
             return None
         if not NUMBER_RE.match(v):
-            raise malformed(name)
+            # Binance answers a non-numeric decimal with -1100 naming its legal pattern
+            raise illegal_chars(name, DECIMAL_RANGE)
         try:
             return Decimal(v)
         except InvalidOperation as exc:
@@ -64,8 +75,8 @@ class Params:
             raise malformed(name)
         return int(v)
 
-    def boolean(self, name: str, default: bool = False) -> bool:
-        v = self.text(name)
+    def boolean(self, name: str, default: bool = False, required: bool = False) -> bool:
+        v = self.text(name, required)
         if v is None:
             return default
         if v.lower() not in ("true", "false"):
@@ -122,6 +133,11 @@ async def exchange_info_view(request: web.Request) -> web.Response:
 @routes.get("/fapi/v1/depth")
 async def depth(request: web.Request) -> web.Response:
     sim, p = await public(request)
+    return jsonr(depth_body(sim, p))
+
+
+def depth_body(sim: Sim, p: Params) -> dict:
+    """The order book answer (REST `depth` and the WebSocket API's `depth`)."""
     sym = p.symbol()
     limit = p.integer("limit", default=500)
     if limit not in DEPTH_LIMITS:
@@ -130,22 +146,25 @@ async def depth(request: web.Request) -> web.Response:
     bids, asks = st.book(limit)
     now = sim.server_ms()
     spec = st.spec
-    return jsonr(
-        {
-            "lastUpdateId": st.book_update_id,
-            "E": now,
-            "T": now,
-            "bids": [[spec.fmt_price(px), spec.fmt_qty(q)] for px, q in bids],
-            "asks": [[spec.fmt_price(px), spec.fmt_qty(q)] for px, q in asks],
-        }
-    )
+    return {
+        "lastUpdateId": st.book_update_id,
+        "E": now,
+        "T": now,
+        "bids": [[spec.fmt_price(px), spec.fmt_qty(q)] for px, q in bids],
+        "asks": [[spec.fmt_price(px), spec.fmt_qty(q)] for px, q in asks],
+    }
+
+
+def for_symbols(sim: Sim, p: Params, one) -> dict | list:
+    """One row for `symbol`, else a list over every symbol (Binance's ticker convention)."""
+    sym = p.symbol(required=False)
+    if sym:
+        return one(sim.markets[sym])
+    return [one(st) for st in sim.markets.values()]
 
 
 def _for_symbols(sim: Sim, p: Params, one) -> web.Response:
-    sym = p.symbol(required=False)
-    if sym:
-        return jsonr(one(sim.markets[sym]))
-    return jsonr([one(st) for st in sim.markets.values()])
+    return jsonr(for_symbols(sim, p, one))
 
 
 @routes.get("/fapi/v1/ticker/24hr")
@@ -181,8 +200,12 @@ async def ticker_24hr(request: web.Request) -> web.Response:
 @routes.get("/fapi/v2/ticker/price")
 async def ticker_price(request: web.Request) -> web.Response:
     sim, p = await public(request)
+    return jsonr(ticker_price_body(sim, p))
+
+
+def ticker_price_body(sim: Sim, p: Params) -> dict | list:
     now = sim.server_ms()
-    return _for_symbols(
+    return for_symbols(
         sim,
         p,
         lambda st: {"symbol": st.spec.symbol, "price": st.spec.fmt_price(st.last), "time": now},
@@ -192,6 +215,10 @@ async def ticker_price(request: web.Request) -> web.Response:
 @routes.get("/fapi/v1/ticker/bookTicker")
 async def book_ticker(request: web.Request) -> web.Response:
     sim, p = await public(request)
+    return jsonr(book_ticker_body(sim, p))
+
+
+def book_ticker_body(sim: Sim, p: Params) -> dict | list:
     now = sim.server_ms()
 
     def one(st):
@@ -206,7 +233,7 @@ async def book_ticker(request: web.Request) -> web.Response:
             "lastUpdateId": st.book_update_id,
         }
 
-    return _for_symbols(sim, p, one)
+    return for_symbols(sim, p, one)
 
 
 @routes.get("/fapi/v1/premiumIndex")
@@ -221,8 +248,8 @@ async def premium_index(request: web.Request) -> web.Response:
             "markPrice": s.fmt_price(st.mark),
             "indexPrice": s.fmt_price(st.mark),
             "estimatedSettlePrice": s.fmt_price(st.mark),
-            "lastFundingRate": "0.00010000",
-            "interestRate": "0.00010000",
+            "lastFundingRate": rate_str(sim.funding.rate(s.symbol)),
+            "interestRate": rate_str(INTEREST_RATE),
             "nextFundingTime": next_funding_ms(now),
             "time": now,
         }
@@ -233,7 +260,11 @@ async def premium_index(request: web.Request) -> web.Response:
 @routes.get("/fapi/v1/klines")
 async def klines(request: web.Request) -> web.Response:
     sim, p = await public(request)
-    sym = p.symbol()
+    return jsonr(kline_rows(sim, p, p.symbol()))
+
+
+def kline_rows(sim: Sim, p: Params, sym: str) -> list[list]:
+    """Trade klines of sym per interval/startTime/endTime/limit, Binance's rules and errors."""
     interval = p.text("interval", required=True)
     if interval not in INTERVAL_MS:
         raise BinanceError(-1120, "Invalid interval.")
@@ -250,29 +281,31 @@ async def klines(request: web.Request) -> web.Response:
     if end is not None:
         last_open = min(last_open, end - end % ims)
     if start is not None:
+        # Binance starts at the bar holding the listing, not at 1970, for startTime=0
+        start = max(start, ONBOARD_MS - ONBOARD_MS % ims)
         first = start + (-start) % ims
         opens = range(first, min(last_open, first + (limit - 1) * ims) + 1, ims)
     else:
         opens = range(max(0, last_open - (limit - 1) * ims), last_open + 1, ims)
     st = sim.markets[sym]
-    return jsonr([st.kline(t, ims, now) for t in opens])
+    return [st.kline(t, ims, now) for t in opens]
 
 
 # ---------------------------------------------------------------- account
 
 
-def _position_v3(sim: Sim, acc: Account, sym: str) -> dict:
-    pos = acc.position(sym)
+def _position_v3(sim: Sim, acc: Account, sym: str, side: str = "BOTH") -> dict:
+    pos = acc.position(sym, side)
     mark = sim.markets[sym].mark
     spec = SYMBOLS[sym]
-    orders = acc.open_orders(sym)
+    orders = [o for o in acc.open_orders(sym) if o.position_side == side]
     order_im = sum((acc.order_margin(o, sim.engine.marks()) for o in orders), D0)
     bid = sum((o.remaining * o.price for o in orders if o.side == "BUY"), D0)
     ask = sum((o.remaining * o.price for o in orders if o.side == "SELL"), D0)
     im = pos.initial_margin(mark)
     return {
         "symbol": sym,
-        "positionSide": "BOTH",
+        "positionSide": side,
         "positionAmt": spec.fmt_qty(pos.amt),
         "entryPrice": money(pos.entry),
         "breakEvenPrice": money(pos.break_even()),
@@ -296,8 +329,8 @@ def _position_v3(sim: Sim, acc: Account, sym: str) -> dict:
     }
 
 
-def _position_v2(sim: Sim, acc: Account, sym: str) -> dict:
-    pos = acc.position(sym)
+def _position_v2(sim: Sim, acc: Account, sym: str, side: str = "BOTH") -> dict:
+    pos = acc.position(sym, side)
     mark = sim.markets[sym].mark
     spec = SYMBOLS[sym]
     return {
@@ -311,19 +344,23 @@ def _position_v2(sim: Sim, acc: Account, sym: str) -> dict:
         "leverage": str(pos.leverage),
         "liquidationPrice": money(acc.liquidation_price(pos, sim.engine.marks())),
         "markPrice": spec.fmt_price(mark),
-        "maxNotionalValue": max_notional(pos.leverage),
+        "maxNotionalValue": f"{brackets.max_notional(pos.symbol, pos.leverage):f}",
         "positionAmt": spec.fmt_qty(pos.amt),
         "notional": money(pos.notional(mark)),
         "isolatedWallet": money(pos.isolated_wallet),
         "symbol": sym,
         "unRealizedProfit": money(pos.unrealized(mark)),
-        "positionSide": "BOTH",
+        "positionSide": side,
         "updateTime": pos.update_time,
     }
 
 
 def _active_symbols(acc: Account) -> list[str]:
-    return [s for s in SYMBOLS if acc.position(s).amt or acc.open_orders(s) or acc.open_algos(s)]
+    return [
+        s
+        for s in SYMBOLS
+        if any(p.amt for p in acc.symbol_positions(s)) or acc.open_orders(s) or acc.open_algos(s)
+    ]
 
 
 def _account_body(sim: Sim, acc: Account, version: int) -> dict:
@@ -359,8 +396,8 @@ def _account_body(sim: Sim, acc: Account, version: int) -> dict:
     }
     if version == 3:
         positions = []
-        for sym in _active_symbols(acc):
-            full = _position_v3(sim, acc, sym)
+        for sym, side in ((s, side) for s in _active_symbols(acc) for side in acc.sides):
+            full = _position_v3(sim, acc, sym, side)
             keys = [
                 "symbol",
                 "positionSide",
@@ -377,9 +414,9 @@ def _account_body(sim: Sim, acc: Account, version: int) -> dict:
             positions.append({k: full[k] for k in keys})
         return {**totals, "assets": [asset], "positions": positions}
     positions = []
-    for sym in SYMBOLS:
-        full = _position_v3(sim, acc, sym)
-        pos = acc.position(sym)
+    for sym, side in ((s, side) for s in SYMBOLS for side in acc.sides):
+        full = _position_v3(sim, acc, sym, side)
+        pos = acc.position(sym, side)
         positions.append(
             {
                 "symbol": sym,
@@ -392,10 +429,10 @@ def _account_body(sim: Sim, acc: Account, version: int) -> dict:
                 "isolated": pos.margin_type == "isolated",
                 "entryPrice": full["entryPrice"],
                 "breakEvenPrice": full["breakEvenPrice"],
-                "maxNotional": max_notional(pos.leverage),
+                "maxNotional": f"{brackets.max_notional(pos.symbol, pos.leverage):f}",
                 "bidNotional": full["bidNotional"],
                 "askNotional": full["askNotional"],
-                "positionSide": "BOTH",
+                "positionSide": side,
                 "positionAmt": full["positionAmt"],
                 "updateTime": pos.update_time,
             }
@@ -407,8 +444,8 @@ def _account_body(sim: Sim, acc: Account, version: int) -> dict:
         "canTrade": True,
         "canDeposit": True,
         "canWithdraw": True,
-        "updateTime": 0,
-        "multiAssetsMargin": False,
+        "updateTime": 0,  # Binance's v2 account answers 0 here; the asset rows carry the time
+        "multiAssetsMargin": acc.multi_assets,
         "tradeGroupId": -1,
         **totals,
         "assets": [asset],
@@ -432,37 +469,47 @@ async def account_v3(request: web.Request) -> web.Response:
 @routes.get("/fapi/v3/balance")
 async def balance(request: web.Request) -> web.Response:
     sim, acc, _ = await signed(request)
+    return jsonr(balance_rows(sim, acc))
+
+
+def balance_rows(sim: Sim, acc: Account) -> list[dict]:
+    """The futures balance rows (REST v2/v3 `balance`, WebSocket `account.balance`)."""
     s = acc.summary(sim.engine.marks())
-    return jsonr(
-        [
-            {
-                "accountAlias": "SgsR",
-                "asset": "USDT",
-                "balance": money(s["wallet"]),
-                "crossWalletBalance": money(s["cross_wallet"]),
-                "crossUnPnl": money(s["cross_unpnl"]),
-                "availableBalance": money(s["available"]),
-                "maxWithdrawAmount": money(s["max_withdraw"]),
-                "marginAvailable": True,
-                "updateTime": acc.update_time,
-            }
-        ]
-    )
+    return [
+        {
+            "accountAlias": "SgsR",
+            "asset": "USDT",
+            "balance": money(s["wallet"]),
+            "crossWalletBalance": money(s["cross_wallet"]),
+            "crossUnPnl": money(s["cross_unpnl"]),
+            "availableBalance": money(s["available"]),
+            "maxWithdrawAmount": money(s["max_withdraw"]),
+            "marginAvailable": True,
+            "updateTime": acc.update_time,
+        }
+    ]
+
+
+def position_rows(sim: Sim, acc: Account, p: Params, version: int) -> list[dict]:
+    """positionRisk v2 (every symbol) or v3 (active symbols only), optionally one symbol."""
+    sym = p.symbol(required=False)
+    if version == 2:
+        syms = [sym] if sym else SYMBOLS
+        return [_position_v2(sim, acc, s, side) for s in syms for side in acc.sides]
+    syms = [s for s in _active_symbols(acc) if not sym or s == sym]
+    return [_position_v3(sim, acc, s, side) for s in syms for side in acc.sides]
 
 
 @routes.get("/fapi/v2/positionRisk")
 async def position_risk_v2(request: web.Request) -> web.Response:
     sim, acc, p = await signed(request)
-    sym = p.symbol(required=False)
-    return jsonr([_position_v2(sim, acc, s) for s in ([sym] if sym else SYMBOLS)])
+    return jsonr(position_rows(sim, acc, p, 2))
 
 
 @routes.get("/fapi/v3/positionRisk")
 async def position_risk_v3(request: web.Request) -> web.Response:
     sim, acc, p = await signed(request)
-    sym = p.symbol(required=False)
-    syms = [s for s in _active_symbols(acc) if not sym or s == sym]
-    return jsonr([_position_v3(sim, acc, s) for s in syms])
+    return jsonr(position_rows(sim, acc, p, 3))
 
 
 @routes.get("/fapi/v1/symbolConfig")
@@ -478,7 +525,7 @@ async def symbol_config(request: web.Request) -> web.Response:
                 "marginType": "ISOLATED" if pos.margin_type == "isolated" else "CROSSED",
                 "isAutoAddMargin": False,
                 "leverage": pos.leverage,
-                "maxNotionalValue": max_notional(pos.leverage),
+                "maxNotionalValue": f"{brackets.max_notional(pos.symbol, pos.leverage):f}",
             }
         )
     return jsonr(out)
@@ -493,28 +540,12 @@ async def account_config(request: web.Request) -> web.Response:
             "canTrade": True,
             "canDeposit": True,
             "canWithdraw": True,
-            "dualSidePosition": False,
+            "dualSidePosition": acc.dual_side,
             "updateTime": acc.update_time,
-            "multiAssetsMargin": False,
+            "multiAssetsMargin": acc.multi_assets,
             "tradeGroupId": -1,
         }
     )
-
-
-@routes.get("/fapi/v1/positionSide/dual")
-async def dual_get(request: web.Request) -> web.Response:
-    await signed(request)
-    return jsonr({"dualSidePosition": False})
-
-
-@routes.post("/fapi/v1/positionSide/dual")
-async def dual_post(request: web.Request) -> web.Response:
-    sim, acc, p = await signed(request)
-    if p.text("dualSidePosition", required=True).lower() not in ("true", "false"):
-        raise malformed("dualSidePosition")
-    if not p.boolean("dualSidePosition"):
-        raise BinanceError(-4059, "No need to change position side.")
-    raise BinanceError(-4068, "Hedge mode is not supported by simexchange (one-way only).")
 
 
 @routes.post("/fapi/v1/leverage")
@@ -557,7 +588,8 @@ async def user_trades(request: web.Request) -> web.Response:
         rows = [t for t in rows if t["time"] >= start]
     if end is not None:
         rows = [t for t in rows if t["time"] <= end]
-    return jsonr(rows[-limit:] if from_id is None else rows)
+    rows = rows[-limit:] if from_id is None else rows
+    return jsonr([t | {"marginAsset": "USDT"} for t in rows])
 
 
 # ---------------------------------------------------------------- orders
@@ -582,7 +614,7 @@ def _find_order(acc: Account, p: Params, sym: str, code: tuple[int, str]):
     return order
 
 
-def _parse_new_order(p: Params) -> dict:
+def _parse_new_order(p: Params, acc: Account) -> dict:
     sym = p.symbol()
     side = p.choice("side", ("BUY", "SELL"), required=True, code=-1117)
     type_ = p.text("type", required=True)
@@ -594,9 +626,9 @@ def _parse_new_order(p: Params) -> dict:
         )
     if type_ not in ("LIMIT", "MARKET"):
         raise BinanceError(-1116, "Invalid orderType.")
-    ps = p.text("positionSide")
-    if ps not in (None, "BOTH"):
-        raise BinanceError(-4061, "Order's position side does not match user's setting.")
+    from simexchange.hedge import order_position_side  # noqa: PLC0415 (hedge imports rest)
+
+    position_side = order_position_side(acc, p)
     qty = p.decimal("quantity", required=True)
     price = tif = None
     if type_ == "LIMIT":
@@ -618,34 +650,49 @@ def _parse_new_order(p: Params) -> dict:
         "reduce_only": p.boolean("reduceOnly"),
         "client_order_id": p.text("newClientOrderId"),
         "resp_type": resp,
+        "position_side": position_side,
     }
+
+
+def place_parsed(sim: Sim, acc: Account, p: Params) -> dict:
+    """Parse and place one new order and count it (one order, or one item of a batch)."""
+    _, body = sim.engine.place_order(acc, **_parse_new_order(p, acc))
+    sim.counters["orders"] += 1
+    return body
+
+
+def place_order_from(sim: Sim, acc: Account, p: Params) -> dict:
+    """Place one new order; REST and the WebSocket API both come through here."""
+    body = place_parsed(sim, acc, p)
+    if sim.faults.take_lost_response():
+        headers = order_headers(sim, acc)
+        raise BinanceError(-1000, UNKNOWN_EXECUTION_MSG, status=503, headers=headers)
+    return body
 
 
 @routes.post("/fapi/v1/order")
 async def new_order(request: web.Request) -> web.Response:
     sim, acc, p = await signed(request)
-    fields = _parse_new_order(p)
-    _, body = sim.engine.place_order(acc, **fields)
-    sim.counters["orders"] += 1
-    headers = order_headers(sim, acc)
-    if sim.faults.take_lost_response():
-        raise BinanceError(-1000, UNKNOWN_EXECUTION_MSG, status=503, headers=headers)
-    return jsonr(body, headers)
+    body = place_order_from(sim, acc, p)
+    return jsonr(body, order_headers(sim, acc))
 
 
 @routes.post("/fapi/v1/order/test")
 async def test_order(request: web.Request) -> web.Response:
     sim, acc, p = await signed(request)
-    sim.engine.place_order(acc, **_parse_new_order(p), validate_only=True)
+    sim.engine.place_order(acc, **_parse_new_order(p, acc), validate_only=True)
     return jsonr({})
+
+
+def query_order_from(acc: Account, p: Params) -> dict:
+    order = _find_order(acc, p, p.symbol(), (-2013, "Order does not exist."))
+    return order.to_api(with_time=True)
 
 
 @routes.get("/fapi/v1/order")
 async def query_order(request: web.Request) -> web.Response:
     sim, acc, p = await signed(request)
-    sym = p.symbol()
-    order = _find_order(acc, p, sym, (-2013, "Order does not exist."))
-    return jsonr(order.to_api(with_time=True))
+    return jsonr(query_order_from(acc, p))
 
 
 @routes.get("/fapi/v1/openOrder")
@@ -658,12 +705,15 @@ async def query_open_order(request: web.Request) -> web.Response:
     return jsonr(order.to_api(with_time=True))
 
 
+def cancel_order_from(sim: Sim, acc: Account, p: Params) -> dict:
+    order = _find_order(acc, p, p.symbol(), (-2011, "Unknown order sent."))
+    return sim.engine.cancel_order(acc, order)
+
+
 @routes.delete("/fapi/v1/order")
 async def cancel_order(request: web.Request) -> web.Response:
     sim, acc, p = await signed(request)
-    sym = p.symbol()
-    order = _find_order(acc, p, sym, (-2011, "Unknown order sent."))
-    return jsonr(sim.engine.cancel_order(acc, order), order_headers(sim, acc))
+    return jsonr(cancel_order_from(sim, acc, p), order_headers(sim, acc))
 
 
 @routes.delete("/fapi/v1/allOpenOrders")
@@ -697,6 +747,12 @@ async def all_orders(request: web.Request) -> web.Response:
 @routes.post("/fapi/v1/algoOrder")
 async def new_algo(request: web.Request) -> web.Response:
     sim, acc, p = await signed(request)
+    body = place_algo_from(sim, acc, p)
+    return jsonr(body, order_headers(sim, acc))
+
+
+def place_algo_from(sim: Sim, acc: Account, p: Params) -> dict:
+    """Parse and place one conditional order (REST `algoOrder`, WebSocket `algoOrder.place`)."""
     if p.text("algoType", required=True) != "CONDITIONAL":
         raise malformed("algoType")
     sym = p.symbol()
@@ -704,32 +760,43 @@ async def new_algo(request: web.Request) -> web.Response:
     type_ = p.text("type", required=True)
     if type_ not in ALGO_TYPES:
         raise BinanceError(-1116, "Invalid orderType.")
-    ps = p.text("positionSide")
-    if ps not in (None, "BOTH"):
-        raise BinanceError(-4061, "Order's position side does not match user's setting.")
+    from simexchange.hedge import (  # noqa: PLC0415 (hedge imports rest)
+        check_close_position,
+        order_position_side,
+    )
+
+    position_side = order_position_side(acc, p)
     spec = SYMBOLS[sym]
     close_position = p.boolean("closePosition")
     reduce_only = p.boolean("reduceOnly")
-    qty = p.decimal("quantity", required=not close_position)
     if close_position:
+        # Binance's rules for Close-All: the two market types only, the whole position (so no
+        # quantity) and reduce-only by nature (so the flag itself is refused)
         if type_ not in ("STOP_MARKET", "TAKE_PROFIT_MARKET"):
-            raise BinanceError(-1106, "Parameter 'closePosition' sent when not required.")
-        if qty is not None:
-            raise BinanceError(-1106, "Parameter 'quantity' sent when not required.")
-        if reduce_only:
-            raise BinanceError(-1106, "Parameter 'reduceOnly' sent when not required.")
-    from simexchange.matching import check_price, check_qty  # noqa: PLC0415
+            raise BinanceError(
+                -4136, f"Target strategy invalid for orderType {type_},closePosition true"
+            )
+        if p.decimal("quantity"):
+            raise BinanceError(-4137, "Quantity must be zero with closePosition equals true")
+        if p.text("reduceOnly") is not None:  # the parameter itself, even "false"
+            raise BinanceError(-1106, "Parameter 'reduceonly' sent when not required.")
+        check_close_position(position_side, side, type_)
+    qty = None if close_position else p.decimal("quantity", required=True)
+    from simexchange.matching import check_price, check_qty, decimals_of  # noqa: PLC0415
 
     if qty is not None:
         check_qty(spec, qty, market=type_ != "STOP" and type_ != "TAKE_PROFIT")
-    working = p.choice("workingType", ("MARK_PRICE", "CONTRACT_PRICE")) or "CONTRACT_PRICE"
+    working = p.text("workingType") or "CONTRACT_PRICE"
+    if working not in ("MARK_PRICE", "CONTRACT_PRICE"):
+        raise BinanceError(-4031, f"Invalid parameter working type: {working}")
     price = D0
     tif = p.choice("timeInForce", ("GTC", "IOC", "FOK", "GTX"), code=-1115) or "GTC"
     trigger = D0
     activate = callback = D0
     if type_ == "TRAILING_STOP_MARKET":
         callback = p.decimal("callbackRate", required=True)
-        if not Decimal("0.1") <= callback <= Decimal("10"):
+        # 0.1 to 10 (%), in steps of 0.1 as users of the live API report (0.68 is refused)
+        if not Decimal("0.1") <= callback <= Decimal("10") or decimals_of(callback) > 1:
             raise BinanceError(-2007, "Invalid callBack rate.")
         activate = p.decimal("activatePrice") or D0
         if activate:
@@ -769,13 +836,14 @@ async def new_algo(request: web.Request) -> web.Response:
         price_protect=p.boolean("priceProtect"),
         activate_price=activate,
         callback_rate=callback,
+        position_side=position_side,
     )
     body = sim.engine.place_algo(acc, algo)
     sim.counters["orders"] += 1
-    headers = order_headers(sim, acc)
     if sim.faults.take_lost_response():
+        headers = order_headers(sim, acc)
         raise BinanceError(-1000, UNKNOWN_EXECUTION_MSG, status=503, headers=headers)
-    return jsonr(body, headers)
+    return body
 
 
 def _find_algo(acc: Account, p: Params, code: tuple[int, str]) -> AlgoOrder:
@@ -800,19 +868,21 @@ async def query_algo(request: web.Request) -> web.Response:
     return jsonr(_find_algo(acc, p, (-2013, "Order does not exist.")).to_api())
 
 
+def cancel_algo_from(sim: Sim, acc: Account, p: Params) -> dict:
+    algo = _find_algo(acc, p, (-2011, "Unknown order sent."))
+    sim.engine.cancel_algo(acc, algo)
+    return {
+        "algoId": algo.algo_id,
+        "clientAlgoId": algo.client_algo_id,
+        "code": "200",
+        "msg": "success",
+    }
+
+
 @routes.delete("/fapi/v1/algoOrder")
 async def cancel_algo(request: web.Request) -> web.Response:
     sim, acc, p = await signed(request)
-    algo = _find_algo(acc, p, (-2011, "Unknown order sent."))
-    sim.engine.cancel_algo(acc, algo)
-    return jsonr(
-        {
-            "algoId": algo.algo_id,
-            "clientAlgoId": algo.client_algo_id,
-            "code": "200",
-            "msg": "success",
-        }
-    )
+    return jsonr(cancel_algo_from(sim, acc, p))
 
 
 @routes.get("/fapi/v1/openAlgoOrders")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from simexchange.accounts import money
+from simexchange.funding import rate_str
 from simexchange.market import INTERVAL_MS, SymbolState
 from simexchange.wsconn import MAX_STREAMS, Conn, dumps
 
@@ -26,17 +27,29 @@ STREAM_RE = re.compile(
     r"|depth(?:5|10|20)?|kline_(?:1m|3m|5m|15m|30m|1h|2h|4h|6h|8h|12h|1d|3d|1w|1M))"
     r"(?:@(?P<speed>100ms|250ms|500ms|1s))?$"
 )
-ALL_RE = re.compile(r"^!(markPrice@arr(@1s)?|ticker@arr|miniTicker@arr|bookTicker)$")
-FUNDING_RATE = "0.00010000"
+ALL_RE = re.compile(r"^!(markPrice@arr(@1s)?|ticker@arr|miniTicker@arr|bookTicker|forceOrder@arr)$")
+# `<pair>_<contractType>@continuousKline_<interval>`: the pair's perpetual is its one symbol;
+# quarterlies are not listed, so their streams subscribe and stay silent
+CONTINUOUS_RE = re.compile(
+    r"^(?P<pair>[a-z0-9]+)_(?P<ct>perpetual|current_quarter|next_quarter)"
+    r"@continuousKline_(?P<interval>1m|3m|5m|15m|30m|1h|2h|4h|6h|8h|12h|1d|3d|1w|1M)$"
+)
+# liquidation orders are pushed as they happen (the stand-in's own force-closes)
+FORCE_RE = re.compile(r"^(?P<sym>[a-z0-9]+)@forceOrder$")
 
 
 def valid_stream(name: str) -> bool:
-    return bool(STREAM_RE.match(name) or ALL_RE.match(name))
+    return bool(
+        STREAM_RE.match(name)
+        or ALL_RE.match(name)
+        or CONTINUOUS_RE.match(name)
+        or FORCE_RE.match(name)
+    )
 
 
 def period_ms(name: str, tick_ms: int) -> int:
     """How often a stream pushes (0 = every trade as it happens)."""
-    if name.endswith("@aggTrade") or name.endswith("@trade"):
+    if name.endswith(("@aggTrade", "@trade", "@forceOrder", "!forceOrder@arr")):
         return 0
     if "@markPrice" in name:
         return 1000 if name.endswith("@1s") else 3000
@@ -46,7 +59,7 @@ def period_ms(name: str, tick_ms: int) -> int:
         return 500
     if name.endswith("@100ms"):
         return 100
-    return 250 if "@depth" in name or "@kline" in name else tick_ms
+    return 250 if "@depth" in name or "@kline" in name or "Kline_" in name else tick_ms
 
 
 class MarketHub:
@@ -124,7 +137,7 @@ class MarketHub:
                 for st in self.sim.markets.values():
                     self._push(name, self.book_ticker(st))
                 continue
-            if "@kline_" in name:
+            if "@kline_" in name or "@continuousKline_" in name:
                 self._push_kline_close(name)
             payload = self.payload(name)
             if payload is not None:
@@ -133,18 +146,60 @@ class MarketHub:
 
     def _push_kline_close(self, name: str) -> None:
         """Like Binance: when a bar ends, its final state goes out once with "x": true."""
-        m = STREAM_RE.match(name)
-        st = self._state(m["sym"]) if m else None
-        if st is None:
+        target = self._kline_target(name)
+        if target is None:
             return
-        interval = m["kind"][6:]
+        st, interval = target
         ims = INTERVAL_MS[interval]
         now = self.sim.server_ms()
         open_ms = now - now % ims
         previous = self.kline_open.get(name)
         self.kline_open[name] = open_ms
         if previous is not None and previous < open_ms:
-            self._push(name, self.kline(st, interval, open_ms=previous, closed=True))
+            bar = self.kline(st, interval, open_ms=previous, closed=True)
+            self._push(name, self._as_continuous(bar) if "@continuous" in name else bar)
+
+    def _kline_target(self, name: str) -> tuple[SymbolState, str] | None:
+        """The symbol and interval a kline or perpetual continuous-kline stream follows."""
+        m = STREAM_RE.match(name)
+        if m and m["kind"].startswith("kline_"):
+            st = self._state(m["sym"])
+            return (st, m["kind"][6:]) if st else None
+        m = CONTINUOUS_RE.match(name)
+        if m and m["ct"] == "perpetual":
+            st = self._state(m["pair"])
+            return (st, m["interval"]) if st else None
+        return None
+
+    @staticmethod
+    def _as_continuous(bar: dict) -> dict:
+        """Binance's continuous_kline payload: pair and contract type, no symbol in the bar."""
+        k = {key: v for key, v in bar["k"].items() if key != "s"}
+        return {"e": "continuous_kline", "E": bar["E"], "ps": bar["s"], "ct": "PERPETUAL", "k": k}
+
+    def force_order(self, order: dict, event_ms: int) -> None:
+        """A filled liquidation (from an ORDER_TRADE_UPDATE) on `<symbol>@forceOrder`."""
+        if order.get("o") != "LIQUIDATION" or order.get("X") != "FILLED":
+            return
+        payload = {
+            "e": "forceOrder",
+            "E": event_ms,
+            "o": {
+                "s": order["s"],
+                "S": order["S"],
+                "o": "LIMIT",  # Binance shows liquidation orders as IOC LIMITs
+                "f": "IOC",
+                "q": order["q"],
+                "p": order["p"],
+                "ap": order["ap"],
+                "X": "FILLED",
+                "l": order["l"],
+                "z": order["z"],
+                "T": order["T"],
+            },
+        }
+        self._push(f"{order['s'].lower()}@forceOrder", payload)
+        self._push("!forceOrder@arr", payload)
 
     # ------------------------------------------------------------ payloads
 
@@ -154,6 +209,9 @@ class MarketHub:
     def payload(self, name: str) -> dict | list | None:
         if name.startswith("!"):
             return self._all_payload(name)
+        if "@continuousKline_" in name:
+            target = self._kline_target(name)
+            return self._as_continuous(self.kline(*target)) if target else None
         m = STREAM_RE.match(name)
         if not m:
             return None
@@ -218,8 +276,8 @@ class MarketHub:
             "s": symbol,
             "p": spec.fmt_price(st.last),
             "q": spec.fmt_qty(st.last_qty),
-            "f": st.agg_trade_id * 3,
-            "l": st.agg_trade_id * 3,
+            "f": st.agg_trade_id,  # every stand-in trade is its own aggregate, as in REST
+            "l": st.agg_trade_id,
             "T": st.last_trade_ms or now,
             "m": st.last_trade_maker,
         }
@@ -266,7 +324,7 @@ class MarketHub:
             "p": spec.fmt_price(st.mark),
             "i": spec.fmt_price(st.mark),
             "P": spec.fmt_price(st.mark),
-            "r": FUNDING_RATE,
+            "r": rate_str(self.sim.funding.rate(spec.symbol)),
             "T": next_funding_ms(now),
         }
 
@@ -376,6 +434,18 @@ def _reply_error(conn: Conn, code: int, msg: str, req_id: object = None) -> None
     conn.send(dumps({"code": code, "msg": msg, "id": req_id}))
 
 
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9-]{1,36}$")
+
+
+def valid_request_id(req_id: object) -> bool:
+    """An unsigned integer, a short alphanumeric string (Binance's SDK sends UUIDs) or null."""
+    if req_id is None:
+        return True
+    if isinstance(req_id, str):
+        return bool(REQUEST_ID_RE.match(req_id))
+    return isinstance(req_id, int) and not isinstance(req_id, bool) and req_id >= 0
+
+
 def handle_control(conn: Conn, text: str) -> None:
     """SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS / SET_PROPERTY / GET_PROPERTY."""
     hub = conn.sim.market_hub
@@ -388,7 +458,7 @@ def handle_control(conn: Conn, text: str) -> None:
         _reply_error(conn, 3, "Invalid JSON: expected an object")
         return
     req_id = req.get("id")
-    if not isinstance(req_id, int) or isinstance(req_id, bool) or req_id < 0:
+    if not valid_request_id(req_id):
         _reply_error(conn, 2, "Invalid request: request ID must be an unsigned integer", req_id)
         return
     method = req.get("method")
@@ -451,23 +521,21 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
 
     sim = request.app[SIM_KEY]
     path = request.path
-    route = ""
     for prefix in ("/public", "/market", "/private"):
         if path.startswith(prefix + "/"):
-            route, path = prefix[1:], path[len(prefix) :]
+            path = path[len(prefix) :]
             break
     combined = path.startswith("/stream")
     tail = path.split("/", 2)[2] if path.count("/") >= 2 else ""
-    names = [n for n in tail.split("/") if n]
+    # ccxt.pro appends a connection index (`/market/ws/1`): a number is never a stream or key
+    names = [n for n in tail.split("/") if n and not n.isdigit()]
     if combined:
         names += [n for n in request.query.get("streams", "").split("/") if n]
     listen_key = request.query.get("listenKey") or ""
     if not listen_key and len(names) == 1 and "@" not in names[0] and not names[0].startswith("!"):
         listen_key = names[0]
-    if route == "private" and not listen_key:
-        raise web.HTTPBadRequest(
-            text=dumps({"code": -1125, "msg": "This listenKey does not exist."})
-        )
+    # `/private/stream` with no key is how Binance's SDK connects: the key comes later in a
+    # SUBSCRIBE (handle_control attaches it), so the socket opens as a market one until then
     if listen_key and not sim.users.valid(listen_key):
         raise web.HTTPBadRequest(
             text=dumps({"code": -1125, "msg": "This listenKey does not exist."}),
@@ -478,6 +546,9 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(autoping=False, max_msg_size=1 << 20)
     await ws.prepare(request)
     conn = Conn(sim, ws, "user" if listen_key else "market", combined)
+    events = re.split(r"[/,]", request.query.get("events", ""))
+    if any(events):
+        conn.events = {e for e in events if e}
     if listen_key:
         sim.users.attach(listen_key, conn)
     else:

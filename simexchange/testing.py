@@ -66,6 +66,24 @@ class SimControl:
     def clock(self, offset_ms: int) -> dict:
         return self._post("/_sim/clock", {"offset_ms": offset_ms})
 
+    def freeze_clock(self, at_ms: int | None = None) -> dict:
+        """Stop the server clock (at server time at_ms if given); it moves only by clock()."""
+        body: dict[str, Any] = {"freeze": True}
+        if at_ms is not None:
+            body["at_ms"] = at_ms
+        return self._post("/_sim/clock", body)
+
+    def thaw_clock(self) -> dict:
+        return self._post("/_sim/clock", {"freeze": False})
+
+    def funding(self, symbol: str, rate: Any) -> dict:
+        """Set the funding rate the next settlements of symbol use."""
+        return self._post("/_sim/funding", {"symbol": symbol, "rate": str(rate)})
+
+    def settle_funding(self, symbol: str | None = None) -> dict:
+        """Settle funding now (one symbol or all), without waiting for the 8-hour mark."""
+        return self._post("/_sim/funding/settle", {"symbol": symbol} if symbol else {})
+
     def reset(self) -> dict:
         return self._post("/_sim/reset")
 
@@ -89,6 +107,13 @@ class SimControl:
         r = self.http.get(self.base_url + "/_sim/counters", timeout=10)
         r.raise_for_status()
         return r.json()
+
+    def position_mode(self, dual: bool) -> dict:
+        """Switch this key's account to hedge (True) or one-way (False) mode; Binance's answer
+        (`{"code": 200, ...}`, or -4059/-4067/-4068 when it may not change)."""
+        return self.signed(
+            "POST", "/fapi/v1/positionSide/dual", dualSidePosition=str(bool(dual)).lower()
+        ).json()
 
     def signed(self, method: str, path: str, **params: Any) -> requests.Response:
         """Send a signed Binance call with this key (params in the query string)."""

@@ -94,8 +94,17 @@ class UserHub:
         if lk is None or not self.conns.get(lk):
             return
         text = dumps(event)
+        wrapped = None
         for conn in list(self.conns[lk]):
-            conn.send(text)
+            if conn.events is not None and event.get("e") not in conn.events:
+                continue
+            if conn.combined:
+                # a combined socket (`/private/stream`) wraps every push as Binance does; the
+                # SDK finds the callback by that stream name and drops an unwrapped event
+                wrapped = wrapped or dumps({"stream": lk, "data": event})
+                conn.send(wrapped)
+            else:
+                conn.send(text)
 
     async def close_all(self) -> None:
         for conns in list(self.conns.values()):

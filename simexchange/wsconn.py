@@ -34,9 +34,11 @@ class Conn:
     def __init__(self, sim: Sim, ws: web.WebSocketResponse, kind: str, combined: bool):
         self.sim = sim
         self.ws = ws
-        self.kind = kind  # "market" or "user"
+        self.kind = kind  # "market", "user" or "api" (WebSocket API)
         self.combined = combined
         self.streams: list[str] = []
+        # `/private/...?listenKey=..&events=A/B`: only these user events (None = every one)
+        self.events: set[str] | None = None
         self.queue: asyncio.Queue[str | None] = asyncio.Queue()
         self.opened = time.monotonic()
         self.last_pong = self.opened

@@ -11,11 +11,24 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from binance.um_futures import UMFutures
 
 from simexchange.testing import RunningSim, running_simexchange
 
 ALICE = ("alicekey", "alicesecret")
 BOB = ("bobkey", "bobsecret")
+START_PRICES = {"BTCUSDT": "60000", "ETHUSDT": "3000"}
+
+
+def fresh(sim: RunningSim) -> RunningSim:
+    """Every account back to its start, the feed paused, BTCUSDT at 60000 and ETHUSDT at 3000
+    (the starting line of every simexchange test and of each conformance client)."""
+    c = sim.control
+    c.reset()
+    c.feed(False)
+    for symbol, price in START_PRICES.items():
+        c.set_price(symbol, price)
+    return sim
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +41,7 @@ def sim_server() -> Iterator[RunningSim]:
 @pytest.fixture
 def sim(sim_server: RunningSim) -> RunningSim:
     """A paused, freshly reset stand-in with BTCUSDT at 60000 and ETHUSDT at 3000."""
-    c = sim_server.control
-    c.reset()
-    c.feed(False)
-    c.set_price("BTCUSDT", "60000")
-    c.set_price("ETHUSDT", "3000")
-    return sim_server
+    return fresh(sim_server)
 
 
 class Client:
@@ -73,10 +81,49 @@ class Client:
         assert r.status_code != 200, r.text
         return r.status_code, r.json()["code"]
 
+    def limit(self, price: str = "59000.00", qty: str = "0.010", side: str = "BUY", **extra):
+        """A resting GTC LIMIT order (BTCUSDT unless `symbol` is given); its answer."""
+        extra.setdefault("symbol", "BTCUSDT")
+        extra.setdefault("timeInForce", "GTC")
+        return self.ok(
+            "POST", "/fapi/v1/order", side=side, type="LIMIT", price=price, quantity=qty, **extra
+        )
+
+    def market(self, side: str, qty: str, symbol: str = "BTCUSDT", **extra):
+        """A MARKET order, filled at once; its answer."""
+        return self.ok(
+            "POST", "/fapi/v1/order", symbol=symbol, side=side, type="MARKET", quantity=qty, **extra
+        )
+
+    def algo(self, **params: Any):
+        """A conditional order on the algo endpoint (BTCUSDT unless `symbol` is given)."""
+        params.setdefault("symbol", "BTCUSDT")
+        return self.ok("POST", "/fapi/v1/algoOrder", algoType="CONDITIONAL", **params)
+
+    def position(self, symbol: str = "BTCUSDT") -> dict:
+        """The one-way position row of positionRisk v2 (every field, even when flat)."""
+        return self.ok("GET", "/fapi/v2/positionRisk", symbol=symbol)[0]
+
+
+class ServerClockClient(Client):
+    """Stamps each call with the stand-in's own clock, as a client that resyncs its offset:
+    for tests that freeze or step the server clock away from the wall."""
+
+    def call(self, method: str, path: str, body: bool = False, **params: Any) -> requests.Response:
+        server = self.http.get(self.base_url + "/fapi/v1/time", timeout=5).json()["serverTime"]
+        params.setdefault("timestamp", server)
+        return super().call(method, path, body, **params)
+
 
 @pytest.fixture
 def alice_api(sim: RunningSim) -> Client:
     return Client(sim.base_url, *ALICE)
+
+
+@pytest.fixture
+def um(sim: RunningSim) -> UMFutures:
+    """binance-futures-connector, Alice's key, pointed at the stand-in."""
+    return UMFutures(key=ALICE[0], secret=ALICE[1], base_url=sim.base_url)
 
 
 @pytest.fixture

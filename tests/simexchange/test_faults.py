@@ -10,9 +10,9 @@ import aiohttp
 import requests
 
 from simexchange.testing import running_simexchange
+from tests.support.sim_ws import recv_until, wait_closed
 
 from .conftest import ALICE
-from .test_websocket import recv_until, wait_closed
 
 
 def test_latency_delays_answers(sim):

@@ -202,14 +202,9 @@ def test_leverage_and_symbol_config(sim, alice_api):
     assert cfg["leverage"] == 7 and cfg["marginType"] == "CROSSED"
 
 
-def algo(api, **params):
-    return api.ok("POST", "/fapi/v1/algoOrder", algoType="CONDITIONAL", symbol="BTCUSDT", **params)
-
-
 def test_a_stop_market_triggers_and_spawns_a_market_order(sim, alice_api):
     market(alice_api, "BUY", "0.010")
-    a = algo(
-        alice_api,
+    a = alice_api.algo(
         side="SELL",
         type="STOP_MARKET",
         triggerPrice="59000",
@@ -234,8 +229,7 @@ def test_a_stop_market_triggers_and_spawns_a_market_order(sim, alice_api):
 
 def test_take_profit_with_close_position_on_mark_price(sim, alice_api):
     market(alice_api, "BUY", "0.020")
-    algo(
-        alice_api,
+    alice_api.algo(
         side="SELL",
         type="TAKE_PROFIT_MARKET",
         triggerPrice="61000",
@@ -249,8 +243,7 @@ def test_take_profit_with_close_position_on_mark_price(sim, alice_api):
 
 
 def test_a_stop_limit_spawns_a_resting_limit(sim, alice_api):
-    a = algo(
-        alice_api,
+    a = alice_api.algo(
         side="BUY",
         type="STOP",
         triggerPrice="60500",
@@ -267,8 +260,7 @@ def test_a_stop_limit_spawns_a_resting_limit(sim, alice_api):
 
 def test_trailing_stop_follows_the_peak(sim, alice_api):
     market(alice_api, "BUY", "0.010")
-    algo(
-        alice_api,
+    alice_api.algo(
         side="SELL",
         type="TRAILING_STOP_MARKET",
         callbackRate="1",
@@ -296,14 +288,13 @@ def test_algo_errors(sim, alice_api):
     assert code == -2021  # would trigger at once
     assert alice_api.err("GET", "/fapi/v1/algoOrder", algoId=1)[1] == -2013
     assert alice_api.err("DELETE", "/fapi/v1/algoOrder", algoId=1)[1] == -2011
-    algo(alice_api, side="SELL", type="STOP_MARKET", triggerPrice="59000", quantity="0.01")
+    alice_api.algo(side="SELL", type="STOP_MARKET", triggerPrice="59000", quantity="0.01")
     r = alice_api.ok("DELETE", "/fapi/v1/algoOpenOrders", symbol="BTCUSDT")
     assert r["code"] == 200 and alice_api.ok("GET", "/fapi/v1/openAlgoOrders") == []
 
 
 def test_cancel_algo_by_client_id(sim, alice_api):
-    algo(
-        alice_api,
+    alice_api.algo(
         side="SELL",
         type="STOP_MARKET",
         triggerPrice="59000",

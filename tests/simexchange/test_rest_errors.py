@@ -13,10 +13,11 @@ LIMIT = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GT
     [
         ({"quantity": "0.01"}, -1102),  # LIMIT without price
         ({"price": "59000"}, -1102),  # no quantity
-        ({"quantity": "abc", "price": "59000"}, -1102),
+        ({"quantity": "abc", "price": "59000"}, -1100),
         ({"quantity": "0.000000001", "price": "59000"}, -1111),
         ({"quantity": "0.01", "price": "59000.05"}, -4014),
-        ({"quantity": "0.0015", "price": "59000"}, -4023),
+        ({"quantity": "0.0015", "price": "59000"}, -1111),  # 4 decimals, quantityPrecision 3
+        ({"quantity": "0.01", "price": "59000.055"}, -1111),  # 3 decimals, pricePrecision 2
         ({"quantity": "0", "price": "59000"}, -4003),
         ({"quantity": "1001", "price": "59000"}, -4005),
         ({"quantity": "0.001", "price": "59000"}, -4164),  # 59 USDT < 100 notional
@@ -30,7 +31,36 @@ def test_it_rejects_bad_new_orders(sim, alice_api, params, code):
     assert (status, got) == (400, code)
 
 
-def test_it_rejects_quantity_under_min_with_4004(sim, alice_api):
+@pytest.mark.parametrize(
+    ("params", "code", "msg"),
+    [
+        (
+            {"quantity": "1e-3", "price": "59000"},
+            -1100,
+            "Illegal characters found in parameter 'quantity'; legal range is "
+            "'^([0-9]{1,20})(\\.[0-9]{1,20})?$'.",
+        ),
+        (
+            {"quantity": "0.0101", "price": "59000"},
+            -1111,
+            "Precision is over the maximum defined for this asset.",
+        ),
+        ({"quantity": "0.01", "price": "59000.05"}, -4014, "Price not increased by tick size."),
+    ],
+)
+def test_refusals_use_binances_own_message_text(sim, alice_api, params, code, msg):
+    r = alice_api.call("POST", "/fapi/v1/order", **{**LIMIT, **params})
+    assert (r.status_code, r.json()) == (400, {"code": code, "msg": msg})
+
+
+def test_trailing_zeros_add_no_precision(sim, alice_api):
+    o = alice_api.ok(
+        "POST", "/fapi/v1/order", **{**LIMIT, "quantity": "0.01000", "price": "59000.00"}
+    )
+    assert o["origQty"] == "0.010" and o["price"] == "59000.00"
+
+
+def test_it_rejects_quantity_under_min_or_precision(sim, alice_api):
     # SOLUSDT minQty is 1; ETH min qty 0.001 -> use the market lot of SOL
     status, code = alice_api.err(
         "POST", "/fapi/v1/order", symbol="ETHUSDT", side="BUY", type="MARKET", quantity="0.0001"
@@ -46,7 +76,8 @@ def test_it_rejects_quantity_under_min_with_4004(sim, alice_api):
         price="600",
         quantity="0.001",
     )
-    assert code == -4004
+    # BNBUSDT's quantityPrecision is 2: a third decimal is over precision before any minimum
+    assert code == -1111
 
 
 def test_it_sends_conditional_types_to_the_algo_service(sim, alice_api):
@@ -149,7 +180,7 @@ def test_it_rejects_post_only_that_would_take_with_5022(sim, alice_api):
     assert alice_api.ok("POST", "/fapi/v1/order", **args)["status"] == "NEW"
 
 
-def test_it_refuses_hedge_mode_and_reports_unchanged_with_4059(sim, alice_api):
+def test_it_reports_one_way_mode_and_unchanged_with_4059(sim, alice_api):
     assert alice_api.ok("GET", "/fapi/v1/positionSide/dual") == {"dualSidePosition": False}
     assert alice_api.err("POST", "/fapi/v1/positionSide/dual", dualSidePosition="false")[1] == -4059
 

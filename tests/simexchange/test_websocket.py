@@ -3,44 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 import aiohttp
 import pytest
 
 from simexchange.testing import running_simexchange
+from tests.support.sim_ws import listen_key, recv_json, recv_until, wait_closed
 
 from .conftest import ALICE
-
-
-async def recv_json(ws, timeout=3.0):
-    while True:
-        msg = await asyncio.wait_for(ws.receive(), timeout)
-        if msg.type == aiohttp.WSMsgType.TEXT:
-            return json.loads(msg.data)
-        if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-            raise ConnectionError(f"closed: {msg}")
-
-
-async def recv_until(ws, pred, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("no matching message")
-        m = await recv_json(ws, left)
-        if pred(m):
-            return m
-
-
-async def wait_closed(ws, timeout=5.0) -> aiohttp.WSMessage:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        msg = await asyncio.wait_for(ws.receive(), deadline - time.monotonic())
-        if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-            return msg
-    raise TimeoutError("socket stayed open")
 
 
 @pytest.fixture
@@ -183,13 +154,6 @@ async def test_it_cuts_connections_at_max_lifetime():
 # ---------------------------------------------------------------- user data
 
 
-def listen_key(sim, key=ALICE[0]) -> str:
-    import requests
-
-    r = requests.post(f"{sim.base_url}/fapi/v1/listenKey", headers={"X-MBX-APIKEY": key}, timeout=5)
-    return r.json()["listenKey"]
-
-
 @pytest.mark.parametrize("form", ["/ws/{lk}", "/private/ws/{lk}", "/private/ws?listenKey={lk}"])
 async def test_user_stream_gets_order_and_account_updates_after_a_fill(sim, alice_api, form):
     lk = listen_key(sim)
@@ -260,7 +224,7 @@ async def test_user_stream_gets_margin_call(sim, alice_api):
         alice_api.ok(
             "POST", "/fapi/v1/order", symbol="BTCUSDT", side="BUY", type="MARKET", quantity="3"
         )
-        sim.control.set_price("BTCUSDT", "56950")
+        sim.control.set_price("BTCUSDT", "57000")  # maintenance 805 of 928 margin balance
         m = await recv_until(ws, lambda m: m["e"] == "MARGIN_CALL")
         assert m["p"][0]["s"] == "BTCUSDT" and m["p"][0]["pa"] == "3.000"
 
@@ -295,6 +259,9 @@ async def test_listen_key_delete_closes_it(sim):
 
 async def test_a_kline_stream_sends_the_final_bar_once_when_it_closes(live):
     """Like Binance: "x": true marks the last update of a bar, sent once when the bar ends."""
+    # frozen mid-minute: only the step below ends a bar, wherever the real minute is
+    now = live.control.state()["server_time"]
+    live.control.freeze_clock(at_ms=now - now % 60_000 + 30_000)
     url = live.ws_url + "/ws/ethusdt@kline_1m"
     async with aiohttp.ClientSession() as http, http.ws_connect(url) as ws:
         first = await recv_json(ws, 5)
@@ -305,3 +272,20 @@ async def test_a_kline_stream_sends_the_final_bar_once_when_it_closes(live):
         assert final["k"]["t"] == open_ms and final["k"]["T"] == open_ms + 59_999
         after = [await recv_json(ws, 5) for _ in range(4)]
     assert all(m["k"]["t"] == open_ms + 60_000 and not m["k"]["x"] for m in after)
+
+
+async def test_a_frozen_clock_moves_only_when_advanced(live):
+    now = live.control.state()["server_time"]
+    at = now - now % 60_000 + 30_000
+    assert live.control.freeze_clock(at_ms=at)["serverTime"] == at
+    url = live.ws_url + "/ws/btcusdt@kline_1m"
+    async with aiohttp.ClientSession() as http, http.ws_connect(url) as ws:
+        bars = [await recv_json(ws, 5) for _ in range(5)]
+        assert {m["k"]["t"] for m in bars} == {at - 30_000}
+        assert not any(m["k"]["x"] for m in bars)
+    import requests
+
+    assert requests.get(live.base_url + "/fapi/v1/time", timeout=5).json() == {"serverTime": at}
+    assert live.control.clock(1_500)["serverTime"] == at + 1_500
+    thawed = live.control.thaw_clock()
+    assert thawed["frozen"] is False and thawed["serverTime"] >= now
