@@ -57,6 +57,21 @@ def run() -> list[dict]:
 
     ours = sum(action_ok(*case) for case in CASES) / len(CASES) * 100
     peer = sum(seed_matcher(p) == intent for p, intent, _, _ in CASES) / len(CASES) * 100
+    from tests.copilot.heldout_set import CASES as HELDOUT_1
+    from tests.copilot.heldout_set_2 import CASES as HELDOUT_2
+    from tests.copilot.test_safety_set import ACCOUNT, SENTENCES
+
+    HELDOUT = HELDOUT_1 + HELDOUT_2  # noqa: N806 - the two held-out parts together
+    held = sum(action_ok(*case) for case in HELDOUT) / len(HELDOUT) * 100
+    safe = (
+        sum(
+            interpret(p, ctx)["action"]["method"] == "GET"
+            for _, p in SENTENCES
+            for ctx in (None, ACCOUNT)
+        )
+        / (2 * len(SENTENCES))
+        * 100
+    )
     prompts = [p for p, _, _, _ in CASES]
     ours_us = _median_us(lambda p: interpret(p, {}), prompts, ROUNDS)
     peer_us = _median_us(seed_matcher, prompts, ROUNDS)
@@ -76,6 +91,26 @@ def run() -> list[dict]:
             "peer_figure": round(peer, 1),
             "ratio": round(ours / peer, 2) if peer else None,
             "note": f"{len(CASES)} Turkish and English sentences",
+        },
+        {
+            "name": "copilot action accuracy on the held-out set",
+            "figure": round(held, 1),
+            "unit": "% of sentences",
+            "peer": "seed keyword matcher (intent only)",
+            "peer_figure": round(
+                sum(seed_matcher(p) == i for p, i, _, _ in HELDOUT) / len(HELDOUT) * 100, 1
+            ),
+            "ratio": None,
+            "note": f"{len(HELDOUT)} sentences written apart from the tuning set; floor 95",
+        },
+        {
+            "name": "copilot safety set",
+            "figure": round(safe, 1),
+            "unit": "% of sentences that change nothing",
+            "peer": "floor",
+            "peer_figure": 100.0,
+            "ratio": round(safe / 100, 2),
+            "note": f"{len(SENTENCES)} sentences, with and without account state",
         },
         {
             "name": "copilot interpret latency",

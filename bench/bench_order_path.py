@@ -91,8 +91,8 @@ def run() -> list[dict]:
 
     with tempfile.TemporaryDirectory() as tmp:
         sim_env = unthrottled_sim_env(tmp, KEY, SECRET)
-        # No state file: its save, every 0.2 s, of every order so far blocks the stand-in for
-        # longer as the run goes on and lands on either side's calls at random.
+        # No state file: the order path is measured without the stand-in's journal write
+        # (SIM_STATE_FILE adds one per order; bench_simexchange measures that cost).
         sim_env.pop("SIM_STATE_FILE")
         with SimProcess(env=sim_env) as sim:
             sim.control.set_price(SYMBOL, "3400", mark="3400")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import statistics
+import tempfile
 import time
 from urllib.parse import urlencode
 
@@ -19,6 +21,7 @@ from simexchange.testing import SimProcess
 
 ORDER_FLOOR = 300.0  # signed orders / s
 WS_FLOOR = 5000.0  # messages / s
+DURABLE_FLOOR = 50.0  # signed orders / s with SIM_STATE_FILE fsynced per order (disk-bound)
 SECONDS = 3.0
 
 
@@ -81,6 +84,30 @@ async def _ws(proc: SimProcess, seconds: float, conns: int = 16) -> float:
     return count / (time.monotonic() - started)
 
 
+async def _round_trips(proc: SimProcess, count: int) -> float:
+    """Median ms of one signed MARKET order sent alone (the next waits for the answer)."""
+    times = []
+    async with aiohttp.ClientSession() as http:
+        for i in range(count):
+            params = {
+                "symbol": "BTCUSDT",
+                "side": "BUY" if i % 2 else "SELL",
+                "type": "MARKET",
+                "quantity": "0.002",
+                "timestamp": str(int(time.time() * 1000)),
+            }
+            query = urlencode(params)
+            sig = hmac.new(proc.api_secret.encode(), query.encode(), hashlib.sha256).hexdigest()
+            started = time.perf_counter()
+            async with http.post(
+                f"{proc.base_url}/fapi/v1/order?{query}&signature={sig}",
+                headers={"X-MBX-APIKEY": proc.api_key},
+            ) as r:
+                await r.read()
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def _row(name: str, figure: float, unit: str, floor: float) -> dict:
     return {
         "name": name,
@@ -106,6 +133,39 @@ def run() -> list[dict]:
                 "orders/s",
                 ORDER_FLOOR,
             )
+        )
+    # SIM_STATE_FILE: every accepted order is journaled (and by default fsynced) before its answer
+    base = {**env, "SIM_START_BALANCE": "100000000"}
+    p50 = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode, extra in (
+            ("memory", {}),
+            ("write", {"SIM_STATE_FILE": f"{tmp}/w.json", "SIM_STATE_SYNC": "write"}),
+            ("fsync", {"SIM_STATE_FILE": f"{tmp}/f.json", "SIM_STATE_SYNC": "fsync"}),
+        ):
+            with SimProcess(env={**base, **extra}) as proc:
+                proc.control.set_price("BTCUSDT", "60000")
+                p50[mode] = asyncio.run(_round_trips(proc, 200))
+                if mode == "fsync":
+                    rows.append(
+                        _row(
+                            "simexchange signed MARKET orders, durable (journal fsync)",
+                            asyncio.run(_orders(proc, SECONDS)),
+                            "orders/s",
+                            DURABLE_FLOOR,
+                        )
+                    )
+    for mode in ("write", "fsync"):
+        rows.append(
+            {
+                "name": f"simexchange order round trip p50, journal {mode} vs memory",
+                "figure": round(p50[mode], 2),
+                "unit": "ms",
+                "peer": "memory only",
+                "peer_figure": round(p50["memory"], 2),
+                "ratio": round(p50["memory"] / p50[mode], 2),
+                "note": f"journal cost per order {p50[mode] - p50['memory']:+.2f} ms",
+            }
         )
     with SimProcess(env={"SIM_TICK_MS": "10", "SIM_SEED": "1"}) as proc:
         rows.append(

@@ -269,7 +269,7 @@ keys = []
 for _ in range(%d):
     s = SessionStore()
     s[SESSION_KEY] = str(u.pk)
-    s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[BACKEND_SESSION_KEY] = "accounts.backends.ThrottledPasswordBackend"
     s[HASH_SESSION_KEY] = u.get_session_auth_hash()
     s.save()
     keys.append(s.session_key)

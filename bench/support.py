@@ -12,5 +12,6 @@ def unthrottled_sim_env(tmp: str, api_key: str, api_secret: str) -> dict[str, st
         "SIM_WEIGHT_LIMIT": "100000000",
         "SIM_FEED_RUNNING": "false",
         "SIM_STATE_FILE": os.path.join(tmp, "state.json"),
+        "SIM_STATE_SYNC": "write",  # kill-safe journal without a disk flush per order
         "SIM_START_BALANCE": "100000000",
     }

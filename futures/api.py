@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
-from accounts.auth import READ_AUTH, WRITE_AUTH
+from accounts.auth import READ_AUTH, write_auth
 from futures import services
 from futures.schemas import (
     CancelAllIn,
@@ -59,7 +59,7 @@ def order(
     return services.order_detail(client_order_id=clientOrderId, order_id=orderId, symbol=symbol)
 
 
-@router.post("/order.place", auth=WRITE_AUTH)
+@router.post("/order.place", auth=write_auth("futures.place_order", "order.place"))
 def order_place(request, payload: OrderIn):
     """Place an order. Dry-run unless `dryRun` is false; the answer says which happened."""
     result = services.order_place(
@@ -88,7 +88,7 @@ def order_place(request, payload: OrderIn):
     }
 
 
-@router.post("/order.cancel", auth=WRITE_AUTH)
+@router.post("/order.cancel", auth=write_auth("futures.cancel_order", "order.cancel"))
 def order_cancel(request, payload: CancelIn):
     """Cancel one order by clientOrderId or orderId."""
     order = services.order_cancel(
@@ -100,13 +100,13 @@ def order_cancel(request, payload: CancelIn):
     return {"order": order_out(order)}
 
 
-@router.post("/order.cancelAll", auth=WRITE_AUTH)
+@router.post("/order.cancelAll", auth=write_auth("futures.cancel_order", "order.cancelAll"))
 def order_cancel_all(request, payload: CancelAllIn):
     """Cancel every open order of a symbol, conditional (algo) orders included."""
     return services.order_cancel_all(user=request.auth, symbol=payload.symbol)
 
 
-@router.post("/leverage", auth=WRITE_AUTH)
+@router.post("/leverage", auth=write_auth("futures.change_leverage", "leverage.change"))
 def leverage(request, payload: LeverageIn):
     """Change the leverage of a symbol."""
     return services.leverage_change(
@@ -114,7 +114,7 @@ def leverage(request, payload: LeverageIn):
     )
 
 
-@router.post("/marginType", auth=WRITE_AUTH)
+@router.post("/marginType", auth=write_auth("futures.change_margin_type", "marginType.change"))
 def margin_type(request, payload: MarginTypeIn):
     """Change the margin type of a symbol (ISOLATED / CROSSED); unchanged is success."""
     return services.margin_type_change(

@@ -34,7 +34,10 @@ latest: dict[str, dict] = {}
 
 
 def valid_topic(topic: str) -> bool:
-    return topic in FIXED_TOPICS or bool(MARKET_TOPIC_RE.match(topic))
+    # fullmatch: `$` alone would accept a trailing newline ("ticker:BTCUSDT\n").
+    return isinstance(topic, str) and (
+        topic in FIXED_TOPICS or bool(MARKET_TOPIC_RE.fullmatch(topic))
+    )
 
 
 def is_market(topic: str) -> bool:

@@ -5,8 +5,11 @@ Protocol (JSON text frames):
            {"action": "unsubscribe", "topics": [...]}   {"action": "ping"}
   server → {"type": "snapshot", "topic": t, "data": {...}}   first, once per subscription
            {"type": "event", "topic": t, "data": {...}, "ts": <unix seconds of publication>}
-           {"type": "subscribed", "topics": [...]}   {"type": "error", "message": "..."}
-           {"type": "pong"}
+           {"type": "subscribed", "topics": [...]}   {"type": "pong"}
+           {"type": "error", "message": "...", "error": {"code", "message", "details"}}
+A malformed frame (not JSON, not an object, binary, over 16 KiB) or a bad topic gets an error
+frame and the socket stays open (spark_site/ws_frames.py). Topics are matched exactly (no
+trailing newline, no lowercase symbols); at most MAX_TOPICS per socket.
 Topics may also be given in the query string: /ws/live/?topics=ticker:BTCUSDT,orders
 
 Fast market topics (ticker:, depth:) are coalesced per client: the latest value, at most one
@@ -22,10 +25,11 @@ import time
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.cache import cache
 
 from futures import broadcast
+from spark_site.degraded import is_redis_down
+from spark_site.ws_frames import SafeJsonConsumer, error_frame
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +37,7 @@ COALESCE_SECONDS = 0.1
 MAX_TOPICS = 40
 
 
-class LiveConsumer(AsyncJsonWebsocketConsumer):
+class LiveConsumer(SafeJsonConsumer):
     topics: set[str] = frozenset()  # type: ignore[assignment]
     flush_handle: asyncio.TimerHandle | None = None
     flush_task: asyncio.Task | None = None
@@ -47,10 +51,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.pending: dict[str, dict] = {}
         self.last_flush = 0.0
         await self.accept()
-        query = parse_qs(self.scope.get("query_string", b"").decode())
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         topics = [t for v in query.get("topics", []) for t in v.split(",") if t]
         if topics:
-            await self.subscribe(topics)
+            await self.handle_safely(self.subscribe(topics))
 
     async def disconnect(self, code: int) -> None:
         if self.flush_handle is not None:
@@ -58,37 +62,64 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if self.flush_task is not None:
             self.flush_task.cancel()
         for topic in list(self.topics):
-            await self.channel_layer.group_discard(broadcast.group_of(topic), self.channel_name)
+            try:
+                await self.channel_layer.group_discard(broadcast.group_of(topic), self.channel_name)
+            except Exception as exc:  # an unreachable Redis forgets the group by itself (expiry)
+                if not is_redis_down(exc):
+                    raise
 
     async def receive_json(self, content, **kwargs) -> None:
-        if not isinstance(content, dict):
-            return
         action = content.get("action")
-        topics = content.get("topics") or []
-        if not isinstance(topics, list):
-            topics = []
-        if action == "subscribe":
-            await self.subscribe([str(t) for t in topics])
-        elif action == "unsubscribe":
-            for topic in [str(t) for t in topics]:
-                if topic in self.topics:
-                    self.topics.discard(topic)
-                    self.pending.pop(topic, None)
-                    await self.channel_layer.group_discard(
-                        broadcast.group_of(topic), self.channel_name
-                    )
-        elif action == "ping":
+        if action == "ping":
             await self.send_json({"type": "pong", "ts": time.time()})
-        else:
-            await self.send_json({"type": "error", "message": "unknown action"})
+            return
+        if action not in ("subscribe", "unsubscribe"):
+            await self.send_json(
+                error_frame("UNKNOWN_ACTION", "unknown action", {"action": str(action)[:64]})
+            )
+            return
+        topics = content.get("topics")
+        if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+            await self.send_json(
+                error_frame(
+                    "TOPICS_INVALID", "topics must be a list of strings", {"field": "topics"}
+                )
+            )
+            return
+        if action == "subscribe":
+            await self.subscribe(topics)
+            return
+        for topic in topics:
+            if topic in self.topics:
+                self.topics.discard(topic)
+                self.pending.pop(topic, None)
+                await self.channel_layer.group_discard(broadcast.group_of(topic), self.channel_name)
 
     async def subscribe(self, topics: list[str]) -> None:
-        bad = [t for t in topics if not broadcast.valid_topic(t)]
+        if len(topics) > MAX_TOPICS:
+            await self.send_json(
+                error_frame(
+                    "TOO_MANY_TOPICS",
+                    "too many topics",
+                    {"max": MAX_TOPICS, "requested": len(topics)},
+                )
+            )
+            return
+        bad = [t[:64] for t in topics if not broadcast.valid_topic(t)]
         if bad:
-            await self.send_json({"type": "error", "message": "unknown topics", "topics": bad})
-        new = [t for t in topics if broadcast.valid_topic(t) and t not in self.topics]
+            frame = error_frame("UNKNOWN_TOPICS", "unknown topics", {"topics": bad})
+            await self.send_json({**frame, "topics": bad})
+        new = list(
+            dict.fromkeys(t for t in topics if broadcast.valid_topic(t) and t not in self.topics)
+        )
         if len(self.topics) + len(new) > MAX_TOPICS:
-            await self.send_json({"type": "error", "message": "too many topics"})
+            await self.send_json(
+                error_frame(
+                    "TOO_MANY_TOPICS",
+                    "too many topics",
+                    {"max": MAX_TOPICS, "requested": len(self.topics) + len(new)},
+                )
+            )
             return
         for topic in new:
             # Join first, snapshot second: an event published in between waits in the queue

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -151,9 +152,17 @@ def rest_client():
 
 def reconcile_after_connect() -> dict:
     """Catch up on what the user stream may have missed: orders, positions, account (REST)."""
-    from futures import services
+    from futures import position_mode, services
 
     done: dict[str, Any] = {}
+    try:
+        # The mode first: a switch to hedge mode while disconnected must stop orders now.
+        done["positionMode"] = position_mode.position_mode_refresh(source="reconnect").as_dict()[
+            "mode"
+        ]
+    except Exception:
+        position_mode.position_mode_forget()  # the next order reads it
+        logger.exception("reading the position mode after the user stream connected failed")
     try:
         from futures.reconcile import reconcile_orders
     except ImportError:
@@ -164,8 +173,9 @@ def reconcile_after_connect() -> dict:
         done["orders"] = _reconcile_orders_fallback()
     client = rest_client()
     try:
+        requested_at = timezone.now()  # the gate counts fills seen after this read's request
         positions = client.request("GET", "/fapi/v3/positionRisk", signed=True) or []
-        services.position_sync(positions, source="reconcile")
+        services.position_sync(positions, source="reconcile", requested_at=requested_at)
         done["positions"] = len(positions)
         account = client.request("GET", "/fapi/v3/account", signed=True)
         if isinstance(account, dict):

@@ -120,6 +120,11 @@ class Order(models.Model):
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_SUBMIT
     )
     filled_qty = models.DecimalField(**PRICE, default=ZERO)
+    # When Spark last learned that filled_qty grew (Spark's clock). The risk gate counts a fill
+    # seen at or after the position snapshot's REST request as not yet in that snapshot: without
+    # it, a FILLED order left the open-order sum before the snapshot had its fill, and parallel
+    # orders passed the cap (issue 20, finding 1).
+    filled_seen_at = models.DateTimeField(null=True, blank=True)
     avg_price = models.DecimalField(**PRICE, null=True, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -133,7 +138,11 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "environment"], name="futures_order_status_env")]
+        indexes = [
+            models.Index(fields=["status", "environment"], name="futures_order_status_env"),
+            # The gate's read of fills newer than the position snapshot, under its lock.
+            models.Index(fields=["symbol", "filled_seen_at"], name="futures_order_fill_seen"),
+        ]
         permissions = [
             ("place_order", "Can place futures orders"),
             ("cancel_order", "Can cancel futures orders"),
@@ -224,6 +233,13 @@ class PositionSnapshot(models.Model):
     liquidation_price = models.DecimalField(**PRICE, default=ZERO)
     source = models.CharField(max_length=32, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the risk gate reads: the position of the newest REST read (positionRisk) and when
+    # Spark SENT that request (Spark's clock). Every fill Spark had seen before that moment had
+    # happened on the exchange before it answered, so it is in this amount; fills seen later are
+    # added by the gate. A slower, older answer never overwrites a newer one (compare-and-set on
+    # rest_requested_at). Stream updates keep position_amt current for pages but leave these.
+    rest_position_amt = models.DecimalField(**PRICE, null=True, blank=True)
+    rest_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["symbol"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import DecimalField, F, Q, Sum, Value
@@ -95,6 +96,74 @@ def _orders_missing_fills(env: str):
     )
 
 
+# Final statuses Spark may hold wrongly: set from a lost answer, a failed cancel taken for a
+# success, or an order the exchange did not know yet. FILLED is what the exchange said itself.
+_CORRECTABLE = (
+    OrderStatus.CANCELED,
+    OrderStatus.REJECTED,
+    OrderStatus.EXPIRED,
+    OrderStatus.EXPIRED_IN_MATCH,
+)
+FINAL_RECHECK_WINDOW = timedelta(hours=24)
+FINAL_RECHECK_LIMIT = 200
+
+
+def _recently_final(env: str):
+    """Live orders Spark marked CANCELED/REJECTED/EXPIRED within the recheck window."""
+    since = timezone.now() - FINAL_RECHECK_WINDOW
+    return Order.objects.filter(
+        environment=env, dry_run=False, status__in=_CORRECTABLE, updated_at__gte=since
+    ).order_by("-updated_at")[:FINAL_RECHECK_LIMIT]
+
+
+def _correct_final(client: BinanceFutures, order: Order, actor) -> dict | None:
+    """Ask the exchange about an order Spark holds as final; correct a contradicting status.
+
+    The state machine never lets a final status move (a late event must not undo a newer one),
+    so a wrong final status would stay wrong forever: an order open or filled on the exchange
+    would count as nothing in exposure. This is the one explicit correction path, audited with
+    the old and new status; the exchange's word wins because it is where the money is.
+    """
+    if order.is_algo:
+        return None
+    try:
+        answer = client.query_order(order.symbol, client_order_id=order.client_order_id)
+    except NoSuchOrder:
+        return None  # the exchange never had it: REJECTED/EXPIRED is right
+    remote = answer.get("status") or ""
+    if remote not in OrderStatus.values or remote == order.status:
+        return None
+    if remote in _CORRECTABLE and (Decimal(str(answer.get("executedQty") or 0)) == 0):
+        return None  # one final "nothing happened" for another: no money involved
+    before = order.status
+    Order.objects.filter(pk=order.pk, status=before).update(
+        status=remote, updated_at=timezone.now()
+    )
+    order.refresh_from_db()
+    synced = refresh_order(client, order)  # quantities, price and fills from the same answer
+    entry = {
+        "clientOrderId": order.client_order_id,
+        "from": before,
+        "to": synced.status,
+        "exchangeStatus": remote,
+        "filledQty": str(synced.filled_qty),
+        "correction": True,
+    }
+    record(
+        actor=actor,
+        action="order.reconcile.correct",
+        target=order.client_order_id,
+        payload=entry,
+    )
+    logger.warning(
+        "order %s was %s in Spark but %s on the exchange: corrected",
+        order.client_order_id,
+        before,
+        remote,
+    )
+    return entry
+
+
 def reconcile_orders(*, actor="system", client: BinanceFutures | None = None) -> dict:
     """Compare local live orders, open orders, positions and the account with the exchange.
 
@@ -128,6 +197,16 @@ def reconcile_orders(*, actor="system", client: BinanceFutures | None = None) ->
             record(
                 actor=actor, action="order.reconcile", target=order.client_order_id, payload=entry
             )
+    rechecked = 0
+    for order in list(_recently_final(env)):
+        rechecked += 1
+        try:
+            corrected = _correct_final(client, order, actor)
+        except BinanceError as exc:
+            errors.append({"clientOrderId": order.client_order_id, "error": exc.code})
+            continue
+        if corrected:
+            changed.append(corrected)
     for order in list(_orders_missing_fills(env)):
         try:
             trades = client.user_trades(order.symbol, order_id=order.exchange_order_id)
@@ -159,13 +238,15 @@ def reconcile_orders(*, actor="system", client: BinanceFutures | None = None) ->
                     target=remote["clientOrderId"],
                     payload={"symbol": remote.get("symbol"), "status": remote.get("status")},
                 )
-        position_sync(client.positions(), source="reconcile")
+        requested_at = timezone.now()  # the gate counts fills seen after this read's request
+        position_sync(client.positions(), source="reconcile", requested_at=requested_at)
         account_sync(client.account(), source="reconcile")
     except BinanceError as exc:
         errors.append({"error": exc.code, "message": exc.message})
     report = {
         "environment": env,
         "checked": checked,
+        "rechecked": rechecked,
         "changed": changed,
         "adopted": adopted,
         "errors": errors,

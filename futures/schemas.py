@@ -2,35 +2,38 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from futures.models import Fill, Order
+from futures.models import PRICE, Fill, Order
+from spark_site.money import Money, StrictBool, decimal_text
 
 SYMBOL = r"^[A-Z0-9]{2,20}$"
 CLIENT_ORDER_ID = r"^[\.A-Z\:/a-z0-9_-]{1,36}$"
+# Whatever passes fits the Order columns (quantity, price, stop_price) on PostgreSQL.
+Positive = Money(**PRICE, gt=0)
 
 
 class OrderIn(Schema):
     symbol: str = Field(..., pattern=SYMBOL)
     side: Literal["BUY", "SELL"]
     type: Literal["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET"]
-    quantity: Decimal = Field(..., gt=0, max_digits=28, decimal_places=10)
-    price: Decimal | None = Field(None, gt=0, max_digits=28, decimal_places=10)
-    stopPrice: Decimal | None = Field(None, gt=0, max_digits=28, decimal_places=10)
+    quantity: Positive
+    price: Positive | None = None
+    stopPrice: Positive | None = None
     timeInForce: Literal["GTC", "IOC", "FOK", "GTX"] | None = None
-    reduceOnly: bool = False
+    reduceOnly: StrictBool = False
     clientOrderId: str | None = Field(None, pattern=CLIENT_ORDER_ID)
-    # Dry-run unless the caller explicitly says false.
-    dryRun: bool = True
+    # Dry-run unless the caller sends the JSON boolean false; "false", 0 or null are 422.
+    dryRun: StrictBool = True
 
 
 class CancelIn(Schema):
     symbol: str = Field(..., pattern=SYMBOL)
     clientOrderId: str | None = Field(None, pattern=CLIENT_ORDER_ID)
-    orderId: int | None = Field(None, gt=0)
+    # Binance order ids are int64: a larger one is 422 here, not a malformed call to the exchange.
+    orderId: int | None = Field(None, gt=0, le=2**63 - 1)
 
 
 class CancelAllIn(Schema):
@@ -47,12 +50,8 @@ class MarginTypeIn(Schema):
     marginType: Literal["ISOLATED", "CROSSED"]
 
 
-def s(value: Decimal | None) -> str | None:
-    """A decimal as a plain string without trailing zeros ("0.002", never "2E-3")."""
-    if value is None:
-        return None
-    text = format(value.normalize(), "f")
-    return text
+# A decimal as a plain string without trailing zeros ("0.002", never "2E-3").
+s = decimal_text
 
 
 def fill_out(fill: Fill) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Context, Decimal
 
@@ -17,17 +18,30 @@ STALE = "stale"
 # it. Tables are this app's (futures_<model>); values are always parameters.
 _ORDER_PK_SQL = "SELECT id FROM futures_order WHERE client_order_id = %s"
 _POSITION_FRESH_SQL = (
-    "SELECT source, updated_at >= %s FROM futures_positionsnapshot"
+    "SELECT source, updated_at >= %s, rest_requested_at IS NOT NULL FROM futures_positionsnapshot"
     " WHERE environment = %s AND symbol = %s"
 )
 _OPEN_STATUS_LIST = sorted(OPEN_STATUSES)
 # One placeholder per open status (a test counts every status of OPEN_STATUSES).
+# The position is the newest REST read's (a stream-only row: its last amount). Orders count
+# twice over: the unfilled part while open, and the filled part while it may be missing from
+# that position -- filled (as Spark learned) at or after the REST request was sent, or with no
+# REST read to compare with. Counting a fill that the read did include is a moment's
+# over-count, never an under-count.
+# A fill is unseen by the REST read when seen at/after its request, or with no read.
 _EXPOSURE_SQL = (
-    "SELECT (SELECT position_amt FROM futures_positionsnapshot"
-    " WHERE environment = %s AND symbol = %s),"
-    " (SELECT SUM(quantity - filled_qty) FROM futures_order"
-    " WHERE environment = %s AND symbol = %s AND side = %s AND dry_run = %s"
-    " AND reduce_only = %s AND status IN (%s, %s, %s, %s))"
+    "SELECT MAX(COALESCE(s.rest_position_amt, s.position_amt)), SUM(CASE WHEN o.side = %s "
+    "AND o.reduce_only = %s AND o.status IN (%s, %s, %s, %s) THEN o.quantity - o.filled_qty "
+    "ELSE 0 END), SUM(CASE WHEN o.side = %s AND o.reduce_only = %s AND o.filled_qty > 0 AND "
+    "(s.rest_requested_at IS NULL OR o.filled_seen_at IS NULL OR o.filled_seen_at >= "
+    "s.rest_requested_at) THEN o.filled_qty ELSE 0 END), SUM(CASE WHEN o.filled_qty > 0 AND "
+    "(s.rest_requested_at IS NULL OR o.filled_seen_at IS NULL OR o.filled_seen_at >= "
+    "s.rest_requested_at) THEN (CASE WHEN o.side = %s THEN o.filled_qty ELSE -o.filled_qty "
+    "END) ELSE 0 END) FROM (SELECT 1 AS one) x LEFT JOIN futures_positionsnapshot s ON "
+    "s.environment = %s AND s.symbol = %s LEFT JOIN futures_order o ON o.environment = %s "
+    "AND o.symbol = %s AND o.dry_run = %s AND (o.status IN (%s, %s, %s, %s) OR "
+    "(o.filled_qty > 0 AND (s.rest_requested_at IS NULL OR o.filled_seen_at IS NULL OR "
+    "o.filled_seen_at >= s.rest_requested_at)))"
 )
 # SQLite hands NUMERIC back as a float: read it as the ORM does (15 significant digits, then a
 # column's own places), so a raw read and an ORM read of the same row are the same Decimal.
@@ -48,13 +62,21 @@ def one(queryset):
 
 
 def position_is_fresh(environment: str, symbol: str, max_age_seconds: float) -> bool:
-    """True when the synced position is recent and not marked stale by a fill."""
+    """True when the synced position is recent, not marked stale by a fill, and has a REST read
+    for the gate to count newer fills from."""
     oldest = timezone.now() - timedelta(seconds=max_age_seconds)
     with connection.cursor() as cursor:
         params = [connection.ops.adapt_datetimefield_value(oldest), environment, symbol]
         cursor.execute(_POSITION_FRESH_SQL, params)
         row = cursor.fetchone()
-    return row is not None and row[0] != STALE and bool(row[1])
+    return row is not None and row[0] != STALE and bool(row[1]) and bool(row[2])
+
+
+def position_was_read(environment: str, symbol: str) -> bool:
+    """True once a REST read of symbol's position exists (the gate's starting point)."""
+    return PositionSnapshot.objects.filter(
+        environment=environment, symbol=symbol, rest_requested_at__isnull=False
+    ).exists()
 
 
 def order_pk(client_order_id: str) -> int | None:
@@ -65,19 +87,50 @@ def order_pk(client_order_id: str) -> int | None:
     return row[0] if row else None
 
 
-def exposure(environment: str, symbol: str, side: str) -> tuple[Decimal, Decimal]:
-    """Return (position, open same-side quantity) of symbol for the risk gate, in one statement.
+@dataclass(frozen=True)
+class Exposure:
+    """What the risk gate reads of one symbol and side, under its lock."""
 
-    The position is the signed amount as last synced (0 when none); the open quantity is the
-    unfilled part of the live open and pending orders of side that are not reduce-only.
+    position: Decimal  # REST read + this side's fills it may miss: never below the truth
+    open_qty: Decimal  # unfilled part of this side's live open and pending orders
+    estimate: Decimal  # REST read + every fill it may miss, both sides: the likeliest position
+
+
+def exposure(environment: str, symbol: str, side: str) -> Exposure:
+    """Return the exposure of symbol's side for the risk gate, in one statement.
+
+    The position starts from the newest REST read (0 when none) and adds the fills of side's
+    live orders that may be missing from it. Only fills of side are added: a fill of the other
+    side may already be in the read, and subtracting it twice would under-count. The estimate
+    adds both sides (the best guess of the position, for deciding whether a reduce-only order
+    shrinks it; the exchange itself never lets a reduce-only order grow a position). Reduce-only
+    orders are left out of position and open_qty: they only shrink.
     """
-    params = [environment, symbol, environment, symbol, side, False, False, *_OPEN_STATUS_LIST]
+    params = [
+        side,
+        False,
+        *_OPEN_STATUS_LIST,
+        side,
+        False,
+        "BUY",
+        environment,
+        symbol,
+        environment,
+        symbol,
+        False,
+        *_OPEN_STATUS_LIST,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(_EXPOSURE_SQL, params)
-        position, open_qty = cursor.fetchone()
-    return (
-        _decimal(position, column=True) if position is not None else ZERO,
-        _decimal(open_qty, column=False) if open_qty is not None else ZERO,
+        position, open_qty, unseen, unseen_signed = cursor.fetchone()
+    position = _decimal(position, column=True) if position is not None else ZERO
+    unseen = _decimal(unseen, column=False) if unseen is not None else ZERO
+    unseen_signed = _decimal(unseen_signed, column=False) if unseen_signed is not None else ZERO
+    sign = 1 if side == "BUY" else -1
+    return Exposure(
+        position=position + sign * unseen,
+        open_qty=_decimal(open_qty, column=False) if open_qty is not None else ZERO,
+        estimate=position + unseen_signed,
     )
 
 
@@ -114,13 +167,19 @@ def open_positions(environment: str):
 
 def risk_positions():
     """Current positions for the risk status page (risk must not import futures)."""
+    from futures.position_mode import position_mode_known
     from futures.services import current_environment
     from risk.providers import Position
 
-    return [
+    rows = [
         Position(symbol=row.symbol, amount=row.position_amt, mark_price=row.mark_price or None)
         for row in open_positions(current_environment())
     ]
+    # Hedge mode: the LONG and SHORT sides are listed as they are (signed), never left out.
+    mode = position_mode_known()
+    for side in mode.side_positions if mode is not None and mode.dual else ():
+        rows.append(Position(symbol=side["symbol"], amount=Decimal(side["positionAmt"])))
+    return rows
 
 
 def risk_filters(symbol: str) -> dict | None:

@@ -12,12 +12,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from accounts.permissions import require
+from accounts.permissions import may_act_on, owner_name, require, require_owner
 from audit.models import AuditEntry
 from audit.services import record
-from futures import metrics, selectors
+from futures import metrics, position_mode, selectors
 from futures.binance.errors import (
     BinanceError,
     ExchangeFilterError,
@@ -50,6 +51,13 @@ logger = logging.getLogger(__name__)
 class Conflict(DomainError):
     status = 409
     code = "CONFLICT"
+
+
+class ClientOrderIdMismatch(Conflict):
+    """A clientOrderId reused for a different order: answering with the first one as if it
+    were this one would tell the caller an order was placed that never was."""
+
+    code = "CLIENT_ORDER_ID_MISMATCH"
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -184,7 +192,9 @@ def _apply_exchange_fields(order: Order, data: dict) -> list[str]:
         fields.append("exchange_order_id")
     if data["filled_qty"] is not None and data["filled_qty"] > order.filled_qty:
         order.filled_qty = data["filled_qty"]
-        fields.append("filled_qty")
+        # The gate counts this fill on top of any position read requested from now on.
+        order.filled_seen_at = timezone.now()
+        fields += ["filled_qty", "filled_seen_at"]
     if (
         data["avg_price"]
         and (order.avg_price or ZERO) != data["avg_price"]
@@ -277,9 +287,12 @@ def _record_fill(order: Order, trade: dict) -> Fill | None:
 
 def _record_realized_pnl(order: Order, fill: Fill) -> None:
     # Idempotent by source_ref: a fill seen by the stream and again by reconciliation books once.
+    # The reference names the environment and Spark's own order id, not only the exchange's
+    # trade id: a trade id reused after switching environment or resetting the stand-in would
+    # otherwise match an earlier fill and a real loss would never be booked.
     pnl_record(
         source="fill",
-        source_ref=f"{order.symbol}:{fill.trade_id}",
+        source_ref=f"{order.environment}:{order.symbol}:{order.client_order_id}:{fill.trade_id}",
         symbol=order.symbol,
         amount=fill.realized_pnl,
         actor="system",
@@ -315,14 +328,38 @@ def trades_sync(order: Order, trades: list[dict], *, source: str) -> int:
     return new
 
 
-def position_sync(positions: list[dict], *, source: str) -> list[PositionSnapshot]:
-    """Upsert the current position rows from REST positionRisk or ACCOUNT_UPDATE `P` entries."""
+def position_sync(
+    positions: list[dict],
+    *,
+    source: str,
+    requested_at: datetime | None = None,
+    symbols: tuple[str, ...] = (),
+) -> list[PositionSnapshot]:
+    """Upsert the current position rows from REST positionRisk or ACCOUNT_UPDATE `P` entries.
+
+    A REST read passes requested_at, the time (Spark's clock, taken before sending) of its
+    request: it also becomes the risk gate's position, unless a read requested later has been
+    stored already (an older answer arriving late must not hide newer fills). symbols names
+    what a REST read asked for: one missing from the answer has no position (0).
+    """
     env = current_environment()
+    if requested_at is not None:
+        answered = {p.get("symbol") for p in positions}
+        positions = [
+            *positions,
+            *({"symbol": s, "positionAmt": "0"} for s in symbols if s not in answered),
+        ]
+    # LONG/SHORT rows exist only on a hedge-mode account: they are not one-way positions, and
+    # dropping them would show the gate a flat account. position_mode keeps them (banner,
+    # status) and marks the account hedge, which stops every order until it is one-way again.
+    side_rows = [p for p in positions if _position_side(p) != "BOTH"]
     rows: list[PositionSnapshot] = []
     with transaction.atomic():
+        if side_rows:
+            position_mode.side_positions_seen(side_rows, source=source)
         for p in positions:
-            if p.get("positionSide", p.get("ps", "BOTH")) not in ("BOTH", None):
-                continue  # hedge mode is not used by Spark
+            if _position_side(p) != "BOTH":
+                continue  # kept by position_mode above
             symbol = p.get("symbol") or p.get("s")
             if not symbol:
                 continue
@@ -346,6 +383,11 @@ def position_sync(positions: list[dict], *, source: str) -> list[PositionSnapsho
             row, _ = PositionSnapshot.objects.update_or_create(
                 environment=env, symbol=symbol, defaults=values
             )
+            if requested_at is not None and "position_amt" in values:
+                newer = Q(rest_requested_at__isnull=True) | Q(rest_requested_at__lt=requested_at)
+                PositionSnapshot.objects.filter(pk=row.pk).filter(newer).update(
+                    rest_position_amt=values["position_amt"], rest_requested_at=requested_at
+                )
             rows.append(row)
         _update_position_metrics(env)
         if rows:
@@ -355,6 +397,10 @@ def position_sync(positions: list[dict], *, source: str) -> list[PositionSnapsho
                 )
             )
     return rows
+
+
+def _position_side(p: dict) -> str:
+    return p.get("positionSide") or p.get("ps") or "BOTH"
 
 
 def _update_position_metrics(env: str) -> None:
@@ -424,6 +470,7 @@ def algo_sync_from_exchange(payload: dict, *, source: str) -> Order | None:
         executed = dec(payload.get("actualQty") or payload.get("aq"))
         if executed and executed > order.filled_qty:
             order.filled_qty = executed
+            order.filled_seen_at = timezone.now()  # see _apply_exchange_fields
             changed = True
         if source.startswith("rest"):
             order.raw_response = payload
@@ -528,7 +575,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
     if req.client_order_id:
         existing_pk = selectors.order_pk(req.client_order_id)
         if existing_pk is not None:
-            return _existing_result(Order.objects.get(pk=existing_pk), user)
+            return _existing_result(Order.objects.get(pk=existing_pk), user, req)
     try:
         _validate_shape(req)
     except ValidationFailed as exc:
@@ -537,6 +584,10 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
     env = current_environment()
     client = client_from_settings()
     try:
+        # Dry runs too: a simulation against positions the one-way gate cannot see would lie.
+        position_mode.require_one_way(
+            user=user, action="order.place", target=symbol, payload=payload
+        )
         filters = client.symbol_filters(symbol)
         if filters is None:
             raise ExchangeFilterError(
@@ -553,10 +604,25 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
             mark_price=mark,
             reduce_only=req.reduce_only,
         )
-        if not req.dry_run and not selectors.position_is_fresh(
-            env, symbol, float(_setting("SPARK_POSITION_MAX_AGE", 5))
-        ):
-            position_sync(client.positions(symbol), source="rest:order")
+        if req.dry_run:
+            # A dry run reads the live position too; it needs a REST read to start from once.
+            stale = not selectors.position_was_read(env, symbol)
+        else:
+            max_age = float(_setting("SPARK_POSITION_MAX_AGE", 5))
+            stale = not selectors.position_is_fresh(env, symbol, max_age)
+        if stale:
+            # Outside the gate's lock (a network call); position_sync keeps the newest read,
+            # and the gate adds every fill seen since this request was sent.
+            requested_at = timezone.now()
+            position_sync(
+                client.positions(symbol),
+                source="rest:order",
+                requested_at=requested_at,
+                symbols=(symbol,),
+            )
+    except position_mode.HedgeModeUnsupported:
+        metrics.ORDER_REJECT.labels(reason="hedge_mode").inc()  # audited by require_one_way
+        raise
     except ExchangeFilterError as exc:
         _reject(user, "order.place", symbol, exc.reason, payload, exc)
         raise
@@ -571,7 +637,11 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
         existing_pk = selectors.order_pk(cid)
         existing = Order.objects.get(pk=existing_pk) if existing_pk is not None else None
         if existing is None:
-            position_amt, open_same_side_qty = selectors.exposure(env, symbol, req.side)
+            seen = selectors.exposure(env, symbol, req.side)
+            # Growth is judged on the never-under position; whether a reduce-only order
+            # shrinks, on the likeliest one (the exchange never lets it grow a position).
+            position_amt = seen.estimate if req.reduce_only else seen.position
+            open_same_side_qty = seen.open_qty
             intent = gate.OrderIntent(
                 symbol=symbol,
                 side=req.side,
@@ -608,7 +678,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
                 # A live order is announced once the exchange has answered (a few ms later);
                 # every outcome of _send_to_exchange saves and announces it.
     if existing is not None:
-        return _existing_result(existing, user)
+        return _existing_result(existing, user, req)
     if not decision.allowed:
         exc = RiskRejected(decision)
         for rule in decision.rules:
@@ -651,14 +721,63 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
     return result
 
 
-def _existing_result(order: Order, user) -> OrderResult:
-    """The first order of a repeated client order id (the idempotent answer)."""
+def _shown(value: Any) -> Any:
+    return format(value.normalize(), "f") if isinstance(value, Decimal) else value
+
+
+def _differences(order: Order, req: OrderRequest) -> list[dict]:
+    """The fields in which req asks for something else than the stored order (numbers compared
+    as values, so 0.010 and 0.01 are the same quantity)."""
+    asked = {
+        "symbol": req.symbol.upper(),
+        "side": req.side,
+        "type": req.type,
+        "quantity": req.quantity,
+        "price": req.price or None,
+        "stopPrice": req.stop_price or None,
+        "reduceOnly": bool(req.reduce_only),
+        "dryRun": bool(req.dry_run),
+    }
+    stored = {
+        "symbol": order.symbol,
+        "side": order.side,
+        "type": order.type,
+        "quantity": order.quantity,
+        "price": order.price or None,
+        "stopPrice": order.stop_price or None,
+        "reduceOnly": order.reduce_only,
+        "dryRun": order.dry_run,
+    }
+    return [
+        {"field": name, "existing": _shown(stored[name]), "requested": _shown(asked[name])}
+        for name in asked
+        if stored[name] != asked[name]
+    ]
+
+
+def _existing_result(order: Order, user, req: OrderRequest) -> OrderResult:
+    """The first order of a repeated client order id (the idempotent answer).
+
+    Only a true repeat gets it: the same id with other parameters (a live request reusing a
+    dry run's id included) is a 409 naming each differing field, never the first order.
+    """
     owner = order.user_id
     if owner is not None and getattr(user, "pk", None) != owner:
         raise Conflict(
             "This clientOrderId belongs to another user's order.",
             details={"clientOrderId": order.client_order_id},
         )
+    differences = _differences(order, req)
+    if differences:
+        exc = ClientOrderIdMismatch(
+            "This clientOrderId belongs to an order with other parameters ("
+            + ", ".join(d["field"] for d in differences)
+            + "); use a new clientOrderId for a new order.",
+            details={"clientOrderId": order.client_order_id, "fields": differences},
+        )
+        audit = {"clientOrderId": order.client_order_id}
+        _reject(user, "order.place", order.symbol, "client_order_id_mismatch", audit, exc)
+        raise exc
     fill = order.fills.filter(simulated=True).first()
     return OrderResult(
         order=order,
@@ -760,6 +879,13 @@ def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResu
         _reject(user, "order.place", order.symbol, "exchange_unknown", payload, exc)
         raise
     except BinanceError as exc:
+        hedge = _hedge_refusal(exc)
+        if hedge is not None:
+            # The account went hedge since the last reading: the exchange refused the order.
+            error = {"code": hedge.code, "exchangeCode": exc.binance_code}
+            order = _set_status(order, OrderStatus.REJECTED, error=error)
+            _reject(user, "order.place", order.symbol, "hedge_mode", payload, hedge)
+            raise hedge from exc
         order = _set_status(order, OrderStatus.REJECTED, error={"code": exc.code, **exc.details})
         _reject(user, "order.place", order.symbol, exc.reason, payload, exc)
         raise
@@ -782,6 +908,14 @@ def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResu
     )
 
 
+def _hedge_refusal(exc: BinanceError) -> position_mode.HedgeModeUnsupported | None:
+    """After -4061, read the mode again: the refusal to give if the account is now hedge."""
+    if exc.binance_code != position_mode.POSITION_SIDE_MISMATCH:
+        return None
+    mode = position_mode.after_side_mismatch()
+    return position_mode.unsupported_error(mode) if mode is not None and mode.dual else None
+
+
 # --------------------------------------------------------------------------- cancellation
 
 
@@ -797,6 +931,14 @@ def order_cancel(
     payload = {"symbol": symbol, "clientOrderId": client_order_id, "orderId": order_id}
     if order is not None and order.symbol != symbol:
         raise NotFound(f"No order {client_order_id or order_id} of {symbol}.")
+    client = client_from_settings()
+    if order is None and not may_act_on(user, None):
+        # Not in Spark: placed outside it, so nobody here owns it. Say 404 only when the
+        # exchange has no such order either; otherwise it is an operator's to cancel.
+        _require_on_exchange(client, symbol, client_order_id, order_id)
+    require_owner(
+        user, order.user if order else None, action="order.cancel", target=symbol, kind="order"
+    )
     if order is not None and not order.can_cancel():
         exc = Conflict(
             f"Order {order.client_order_id} cannot be cancelled: it is "
@@ -806,7 +948,7 @@ def order_cancel(
         )
         _audit_refusal(user, "order.cancel", symbol, payload, exc)
         raise exc
-    client = client_from_settings()
+    owner = order.user if order else None
     try:
         if order is not None and order.is_algo:
             client.cancel_order(
@@ -829,38 +971,89 @@ def order_cancel(
         actor=user,
         action="order.cancel",
         target=symbol,
-        payload={**payload, "clientOrderId": order.client_order_id, "status": order.status},
+        payload={
+            **payload,
+            "clientOrderId": order.client_order_id,
+            "status": order.status,
+            "owner": owner_name(owner),
+        },
     )
     return order
 
 
+def _require_on_exchange(client, symbol: str, client_order_id, order_id) -> None:
+    """Raise 404 unless the exchange holds this order (Spark has no record of it)."""
+    try:
+        client.query_order(symbol, order_id=order_id, client_order_id=client_order_id)
+    except NoSuchOrder as exc:
+        raise NotFound(f"No order {client_order_id or order_id} of {symbol}.") from exc
+
+
 def order_cancel_all(*, user, symbol: str) -> dict:
-    """Cancel every open order of symbol on the exchange, conditional ones included."""
+    """Cancel the open orders of symbol, conditional ones included.
+
+    With act_for_others (operators) that is every open order on the exchange, those placed by
+    others or outside Spark included; a trader cancels only the open orders they placed.
+    """
     symbol = symbol.upper()
     require(user, "futures.cancel_order", action="order.cancelAll", target=symbol)
+    from futures.reconcile import refresh_order
+
     client = client_from_settings()
+    env = current_environment()
+    everyone = may_act_on(user, None)
+    rows = selectors.orders_to_reconcile(env).filter(symbol=symbol).select_related("user")
+    rows = list(rows if everyone else rows.filter(user=user))
     try:
-        client.cancel_all(symbol)
+        if everyone:
+            client.cancel_all(symbol)
+        else:
+            for order in rows:
+                _cancel_own(client, order)
     except BinanceError as exc:
         _audit_refusal(user, "order.cancelAll", symbol, {"symbol": symbol}, exc)
         raise
     # Bring the local rows in line with what the exchange now says about each of them.
-    from futures.reconcile import refresh_order
-
     changed = []
-    env = current_environment()
-    for order in selectors.orders_to_reconcile(env).filter(symbol=symbol):
-        before = order.status
+    for order in rows:
+        before, owner = order.status, order.user
         order = refresh_order(client, order, source="rest:cancelAll")
         if order.status != before:
-            changed.append({"clientOrderId": order.client_order_id, "status": order.status})
+            changed.append(
+                {
+                    "clientOrderId": order.client_order_id,
+                    "status": order.status,
+                    "owner": owner_name(owner),
+                }
+            )
+    scope = "all" if everyone else "own"
     record(
         actor=user,
         action="order.cancelAll",
         target=symbol,
-        payload={"symbol": symbol, "changed": changed},
+        payload={"symbol": symbol, "scope": scope, "changed": changed},
     )
-    return {"symbol": symbol, "cancelled": changed}
+    return {"symbol": symbol, "scope": scope, "cancelled": changed}
+
+
+def _cancel_own(client, order: Order) -> None:
+    """Cancel one of the caller's orders; one already gone is settled by the refresh after."""
+    try:
+        if order.is_algo:
+            client.cancel_order(
+                order.symbol,
+                order_id=order.algo_id,
+                client_order_id=order.client_order_id,
+                is_algo=True,
+            )
+        else:
+            client.cancel_order(
+                order.symbol,
+                order_id=order.exchange_order_id,
+                client_order_id=None if order.exchange_order_id else order.client_order_id,
+            )
+    except NoSuchOrder:
+        pass
 
 
 def _audit_refusal(user, action: str, target: str, payload: dict, exc) -> None:
@@ -951,11 +1144,18 @@ def exchange_health() -> dict:
         "clockOffsetMs": ping["clockOffsetMs"],
         "rateLimitRemaining": remaining,
         "dryRunDefault": True,
+        "positionMode": _mode_doc(),
     }
 
 
 def _s(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
+
+
+def _mode_doc(*, fresh: bool = False) -> dict | None:
+    """The position mode (read again when stale if fresh), or None when never read."""
+    known = position_mode.position_mode_for_page() if fresh else position_mode.position_mode_known()
+    return known.as_dict() if known is not None else None
 
 
 def account_overview() -> dict:
@@ -980,18 +1180,35 @@ def account_overview() -> dict:
             for a in answer.get("assets", [])
         ],
         "updatedAt": snap.updated_at.isoformat(),
+        # hedge mode stops all trading: the account status says so and lists its side positions
+        "positionMode": _mode_doc(fresh=True),
     }
 
 
 def positions_list(*, symbol: str | None = None) -> dict:
     """Open positions from the exchange (zero rows are synced but not listed)."""
     symbol = symbol.upper() if symbol else None
-    rows = position_sync(client_from_settings().positions(symbol), source="rest:positions")
+    requested_at = timezone.now()
+    rows = position_sync(
+        client_from_settings().positions(symbol),
+        source="rest:positions",
+        requested_at=requested_at,
+        symbols=(symbol.upper(),) if symbol else (),
+    )
+    mode = position_mode.position_mode_known()
+    # Hedge-mode side positions are reported as the exchange gave them, never dropped.
+    side_rows = [
+        {**p, "side": p["positionSide"]}
+        for p in (mode.side_positions if mode is not None and mode.dual else ())
+        if symbol is None or p["symbol"] == symbol
+    ]
     return {
         "environment": current_environment(),
+        "positionMode": mode.as_dict() if mode is not None else None,
         "positions": [
             {
                 "symbol": r.symbol,
+                "positionSide": "BOTH",
                 "positionAmt": _s(r.position_amt),
                 "side": "LONG" if r.position_amt > 0 else "SHORT",
                 "entryPrice": _s(r.entry_price),
@@ -1004,7 +1221,8 @@ def positions_list(*, symbol: str | None = None) -> dict:
             }
             for r in rows
             if r.position_amt != 0
-        ],
+        ]
+        + side_rows,
     }
 
 

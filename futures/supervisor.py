@@ -298,15 +298,26 @@ class Supervisor:
 
     async def _command_loop(self) -> None:
         layer = get_channel_layer()
+        failing = False
         while not self._closing:
             try:
                 msg = await layer.receive(COMMAND_CHANNEL)
-            except Exception:
-                # A channel-layer hiccup (Redis read timeout, reconnect) must not end this task:
-                # serve() would then stop every stream of the worker.
-                logger.warning("stream command channel receive failed; retrying", exc_info=True)
+            except Exception as exc:
+                # A channel-layer failure (Redis down, reconnect) must not end this task: serve()
+                # would then stop every stream of the worker. One line when it starts failing,
+                # not a traceback per retry.
+                if not failing:
+                    logger.warning(
+                        "stream command channel receive failed (%s: %s); retrying",
+                        type(exc).__name__,
+                        exc,
+                    )
+                failing = True
                 await asyncio.sleep(1.0)
                 continue
+            if failing:
+                logger.info("stream command channel receives again")
+                failing = False
             try:
                 reply = await self.handle(msg)
             except Exception as exc:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from accounts.permissions import can
+from futures.position_mode import position_mode_for_page
 
 
 @login_required
@@ -23,5 +26,25 @@ def dashboard(request):
             "symbol": symbol,
             "can_trade": can(request.user, "futures.place_order"),
             "can_control_streams": can(request.user, "futures.control_streams"),
+            "hedge": _hedge_banner(),
         },
     )
+
+
+def _hedge_banner() -> dict | None:
+    """What the hedge-mode banner lists, or None on a one-way account (or one never read)."""
+    mode = position_mode_for_page()
+    if mode is None or not mode.dual:
+        return None
+    return {
+        "checked_at": mode.checked_at,
+        "positions": [
+            {
+                "symbol": p["symbol"],
+                "long": p["positionSide"] == "LONG",
+                "amount": Decimal(p["positionAmt"]),
+                "entry": Decimal(p["entryPrice"]) if p.get("entryPrice") else None,
+            }
+            for p in mode.side_positions
+        ],
+    }

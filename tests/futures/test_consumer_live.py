@@ -10,54 +10,27 @@ import time
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.auth import AuthMiddlewareStack
-from channels.routing import URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
-from channels.testing import WebsocketCommunicator
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 
 from futures import broadcast
 from futures.routing import websocket_urlpatterns
 from futures.services import order_sync_from_exchange
+from tests.support import sessions
+from tests.support.exchange_events import order_update
+from tests.support.sessions import websocket_app
 
 pytestmark = [
+    pytest.mark.usefixtures("fresh_channel_layer"),
     pytest.mark.backends,
     pytest.mark.timeout(60),
     pytest.mark.django_db(transaction=True),
 ]
 
 
-@pytest.fixture(autouse=True)
-def fresh_channel_layer():
-    """A new layer object per test: pytest-asyncio gives every test its own event loop, and a
-    channels-redis layer (with its connections) must not outlive the loop it was made on."""
-    from channels.layers import channel_layers
-
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
-
-
-# The same stack as spark_site.asgi, without the start-up hooks (no embedded supervisor here).
-APP = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-
-
-def session_cookie(user) -> str:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    return session.session_key
+APP = websocket_app(websocket_urlpatterns)
 
 
 async def communicator(user=None, origin: str = "http://testserver", path: str = "/ws/live/"):
-    headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
-    if user is not None:
-        key = await sync_to_async(session_cookie)(user)
-        headers.append((b"cookie", f"sessionid={key}".encode()))
-    return WebsocketCommunicator(APP, path, headers=headers)
+    return await sessions.communicator(APP, path, user, origin)
 
 
 async def receive_until(comm, predicate, seconds: float = 5.0) -> list[dict]:
@@ -75,26 +48,7 @@ async def receive_until(comm, predicate, seconds: float = 5.0) -> list[dict]:
 
 
 def event(**o):
-    base = {
-        "s": "BTCUSDT",
-        "c": "spark-live-1",
-        "S": "BUY",
-        "o": "LIMIT",
-        "f": "GTC",
-        "q": "0.010",
-        "p": "60000",
-        "ap": "0",
-        "x": "NEW",
-        "X": "NEW",
-        "i": 9101,
-        "l": "0",
-        "z": "0",
-        "L": "0",
-        "T": 1764000000000,
-        "t": 0,
-    }
-    base.update(o)
-    return base
+    return order_update(**{"c": "spark-live-1", "i": 9101, **o})
 
 
 async def test_an_anonymous_socket_is_refused():

@@ -14,6 +14,7 @@ from futures.models import Order
 from futures.services import OrderRequest, order_place, order_sync_from_exchange
 from risk.errors import RiskRejected
 from risk.models import PnLEntry, RiskLimits
+from tests.support.exchange_events import closing_fill
 
 
 def _req(**kw):
@@ -36,29 +37,11 @@ def _counter(counter, **labels) -> float:
 
 @pytest.mark.django_db
 def test_a_fill_with_realized_pnl_books_it_once_in_the_risk_ledger():
-    event = {
-        "s": "ETHUSDT",
-        "c": "pnl-1",
-        "S": "SELL",
-        "o": "MARKET",
-        "q": "0.01",
-        "p": "0",
-        "x": "TRADE",
-        "X": "FILLED",
-        "i": 55,
-        "l": "0.01",
-        "z": "0.01",
-        "L": "3300",
-        "ap": "3300",
-        "t": 901,
-        "T": 1764000000000,
-        "rp": "-1.25",
-        "n": "0.01",
-        "N": "USDT",
-    }
+    event = closing_fill("pnl-1", order_id=55, trade_id=901, realized="-1.25")
     order_sync_from_exchange(event, source="ws")
     order_sync_from_exchange(event, source="ws")  # replay
-    entry = PnLEntry.objects.get(source_ref="ETHUSDT:901")
+    entry = PnLEntry.objects.get(source="fill")
+    assert entry.source_ref.endswith(":ETHUSDT:pnl-1:901")
     assert entry.amount == Decimal("-1.25")
     assert PnLEntry.objects.count() == 1
 

@@ -8,7 +8,7 @@ import pytest
 
 from audit.models import AuditEntry
 from futures.models import Fill, Order
-from tests.futures.conftest import exchange_orders
+from tests.support.stand_in import exchange_orders
 
 pytestmark = pytest.mark.django_db
 

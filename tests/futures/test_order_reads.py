@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from futures import selectors
@@ -34,37 +34,55 @@ def _order(**kw) -> Order:
 
 
 def _orm_exposure(env: str, symbol: str, side: str) -> tuple[Decimal, Decimal]:
+    """The same read through the ORM: the REST position plus fills it may miss, open leaves."""
     row = PositionSnapshot.objects.filter(environment=env, symbol=symbol).first()
-    total = (
-        Order.objects.filter(
-            environment=env,
-            symbol=symbol,
-            side=side,
-            dry_run=False,
-            status__in=OPEN_STATUSES,
-            reduce_only=False,
-        )
+    orders = Order.objects.filter(
+        environment=env, symbol=symbol, side=side, dry_run=False, reduce_only=False
+    )
+    leaves = (
+        orders.filter(status__in=OPEN_STATUSES)
         .annotate(leaves=F("quantity") - F("filled_qty"))
         .aggregate(total=Sum("leaves"))["total"]
     )
-    return (row.position_amt if row else Decimal(0), total or Decimal(0))
+    fills = orders.filter(filled_qty__gt=0)
+    if row is not None and row.rest_requested_at is not None:
+        fills = fills.filter(
+            Q(filled_seen_at__isnull=True) | Q(filled_seen_at__gte=row.rest_requested_at)
+        )
+    unseen = fills.aggregate(total=Sum("filled_qty"))["total"] or Decimal(0)
+    position = Decimal(0)
+    if row is not None:
+        position = row.rest_position_amt if row.rest_position_amt is not None else row.position_amt
+    sign = 1 if side == "BUY" else -1
+    return (position + sign * unseen, leaves or Decimal(0))
 
 
 def test_exposure_is_zero_without_a_position_or_open_orders():
-    assert selectors.exposure("sim", "ETHUSDT", "BUY") == (Decimal(0), Decimal(0))
+    seen = selectors.exposure("sim", "ETHUSDT", "BUY")
+    assert (seen.position, seen.open_qty, seen.estimate) == (0, 0, 0)
 
 
 def test_exposure_counts_the_unfilled_part_of_every_open_status_of_one_side():
+    read_at = timezone.now()
+    before = read_at - timedelta(seconds=1)
     PositionSnapshot.objects.create(
-        environment="sim", symbol="ETHUSDT", position_amt=Decimal("-0.123"), source="rest"
+        environment="sim",
+        symbol="ETHUSDT",
+        position_amt=Decimal("-0.5"),  # the stream's newer figure: not what the gate reads
+        rest_position_amt=Decimal("-0.123"),
+        rest_requested_at=read_at,
+        source="rest",
     )
     expected = Decimal(0)
     for i, status in enumerate(sorted(OPEN_STATUSES)):
         filled = Decimal("0.001") * i
-        _order(status=status, quantity=Decimal("0.017") + i, filled_qty=filled)
+        _order(
+            status=status, quantity=Decimal("0.017") + i, filled_qty=filled, filled_seen_at=before
+        )
         expected += Decimal("0.017") + i - filled
-    # None of these count: final, dry-run, reduce-only, other side, symbol or environment.
-    _order(status=OrderStatus.FILLED, filled_qty=Decimal("0.013"))
+    # None of these count: final (its fill is in the REST read), dry-run, reduce-only, other
+    # side, symbol or environment.
+    _order(status=OrderStatus.FILLED, filled_qty=Decimal("0.013"), filled_seen_at=before)
     _order(status=OrderStatus.CANCELED)
     _order(dry_run=True)
     _order(reduce_only=True)
@@ -72,24 +90,85 @@ def test_exposure_counts_the_unfilled_part_of_every_open_status_of_one_side():
     _order(symbol="BTCUSDT")
     _order(environment="testnet")
 
-    position, open_qty = selectors.exposure("sim", "ETHUSDT", "BUY")
+    seen = selectors.exposure("sim", "ETHUSDT", "BUY")
 
-    assert position == Decimal("-0.123") and open_qty == expected
-    assert (position, open_qty) == _orm_exposure("sim", "ETHUSDT", "BUY")
-    assert selectors.exposure("sim", "ETHUSDT", "SELL") == (position, Decimal("0.013"))
+    assert seen.position == Decimal("-0.123") and seen.open_qty == expected
+    assert (seen.position, seen.open_qty) == _orm_exposure("sim", "ETHUSDT", "BUY")
+    sell = selectors.exposure("sim", "ETHUSDT", "SELL")
+    assert (sell.position, sell.open_qty) == (seen.position, Decimal("0.013"))
+
+
+def test_exposure_adds_every_fill_seen_since_the_position_read_was_requested():
+    """Finding 1 of issue 20: a filled order has left the open orders, and the REST read may
+    not have it yet; the gate must count it (once seen at or after the request was sent)."""
+    read_at = timezone.now()
+    PositionSnapshot.objects.create(
+        environment="sim",
+        symbol="ETHUSDT",
+        rest_position_amt=Decimal("0.1"),
+        rest_requested_at=read_at,
+        source="rest",
+    )
+    _order(status=OrderStatus.FILLED, filled_qty=Decimal("0.013"), filled_seen_at=read_at)
+    _order(
+        status=OrderStatus.FILLED,
+        filled_qty=Decimal("0.013"),
+        filled_seen_at=read_at + timedelta(milliseconds=5),
+    )
+    _order(  # seen before the request: the read has it
+        status=OrderStatus.FILLED,
+        filled_qty=Decimal("0.013"),
+        filled_seen_at=read_at - timedelta(milliseconds=5),
+    )
+    _order(status=OrderStatus.PARTIALLY_FILLED, filled_qty=Decimal("0.003"), filled_seen_at=read_at)
+    _order(
+        status=OrderStatus.FILLED, side="SELL", filled_qty=Decimal("0.02"), filled_seen_at=read_at
+    )
+
+    seen = selectors.exposure("sim", "ETHUSDT", "BUY")
+
+    assert seen.position == Decimal("0.1") + Decimal("0.013") * 2 + Decimal("0.003")
+    assert seen.open_qty == Decimal("0.010")
+    assert (seen.position, seen.open_qty) == _orm_exposure("sim", "ETHUSDT", "BUY")
+    # The SELL side counts its own fill on top of the read, never the BUY fills.
+    sell = selectors.exposure("sim", "ETHUSDT", "SELL")
+    assert (sell.position, sell.open_qty) == (Decimal("0.08"), Decimal(0))
+    # The likeliest position counts both sides (for reduce-only orders only).
+    assert sell.estimate == seen.estimate == Decimal("0.1") + Decimal("0.029") - Decimal("0.02")
+
+
+def test_an_older_rest_answer_never_replaces_a_newer_position_read():
+    from futures.services import position_sync
+
+    newer = timezone.now()
+    position_sync(
+        [{"symbol": "ETHUSDT", "positionAmt": "0.2"}], source="rest:order", requested_at=newer
+    )
+    position_sync(  # requested earlier, answered later: it is older than what is stored
+        [{"symbol": "ETHUSDT", "positionAmt": "0.1"}],
+        source="rest:order",
+        requested_at=newer - timedelta(milliseconds=20),
+    )
+    row = PositionSnapshot.objects.get(symbol="ETHUSDT")
+    assert row.rest_position_amt == Decimal("0.2") and row.rest_requested_at == newer
+    position_sync([{"symbol": "ETHUSDT", "pa": "0.3"}], source="ws")  # the stream: pages only
+    row.refresh_from_db()
+    assert row.position_amt == Decimal("0.3") and row.rest_position_amt == Decimal("0.2")
 
 
 def test_exposure_reads_many_small_quantities_exactly():
     for _ in range(30):
         _order(quantity=Decimal("0.1"), filled_qty=Decimal("0.03"))
-    _, open_qty = selectors.exposure("sim", "ETHUSDT", "BUY")
+    open_qty = selectors.exposure("sim", "ETHUSDT", "BUY").open_qty
     assert open_qty == Decimal("2.1")
     assert open_qty == _orm_exposure("sim", "ETHUSDT", "BUY")[1]
 
 
 def test_a_position_is_fresh_only_when_recent_and_not_marked_stale():
     assert not selectors.position_is_fresh("sim", "ETHUSDT", 5)
-    PositionSnapshot.objects.create(environment="sim", symbol="ETHUSDT", source="rest")
+    PositionSnapshot.objects.create(environment="sim", symbol="ETHUSDT", source="ws")
+    assert not selectors.position_is_fresh("sim", "ETHUSDT", 5)  # no REST read to count from
+    PositionSnapshot.objects.filter(symbol="ETHUSDT").update(rest_requested_at=timezone.now())
     assert selectors.position_is_fresh("sim", "ETHUSDT", 5)
     assert not selectors.position_is_fresh("testnet", "ETHUSDT", 5)
     PositionSnapshot.objects.filter(symbol="ETHUSDT").update(

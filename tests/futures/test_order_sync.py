@@ -9,35 +9,13 @@ import pytest
 from futures.models import Fill, IllegalTransition, Order, PositionSnapshot
 from futures.services import order_sync_from_exchange, position_sync
 from futures.signals import order_changed, position_changed
+from tests.support.exchange_events import order_update
 
 pytestmark = pytest.mark.django_db
 
 
 def _event(status="NEW", x="NEW", **extra):
-    o = {
-        "s": "BTCUSDT",
-        "c": "spark-abc",
-        "S": "BUY",
-        "o": "LIMIT",
-        "f": "GTC",
-        "q": "0.010",
-        "p": "60000",
-        "ap": "0",
-        "sp": "0",
-        "x": x,
-        "X": status,
-        "i": 7001,
-        "l": "0",
-        "z": "0",
-        "L": "0",
-        "T": 1764000000000,
-        "t": 0,
-        "m": False,
-        "R": False,
-        "rp": "0",
-    }
-    o.update(extra)
-    return o
+    return order_update(X=status, x=x, **extra)
 
 
 def test_it_creates_an_unknown_order_from_a_stream_event():

@@ -5,22 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import time
 
 import pytest
 
 from futures import metrics
 from futures.binance.streams import Backoff, MarketStream
+from tests.support.waiting import apoll
 
 pytestmark = pytest.mark.timeout(60)
-
-
-async def wait_for(predicate, seconds: float = 10.0, step: float = 0.02) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(step)
 
 
 @contextlib.asynccontextmanager
@@ -47,7 +39,7 @@ async def test_it_receives_every_market_stream_kind_on_one_combined_socket(sim):
     )
     assert stream.url().startswith(sim.ws_url + "/stream?streams=btcusdt@aggTrade/")
     async with running(stream):
-        await wait_for(lambda: {k for k, _ in got} >= {"aggTrade", "ticker", "markPrice", "depth"})
+        await apoll(lambda: {k for k, _ in got} >= {"aggTrade", "ticker", "markPrice", "depth"})
     assert {s for _, s in got} == {"BTCUSDT"}
     assert stream.stats.connects == 1 and stream.stats.reconnects == 0
 
@@ -57,9 +49,9 @@ async def test_it_subscribes_and_unsubscribes_live_when_the_symbol_set_changes(s
     got: list[str] = []
     stream = MarketStream("mkt-sub", sim.ws_url, ["BTCUSDT"], lambda k, d: got.append(d["s"]))
     async with running(stream):
-        await wait_for(lambda: "BTCUSDT" in got)
+        await apoll(lambda: "BTCUSDT" in got)
         await stream.set_symbols(["ETHUSDT"])
-        await wait_for(lambda: "ETHUSDT" in got)
+        await apoll(lambda: "ETHUSDT" in got)
         await asyncio.sleep(0.3)  # frames already in flight for BTCUSDT may still arrive
         got.clear()
         await asyncio.sleep(1.2)
@@ -83,7 +75,7 @@ async def test_it_reconnects_a_cut_socket_with_full_jitter_exponential_backoff(s
     )
     sim.control.faults(ws_cut_after=3)
     async with running(stream):
-        await wait_for(lambda: stream.stats.reconnects >= 6, 20)
+        await apoll(lambda: stream.stats.reconnects >= 6, 20)
     # Every delay slept is one the back-off handed out, in order, for consecutive attempts.
     attempts = [a for a, _ in backoff.history]
     assert attempts[: len(slept)] == list(range(len(slept)))
@@ -117,7 +109,7 @@ async def test_a_connection_healthy_for_long_enough_resets_the_backoff(sim):
     )
     sim.control.faults(ws_cut_after=3)
     async with running(stream):
-        await wait_for(lambda: stream.stats.reconnects >= 4, 20)
+        await apoll(lambda: stream.stats.reconnects >= 4, 20)
     # healthy_after=0: every drop follows a "healthy" connection, so each delay is attempt 0.
     assert {a for a, _ in backoff.history} == {0}
 
@@ -134,7 +126,7 @@ async def test_a_silent_socket_is_declared_dead_and_replaced(sim):
     )
     stream.wanted = lambda: ["btcusdt@markPrice@1s"]
     async with running(stream):
-        await wait_for(lambda: stream.stats.reconnects >= 1, 10)
+        await apoll(lambda: stream.stats.reconnects >= 1, 10)
     assert "no frame" in stream.stats.last_error or stream.stats.errors >= 1
 
 
@@ -145,7 +137,7 @@ async def test_a_planned_reconnect_happens_before_the_age_limit_without_backoff(
         "mkt-age", sim.ws_url, ["BTCUSDT"], lambda k, d: None, backoff=backoff, max_age=0.4
     )
     async with running(stream):
-        await wait_for(lambda: stream.stats.reconnects >= 2, 10)
+        await apoll(lambda: stream.stats.reconnects >= 2, 10)
     assert backoff.history == []  # planned cuts reconnect at once
     assert stream.stats.errors == 0
 
@@ -164,7 +156,7 @@ async def test_it_answers_the_exchange_pings_so_the_exchange_keeps_the_socket():
             backoff=Backoff(0.01, 0.02, 60),
         )
         async with running(stream):
-            await wait_for(lambda: stream.stats.state == "up")
+            await apoll(lambda: stream.stats.state == "up")
             await asyncio.sleep(2.0)
             assert stream.stats.state == "up"
         assert stream.stats.connects == 1 and stream.stats.reconnects == 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import time
 from decimal import Decimal
 
 import pytest
@@ -14,27 +13,13 @@ from asgiref.sync import sync_to_async
 from futures.binance.streams import Backoff, ListenKeyClient, UserStream
 from futures.events import handle_user_event, reconcile_after_connect
 from futures.models import AccountSnapshot, Fill, Order, PositionSnapshot
+from tests.support.waiting import apoll
 
 pytestmark = [
     pytest.mark.usefixtures("drain_sync_thread"),
     pytest.mark.timeout(60),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-async def wait_for(predicate, seconds: float = 10.0, step: float = 0.02) -> None:
-    deadline = time.monotonic() + seconds
-    while not await predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(step)
-
-
-def cond(fn):
-    async def check():
-        return fn()
-
-    return check
 
 
 class Fixed(random.Random):
@@ -101,18 +86,18 @@ async def test_an_early_expired_listen_key_is_replaced_and_the_socket_reconnects
     sim = sim_settings
     h = Harness(sim, backoff=Backoff(0.01, 0.05, 60))
     async with running(h.stream):
-        await wait_for(cond(lambda: h.stream.stats.state == "up" and h.reconciles == 1))
+        await apoll(lambda: h.stream.stats.state == "up" and h.reconciles == 1)
         first = h.stream.listen_key
         sim.control.faults(expire_listen_keys=True)
-        await wait_for(cond(lambda: h.stream.key_renewals >= 1 and h.stream.stats.state == "up"))
-        await wait_for(cond(lambda: h.reconciles == 2))
+        await apoll(lambda: h.stream.key_renewals >= 1 and h.stream.stats.state == "up")
+        await apoll(lambda: h.reconciles == 2)
         assert h.stream.listen_key and h.stream.listen_key != first
         assert sim.control.state()["listen_keys"].keys() == {h.stream.listen_key}
         assert h.stream.stats.reconnects == 1
         # The new socket delivers: a balance change arrives as ACCOUNT_UPDATE.
         sim.control.balances(futures={"USDT": "12345"})
-        await wait_for(cond(lambda: any(e.get("e") == "ACCOUNT_UPDATE" for e in h.events)))
-        await wait_for(
+        await apoll(lambda: any(e.get("e") == "ACCOUNT_UPDATE" for e in h.events))
+        await apoll(
             AccountSnapshot.objects.filter(
                 environment="sim", wallet_balance=Decimal("12345")
             ).aexists
@@ -123,14 +108,14 @@ async def test_a_listen_key_closed_behind_its_back_is_replaced(sim_settings):
     sim = sim_settings
     h = Harness(sim, backoff=Backoff(0.01, 0.05, 60))
     async with running(h.stream):
-        await wait_for(cond(lambda: h.stream.stats.state == "up"))
+        await apoll(lambda: h.stream.stats.state == "up")
         first = h.stream.listen_key
         r = sim.control.http.delete(
             sim.base_url + "/fapi/v1/listenKey", headers={"X-MBX-APIKEY": sim.api_key}
         )
         assert r.status_code == 200
-        await wait_for(
-            cond(lambda: h.stream.listen_key not in (None, first) and h.stream.stats.state == "up")
+        await apoll(
+            lambda: h.stream.listen_key not in (None, first) and h.stream.stats.state == "up"
         )
     assert h.stream.stats.errors >= 1
 
@@ -139,7 +124,7 @@ async def test_the_keepalive_extends_the_key_on_schedule(sim_settings):
     sim = sim_settings
     h = Harness(sim, keepalive_seconds=0.2)
     async with running(h.stream):
-        await wait_for(cond(lambda: h.stream.stats.state == "up"))
+        await apoll(lambda: h.stream.stats.state == "up")
         key = h.stream.listen_key
         first_expiry = sim.control.state()["listen_keys"][key]["expires_ms"]
         await asyncio.sleep(0.6)
@@ -151,7 +136,7 @@ async def test_stopping_closes_the_listen_key(sim_settings):
     sim = sim_settings
     h = Harness(sim)
     async with running(h.stream):
-        await wait_for(cond(lambda: h.stream.stats.state == "up"))
+        await apoll(lambda: h.stream.stats.state == "up")
     assert sim.control.state()["listen_keys"] == {}
 
 
@@ -163,24 +148,22 @@ async def test_a_fill_that_happened_while_disconnected_is_in_the_database_after_
     # Back-off pinned at 0.75 s: long enough to fill the order while the socket is down.
     h = Harness(sim, backoff=Backoff(1.0, 1.0, 60, rng=Fixed()))
     async with running(h.stream):
-        await wait_for(cond(lambda: h.stream.stats.state == "up" and h.reconciles == 1))
+        await apoll(lambda: h.stream.stats.state == "up" and h.reconciles == 1)
         placed = place_limit_buy(sim, "spark-gap-1", "59000")
-        await wait_for(
-            cond(lambda: any(e.get("o", {}).get("c") == "spark-gap-1" for e in h.events))
-        )
+        await apoll(lambda: any(e.get("o", {}).get("c") == "spark-gap-1" for e in h.events))
         order = await Order.objects.aget(client_order_id="spark-gap-1")
         assert order.status == "NEW" and order.exchange_order_id == placed["orderId"]
 
         # Cut the user socket after its next frame, then fill the order while it is down.
         sim.control.faults(ws_cut_after=1)
         sim.control.balances(futures={"USDT": "10001"})
-        await wait_for(cond(lambda: h.stream.stats.state != "up"))
+        await apoll(lambda: h.stream.stats.state != "up")
         sim.control.clear_faults()
         seen = len(h.events)
         sim.control.set_price("BTCUSDT", "58900")
         assert not await Fill.objects.filter(order__client_order_id="spark-gap-1").aexists()
 
-        await wait_for(cond(lambda: h.reconciles == 2 and h.stream.stats.state == "up"))
+        await apoll(lambda: h.reconciles == 2 and h.stream.stats.state == "up")
         # The fill's event went nowhere (the socket was down); reconciliation recovered it.
         assert not any(
             e.get("o", {}).get("c") == "spark-gap-1" and e["o"].get("X") == "FILLED"
@@ -197,13 +180,13 @@ async def test_replayed_user_events_change_nothing(sim_settings):
     sim.control.set_price("BTCUSDT", "60000")
     h = Harness(sim)
     async with running(h.stream):
-        await wait_for(cond(lambda: h.stream.stats.state == "up"))
+        await apoll(lambda: h.stream.stats.state == "up")
         place_limit_buy(sim, "spark-replay-1", "60500")  # marketable: fills at once
 
         def filled():
             return any(e.get("o", {}).get("X") == "FILLED" for e in h.events)
 
-        await wait_for(cond(filled))
+        await apoll(filled)
         await asyncio.sleep(0.2)
 
     def state():

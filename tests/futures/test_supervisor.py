@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import psutil
 import pytest
 
 from futures.binance.streams import Backoff
 from futures.supervisor import Supervisor
+from tests.support.waiting import apoll
 
 pytestmark = [
-    pytest.mark.usefixtures("drain_sync_thread"),
+    pytest.mark.usefixtures("drain_sync_thread", "fresh_channel_layer"),
     pytest.mark.backends,
     pytest.mark.timeout(60),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(autouse=True)
-def fresh_channel_layer():
-    """A new layer object per test: pytest-asyncio gives every test its own event loop, and a
-    channels-redis layer (with its connections) must not outlive the loop it was made on."""
-    from channels.layers import channel_layers
-
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
 
 
 def sockets_to(port: int) -> set[tuple]:
@@ -37,14 +26,6 @@ def sockets_to(port: int) -> set[tuple]:
         for c in psutil.Process().net_connections(kind="tcp")
         if c.raddr and c.raddr.port == port and c.status != psutil.CONN_TIME_WAIT
     }
-
-
-async def wait_for(predicate, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 def up(sup: Supervisor) -> bool:
@@ -61,8 +42,8 @@ async def test_stop_leaves_no_task_and_no_socket_behind(sim_settings):
     before_tasks = asyncio.all_tasks()
     sup = Supervisor(ws_root=sim.ws_url, user_stream=True, mode="test")
     await sup.start(["BTCUSDT"])
-    await wait_for(lambda: up(sup) and sup.reconciles == 1)
-    await wait_for(lambda: "ticker:BTCUSDT" in sup.market.views())
+    await apoll(lambda: up(sup) and sup.reconciles == 1)
+    await apoll(lambda: "ticker:BTCUSDT" in sup.market.views())
     names = {c["name"] for c in sup.status()["connections"]}
     assert names == {"market", "user"}
     during = sockets_to(port) - before_sockets
@@ -75,7 +56,7 @@ async def test_stop_leaves_no_task_and_no_socket_behind(sim_settings):
     leftover = [t for t in asyncio.all_tasks() - before_tasks if not t.done()]
     assert leftover == [asyncio.current_task()] or leftover == []
     assert all(ws is not None and ws.state.name == "CLOSED" for ws in sockets)
-    await wait_for(lambda: not (sockets_to(port) - before_sockets), 5)
+    await apoll(lambda: not (sockets_to(port) - before_sockets), 5)
     assert sim.control.state()["listen_keys"] == {}  # the listen key was closed too
 
 
@@ -85,9 +66,9 @@ async def test_start_while_running_changes_the_symbols_without_a_reconnect(sim_s
     sup = Supervisor(ws_root=sim.ws_url, user_stream=False, mode="test")
     try:
         await sup.start(["BTCUSDT"])
-        await wait_for(lambda: up(sup))
+        await apoll(lambda: up(sup))
         await sup.start(["BTCUSDT", "ETHUSDT"])
-        await wait_for(lambda: "ticker:ETHUSDT" in sup.market.views())
+        await apoll(lambda: "ticker:ETHUSDT" in sup.market.views())
         market = sup.status()["connections"][0]
         assert market["connects"] == 1 and market["reconnects"] == 0
         assert "ethusdt@depth5@100ms" in market["streams"]
@@ -108,12 +89,12 @@ async def test_routed_mode_puts_depth_on_public_and_the_rest_on_market(sim_setti
     )
     try:
         await sup.start(["BTCUSDT"])
-        await wait_for(lambda: up(sup))
+        await apoll(lambda: up(sup))
         urls = {name: c.url() for name, c in sup.connections.items()}
         assert urls["market"].startswith(sim.ws_url + "/market/stream?streams=")
         assert "depth" not in urls["market"]
         assert urls["depth"] == sim.ws_url + "/public/stream?streams=btcusdt@depth5@100ms"
-        await wait_for(lambda: {"ticker:BTCUSDT", "depth:BTCUSDT"} <= set(sup.market.views()))
+        await apoll(lambda: {"ticker:BTCUSDT", "depth:BTCUSDT"} <= set(sup.market.views()))
     finally:
         await sup.stop()
 
@@ -127,7 +108,7 @@ async def test_commands_arrive_over_the_channel_layer_and_status_reaches_the_cac
     try:
         reply = await acommand("start", symbols=["ETHUSDT"])
         assert reply["ok"] and reply["status"]["symbols"] == ["ETHUSDT"]
-        await wait_for(lambda: up(sup))
+        await apoll(lambda: up(sup))
         await asyncio.sleep(0.3)
         status = await asyncio.to_thread(read_status)
         assert status["supervisor"] == "present" and status["running"] is True

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -13,19 +12,9 @@ import requests
 from audit.models import AuditEntry
 from tests.support import servers
 from tests.support.servers import ROOT, free_port
+from tests.support.waiting import poll
 
 pytestmark = [pytest.mark.timeout(120)]
-
-
-def poll(fn, seconds: float = 15.0, step: float = 0.1):
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(step)
-    raise AssertionError(f"condition not met in time; last: {last}")
 
 
 def status(server) -> dict:
@@ -149,7 +138,7 @@ def test_scale_out_run_streams_takes_commands_over_redis_and_serves_its_metrics(
         **os.environ,
         **sim.spark_env(),
         "DATABASE_URL": servers.test_database_url(),
-        "DJANGO_SETTINGS_MODULE": "spark_site.settings",
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
         "SPARK_SECRET_KEY": "test-secret-key-for-daphne-subprocess",
         "REDIS_URL": redis_url,
         "SPARK_STREAMS_METRICS_PORT": str(metrics_port),
