@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ninja import Router, Status
 
-from accounts.auth import READ_AUTH, WRITE_AUTH
+from accounts.auth import READ_AUTH, WRITE_AUTH, write_auth
 from copilot import services
 from copilot.parser import command_table
 from copilot.schemas import (
@@ -59,7 +59,11 @@ def generate_strategy(request, payload: GenerateIn):
     )
 
 
-@router.post("/drafts", response={201: DraftOut}, auth=WRITE_AUTH)
+@router.post(
+    "/drafts",
+    response={201: DraftOut},
+    auth=write_auth("copilot.add_strategydraft", "strategy.draft_save"),
+)
 def draft_create(request, payload: DraftIn):
     """Save a (possibly edited) strategy document as a draft (trader: add_strategydraft)."""
     draft = services.draft_save(

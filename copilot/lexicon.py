@@ -179,6 +179,11 @@ CONCEPTS: dict[str, dict[str, list[str]]] = {
         "tr": ["yardim*", "komutlar*", "yapabilirsin"],
         "en": ["help", "commands", "how"],
     },
+    # PnL words that would otherwise be typo-read as others ("kazandım" is not "kapan")
+    "pnl_word": {
+        "tr": ["kazand*", "kaybett*", "kaybet*"],
+        "en": ["earned", "upnl"],
+    },
     "dryrun": {
         "tr": ["deneme*", "dene", "denesene", "sahte", "kuru", "simulasyon*", "prova"],
         "en": ["test", "paper", "simulated", "simulate", "fake", "practice"],

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from copilot import lexicon
+from copilot import lexicon, safety
 from copilot.text import Token, allowed_typos, edit_distance, fold, has_turkish_letters, tokenize
 
 
@@ -36,6 +36,7 @@ class Command:
     summary_en: str
     examples: tuple[str, ...]
     body: str = ""  # the body's fields, for the reference
+    available: bool = True  # False: the route is another issue's (the cockpit), not here yet
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -94,18 +95,95 @@ COMMANDS: tuple[Command, ...] = (
         "POST",
         "/futures/order.place",
         "futures.place_order",
-        "live",
+        "always",
         "Pozisyonu reduce-only piyasa emriyle kapatır.",
         "Close a position with a reduce-only market order.",
         ("BTC long pozisyonumu 0.01 kapat", "close my 0.5 ETH short"),
         "{symbol, side, type: MARKET, quantity, reduceOnly: true, dryRun}",
     ),
     Command(
+        "position.protect",
+        "POST",
+        "/futures/order.place",
+        "futures.place_order",
+        "always",
+        "Açık pozisyona zarar durdur / kâr al (reduce-only, pozisyonun miktarı).",
+        "Stop loss / take profit on an open position (reduce-only, the position's size).",
+        ("ETH stop loss 3300", "BTC kâr al 70000", "take profit 3600 on eth"),
+        "{symbol, side, type: STOP_MARKET|TAKE_PROFIT_MARKET, quantity, stopPrice, "
+        "reduceOnly: true, dryRun}",
+    ),
+    Command(
+        "position.trailing",
+        "POST",
+        "/futures/order.trailing",
+        "futures.place_order",
+        "always",
+        "İz süren stop (kokpit uç noktası gelince çalışır).",
+        "Trailing stop (runs once the cockpit endpoint exists).",
+        ("ETH %1 trailing stop", "1% trailing stop on btc"),
+        "{symbol, side, type: TRAILING_STOP_MARKET, quantity, callbackRate, reduceOnly, dryRun}",
+        available=False,
+    ),
+    Command(
+        "order.modify",
+        "POST",
+        "/futures/order.modify",
+        "futures.place_order",
+        "always",
+        "Açık emrin fiyatını/miktarını değiştirir (kokpit uç noktası gelince çalışır).",
+        "Change an open order's price or size (runs once the cockpit endpoint exists).",
+        ("ETH emrimin fiyatını 3100 yap", "move my eth order to 3100"),
+        "{symbol, orderId, side, quantity, price}",
+        available=False,
+    ),
+    Command(
+        "pnl.summary",
+        "GET",
+        "/futures/risk/status",
+        "",
+        "never",
+        "Kâr/zarar: bugün, bu hafta, sembol başına, açık PnL.",
+        "Profit and loss: today, this week, per symbol, open uPnL.",
+        ("kârım ne kadar", "what's my pnl today", "BTC pnl"),
+    ),
+    Command(
+        "market.funding",
+        "GET",
+        "/futures/premiumIndex",
+        "",
+        "never",
+        "Fonlama oranı ve sonraki fonlama zamanı (kokpit uç noktası gelince).",
+        "Funding rate and next funding time (once the cockpit endpoint exists).",
+        ("BTC fonlama oranı", "eth funding rate", "next funding"),
+        available=False,
+    ),
+    Command(
+        "position.liquidation",
+        "GET",
+        "/futures/positions",
+        "",
+        "never",
+        "Likidasyon fiyatı.",
+        "Liquidation price.",
+        ("ETH likidasyon fiyatım", "liquidation price of my btc"),
+    ),
+    Command(
+        "account.margin",
+        "GET",
+        "/futures/account",
+        "",
+        "never",
+        "Marjin bakiyesi, bakım marjini ve oranı.",
+        "Margin balance, maintenance margin and ratio.",
+        ("marjinim ne kadar", "what's my margin ratio"),
+    ),
+    Command(
         "order.cancel",
         "POST",
         "/futures/order.cancel",
         "futures.cancel_order",
-        "never",
+        "always",
         "Tek bir emri iptal eder.",
         "Cancel one order.",
         ("BTC 123456 nolu emri iptal et", "cancel order 98765 on ETH"),
@@ -117,8 +195,8 @@ COMMANDS: tuple[Command, ...] = (
         "/futures/order.cancelAll",
         "futures.cancel_order",
         "always",
-        "Bir sembolün tüm emirlerini iptal eder.",
-        "Cancel every order of a symbol.",
+        "Bir sembolde verdiğiniz açık emirleri iptal eder (operatör: tümünü).",
+        "Cancel your open orders of a symbol (an operator: every order).",
         ("BTC'deki tüm emirleri iptal et", "cancel all ETH orders"),
         "{symbol}",
     ),
@@ -127,7 +205,7 @@ COMMANDS: tuple[Command, ...] = (
         "POST",
         "/futures/leverage",
         "futures.change_leverage",
-        "never",
+        "always",
         "Kaldıracı değiştirir.",
         "Change the leverage.",
         ("10x kaldıraç ETH", "set BTC leverage to 5"),
@@ -138,7 +216,7 @@ COMMANDS: tuple[Command, ...] = (
         "POST",
         "/futures/marginType",
         "futures.change_margin_type",
-        "never",
+        "always",
         "Marjin tipini değiştirir (izole/çapraz).",
         "Change the margin type (isolated/cross).",
         ("BTC marjin izole yap", "switch ETH to cross margin"),
@@ -302,7 +380,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 COMMANDS_BY_INTENT = {c.intent: c for c in COMMANDS}
-ORDER_INTENTS = {"order.place", "position.close"}
+ORDER_INTENTS = {"order.place", "position.close", "position.protect"}
 
 
 def command_table() -> list[dict]:
@@ -311,13 +389,15 @@ def command_table() -> list[dict]:
         {
             "intent": c.intent,
             "method": c.method,
-            "path": c.path,
+            # a route the cockpit issue will add is shown as pending, never as an endpoint
+            "path": c.path if c.available else f"(pending) {c.path}",
             "body": c.body,
             "permission": c.permission,
             "confirm": c.confirm,
             "summary_tr": c.summary_tr,
             "summary_en": c.summary_en,
             "examples": list(c.examples),
+            "available": c.available,
         }
         for c in COMMANDS
     ]
@@ -429,6 +509,7 @@ class Sentence:
     tr_votes: int = 0
     en_votes: int = 0
     question: bool = False  # the sentence holds a "?" or asks with mi/mı/mu/mü
+    bad_numbers: set[int] = field(default_factory=set)  # "1e400", "3000abc": no slot takes them
 
     def has(self, *concepts: str) -> bool:
         return any(c in self.concepts for c in concepts)
@@ -472,9 +553,21 @@ _NUMBER_UNITS = {
 }
 
 
+# numbers written as words ("bir", "one" and "on" are left out: articles and prepositions)
+_NUMBER_WORDS = {
+    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "hundred",
+    "iki", "uc", "dort", "bes", "alti", "yedi", "sekiz", "dokuz", "yuz", "bin",
+}  # fmt: skip
+
+
 def analyze(prompt: str) -> Sentence:
     """Read a sentence: which concepts, symbols and numbers it holds, and in which language."""
     text = prompt.replace("@", " at ").replace("$", " usd ")
+    # "%10'u" and "10%" become "10'u pct": the percent sign sticks to no slot by itself
+    text = re.sub(r"%\s*(\d+(?:[.,]\d+)?)('\w+)?", r" \1\2 pct ", text)
+    text = re.sub(r"(\d+(?:[.,]\d+)?)\s*%", r"\1 pct ", text)
+    # scientific notation and digits glued to letters are never a slot: mark them whole
+    text = re.sub(r"(?<![\w.,])(\d+(?:[.,]\d+)?[eE][+-]?\d+)", r" badnum\1 ", text)
     # keep UUIDs whole: the tokenizer would split them on '-'
     uuids = re.findall(_UUID, text)
     for i, u in enumerate(uuids):
@@ -490,6 +583,10 @@ def analyze(prompt: str) -> Sentence:
         if tok.word.startswith("uuidslot") and tok.word[8:].isdigit():
             s.ids.append((i, uuids[int(tok.word[8:])]))
             continue
+        if tok.word.startswith("badnum"):
+            s.bad_numbers.add(i)
+            s.numbers.append((i, Decimal(0), ""))
+            continue
         if tok.number is not None:
             unit = tok.unit
             if not tok.suffix and unit and unit.isalpha() and unit not in _NUMBER_UNITS:
@@ -501,6 +598,11 @@ def analyze(prompt: str) -> Sentence:
         symbol = _symbol_of(tok, bases)
         if symbol:
             s.symbols.append((i, symbol))
+            continue
+        if tok.word in _NUMBER_WORDS:
+            # "sell two sol": a number in words is asked back, never read as "no number"
+            s.bad_numbers.add(i)
+            s.numbers.append((i, Decimal(0), ""))
             continue
         if tok.word in ("yarim", "yarimsar"):  # "yarım adet": half a unit
             s.numbers.append((i, Decimal("0.5"), ""))
@@ -538,6 +640,16 @@ def analyze(prompt: str) -> Sentence:
 # ---------------------------------------------------------------- context (page state)
 
 
+def _dec_or_none(value) -> Decimal | None:
+    if value is None or isinstance(value, bool) or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except Exception:  # noqa: BLE001 - a malformed figure is no figure
+        return None
+    return number if number.is_finite() else None
+
+
 @dataclass
 class PageContext:
     """What the page tells the copilot about live state; every key is optional.
@@ -556,6 +668,14 @@ class PageContext:
     reject_rate_high: float = 0.2
     positions: dict[str, Decimal] = field(default_factory=dict)
     lang: str | None = None
+    # account state (the service reads it from the database; see copilot/account.py)
+    position_info: dict[str, dict] = field(default_factory=dict)
+    marks: dict[str, Decimal] = field(default_factory=dict)
+    steps: dict[str, Decimal] = field(default_factory=dict)
+    balance: dict[str, Decimal] = field(default_factory=dict)
+    open_orders: list[dict] = field(default_factory=list)
+    pnl: dict = field(default_factory=dict)
+    orders_known: bool = False  # openOrders was given: an id not in it is not the caller's
 
     @classmethod
     def of(cls, raw: dict | None) -> PageContext:
@@ -594,6 +714,30 @@ class PageContext:
                 continue
             if isinstance(row.get("symbol"), str) and amount:
                 ctx.positions[row["symbol"].upper()] = amount
+                ctx.position_info[row["symbol"].upper()] = {
+                    k: _dec_or_none(row.get(k))
+                    for k in ("entryPrice", "markPrice", "liquidationPrice", "unrealizedPnl")
+                } | {"leverage": row.get("leverage"), "marginType": row.get("marginType")}
+                mark = _dec_or_none(row.get("markPrice"))
+                if mark:
+                    ctx.marks[row["symbol"].upper()] = mark
+        for key, target in (("marks", ctx.marks), ("stepSizes", ctx.steps)):
+            if isinstance(raw.get(key), dict):
+                for sym, value in raw[key].items():
+                    number = _dec_or_none(value)
+                    if isinstance(sym, str) and number is not None and number > 0:
+                        target[sym.upper()] = number
+        if isinstance(raw.get("balance"), dict):
+            for key, value in raw["balance"].items():
+                number = _dec_or_none(value)
+                if number is not None:
+                    ctx.balance[key] = number
+        ctx.orders_known = isinstance(raw.get("openOrders"), list)
+        for row in raw.get("openOrders") or []:
+            if isinstance(row, dict) and isinstance(row.get("symbol"), str):
+                ctx.open_orders.append(row)
+        if isinstance(raw.get("pnl"), dict):
+            ctx.pnl = raw["pnl"]
         if raw.get("lang") in ("tr", "en"):
             ctx.lang = raw["lang"]
         return ctx
@@ -615,29 +759,33 @@ class OrderSlots:
     quantity: Decimal | None = None
     price: Decimal | None = None
     stop_price: Decimal | None = None
+    take_profit: Decimal | None = None
     time_in_force: str | None = None
     reduce_only: bool = False
     live: bool = False
     leverage: int | None = None
     order_id: int | None = None
     client_order_id: str | None = None
+    notional: Decimal | None = None  # "100 dolarlık", "100 usd of"
+    notional_currency: str = "USD"
+    balance_pct: Decimal | None = None  # "bakiyemin %10'u"
+    percent: Decimal | None = None  # any other percentage ("%50'sini kapat")
+    unplaced: list[str] = field(default_factory=list)  # numbers no words place: a question
+    bad: list[str] = field(default_factory=list)  # numbers no order can carry ("1e400")
+    trace: dict[str, str] = field(default_factory=dict)  # slot -> the words it came from
+    by_position: set[str] = field(default_factory=set)  # slots filled as the one still open
 
 
-_PRICE_UNITS = {
-    "den",
-    "dan",
-    "ten",
-    "tan",
-    "usd",
-    "usdt",
-    "dolar",
-    "dolardan",
-    "e",
-    "a",
-    "ye",
-    "ya",
-}
-_QTY_UNITS = {"adet", "tane", "lot"}
+_PRICE_UNITS = {"den", "dan", "ten", "tan", "usd", "usdt", "dolar", "dolardan", "e", "a"}
+_PRICE_UNITS |= {"ye", "ya"}
+_QTY_UNITS = {"adet", "tane", "lot", "kontrat"}
+_CURRENCY_STEMS = {"dolar", "usd", "usdt", "tl", "lira", "dollar", "dollars", "bucks"}
+_LIK = ("lik", "luk")
+_STOP_WORDS = {"stop", "sl", "tetik", "tetikle", "trigger", "stoploss", "zarar", "loss"}
+_TP_WORDS = {"tp", "takeprofit", "profit", "kar"}
+_BALANCE_STEMS = ("bakiye", "balance", "hesab", "equity", "sermaye", "param")
+# the largest number an order slot may hold: beyond it the sentence is a typo or an attack
+_MAX_SLOT = Decimal(10) ** 12
 
 
 def _side_words(s: Sentence) -> tuple[str | None, str | None]:
@@ -648,7 +796,7 @@ def _side_words(s: Sentence) -> tuple[str | None, str | None]:
         if s.at(i, "buy"):
             if word.startswith("long"):
                 position_side = position_side or "LONG"
-            else:
+            elif not (word == "al" and _word(s, i - 1) == "kar"):  # "kâr al" is take-profit
                 order_side = order_side or "BUY"
         elif s.at(i, "sell"):
             if word.startswith("short"):
@@ -658,74 +806,144 @@ def _side_words(s: Sentence) -> tuple[str | None, str | None]:
     return order_side, position_side
 
 
-def order_slots(s: Sentence, ctx: PageContext) -> OrderSlots:
-    """Fill symbol, side, type, quantity, prices, flags from the sentence."""
+def _word(s: Sentence, i: int) -> str:
+    return s.tokens[i].word if 0 <= i < len(s.tokens) else ""
+
+
+def _stem(s: Sentence, i: int) -> str:
+    return s.tokens[i].stem if 0 <= i < len(s.tokens) else ""
+
+
+def _is_stop_cue(s: Sentence, i: int) -> bool:
+    w = _word(s, i)
+    return w in _STOP_WORDS or w.startswith(("tetik", "trigger")) or s.at(i, "stop_type")
+
+
+def _is_tp_cue(s: Sentence, i: int) -> bool:
+    w = _word(s, i)
+    if w in ("tp", "takeprofit"):
+        return True
+    if w == "profit" and _word(s, i - 1) == "take":
+        return True
+    return w == "al" and _word(s, i - 1) == "kar"  # "kâr al 3600"
+
+
+def _is_currency(s: Sentence, i: int) -> bool:
+    return _stem(s, i) in _CURRENCY_STEMS or _word(s, i).rstrip("lkiu") in _CURRENCY_STEMS
+
+
+def _is_lik_currency(s: Sentence, i: int) -> bool:
+    """'dolarlık', "USDT'lik", "TL'lik": a currency word made an adjective (a notional)."""
+    tok = s.tokens[i] if 0 <= i < len(s.tokens) else None
+    if tok is None:
+        return False
+    if tok.suffix in _LIK and tok.stem in _CURRENCY_STEMS:
+        return True
+    return any(tok.word == c + lik for c in _CURRENCY_STEMS for lik in _LIK)
+
+
+def order_slots(s: Sentence, ctx: PageContext) -> OrderSlots:  # noqa: C901 - one rule a line
+    """Place every number of the sentence by the words around it; unplaced ones are kept.
+
+    A number is a quantity, a price, a trigger, a take-profit, a notional, a share of the
+    balance, a leverage or a percentage only when a word next to it says so (in Turkish or
+    English order, suffixes included: "3000'den", "0,01'lik", "%2'lik"). What no word places
+    stays in `unplaced`, and the order becomes a question: a number is never guessed.
+    """
     o = OrderSlots()
     o.symbol = s.first_symbol()
     o.side, o.position_side = _side_words(s)
     symbol_at = {i for i, _ in s.symbols}
-    quantity = price = stop_price = None
-    rest: list[tuple[int, Decimal]] = []
+    used_cue: set[int] = set()
+    leftovers: list[tuple[int, Decimal]] = []
+    trailing = _says_trailing(s)
     for i, value, unit in s.numbers:
-        prev = i - 1
-        nxt = i + 1
+        raw = s.tokens[i].raw.removeprefix("badnum")
+        if i in s.bad_numbers or value >= _MAX_SLOT or (value and value.as_tuple().exponent < -10):
+            o.bad.append(raw)
+            continue
+        prev, nxt = _word(s, i - 1), _word(s, i + 1)
+        prev_free = (i - 1) not in used_cue
         if (
-            unit == "x"
-            or s.at(nxt, "leverage")
-            or (nxt < len(s.tokens) and s.tokens[nxt].word in ("x", "kat"))
+            unit.startswith("x")
+            or unit == "kat"
+            or nxt in ("x", "kat", "kez")
+            or s.at(i + 1, "leverage")
+            or (s.at(i - 1, "leverage") and prev_free)
         ):
             o.leverage = int(value) if value == int(value) else None
+            o.trace["leverage"] = raw
             continue
-        if unit in ("lik", "luk"):
-            continue  # "100 dolarlık": a notional, not read (needs a price)
-        if prev >= 0 and s.at(prev, "stop_type"):
-            stop_price = value
+        if nxt == "pct" or prev in ("yuzde", "percent"):
+            near = [_word(s, j) for j in range(i - 4, i + 5)]
+            if any(w.startswith(_BALANCE_STEMS) for w in near):
+                o.balance_pct = value
+                o.trace["balancePct"] = raw
+            elif not trailing and any(_is_stop_cue(s, j) for j in (i - 1, i - 2, i + 2, i + 3)):
+                o.bad.append(raw + "%")  # "%2 stop": the page asks for a price, not a guess
+            else:
+                o.percent = value
+                o.trace["percent"] = raw
+            used_cue.add(i + 1)
             continue
-        # "0.01 btc" is a quantity even right after "fiyattan" ("canlı fiyattan 0.01 btc al")
         if (
-            unit in _QTY_UNITS
-            or (nxt in symbol_at and unit not in _PRICE_UNITS)
-            or s.at(nxt, "quantity_word")
-            or (prev >= 0 and s.at(prev, "quantity_word"))
-        ) and quantity is None:
-            quantity = value
+            unit in ("dolarlik", "usdlik", "usdtlik", "tllik", "liralik")
+            or _is_lik_currency(s, i + 1)
+            or (_is_currency(s, i + 1) and _word(s, i + 2) in ("of", "worth"))
+            or (prev == "usd" and nxt in ("of", "worth"))
+        ):
+            o.notional = value
+            currency_word = unit or nxt
+            o.notional_currency = "TL" if currency_word.startswith(("tl", "lira")) else "USD"
+            o.trace["notional"] = f"{raw} {_word(s, i + 1)}".strip()
+            used_cue.add(i + 1)
+            continue
+        if (
+            (prev_free and _is_tp_cue(s, i - 1))
+            or (nxt in ("tp",))
+            or (_word(s, i - 1) == "profit" and _word(s, i - 2) == "take")
+        ):
+            o.take_profit = value
+            o.trace["takeProfit"] = raw
+            used_cue.add(i - 1)
+            continue
+        if o.stop_price is None and (
+            (prev_free and _is_stop_cue(s, i - 1))
+            or (
+                prev in ("market", "price", "fiyat", "fiyati", "loss", "at")
+                and _is_stop_cue(s, i - 2)
+            )
+            or (unit in ("de", "da", "te", "ta") and _is_stop_cue(s, i + 1))
+            or nxt.startswith("tetik")
+        ):
+            o.stop_price = value
+            o.trace["stopPrice"] = raw
+            used_cue.add(i - 1)
+            continue
+        if quantity_cue(s, i, unit, symbol_at) and o.quantity is None:
+            o.quantity = value
+            o.trace["quantity"] = raw
             continue
         if (
             unit in _PRICE_UNITS
-            or (prev >= 0 and s.at(prev, "price_word"))
-            or s.at(nxt, "price_word")
-        ):
-            if price is None:
-                price = value
-            elif stop_price is None:
-                stop_price = value
+            or (prev_free and (s.at(i - 1, "price_word") or s.at(i - 1, "limit")))
+            or _price_word_after(s, i)
+        ) and o.price is None:
+            o.price = value
+            o.trace["price"] = raw
+            used_cue.add(i + 1)
             continue
-        if prev >= 0 and s.at(prev, "limit") and price is None:
-            price = value
-            continue
-        rest.append((i, value))
-    for _, value in rest:
-        if quantity is None and (price is None or value < price):
-            quantity = value
-        elif price is None:
-            price = value
-        elif stop_price is None:
-            stop_price = value
-        elif quantity is None:
-            quantity = value
-    # a lone large number beside a small one: the large one is the price (0.01 ... 60000)
-    if quantity is not None and price is None and s.has("limit") and rest:
-        pass
-    o.quantity, o.price, o.stop_price = quantity, price, stop_price
-    if s.has("stop_type") and o.stop_price is None and o.price is not None and not s.has("limit"):
-        o.stop_price, o.price = o.price, None
-    if o.stop_price is not None:
+        leftovers.append((i, value))
+    _place_leftovers(s, o, leftovers, symbol_at)
+    if o.take_profit is not None and o.stop_price is None:
+        o.order_type = "TAKE_PROFIT" if o.price is not None else "TAKE_PROFIT_MARKET"
+    elif o.stop_price is not None:
         o.order_type = "STOP" if o.price is not None else "STOP_MARKET"
     elif s.has("limit") or (o.price is not None and not s.has("market")):
         o.order_type = "LIMIT" if o.price is not None else None
     else:
         o.order_type = "MARKET"
-    if o.order_type in ("LIMIT", "STOP"):
+    if o.order_type in ("LIMIT", "STOP", "TAKE_PROFIT"):
         o.time_in_force = "GTC"
         if s.has("tif_ioc"):
             o.time_in_force = "IOC"
@@ -738,6 +956,75 @@ def order_slots(s: Sentence, ctx: PageContext) -> OrderSlots:
     for _, ident in s.ids:
         o.client_order_id = o.client_order_id or ident
     return o
+
+
+def _is_number_at(s: Sentence, i: int) -> bool:
+    return 0 <= i < len(s.tokens) and s.tokens[i].number is not None
+
+
+def _price_word_after(s: Sentence, i: int) -> bool:
+    """'3000 fiyattan', '3000 dolardan': a price word after the number names it, unless it
+    names the number that follows ('0.01 fiyat 3000') or is English 'at' ('0.05 at market')."""
+    if not s.at(i + 1, "price_word") or _word(s, i + 1) == "at":
+        return False
+    # a bare "fiyat"/"price" names what follows it; "fiyattan", "dolardan" what precedes them
+    return not (_word(s, i + 1) in ("fiyat", "fiyati", "price") and _is_number_at(s, i + 2))
+
+
+def quantity_cue(s: Sentence, i: int, unit: str, symbol_at: set[int]) -> bool:
+    """'0,01 BTC', '0,01'lik ETH', '3 adet', 'qty 0.5', 'miktar 2', 'BTC'den 0.01'."""
+    return (
+        unit in _QTY_UNITS
+        or (unit in _LIK and ((i + 1) in symbol_at or s.at(i + 1, "quantity_word")))
+        or ((i + 1) in symbol_at and unit not in _PRICE_UNITS)
+        or s.at(i + 1, "quantity_word")
+        or s.at(i - 1, "quantity_word")
+    )
+
+
+def _place_leftovers(
+    s: Sentence, o: OrderSlots, leftovers: list[tuple[int, Decimal]], symbol_at: set[int]
+) -> None:
+    """Give a number no word placed the one slot the sentence still needs, else keep it unplaced.
+
+    "BTC 0.01 al" (the one open slot is the quantity), "0.01 BTC limit al 60000" (a limit order
+    still needs its price), "BTC 0.01 stop sat 58000" (a stop still needs its trigger). Two open
+    slots and two bare numbers are a question, never a guess by size.
+    """
+    wanted: list[str] = []
+    if o.quantity is None and o.notional is None and o.balance_pct is None:
+        wanted.append("quantity")
+    if s.has("limit") and o.price is None:
+        wanted.append("price")
+    stop_named = any(_is_stop_cue(s, j) for j in range(len(s.tokens)))
+    if stop_named and o.stop_price is None and o.take_profit is None:
+        wanted.append("stopPrice")
+    remaining = list(leftovers)
+    # a bare number right beside the symbol or the verb is the quantity: "BTC 0.01 al", "buy 2"
+    if "quantity" in wanted:
+        beside = [(i, v) for i, v in remaining if (i - 1) in symbol_at]
+        if len(beside) != 1:
+            beside = [
+                (i, v)
+                for i, v in remaining
+                if s.at(i - 1, "buy", "sell") or s.at(i + 1, "buy", "sell")
+            ]
+        if len(beside) == 1 and (len(remaining) == 1 or len(wanted) == len(remaining)):
+            i, value = beside[0]
+            o.quantity = value
+            o.trace["quantity"] = s.tokens[i].raw
+            o.by_position.add("quantity")
+            remaining.remove(beside[0])
+            wanted.remove("quantity")
+    if len(remaining) == 1 and len(wanted) == 1:
+        i, value = remaining[0]
+        slot = wanted[0]
+        attribute = {"quantity": "quantity", "price": "price", "stopPrice": "stop_price"}[slot]
+        setattr(o, attribute, value)
+        o.trace[slot] = s.tokens[i].raw
+        o.by_position.add(slot)
+        return
+    o.unplaced.extend(s.tokens[i].raw for i, _ in remaining)
 
 
 _NOT_A_MODE = {"quick", "quickly", "fast", "data", "feed", "price", "prices", "chart", "hizli"}
@@ -829,6 +1116,8 @@ class Answer:
     confirm_required: bool = False
     suggestions: list[str] = field(default_factory=list)
     defaults_used: list[str] = field(default_factory=list)
+    choices: list[dict] = field(default_factory=list)  # buttons: {"label", "prompt"}
+    needs_endpoint: bool = False  # the action's route is not in the API yet
 
 
 def _guardrails(ctx: PageContext, lang: str) -> list[str]:
@@ -936,13 +1225,33 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
         return _read(
             "ws.status", lang, _t(lang, "Akış durumu getiriliyor.", "Fetching the stream status.")
         )
+    text = " ".join(t.word for t in s.tokens)
+    if re.search(r"\bfonlama|\bfunding|\bfon oran", text):
+        return _funding(s, ctx, lang)
+    if re.search(r"\blikidasyon|\bliquidat|\btasfiye|\bliq\b|\blikit", text):
+        return _liquidation(s, ctx, lang)
+    if (_says_stop_loss(s) or _says_take_profit(s) or _says_trailing(s)) and not has("cancel"):
+        return _protect(s, ctx, lang)
+    if _asks_pnl(s, text) and not has("breaker"):
+        return _pnl(s, ctx, lang)
     leverage_number = any(unit == "x" for _, _, unit in s.numbers)
     if has("leverage") or (leverage_number and s.symbols and not has("buy", "sell", "order")):
         return _leverage(s, ctx, lang)  # "btc 3x yap" is a leverage change
+    if (
+        has("margin")
+        and not has("isolated", "cross")
+        and (s.question or re.search(r"\bkadar\b|\boran|\bratio|\bhow much|\bdurum", text))
+    ):
+        return _margin_info(s, ctx, lang)
     if has("isolated", "cross") or (has("margin") and not side_present):
         return _margin(s, ctx, lang)
     if has("cancel") and not has("stream"):
         return _cancel(s, ctx, lang)
+    if (
+        re.search(r"\b(degistir|guncelle|modify|amend|move|edit|change)\w*", text)
+        and (has("order") or re.search(r"\bemrim|\bemrin", text))
+    ) or re.search(r"\bemri\w*( fiyat\w*)? \S+ (yap|cek|tasi)\w*\b", text):
+        return _modify(s, ctx, lang)
     order_side, position_side = _side_words(s)
     if (
         has("close")
@@ -1008,6 +1317,28 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
 
 
 MAX_TOKENS = 60
+
+
+def _asks_pnl(s: Sentence, text: str) -> bool:
+    """'kârım ne kadar', 'bugünkü zararım', 'pnl today', 'how much profit': a PnL question."""
+    if not re.search(
+        r"\b(kar|karim|kari|kazanc\w*|kazand\w*|kaybet\w*|zarar\w*|pnl|profit\w*|loss\w*|"
+        r"upnl|earn\w*|lost)\b",
+        text,
+    ):
+        return False
+    if s.has("buy", "sell", "close", "cancel") and not s.question:
+        return False
+    return bool(
+        s.question
+        or re.search(
+            r"\b(ne kadar|kadar|bugun\w*|hafta\w*|today|week|how much|what|open|acik|my|"
+            r"toplam|total|nedir|pnl|karim|zararim)\b",
+            text,
+        )
+    )
+
+
 _TOPICS = (
     "buy",
     "sell",
@@ -1098,25 +1429,184 @@ DEFAULT_QUANTITIES = {
 }
 
 
+_DEFAULT_NAMES = {
+    "symbol": ("sembol", "symbol"),
+    "side": ("yön (alış)", "side (buy)"),
+    "quantity": ("miktar", "quantity"),
+    "type": ("emir tipi (piyasa)", "order type (market)"),
+}
+
+
+def num(value: Decimal | str | None, lang: str) -> str:
+    """A number as the user reads it: 1.234,56 on Turkish replies, 1,234.56 on English ones."""
+    if value is None:
+        return "-"
+    value = Decimal(str(value))
+    text = format(value.normalize(), "f") if value == value.normalize() else format(value, "f")
+    whole, _, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = whole.lstrip("-")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    sep, point = (".", ",") if lang == "tr" else (",", ".")
+    return sign + sep.join(groups) + (point + frac if frac else "")
+
+
+def _number_problem(o: OrderSlots, lang: str) -> Answer | None:
+    """A question for numbers no order can carry or no word places (never a default)."""
+    if o.bad:
+        shown = ", ".join(o.bad)
+        return _clarify(
+            lang,
+            f"Bu sayıyı bir emre koyamam: {shown}. Fiyatı ve miktarı düz sayı olarak yazın "
+            "(örnek: '0,01 ETH 3000'den limit al').",
+            f"I cannot put this number into an order: {shown}. Write price and quantity as "
+            "plain numbers (e.g. 'buy 0.01 ETH limit at 3000').",
+            ["0,01 ETH 3000'den limit al", "buy 0.01 ETH limit at 3000"],
+        )
+    if o.unplaced:
+        shown = ", ".join(o.unplaced)
+        return _clarify(
+            lang,
+            f"{shown} miktar mı, fiyat mı, tetik mi? Yerini bir kelimeyle belirtin: "
+            "'0,01 adet', '3000 fiyattan', 'stop 2900'.",
+            f"Is {shown} a quantity, a price or a trigger? Say which: '0.01 ETH', "
+            "'at 3000', 'stop 2900'.",
+            ["0,01 ETH 3000'den limit al", "buy 0.01 ETH at 3000"],
+        )
+    return None
+
+
+def _step_down(quantity: Decimal, step: Decimal | None) -> Decimal:
+    """Round a computed quantity down to the symbol's step (never up: never more than said)."""
+    if step is None or step <= 0:
+        step = Decimal("0.001")
+    return (quantity // step) * step
+
+
+def _notional_quantity(
+    o: OrderSlots, symbol: str, ctx: PageContext, lang: str
+) -> tuple[Decimal | None, str, Answer | None]:
+    """(quantity, a note for the reply, a question) for '100 dolarlık' or 'bakiyemin %10'u'."""
+    if o.notional_currency == "TL":
+        return (
+            None,
+            "",
+            _clarify(
+                lang,
+                "Futures emirleri USDT ile ölçülür; TL tutarını çeviremem. Tutarı USDT olarak "
+                "ya da miktar olarak yazın ('100 dolarlık ETH al').",
+                "Futures orders are sized in USDT; I do not convert TL. Give the amount in USD "
+                "or as a quantity ('buy 100 usd of ETH').",
+                ["100 dolarlık ETH al", "buy 100 usd of eth"],
+            ),
+        )
+    notional = o.notional
+    note = ""
+    if notional is None and o.balance_pct is not None:
+        available = ctx.balance.get("availableBalance")
+        if available is None or not (0 < o.balance_pct <= 100):
+            return (
+                None,
+                "",
+                _clarify(
+                    lang,
+                    "Bakiyenizi okuyamadım ya da yüzde geçersiz; tutarı USDT olarak yazın.",
+                    "I could not read your balance or the percentage is invalid; give the "
+                    "amount in USD.",
+                    ["bakiyem", "100 dolarlık ETH al"],
+                ),
+            )
+        notional = available * o.balance_pct / 100
+        note = _t(
+            lang,
+            f" Tutar: kullanılabilir bakiyenin %{num(o.balance_pct, lang)}'i = "
+            f"{num(notional.quantize(Decimal('0.01')), lang)} USDT.",
+            f" Amount: {num(o.balance_pct, lang)}% of the available balance = "
+            f"{num(notional.quantize(Decimal('0.01')), lang)} USDT.",
+        )
+    price = o.price or o.stop_price or ctx.marks.get(symbol)
+    if notional is None or notional <= 0 or price is None or price <= 0:
+        return (
+            None,
+            "",
+            _clarify(
+                lang,
+                f"{symbol} fiyatını bilmiyorum; tutarı miktara çeviremem. Miktarı yazın "
+                f"(örnek: '0,01 {symbol[:-4]} al').",
+                f"I do not know the {symbol} price, so I cannot turn the amount into a "
+                f"quantity. Give the quantity (e.g. 'buy 0.01 {symbol[:-4]}').",
+                [f"0,01 {symbol[:-4]} al", f"buy 0.01 {symbol[:-4].lower()}"],
+            ),
+        )
+    quantity = _step_down(notional / price, ctx.steps.get(symbol))
+    if quantity <= 0:
+        return (
+            None,
+            "",
+            _clarify(
+                lang,
+                f"{num(notional, lang)} USDT, {symbol} için bir adımdan az; tutarı artırın.",
+                f"{num(notional, lang)} USD is less than one step of {symbol}; raise it.",
+                [f"0,01 {symbol[:-4]} al"],
+            ),
+        )
+    note += _t(
+        lang,
+        f" {num(notional, lang)} USDT / {num(price, lang)} fiyat = {num(quantity, lang)} adet "
+        "(adıma aşağı yuvarlandı).",
+        f" {num(notional, lang)} USD / price {num(price, lang)} = {num(quantity, lang)} "
+        "(rounded down to the step).",
+    )
+    return quantity, note, None
+
+
 def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     o = order_slots(s, ctx)
-    defaults = []
+    problem = _number_problem(o, lang)
+    if problem:
+        return problem
+    defaults: list[str] = []
     symbol = o.symbol or ctx.symbol
+    no_numbers = not s.numbers
     if symbol is None:
+        if not no_numbers or o.live:
+            return _clarify(
+                lang,
+                "Hangi sembol? Örnek: '0,01 ETH al'.",
+                "Which symbol? Example: 'buy 0.01 ETH'.",
+                ["0,01 ETH al", "buy 0.01 btc"],
+            )
         symbol = DEFAULT_ORDER_SYMBOL
         defaults.append("symbol")
     side = o.side or {"LONG": "BUY", "SHORT": "SELL"}.get(o.position_side or "")
     if side is None:
+        if not no_numbers or o.live:
+            return _clarify(
+                lang,
+                f"Alış mı satış mı? Örnek: '{symbol[:-4]} 0,01 al'.",
+                f"Buy or sell? Example: 'buy 0.01 {symbol[:-4]}'.",
+                [f"{symbol[:-4]} 0,01 al", f"{symbol[:-4]} 0,01 sat"],
+            )
         side = "BUY"
         defaults.append("side")
     quantity = o.quantity
+    note = ""
+    if quantity is None and (o.notional is not None or o.balance_pct is not None):
+        quantity, note, problem = _notional_quantity(o, symbol, ctx, lang)
+        if problem:
+            return problem
     if quantity is None or quantity <= 0:
-        if symbol not in DEFAULT_QUANTITIES:
+        # a default size only for a dry-run that names no number at all ("dry-run emir")
+        if not no_numbers or o.live or symbol not in DEFAULT_QUANTITIES:
             return _clarify(
                 lang,
-                f"{symbol} için miktar yazın. Örnek: '{symbol[:-4]} 10 adet al'.",
-                f"Give a quantity for {symbol}. Example: 'buy 10 {symbol[:-4]}'.",
-                [f"{symbol[:-4]} 10 adet al", f"buy 10 {symbol[:-4].lower()}"],
+                f"{symbol} için miktar yazın. Örnek: '{symbol[:-4]} 0,01 al'.",
+                f"Give a quantity for {symbol}. Example: 'buy 0.01 {symbol[:-4]}'.",
+                [f"{symbol[:-4]} 0,01 al", f"buy 0.01 {symbol[:-4].lower()}"],
             )
         quantity = Decimal(DEFAULT_QUANTITIES[symbol])
         defaults.append("quantity")
@@ -1127,6 +1617,24 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             "A limit order needs a price. Example: 'buy 0.01 BTC limit at 60000'.",
             ["0,01 BTC limit al 60000", "buy 0.01 BTC limit at 60000"],
         )
+    if o.leverage is not None:
+        return _clarify(
+            lang,
+            "Kaldıraç ve emir ayrı işlemlerdir: önce kaldıracı değiştirin ('ETH kaldıraç 5x'), "
+            "sonra emri verin.",
+            "Leverage and the order are two actions: change the leverage first ('set ETH "
+            "leverage to 5'), then place the order.",
+            [f"{symbol[:-4]} kaldıraç {o.leverage}x"],
+        )
+    held = ctx.positions.get(symbol)
+    protective = (
+        o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT")
+        and held is not None
+        and (held > 0) == (side == "SELL")
+    )
+    if protective:
+        # a stop on the other side of a held position protects it: it may only reduce it
+        o.reduce_only = True
     body: dict = {
         "symbol": symbol,
         "side": side,
@@ -1135,8 +1643,10 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     }
     if o.price is not None:
         body["price"] = _decimal_str(o.price)
-    if o.stop_price is not None:
-        body["stopPrice"] = _decimal_str(o.stop_price)
+    if o.stop_price is not None or o.take_profit is not None:
+        body["stopPrice"] = _decimal_str(
+            o.stop_price if o.stop_price is not None else o.take_profit
+        )
     if o.time_in_force:
         body["timeInForce"] = o.time_in_force
     if o.reduce_only:
@@ -1145,20 +1655,33 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
     extra = ""
     if body.get("price"):
-        extra += _t(lang, f", fiyat {body['price']}", f", price {body['price']}")
+        extra += _t(
+            lang, f", fiyat {num(body['price'], lang)}", f", price {num(body['price'], lang)}"
+        )
     if body.get("stopPrice"):
-        extra += _t(lang, f", tetik {body['stopPrice']}", f", trigger {body['stopPrice']}")
+        extra += _t(
+            lang,
+            f", tetik {num(body['stopPrice'], lang)}",
+            f", trigger {num(body['stopPrice'], lang)}",
+        )
     if o.reduce_only:
         extra += ", reduce-only"
     reply = _t(
         lang,
-        f"{symbol} için {body['quantity']} adet {_type_word(body['type'], 'tr')} "
+        f"{symbol} için {num(quantity, lang)} adet {_type_word(body['type'], 'tr')} "
         f"{_side_word(side, 'tr')} emri ({mode}{extra}) hazırlandı.",
         f"Prepared a {_type_word(body['type'], 'en')} {_side_word(side, 'en')} order for "
-        f"{body['quantity']} {symbol} ({mode}{extra}).",
+        f"{num(quantity, lang)} {symbol} ({mode}{extra}).",
     )
+    reply += note
+    if protective:
+        reply += _t(
+            lang,
+            f" Açık {symbol} pozisyonunu korur (reduce-only).",
+            f" It protects the open {symbol} position (reduce-only).",
+        )
     if defaults:
-        names = ", ".join(defaults)
+        names = ", ".join(_t(lang, *_DEFAULT_NAMES[d]) for d in defaults)
         reply += _t(lang, f" Varsayılan kullanıldı: {names}.", f" Defaults used: {names}.")
     if o.live:
         reply += _t(
@@ -1169,6 +1692,7 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     answer = Answer(
         "order.place", "POST", "/futures/order.place", body, reply, confirm_required=o.live
     )
+    answer.defaults_used = defaults
     answer.suggestions = [
         _t(lang, "açık emirler", "open orders"),
         _t(lang, "pozisyonlarım", "my positions"),
@@ -1176,12 +1700,59 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     return answer
 
 
-def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
-    o = order_slots(s, ctx)
+_HALF_WORDS = ("yari", "half", "yarim")
+_QUARTER_WORDS = ("ceyre", "quarter")
+
+
+def _close_fraction(s: Sentence, o: OrderSlots) -> Decimal | None:
+    """'yarısını kapat' → 1/2, 'çeyreğini' → 1/4, '%30'unu kapat' → 0.3; None: all of it."""
+    for tok in s.tokens:
+        if tok.word.startswith(_HALF_WORDS) and tok.number is None:
+            return Decimal("0.5")
+        if tok.word.startswith(_QUARTER_WORDS):
+            return Decimal("0.25")
+    if o.percent is not None and 0 < o.percent <= 100:
+        return o.percent / 100
+    return None
+
+
+def _position_choices(ctx: PageContext, lang: str, verb_tr: str, verb_en: str) -> list[dict]:
+    return [
+        {
+            "label": f"{sym} {num(abs(amt), lang)} {'long' if amt > 0 else 'short'}",
+            "prompt": _t(lang, f"{sym[:-4]} pozisyonumu {verb_tr}", f"{verb_en} my {sym[:-4]}"),
+        }
+        for sym, amt in sorted(ctx.positions.items())
+    ]
+
+
+def _which_position(s: Sentence, ctx: PageContext, lang: str, verb_tr: str, verb_en: str):
+    """(symbol, None) for the position meant, or (None, a question with choices)."""
     symbol = s.first_symbol()
     if symbol is None and len(ctx.positions) == 1:
-        symbol = next(iter(ctx.positions))  # the one open position
-    symbol = symbol or ctx.symbol
+        return next(iter(ctx.positions)), None  # the one open position
+    if symbol is None and len(ctx.positions) > 1:
+        answer = _clarify(
+            lang,
+            "Birden çok açık pozisyon var; hangisi?",
+            "You hold more than one position; which one?",
+            [],
+        )
+        answer.choices = _position_choices(ctx, lang, verb_tr, verb_en)
+        return None, answer
+    return symbol or ctx.symbol, None
+
+
+def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
+    o = order_slots(s, ctx)
+    fraction = _close_fraction(s, o)
+    if fraction is None:
+        problem = _number_problem(o, lang)
+        if problem:
+            return problem
+    symbol, question = _which_position(s, ctx, lang, "kapat", "close")
+    if question:
+        return question
     if symbol is None:
         return _clarify(
             lang,
@@ -1191,15 +1762,43 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         )
     held = ctx.positions.get(symbol)
     side = o.side or {"LONG": "SELL", "SHORT": "BUY"}.get(o.position_side or "")
-    if side is None and held is not None:
-        side = "SELL" if held > 0 else "BUY"
-    quantity = o.quantity if o.quantity is not None else (abs(held) if held is not None else None)
-    if side is None or quantity is None:
+    if held is not None:
+        held_side = "SELL" if held > 0 else "BUY"
+        if side is not None and side != held_side and o.position_side is None:
+            side = held_side  # "BTC sat, kapat": closing a long is a sell whatever was said
+        elif side is not None and side != held_side:
+            return _clarify(
+                lang,
+                f"{symbol} pozisyonunuz {'long' if held > 0 else 'short'}; söylediğiniz yön "
+                "tutmuyor. Pozisyonlarınıza bakın.",
+                f"Your {symbol} position is {'long' if held > 0 else 'short'}; the side you "
+                "named does not match. Check your positions.",
+                [_t(lang, "pozisyonlarım", "my positions")],
+            )
+        side = held_side
+    quantity = o.quantity
+    if fraction is not None and held is not None:
+        quantity = _step_down(abs(held) * fraction, ctx.steps.get(symbol) or _step_of(held))
+    elif fraction is not None and o.quantity is not None:
+        # "close half of my eth long 0.5": the number names the position, the half is closed
+        quantity = _step_down(o.quantity * fraction, _step_of(o.quantity * fraction))
+    elif fraction is not None:
+        quantity = None
+    elif quantity is None and held is not None:
+        quantity = abs(held)
+    if held is not None and quantity is not None and quantity > abs(held):
         return _clarify(
             lang,
-            f"{symbol} pozisyonunun yönü ve miktarı gerekli. "
+            f"{symbol} pozisyonu {num(abs(held), lang)} adet; {num(quantity, lang)} kapatılamaz.",
+            f"The {symbol} position is {num(abs(held), lang)}; cannot close {num(quantity, lang)}.",
+            [_t(lang, f"{symbol[:-4]} pozisyonumu kapat", f"close my {symbol[:-4]}")],
+        )
+    if side is None or quantity is None or quantity <= 0:
+        return _clarify(
+            lang,
+            f"{symbol} için açık pozisyon görmüyorum; yönü ve miktarı yazın. "
             f"Örnek: '{symbol[:-4]} long 0,01 kapat'.",
-            f"I need the side and size of the {symbol} position. Example: "
+            f"I see no open {symbol} position; give its side and size. Example: "
             f"'close my 0.01 {symbol[:-4]} long'.",
             [f"{symbol[:-4]} long 0,01 kapat", "pozisyonlarım"],
         )
@@ -1212,24 +1811,367 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "dryRun": not o.live,
     }
     mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
+    part = ""
+    if fraction is not None and held is not None:
+        part = _t(
+            lang,
+            f" ({num(abs(held), lang)} adetlik pozisyonun {num(quantity, lang)} adedi)",
+            f" ({num(quantity, lang)} of the {num(abs(held), lang)} position)",
+        )
     reply = _t(
         lang,
-        f"{symbol} pozisyonu {body['quantity']} adet reduce-only piyasa "
-        f"{_side_word(side, 'tr')} emriyle kapatılacak ({mode}).",
+        f"{symbol} pozisyonu {num(quantity, lang)} adet reduce-only piyasa "
+        f"{_side_word(side, 'tr')} emriyle kapatılacak{part} ({mode}). Onay gerekir.",
         f"The {symbol} position will be closed with a reduce-only market "
-        f"{_side_word(side, 'en')} of {body['quantity']} ({mode}).",
+        f"{_side_word(side, 'en')} of {num(quantity, lang)}{part} ({mode}). Needs your "
+        "confirmation.",
     )
-    if o.live:
-        reply += _t(lang, " Gerçek emir: onay gerekir.", " Real order: needs your confirmation.")
     return Answer(
         "position.close",
         "POST",
         "/futures/order.place",
         body,
         reply,
-        confirm_required=o.live,
+        confirm_required=True,
         suggestions=[_t(lang, "pozisyonlarım", "my positions")],
     )
+
+
+def _step_of(amount: Decimal) -> Decimal:
+    """The finest step a held amount shows (0.020 → 0.001), when the filters are unknown."""
+    exponent = amount.normalize().as_tuple().exponent
+    return Decimal(1).scaleb(min(int(exponent), 0) if isinstance(exponent, int) else 0)
+
+
+def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
+    """Stop loss / take profit / trailing on a held position: reduce-only, the position's size."""
+    o = order_slots(s, ctx)
+    trailing = _says_trailing(s)
+    symbol, question = _which_position(s, ctx, lang, "koru", "protect")
+    if question:
+        return question
+    held = ctx.positions.get(symbol) if symbol else None
+    if symbol is None or held is None:
+        return _clarify(
+            lang,
+            f"Korunacak açık {symbol or ''} pozisyonu görmüyorum; stop/kâr al emri yalnızca "
+            "açık bir pozisyonu azaltabilir.".replace("  ", " "),
+            f"I see no open {symbol or ''} position to protect; a stop loss or take profit "
+            "only reduces an open position.".replace("  ", " "),
+            [_t(lang, "pozisyonlarım", "my positions")],
+        )
+    side = "SELL" if held > 0 else "BUY"
+    quantity = o.quantity if o.quantity is not None else abs(held)
+    if quantity > abs(held):
+        quantity = abs(held)
+    if trailing:
+        rate = o.percent
+        if rate is None or not (Decimal("0.1") <= rate <= 10):
+            return _clarify(
+                lang,
+                "İz süren stop için geri çekilme oranı gerekli (%0,1–%10). Örnek: "
+                f"'{symbol[:-4]} %1 trailing stop'.",
+                "A trailing stop needs a callback rate (0.1%–10%). Example: "
+                f"'{symbol[:-4]} 1% trailing stop'.",
+                [f"{symbol[:-4]} %1 trailing stop"],
+            )
+        body = {
+            "symbol": symbol,
+            "side": side,
+            "type": "TRAILING_STOP_MARKET",
+            "quantity": _decimal_str(quantity),
+            "callbackRate": _decimal_str(rate),
+            "reduceOnly": True,
+            "dryRun": not o.live,
+        }
+        reply = _t(
+            lang,
+            f"{symbol} pozisyonuna %{num(rate, lang)} iz süren stop ({num(quantity, lang)} adet "
+            f"{_side_word(side, 'tr')}, reduce-only). Kokpit uç noktası henüz yok: bu eylem "
+            "o eklenince çalıştırılabilir. Onay gerekir.",
+            f"A {num(rate, lang)}% trailing stop on the {symbol} position ({_side_word(side, 'en')}"
+            f" {num(quantity, lang)}, reduce-only). The cockpit endpoint does not exist yet: "
+            "this action runs once it does. Needs your confirmation.",
+        )
+        answer = Answer("position.trailing", "POST", TRAILING_PATH, body, reply)
+        answer.needs_endpoint = True
+        return answer
+    stop, take = o.stop_price, o.take_profit
+    if _says_take_profit(s) and take is None and stop is not None:
+        stop, take = None, stop
+    if stop is None and take is None:
+        leftovers = o.unplaced or ([o.price] if o.price is not None else [])
+        if len(leftovers) == 1:
+            value = Decimal(str(leftovers[0]).replace(",", "."))
+            take, stop = (value, None) if _says_take_profit(s) else (None, value)
+    if stop is None and take is None:
+        return _clarify(
+            lang,
+            f"Tetik fiyatı gerekli. Örnek: '{symbol[:-4]} stop loss 3300' ya da "
+            f"'{symbol[:-4]} kâr al 3600'.",
+            f"A trigger price is needed. Example: '{symbol[:-4]} stop loss 3300' or "
+            f"'{symbol[:-4]} take profit 3600'.",
+            [f"{symbol[:-4]} stop loss 3300", f"{symbol[:-4]} kâr al 3600"],
+        )
+    trigger = stop if stop is not None else take
+    kind = "STOP_MARKET" if stop is not None else "TAKE_PROFIT_MARKET"
+    mark = ctx.marks.get(symbol)
+    wrong_side = False
+    if mark is not None:
+        # a long's stop is below the mark and its take-profit above; a short's the other way
+        below = trigger < mark
+        wrong_side = below != ((kind == "STOP_MARKET") == (held > 0))
+    if wrong_side:
+        return _clarify(
+            lang,
+            f"{num(trigger, lang)} tetiği {symbol} işaret fiyatının ({num(mark, lang)}) yanlış "
+            "tarafında; hemen tetiklenirdi. Fiyatı kontrol edin.",
+            f"A trigger of {num(trigger, lang)} is on the wrong side of the {symbol} mark "
+            f"({num(mark, lang)}); it would fire at once. Check the price.",
+            [_t(lang, "pozisyonlarım", "my positions")],
+        )
+    body = {
+        "symbol": symbol,
+        "side": side,
+        "type": kind,
+        "quantity": _decimal_str(quantity),
+        "stopPrice": _decimal_str(trigger),
+        "reduceOnly": True,
+        "dryRun": not o.live,
+    }
+    what = _t(
+        lang,
+        "zarar durdur" if kind == "STOP_MARKET" else "kâr al",
+        "stop loss" if kind == "STOP_MARKET" else "take profit",
+    )
+    mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
+    reply = _t(
+        lang,
+        f"{symbol} pozisyonuna {what}: tetik {num(trigger, lang)}, {num(quantity, lang)} adet "
+        f"{_side_word(side, 'tr')}, reduce-only ({mode}). Onay gerekir.",
+        f"{what.capitalize()} on the {symbol} position: trigger {num(trigger, lang)}, "
+        f"{_side_word(side, 'en')} {num(quantity, lang)}, reduce-only ({mode}). Needs your "
+        "confirmation.",
+    )
+    return Answer("position.protect", "POST", "/futures/order.place", body, reply)
+
+
+TRAILING_PATH = "/futures/order.trailing"
+MODIFY_PATH = "/futures/order.modify"
+
+
+def _says_trailing(s: Sentence) -> bool:
+    text = " ".join(t.word for t in s.tokens)
+    return bool(re.search(r"trailing|iz suren|izleyen stop|takip eden stop|takipli", text))
+
+
+def _says_take_profit(s: Sentence) -> bool:
+    text = " ".join(t.word for t in s.tokens)
+    return bool(re.search(r"\btake profit\b|\btp\b|\bkar al\b|\bkar alim\b|\bkar realize", text))
+
+
+def _says_stop_loss(s: Sentence) -> bool:
+    text = " ".join(t.word for t in s.tokens)
+    return bool(
+        re.search(r"\bstop ?loss\b|\bsl\b|zarar durdur|zarar kes|\bstoplos|stop-loss", text)
+    )
+
+
+def _modify(s: Sentence, ctx: PageContext, lang: str) -> Answer:
+    """Move an open order's price or size: the one open order meant, or a choice."""
+    o = order_slots(s, ctx)
+    symbol = s.first_symbol()
+    order_id = None
+    for i, value, _unit in s.numbers:
+        if _word(s, i + 1).startswith(("nolu", "numarali", "no")) or _word(s, i - 1) in (
+            "order",
+            "id",
+            "#",
+        ):
+            order_id = int(value)
+    candidates = [
+        row
+        for row in ctx.open_orders
+        if (symbol is None or row.get("symbol") == symbol)
+        and (order_id is None or str(row.get("orderId")) == str(order_id))
+    ]
+    if len(candidates) != 1:
+        answer = _clarify(
+            lang,
+            "Hangi emir değişsin?" if candidates else "Değiştirilecek açık emir görmüyorum.",
+            "Which order should change?" if candidates else "I see no open order to change.",
+            [_t(lang, "açık emirler", "open orders")],
+        )
+        answer.choices = [
+            {
+                "label": f"{r['symbol']} {r.get('side')} {num(r.get('quantity'), lang)} @ "
+                f"{num(r.get('price') or r.get('stopPrice'), lang)}",
+                "prompt": _t(lang, f"{r.get('orderId')} nolu emri", f"order {r.get('orderId')}"),
+            }
+            for r in candidates
+        ]
+        return answer
+    row = candidates[0]
+    if order_id is not None and o.quantity == order_id:
+        o.quantity = None  # "4401 nolu emrin fiyatını ...": the number names the order
+    new_price = o.price if o.price is not None else None
+    if new_price is None and "quantity" in o.by_position:
+        # "move my order to 3850": a bare number moves the price; a size is said ("0,02 adet")
+        new_price, o.quantity = o.quantity, None
+    if new_price is None and len(o.unplaced) == 1:
+        new_price = Decimal(o.unplaced[0].replace(",", "."))
+    if new_price is None and o.quantity is None:
+        return _clarify(
+            lang,
+            "Yeni fiyat ya da miktar gerekli. Örnek: 'ETH emrimin fiyatını 3100 yap'.",
+            "A new price or quantity is needed. Example: 'move my ETH order to 3100'.",
+            ["ETH emrimin fiyatını 3100 yap"],
+        )
+    body = {
+        "symbol": row["symbol"],
+        "orderId": int(row["orderId"]) if str(row.get("orderId", "")).isdigit() else None,
+        "side": row.get("side"),
+        "quantity": _decimal_str(o.quantity) if o.quantity is not None else row.get("quantity"),
+        "price": _decimal_str(new_price) if new_price is not None else row.get("price"),
+    }
+    reply = _t(
+        lang,
+        f"{row['symbol']} {body['orderId']} nolu emir: fiyat {num(body['price'], lang)}, miktar "
+        f"{num(body['quantity'], lang)} olacak. Kokpit uç noktası henüz yok: bu eylem o "
+        "eklenince çalıştırılabilir. Onay gerekir.",
+        f"Order {body['orderId']} on {row['symbol']}: price {num(body['price'], lang)}, quantity "
+        f"{num(body['quantity'], lang)}. The cockpit endpoint does not exist yet: this action "
+        "runs once it does. Needs your confirmation.",
+    )
+    answer = Answer("order.modify", "POST", MODIFY_PATH, body, reply)
+    answer.needs_endpoint = True
+    return answer
+
+
+def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:
+    """PnL today, this week, per symbol and open uPnL, from the account's own records."""
+    symbol = s.first_symbol()
+    parts = []
+    pnl = ctx.pnl or {}
+    if symbol:
+        info = ctx.position_info.get(symbol) or {}
+        upnl = info.get("unrealizedPnl")
+        parts.append(
+            _t(
+                lang,
+                f"{symbol} açık PnL: {num(upnl, lang)} USDT",
+                f"{symbol} open PnL: {num(upnl, lang)} USD",
+            )
+        )
+        realized = (pnl.get("bySymbol") or {}).get(symbol)
+        if realized is not None:
+            parts.append(
+                _t(
+                    lang,
+                    f"bugün gerçekleşen: {num(realized, lang)} USDT",
+                    f"realized today: {num(realized, lang)} USD",
+                )
+            )
+    else:
+        if pnl.get("today") is not None:
+            parts.append(
+                _t(
+                    lang,
+                    f"Bugün gerçekleşen: {num(pnl['today'], lang)} USDT",
+                    f"Realized today: {num(pnl['today'], lang)} USD",
+                )
+            )
+        if pnl.get("week") is not None:
+            parts.append(
+                _t(
+                    lang,
+                    f"bu hafta: {num(pnl['week'], lang)} USDT",
+                    f"this week: {num(pnl['week'], lang)} USD",
+                )
+            )
+        open_upnl = sum(
+            ((i.get("unrealizedPnl") or Decimal(0)) for i in ctx.position_info.values()),
+            Decimal(0),
+        )
+        if ctx.position_info:
+            parts.append(
+                _t(
+                    lang,
+                    f"açık pozisyonların PnL'i: {num(open_upnl, lang)} USDT",
+                    f"open positions' PnL: {num(open_upnl, lang)} USD",
+                )
+            )
+    reply = "; ".join(parts) + "." if parts else ""
+    reply += _t(
+        lang, " Risk sayfası ayrıntıyı gösterir.", " The risk page shows the details."
+    ).lstrip(" " if not parts else "")
+    return _read("pnl.summary", lang, reply.strip())
+
+
+def _funding(s: Sentence, ctx: PageContext, lang: str) -> Answer:
+    symbol = _symbol_or_context(s, ctx) or "BTCUSDT"
+    answer = Answer(
+        "market.funding",
+        "GET",
+        FUNDING_PATH,
+        None,
+        _t(
+            lang,
+            f"{symbol} fonlama oranı ve bir sonraki fonlama zamanı: kokpitin uç noktası henüz "
+            "yok, eklenince bu eylem onları getirir.",
+            f"{symbol} funding rate and next funding time: the cockpit endpoint does not exist "
+            "yet; this action fetches them once it does.",
+        ),
+    )
+    answer.needs_endpoint = True
+    return answer
+
+
+FUNDING_PATH = "/futures/premiumIndex"
+
+
+def _liquidation(s: Sentence, ctx: PageContext, lang: str) -> Answer:
+    symbol = s.first_symbol()
+    rows = {symbol: ctx.position_info.get(symbol)} if symbol else dict(ctx.position_info)
+    parts = [
+        _t(
+            lang,
+            f"{sym} likidasyon fiyatı {num(info.get('liquidationPrice'), lang)} "
+            f"(işaret {num(info.get('markPrice'), lang)})",
+            f"{sym} liquidation price {num(info.get('liquidationPrice'), lang)} "
+            f"(mark {num(info.get('markPrice'), lang)})",
+        )
+        for sym, info in sorted(rows.items())
+        if info
+    ]
+    reply = (
+        "; ".join(parts) + "."
+        if parts
+        else _t(
+            lang,
+            "Açık pozisyon görmüyorum; pozisyonlar getiriliyor.",
+            "I see no open position; fetching your positions.",
+        )
+    )
+    return _read("position.liquidation", lang, reply)
+
+
+def _margin_info(s: Sentence, ctx: PageContext, lang: str) -> Answer:
+    b = ctx.balance
+    if b:
+        ratio = b.get("marginRatio")
+        reply = _t(
+            lang,
+            f"Marjin bakiyesi {num(b.get('marginBalance'), lang)} USDT, kullanılabilir "
+            f"{num(b.get('availableBalance'), lang)} USDT, bakım marjini "
+            f"{num(b.get('maintMargin'), lang)} USDT, marjin oranı {num(ratio, lang)}.",
+            f"Margin balance {num(b.get('marginBalance'), lang)} USD, available "
+            f"{num(b.get('availableBalance'), lang)} USD, maintenance margin "
+            f"{num(b.get('maintMargin'), lang)} USD, margin ratio {num(ratio, lang)}.",
+        )
+    else:
+        reply = _t(lang, "Hesap marjini getiriliyor.", "Fetching your account margin.")
+    return _read("account.margin", lang, reply)
 
 
 def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
@@ -1256,8 +2198,10 @@ def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             {"symbol": symbol},
             _t(
                 lang,
-                f"{symbol} üzerindeki TÜM açık emirler iptal edilecek. Onay gerekir.",
-                f"ALL open orders on {symbol} will be cancelled. Needs confirmation.",
+                f"{symbol} üzerindeki açık emirleriniz iptal edilecek (operatörseniz TÜM "
+                "açık emirler). Onay gerekir.",
+                f"Your open orders on {symbol} will be cancelled (ALL open orders if you are an "
+                "operator). Needs confirmation.",
             ),
             confirm_required=True,
             suggestions=[_t(lang, "açık emirler", "open orders")],
@@ -1269,6 +2213,12 @@ def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             "Which order? Give the symbol and order id: 'cancel BTC order 123456'.",
             ["açık emirler", "BTC 123456 nolu emri iptal et"],
         )
+    not_listed = ctx.orders_known and not any(
+        (order_id is not None and str(row.get("orderId")) == str(order_id))
+        or (client_id is not None and row.get("clientOrderId") == client_id)
+        for row in ctx.open_orders
+        if row.get("symbol") == symbol
+    )
     body: dict = {"symbol": symbol}
     if order_id is not None:
         body["orderId"] = order_id
@@ -1283,8 +2233,20 @@ def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         body,
         _t(
             lang,
-            f"{symbol} üzerindeki {ref} emri iptal edilecek.",
-            f"Order {ref} on {symbol} will be cancelled.",
+            f"{symbol} üzerindeki {ref} emri iptal edilecek. Onay gerekir.",
+            f"Order {ref} on {symbol} will be cancelled. Needs your confirmation.",
+        )
+        + (
+            # the API's owner check decides; the reply says what the copilot saw first
+            _t(
+                lang,
+                f" ⚠ {ref}, açık emirleriniz arasında yok: başka birinin ya da kapanmış bir emir "
+                "olabilir; API yalnızca kendi emirlerinizi iptal ettirir.",
+                f" ⚠ {ref} is not among your open orders: it may be someone else's or finished; "
+                "the API cancels only your own orders.",
+            )
+            if not_listed
+            else ""
         ),
         suggestions=[_t(lang, "açık emirler", "open orders")],
     )
@@ -1490,14 +2452,44 @@ def detect_lang(s: Sentence, ctx: PageContext) -> str:
     return ctx.lang or "tr"
 
 
-def interpret(prompt: str, context: dict | None = None) -> dict:
-    """Return the chat answer for a sentence: intent, action, confirm flag, reply, suggestions."""
+def interpret(prompt: str, context: dict | None = None, *, fallback=None) -> dict:
+    """Return the chat answer for a sentence: intent, action, confirm flag, reply, suggestions.
+
+    `fallback(prompt, sentence, ctx, lang) -> Answer` (the language model, copilot/llm.py) is
+    asked only when the rules understood nothing; its answer passes the same `finish`.
+    """
     ctx = PageContext.of(context)
     s = analyze(prompt or "")
     lang = detect_lang(s, ctx)
     if lang == "en":
         _english_thousands(s)
     answer = _decide(s, ctx, lang)
+    if answer.intent == "unknown" and fallback is not None and safety.mood(prompt or "") is None:
+        answer = fallback(prompt or "", s, ctx, lang)
+    return finish(answer, prompt or "", ctx, lang)
+
+
+def finish(answer: Answer, prompt: str, ctx: PageContext, lang: str) -> dict:
+    """Apply the safety rules to an answer (the parser's or the fallback's) and shape it.
+
+    This is the one exit of every answer: a negation, a question or a hypothetical turns a
+    changing action into a question back, and the always-confirm intents and every live order
+    are marked for confirmation, whatever produced them.
+    """
+    found_mood = safety.mood(prompt)
+    if safety.blocks(found_mood, answer.method) or (found_mood and answer.intent == "unknown"):
+        tr, en = safety.REFUSALS[found_mood]
+        answer = Answer(
+            "clarify",
+            "GET",
+            "/health",
+            None,
+            _t(lang, tr, en),
+            suggestions=[
+                _t(lang, "pozisyonlarım", "my positions"),
+                _t(lang, "açık emirler", "open orders"),
+            ],
+        )
     reply = answer.reply
     if answer.intent in ORDER_INTENTS:
         warnings = _guardrails(ctx, lang)
@@ -1507,10 +2499,15 @@ def interpret(prompt: str, context: dict | None = None) -> dict:
     return {
         "intent": answer.intent,
         "action": {"method": answer.method, "path": answer.path, "body": answer.body},
-        "confirm_required": answer.confirm_required,
+        "confirm_required": safety.needs_confirmation(answer.intent, answer.method, answer.body)
+        or answer.confirm_required,
         "reply": reply,
         "lang": lang,
         "suggestions": suggestions[:8],
+        "choices": answer.choices,
+        "defaults": answer.defaults_used,
+        "needsEndpoint": answer.needs_endpoint,
+        "mood": found_mood if answer.intent == "clarify" else None,
     }
 
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
+
+from risk.models import MONEY
+from spark_site.money import Money, StrictBool
 
 
 class ChatIn(Schema):
@@ -18,6 +20,11 @@ class ActionOut(Schema):
     body: dict[str, Any] | None
 
 
+class Choice(Schema):
+    label: str
+    prompt: str
+
+
 class ChatOut(Schema):
     intent: str
     action: ActionOut
@@ -25,6 +32,14 @@ class ChatOut(Schema):
     reply: str
     lang: Literal["tr", "en"]
     suggestions: list[str]
+    # buttons for a question with choices (two positions, several orders): each sends `prompt`
+    choices: list[Choice] = Field(default_factory=list)
+    # defaults the action used (also named in the reply, in the user's language)
+    defaults: list[str] = Field(default_factory=list)
+    # the action's route is the cockpit issue's and not in this API yet: shown, not run
+    needsEndpoint: bool = False  # noqa: N815
+    # why a changing action was withheld: "negation", "question" or "hypothetical"
+    mood: str | None = None
 
 
 class HistoryItem(Schema):
@@ -37,9 +52,10 @@ class HistoryItem(Schema):
 class GenerateIn(Schema):
     prompt: str = Field(..., min_length=1, max_length=1000)
     lang: Literal["tr", "en"] | None = None
-    save: bool = False
-    # the risk limit in force (the page reads it from GET /futures/risk/status)
-    maxNotionalUsd: Decimal | None = Field(None, gt=0, max_digits=18, decimal_places=8)  # noqa: N815
+    save: StrictBool = False
+    # the risk limit in force (the page reads it from GET /futures/risk/status); the same
+    # column bounds as RiskLimits.max_notional_usd
+    maxNotionalUsd: Money(**MONEY, gt=0) | None = None  # noqa: N815
 
 
 class DraftOut(Schema):
@@ -51,11 +67,18 @@ class DraftOut(Schema):
     updated_at: datetime
 
 
+class TraceRow(Schema):
+    field: str
+    value: Any
+    words: str  # the words of the idea the value came from; "" for a default (see notes)
+
+
 class GenerateOut(Schema):
     strategy: dict[str, Any]
     errors: list[str]
     notes: list[str]
     lang: str
+    trace: list[TraceRow] = Field(default_factory=list)
     draft: DraftOut | None = None
 
 
@@ -75,3 +98,4 @@ class CommandRow(Schema):
     summary_tr: str
     summary_en: str
     examples: list[str]
+    available: bool = True

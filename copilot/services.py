@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from accounts.permissions import require
 from audit.services import record
-from copilot import strategy, strategy_schema
+from copilot import llm, strategy, strategy_schema
+from copilot.account import account_context
 from copilot.models import ChatMessage, StrategyDraft
-from copilot.parser import interpret
+from copilot.parser import analyze, interpret
 from spark_site.errors import NotFound, ValidationFailed
 
 HISTORY_LIMIT = 50
 
 
+# What a page may tell the copilot; everything about the account itself comes from the server.
+PAGE_KEYS = (
+    "symbol",
+    "lang",
+    "breakerOpen",
+    "risk",
+    "streamsStale",
+    "streams",
+    "rejectRate",
+    "rejectRateHigh",
+)
+
+
 def chat_answer(*, user, prompt: str, context: dict | None = None) -> dict:
-    """Interpret a prompt; keep it and the answer in the user's history. Runs nothing."""
-    answer = interpret(prompt, context or {})
+    """Interpret a prompt against the account's real state; keep it in the user's history.
+
+    Positions, open orders, the confirmable canary run, balances, PnL and mark prices are read
+    here from Spark's rows whatever the client sends: a client cannot make the copilot close a
+    position it does not hold or confirm a run it did not start. Runs nothing.
+    """
+    page = {k: v for k, v in (context or {}).items() if k in PAGE_KEYS}
+    if user is not None and user.is_authenticated:
+        # mark prices and steps are read only for a sentence with a number in it (a notional,
+        # a share, a stop): the other sentences never pay for an exchange round trip
+        symbols = [sym for _, sym in analyze(prompt).symbols] if re.search(r"\d", prompt) else []
+        page.update(account_context(user=user, prompt=prompt, symbols=symbols))
+    answer = interpret(prompt, page, fallback=llm.fallback if llm.enabled() else None)
     if user is not None and user.is_authenticated:
         ChatMessage.objects.create(
             user=user, prompt=prompt, answer=answer, intent=answer["intent"], lang=answer["lang"]

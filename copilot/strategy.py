@@ -99,16 +99,16 @@ def _timeframe(text: str) -> str | None:
 
 
 _UNIT_AFTER = re.compile(
-    r"\s*(?:usd|usdt|dolar|\$|%|x\b|saat|sa\b|h\b|m\b|dk|dakika|gun|d\b|hour|min"
-    r"|altin|ustun|uzerin|below|under|above|over)"
+    r"(?:'\w+)?\s*(?:usd|usdt|dolar|\$|%|x\b|saat|sa\b|h\b|m\b|dk|dakika|gun|d\b|hour|min"
+    r"|altin|ustun|uzerin|below|under|above|over|asagi|yukari)"
 )
 # "RSI 30 altında al 70 üstünde sat" / "buy RSI below 30, sell above 70": levels, not a period.
 _RSI_BELOW = re.compile(
-    r"\brsi\b[^0-9]{0,12}?(\d{1,2})\s*(?:altin\w*|below|under)|"
+    r"\brsi\b[^0-9]{0,12}?(\d{1,2})(?:'\w+)?\s*(?:altin\w*|below|under)|"
     r"\brsi\b[^0-9]{0,12}?(?:below|under)\s*(\d{1,2})"
 )
 _LEVEL_ABOVE = re.compile(
-    r"(\d{1,2})\s*(?:ustun\w*|uzerin\w*|above|over)|(?:above|over)\s*(\d{1,2})"
+    r"(\d{1,2})(?:'\w+)?\s*(?:ustun\w*|uzerin\w*|above|over)|(?:above|over)\s*(\d{1,2})"
 )
 
 
@@ -128,7 +128,8 @@ def _numbers_after(tail: str) -> list[int]:
     numbers: list[int] = []
     pos = 0
     while len(numbers) < 3:
-        m = re.match(r"[\s(:=,/-]*(\d+)(?![.,]?\d)", tail[pos:])
+        # "EMA 9 21", "EMA 9 ve 21", "EMA 9 and 21", "BB 20/2"
+        m = re.match(r"[\s(:=,/-]*(?:(?:ve|and|ile|&)\s+)?(\d+)(?![.,]?\d)", tail[pos:])
         if not m or _UNIT_AFTER.match(tail, pos + m.end()):
             break
         numbers.append(int(m.group(1)))
@@ -160,7 +161,7 @@ def _percent(text: str, words: tuple[str, ...]) -> float | None:
         for pattern in (
             rf"{word}\w*\s*(?:%|yuzde)\s*(\d+(?:[.,]\d+)?)",
             rf"{word}\w*\s*(\d+(?:[.,]\d+)?)\s*%",
-            rf"%\s*(\d+(?:[.,]\d+)?)\s*{word}",
+            rf"%\s*(\d+(?:[.,]\d+)?)(?:'\w+)?\s*{word}",
             rf"(\d+(?:[.,]\d+)?)\s*%\s*{word}",
             rf"{word}\w*\s*(\d+(?:[.,]\d+)?)\b",
         ):
@@ -373,6 +374,13 @@ def generate(prompt: str, *, lang: str | None = None, max_notional: Decimal | No
     if any(_has_phrase(text, w) for w in _TYPE_WORDS["mean_reversion"]):
         stype = "mean_reversion"
     named = _indicators(text)
+    trend_filter = _trend_filter(text)
+    if trend_filter is not None:
+        # the filter's moving average is not a signal of its own: drop it from the signals
+        kind, period = trend_filter
+        named = [(k, n) for k, n in named if not (k == kind and (n[:1] == [period] or not n))]
+        if not named and stype in (None, "trend_following"):
+            stype = stype or "trend_following"
     levels = _rsi_levels(text)
     if levels:
         # Buying low and selling high on RSI levels is mean reversion; "sat" is the exit here.
@@ -383,21 +391,55 @@ def generate(prompt: str, *, lang: str | None = None, max_notional: Decimal | No
             stype = "mean_reversion"
         else:
             stype = "trend_following"
+    defaults: list[tuple[str, str]] = []
     if not named:
         named = [(k, []) for k in _DEFAULT_INDICATORS[stype]]
         if stype == "trend_following":
             named = [("EMA", [20, 50])]
+        defaults.append(("indicators", " + ".join(k for k, _ in named)))
     indicators = _build_indicators(named, stype)
-    side = "short" if (s.has("sell") or re.search(r"\b(?:dusus|bearish|asagi)\b", text)) else "long"
-    if levels and not re.search(r"\b(?:short|aciga|dusus|bearish)\b", text):
+    short_words = re.search(_SHORT, text)
+    side = "short" if (s.has("sell") or short_words) else "long"
+    if levels and not short_words:
         side = "long"
+    if side == "long" and not (s.has("buy") or levels):
+        defaults.append(("side", "long"))
     entry, exit_ = _rules_long(indicators, stype, levels)
+    macd_sign = _macd_sign(text)
+    if macd_sign is not None:
+        # "MACD negatif olunca" / "MACD positive": the sign of the MACD line is the signal
+        macd = next((i["id"] for i in indicators if i["type"] == "MACD"), None)
+        if macd is not None:
+            want = ">" if macd_sign > 0 else "<"
+            entry = [r for r in entry if not str(r["left"]).startswith(macd)]
+            exit_ = [r for r in exit_ if not str(r["left"]).startswith(macd)]
+            entry.append({"left": f"{macd}.macd", "op": want, "right": 0})
+            exit_.append({"left": f"{macd}.macd", "op": _MIRROR_OP[want], "right": 0})
+            if macd_sign < 0 and not s.has("buy"):
+                side = side if short_words or s.has("sell") else side
     ids = {i["id"]: i["type"] for i in indicators}
-    if side == "short":
+    if side == "short" and macd_sign is None:
         entry, exit_ = _mirror(entry, ids), _mirror(exit_, ids)
+    elif side == "short":
+        macd_rules = [r for r in entry + exit_ if str(r["left"]).endswith(".macd")]
+        entry = [r if r in macd_rules else _mirror([r], ids)[0] for r in entry]
+        exit_ = [r if r in macd_rules else _mirror([r], ids)[0] for r in exit_]
+    if trend_filter is not None:
+        kind, period = trend_filter
+        ident = f"{kind.lower()}_trend"
+        indicators.append({"id": ident, "type": kind, "params": {"period": period}})
+        # a trend filter only lets entries through on the trend's side; it is no exit
+        entry.append({"left": "close", "op": ">" if side == "long" else "<", "right": ident})
 
-    stop = _percent(text, ("stop loss", "stoploss", "stop", "zarar kes", "sl"))
+    stop_words = ("stop loss", "stoploss", "zarar durdur", "zarar kes", "zararda dur", "stop", "sl")
+    stop = _percent(text, stop_words)
     take = _percent(text, ("take profit", "takeprofit", "kar al", "tp", "hedef", "target"))
+    if not _timeframe(text):
+        defaults.append(("timeframe", timeframe))
+    if stop is None:
+        defaults.append(("stop_loss_pct", str(_STOP_BY_TIMEFRAME.get(timeframe, 1.5))))
+    if take is None:
+        defaults.append(("take_profit_pct", "2 × stop"))
     stop = stop or _STOP_BY_TIMEFRAME.get(timeframe, 1.5)
     if "ATR" in ids.values() and stop == _STOP_BY_TIMEFRAME.get(timeframe, 1.5):
         stop = round(stop * 1.2, 2)  # ATR in the idea: a volatility-sized, wider stop
@@ -437,9 +479,135 @@ def generate(prompt: str, *, lang: str | None = None, max_notional: Decimal | No
         "risk": {"max_notional_usd": str(cap), "leverage": leverage},
         "source": {"prompt": (prompt or "")[:500], "lang": lang},
     }
+    if defaults:
+        names = ", ".join(_default_text(f, v, lang) for f, v in defaults)
+        notes.append(
+            f"Varsayılan kullanıldı: {names}." if lang == "tr" else f"Defaults used: {names}."
+        )
     return {
         "strategy": doc,
         "errors": strategy_schema.validate(doc, max_notional_usd=cap),
         "lang": lang,
         "notes": notes,
+        "trace": _trace(prompt or "", doc, trend_filter, levels, defaults),
     }
+
+
+_SHORT = r"\b(?:short|kisa pozisyon|kisa|aciga sat\w*|aciga|dusus|bearish|asagi yonlu)\b"
+_FIELD_NAMES = {
+    "indicators": ("göstergeler", "indicators"),
+    "timeframe": ("zaman dilimi", "timeframe"),
+    "side": ("yön", "side"),
+    "stop_loss_pct": ("zarar durdur", "stop loss"),
+    "take_profit_pct": ("kâr al", "take profit"),
+}
+
+
+def _default_text(field: str, value: str, lang: str) -> str:
+    """'zarar durdur %1,5', 'kâr al: zarar durdurun 2 katı', 'zaman dilimi 1h'."""
+    tr = lang == "tr"
+    name = _FIELD_NAMES[field][0 if tr else 1]
+    if field == "stop_loss_pct":
+        return f"{name} %{value.replace('.', ',')}" if tr else f"{name} {value}%"
+    if field == "take_profit_pct":
+        return f"{name}: zarar durdurun 2 katı" if tr else f"{name}: twice the stop loss"
+    if field == "side":
+        return f"{name} long (alış)" if tr else f"{name} long"
+    return f"{name} {value}"
+
+
+def _trend_filter(text: str) -> tuple[str, int] | None:
+    """'EMA 50 trend filtresi', 'trend filter EMA 200' → ("EMA", 50)."""
+    m = re.search(r"\b(ema|sma)\s*(\d{1,3})(?:'\w+)?\s*(?:ile\s+)?trend\s*filt", text) or re.search(
+        r"trend\s*filt\w*\s*(?:olarak\s+)?(ema|sma)\s*(\d{1,3})", text
+    )
+    if not m:
+        return None
+    return m.group(1).upper(), int(m.group(2))
+
+
+def _macd_sign(text: str) -> int | None:
+    """+1 for 'MACD pozitif/positive/sıfırın üstünde', -1 for negatif/negative/altında."""
+    m = re.search(r"\bmacd\b\W*(\w+)(?:\s+(\w+))?", text)
+    if not m:
+        return None
+    words = " ".join(w for w in m.groups() if w)
+    if re.search(r"negatif|negative|sifirin alt|below zero|eksi", words):
+        return -1
+    if re.search(r"pozitif|positive|sifirin ust|above zero|arti", words):
+        return 1
+    return None
+
+
+def _trace(prompt, doc, trend_filter, levels, defaults) -> list[dict]:
+    """Each value of the document with the words of the idea it came from ("" for a default)."""
+    text = fold(prompt)
+    default_fields = {f for f, _ in defaults}
+
+    def words_for(pattern: str) -> str:
+        m = re.search(pattern, text)
+        return prompt[m.start() : m.end()] if m else ""
+
+    rows = [
+        {"field": "symbol", "value": doc["symbol"], "words": words_for(doc["symbol"][:-4].lower())},
+        {
+            "field": "timeframe",
+            "value": doc["timeframe"],
+            "words": ""
+            if "timeframe" in default_fields
+            else words_for(
+                r"\d+\s*(?:m|dk|dakika\w*|h|sa|saat\w*|hour\w*)\b|gunluk|daily|saatlik|hourly"
+            ),
+        },
+        {
+            "field": "side",
+            "value": doc["side"],
+            "words": words_for(_SHORT + r"|\blong\b|\bal\b|\bbuy\b"),
+        },
+    ]
+    for ind in doc["indicators"]:
+        kind = ind["type"].lower()
+        rows.append(
+            {
+                "field": f"indicators.{ind['id']}",
+                "value": ind["params"],
+                "words": ""
+                if "indicators" in default_fields
+                else words_for(rf"\b{kind}\b(?:[\s(:=,/-]*(?:(?:ve|and)\s+)?\d+(?![\d']))*"),
+            }
+        )
+    if levels:
+        rows.append(
+            {"field": "entry", "value": levels[0], "words": words_for(rf"{levels[0]}\S*\s*\w+")}
+        )
+        rows.append(
+            {"field": "exit", "value": levels[1], "words": words_for(rf"{levels[1]}\S*\s*\w+")}
+        )
+    if trend_filter:
+        rows.append(
+            {
+                "field": "entry.trend_filter",
+                "value": trend_filter[1],
+                "words": words_for(r"\S+\s*\d+\S*\s*trend\s*filt\w*|trend\s*filt\w*\s*\S+\s*\d+"),
+            }
+        )
+    for field, pattern in (
+        (
+            "stop_loss_pct",
+            r"%\s*\d+(?:[.,]\d+)?\S*\s*(?:zarar \w+|stop\w*|sl)"
+            r"|(?:stop loss|stop|sl|zarar \w+)\s*%?\s*\d+(?:[.,]\d+)?\s*%?",
+        ),
+        (
+            "take_profit_pct",
+            r"%\s*\d+(?:[.,]\d+)?\S*\s*(?:kar al|take profit|tp|hedef)"
+            r"|(?:take profit|kar al|tp|hedef)\s*%?\s*\d+(?:[.,]\d+)?\s*%?",
+        ),
+    ):
+        rows.append(
+            {
+                "field": field,
+                "value": doc[field],
+                "words": "" if field in default_fields else words_for(pattern),
+            }
+        )
+    return rows

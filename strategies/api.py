@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
-from accounts.auth import READ_AUTH, WRITE_AUTH
+from accounts.auth import READ_AUTH, write_auth
 from spark_site.errors import NotFound, ValidationFailed
 from strategies import data, optimize, runner, selectors, services
 from strategies.documents import with_params
@@ -35,7 +35,11 @@ def _strategy(strategy_id: int) -> Strategy:
     return s
 
 
-@router.post("/backtests", auth=WRITE_AUTH, response={201: dict})
+@router.post(
+    "/backtests",
+    auth=write_auth("strategies.run_backtest", "strategy.backtest"),
+    response={201: dict},
+)
 def backtest_create(request, payload: BacktestIn):
     """Run a backtest of a document, a copilot draft or a strategy over a period."""
     start, end = services.period_from(payload.start, payload.end, payload.days)
@@ -47,7 +51,7 @@ def backtest_create(request, payload: BacktestIn):
         document=payload.document,
         draft_id=payload.draft_id,
         strategy=strategy,
-        config=payload.config,
+        config=payload.config.overrides() if payload.config else None,
     )
     return 201, selectors.backtest_out(run)
 
@@ -65,7 +69,7 @@ def backtest_get(request, run_id: int):
     return selectors.backtest_out(services.get_backtest(run_id))
 
 
-@router.post("/klines/fetch", auth=WRITE_AUTH)
+@router.post("/klines/fetch", auth=write_auth("strategies.run_backtest", "strategy.klines.fetch"))
 def klines_fetch(request, payload: KlinesIn):
     """Fetch (incrementally) and store klines of a period; report the gaps left."""
     from accounts.permissions import require
@@ -88,7 +92,11 @@ def klines_gaps(request, symbol: str, interval: str, start_ms: int, end_ms: int)
     }
 
 
-@router.post("/strategies", auth=WRITE_AUTH, response={201: dict})
+@router.post(
+    "/strategies",
+    auth=write_auth("strategies.propose_change", "strategy.create"),
+    response={201: dict},
+)
 def strategy_create(request, payload: StrategyIn):
     """Register a strategy (its first document is version 1)."""
     doc = services.resolve_document(
@@ -100,7 +108,10 @@ def strategy_create(request, payload: StrategyIn):
     return 201, selectors.strategy_out(s)
 
 
-@router.post("/strategies/{strategy_id}/approve", auth=WRITE_AUTH)
+@router.post(
+    "/strategies/{strategy_id}/approve",
+    auth=write_auth("strategies.approve_proposal", "strategy.approve"),
+)
 def strategy_approve(request, strategy_id: int, payload: DecisionIn):
     """Approve a new strategy (someone other than its creator)."""
     s = services.strategy_approve(user=request.auth, strategy_id=strategy_id, note=payload.note)
@@ -112,7 +123,11 @@ def strategy_list(request):
     return {"strategies": [selectors.strategy_out(s) for s in Strategy.objects.order_by("name")]}
 
 
-@router.post("/proposals", auth=WRITE_AUTH, response={201: dict})
+@router.post(
+    "/proposals",
+    auth=write_auth("strategies.propose_change", "strategy.propose"),
+    response={201: dict},
+)
 def proposal_create(request, payload: ProposalIn):
     """Propose new parameters for a strategy; both versions are backtested as evidence."""
     strategy = _strategy(payload.strategy_id)
@@ -150,7 +165,10 @@ def proposal_get(request, proposal_id: int):
     return selectors.proposal_out(p)
 
 
-@router.post("/proposals/{proposal_id}/approve", auth=WRITE_AUTH)
+@router.post(
+    "/proposals/{proposal_id}/approve",
+    auth=write_auth("strategies.approve_proposal", "strategy.proposal.approve"),
+)
 def proposal_approve(request, proposal_id: int, payload: DecisionIn):
     """Approve (someone other than the proposer): the strategy takes the new parameters."""
     p = services.proposal_decide(
@@ -159,7 +177,10 @@ def proposal_approve(request, proposal_id: int, payload: DecisionIn):
     return selectors.proposal_out(p)
 
 
-@router.post("/proposals/{proposal_id}/reject", auth=WRITE_AUTH)
+@router.post(
+    "/proposals/{proposal_id}/reject",
+    auth=write_auth("strategies.approve_proposal", "strategy.proposal.reject"),
+)
 def proposal_reject(request, proposal_id: int, payload: DecisionIn):
     p = services.proposal_decide(
         user=request.auth, proposal_id=proposal_id, approve=False, note=payload.note
@@ -167,7 +188,11 @@ def proposal_reject(request, proposal_id: int, payload: DecisionIn):
     return selectors.proposal_out(p)
 
 
-@router.post("/optimizations", auth=WRITE_AUTH, response={202: dict})
+@router.post(
+    "/optimizations",
+    auth=write_auth("strategies.run_backtest", "strategy.optimize"),
+    response={202: dict},
+)
 def optimization_create(request, payload: OptimizationIn):
     """Start a grid / random search with walk-forward splits as a background job."""
     document = payload.document
@@ -185,7 +210,7 @@ def optimization_create(request, payload: OptimizationIn):
         splits=payload.splits,
         start=start,
         end=end,
-        config=payload.config,
+        config=payload.config.overrides() if payload.config else None,
     )
     return 202, selectors.optimization_out(run)
 
@@ -198,7 +223,10 @@ def optimization_get(request, opt_id: int):
     return selectors.optimization_out(o)
 
 
-@router.post("/optimizations/{opt_id}/cancel", auth=WRITE_AUTH)
+@router.post(
+    "/optimizations/{opt_id}/cancel",
+    auth=write_auth("strategies.run_backtest", "strategy.optimize.cancel"),
+)
 def optimization_cancel(request, opt_id: int):
     """Ask a running optimization to stop after the current combination."""
     return selectors.optimization_out(
@@ -209,7 +237,9 @@ def optimization_cancel(request, opt_id: int):
 # ---------------------------------------------------------------- runners
 
 
-@router.post("/runners", auth=WRITE_AUTH, response={201: dict})
+@router.post(
+    "/runners", auth=write_auth("strategies.run_strategy", "strategy.deploy"), response={201: dict}
+)
 def runner_create(request, payload: RunnerIn):
     """Deploy the approved strategy: a canary first, then a paper runner fed by the kline stream."""
 
@@ -230,6 +260,8 @@ def runner_get(request, runner_id: int):
     return selectors.runner_out(r)
 
 
-@router.post("/runners/{runner_id}/stop", auth=WRITE_AUTH)
+@router.post(
+    "/runners/{runner_id}/stop", auth=write_auth("strategies.run_strategy", "strategy.stop")
+)
 def runner_stop(request, runner_id: int):
     return selectors.runner_out(runner.runner_stop(user=request.auth, runner_id=runner_id))

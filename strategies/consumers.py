@@ -12,13 +12,13 @@ new bar, stops or starts (group `strategies.runners`).
 from __future__ import annotations
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from spark_site.ws_frames import SafeJsonConsumer
 from strategies.optimize import group_of
 from strategies.runner import RUNNERS_GROUP
 
 
-class _GroupConsumer(AsyncJsonWebsocketConsumer):
+class _GroupConsumer(SafeJsonConsumer):
     """Accept logged-in users, join `group`, send `snapshot()` first."""
 
     group = ""

@@ -21,7 +21,7 @@ import numpy as np
 from django.db import connections, transaction
 from django.utils import timezone
 
-from accounts.permissions import require
+from accounts.permissions import owner_name, require, require_owner
 from audit.services import record
 from spark_site.errors import NotFound, ValidationFailed
 from spark_site.groups import send_to_group
@@ -130,13 +130,25 @@ def optimization_start(
 
 def optimization_cancel(*, user, opt_id: int) -> OptimizationRun:
     require(user, "strategies.run_backtest", action="strategy.optimize.cancel")
-    run = OptimizationRun.objects.filter(pk=opt_id).first()
+    run = OptimizationRun.objects.filter(pk=opt_id).select_related("created_by").first()
     if run is None:
         raise NotFound(f"optimization {opt_id} not found")
+    require_owner(
+        user,
+        run.created_by,
+        action="strategy.optimize.cancel",
+        target=str(opt_id),
+        kind="optimization",
+    )
     OptimizationRun.objects.filter(pk=opt_id).exclude(status__in=OptimizationRun.FINAL).update(
         cancel_requested=True
     )
-    record(actor=user, action="strategy.optimize.cancel", target=str(opt_id))
+    record(
+        actor=user,
+        action="strategy.optimize.cancel",
+        target=str(opt_id),
+        payload={"owner": owner_name(run.created_by)},
+    )
     run.refresh_from_db()
     return run
 

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.permissions import require
+from accounts.permissions import owner_name, require, require_owner
 from audit.models import AuditEntry
 from audit.services import record
 from spark_site.errors import DomainError, NotFound
@@ -137,9 +137,12 @@ def runner_deploy(*, user, strategy: Strategy, document: dict | None = None) -> 
 
 def runner_stop(*, user, runner_id: int) -> StrategyRunner:
     require(user, "strategies.run_strategy", action="strategy.stop", target=f"runner:{runner_id}")
-    runner = StrategyRunner.objects.filter(pk=runner_id).first()
+    runner = StrategyRunner.objects.filter(pk=runner_id).select_related("started_by").first()
     if runner is None:
         raise NotFound(f"runner {runner_id} not found")
+    require_owner(
+        user, runner.started_by, action="strategy.stop", target=f"runner:{runner_id}", kind="runner"
+    )
     StrategyRunner.objects.filter(pk=runner_id, status=StrategyRunner.Status.RUNNING).update(
         status=StrategyRunner.Status.STOPPED, stopped_at=timezone.now()
     )
@@ -147,7 +150,7 @@ def runner_stop(*, user, runner_id: int) -> StrategyRunner:
         actor=user,
         action="strategy.stop",
         target=runner.strategy.name,
-        payload={"runner": runner_id},
+        payload={"runner": runner_id, "owner": owner_name(runner.started_by)},
     )
     runner.refresh_from_db()
     transaction.on_commit(lambda: publish(runner))

@@ -6,6 +6,32 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from spark_site.money import Money
+
+# Engine settings are simulated, but they arrive as money does: bounded decimals, so 1e308 cash
+# or a NaN fee never reaches the engine (inf equity, a 500) nor a stored run's config.
+Usd = Money(max_digits=20, decimal_places=8, gt=0)
+Rate = Money(max_digits=10, decimal_places=8, ge=0, le="0.1")
+
+
+class ConfigIn(Schema):
+    """What-if engine settings of a backtest; each one sent replaces the platform's value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    initial_cash: Usd = None
+    fee_rate: Rate = None
+    slippage: Rate = None
+    # null lifts the platform's limit for the what-if run
+    max_notional: Usd | None = None
+    max_qty: Usd | None = None
+    daily_loss_limit: Usd | None = None
+
+    def overrides(self) -> dict:
+        """The settings the caller sent (an explicit null included)."""
+        return self.model_dump(exclude_unset=True)
 
 
 class BacktestIn(Schema):
@@ -15,7 +41,7 @@ class BacktestIn(Schema):
     start: datetime | None = None
     end: datetime | None = None
     days: int = Field(30, ge=1, le=400)
-    config: dict[str, float | None] | None = None
+    config: ConfigIn | None = None
 
 
 class KlinesIn(Schema):
@@ -57,7 +83,7 @@ class OptimizationIn(Schema):
     start: datetime | None = None
     end: datetime | None = None
     days: int = Field(90, ge=1, le=400)
-    config: dict[str, float | None] | None = None
+    config: ConfigIn | None = None
 
 
 class RunnerIn(Schema):

@@ -9,14 +9,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from pydantic import ValidationError as PydanticValidationError
 
 from accounts.pages import page_access
-from accounts.permissions import can
+from accounts.permissions import ACT_FOR_OTHERS, can
 from spark_site.errors import DomainError
 from strategies import data, optimize, selectors, services
 from strategies.charts import equity_svg, heatmap_svg
 from strategies.documents import ema_cross, params_of, with_params
 from strategies.models import BacktestRun, OptimizationRun, ParamChangeProposal, Strategy
+from strategies.schemas import ConfigIn
 
 
 def _perms(user) -> dict:
@@ -25,6 +27,8 @@ def _perms(user) -> dict:
         "propose": can(user, "strategies.propose_change"),
         "approve": can(user, "strategies.approve_proposal"),
         "run": can(user, "strategies.run_strategy"),
+        # Cancel/stop buttons of objects someone else created show only with this.
+        "others": can(user, ACT_FOR_OTHERS),
     }
 
 
@@ -79,16 +83,18 @@ def _doc_from_form(request) -> dict:
 
 
 def _form_config(request) -> dict:
-    """Engine settings typed into the form (blank fields keep their defaults)."""
-    out = {}
+    """Engine settings typed into the form (blank fields keep their defaults), read and
+    bounded as the API reads them: "1e400" or "nan" never reaches the engine."""
+    typed = {}
     for key in ("initial_cash", "max_notional", "fee_rate", "slippage"):
         raw = request.POST.get(key, "").strip()
         if raw:
-            try:
-                out[key] = float(raw)
-            except ValueError:
-                raise services.ValidationFailed(f"{key} must be a number") from None
-    return out
+            typed[key] = raw
+    try:
+        return ConfigIn.model_validate(typed).overrides()
+    except PydanticValidationError as exc:
+        key = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        raise services.ValidationFailed(f"{key} must be a number in range") from None
 
 
 @login_required

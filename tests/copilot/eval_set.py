@@ -472,13 +472,14 @@ CASES: list[tuple] = [
         None,
     ),
     (
+        # issue 25: the number names the position; half of it is closed
         "close half of my eth long 0.5",
         "position.close",
         {
             "symbol": "ETHUSDT",
             "side": "SELL",
             "type": "MARKET",
-            "quantity": "0.5",
+            "quantity": "0.25",
             "reduceOnly": True,
             "dryRun": True,
         },
@@ -580,8 +581,8 @@ CASES: list[tuple] = [
     ("pls cancel all my btc orders", "order.cancelAll", {"symbol": "BTCUSDT"}, None),
     ("btc ordersları iptal et", "order.cancelAll", {"symbol": "BTCUSDT"}, None),
     ("emir 12345 iptal btc", "order.cancel", {"symbol": "BTCUSDT", "orderId": 12345}, None),
-    ("whats my pnl", "risk.status", None, None),
-    ("pnl durumum", "risk.status", None, None),
+    ("whats my pnl", "pnl.summary", None, None),  # issue 25: PnL questions have their intent
+    ("pnl durumum", "pnl.summary", None, None),
     ("hesap özeti", "account.balance", None, None),
     ("günlük zarar limitim ne", "risk.status", None, None),
     ("websocket durumu nasıl", "ws.status", None, None),
@@ -646,8 +647,8 @@ CASES: list[tuple] = [
     ),
     (
         "is this a real order? buy 0.01 btc",
-        "order.place",
-        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "dryRun": True},
+        "clarify",  # issue 25: a question never produces an order
+        None,
         None,
     ),
     (
@@ -658,8 +659,8 @@ CASES: list[tuple] = [
     ),
     (
         "gerçek mi? 0.01 btc al",
-        "order.place",
-        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "dryRun": True},
+        "clarify",  # issue 25: a question never produces an order
+        None,
         None,
     ),
     (
@@ -680,4 +681,147 @@ CASES: list[tuple] = [
         {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "dryRun": True},
         None,
     ),
+]
+
+# --- issue 25: account state (as the service lays it over the page), slots, new intents
+ETH_LONG = {
+    "positions": [
+        {
+            "symbol": "ETHUSDT",
+            "positionAmt": "0.02",
+            "markPrice": "3400",
+            "liquidationPrice": "2100",
+            "unrealizedPnl": "1.5",
+        }
+    ],
+    "stepSizes": {"ETHUSDT": "0.001"},
+}
+TWO = {
+    "positions": [
+        {"symbol": "ETHUSDT", "positionAmt": "0.02"},
+        {"symbol": "BTCUSDT", "positionAmt": "-0.002"},
+    ]
+}
+ETH_ORDER = {
+    "openOrders": [
+        {
+            "symbol": "ETHUSDT",
+            "orderId": 81,
+            "side": "SELL",
+            "type": "LIMIT",
+            "quantity": "0.01",
+            "price": "3900",
+        }
+    ]
+}
+MARKS = {"marks": {"ETHUSDT": "3400", "BTCUSDT": "65000"}, "stepSizes": {"ETHUSDT": "0.001"}}
+BALANCE = {**MARKS, "balance": {"availableBalance": "1000"}}
+
+
+def protect(symbol, side, qty, kind, trigger):
+    return {
+        "symbol": symbol,
+        "side": side,
+        "type": kind,
+        "quantity": qty,
+        "stopPrice": trigger,
+        "reduceOnly": True,
+        "dryRun": True,
+    }
+
+
+CASES += [
+    ("ETH pozisyonumu kapat", "position.close", close("ETHUSDT", "SELL", "0.02"), ETH_LONG),
+    ("pozisyonu kapat", "position.close", close("ETHUSDT", "SELL", "0.02"), ETH_LONG),
+    ("pozisyonumu kapat", "clarify", None, TWO),
+    (
+        "ETH pozisyonumun yarısını kapat",
+        "position.close",
+        close("ETHUSDT", "SELL", "0.01"),
+        ETH_LONG,
+    ),
+    ("close half my eth", "position.close", close("ETHUSDT", "SELL", "0.01"), ETH_LONG),
+    ("ETH %25'ini kapat", "position.close", close("ETHUSDT", "SELL", "0.005"), ETH_LONG),
+    (
+        "ETH stop loss 3300",
+        "position.protect",
+        protect("ETHUSDT", "SELL", "0.02", "STOP_MARKET", "3300"),
+        ETH_LONG,
+    ),
+    (
+        "eth için zarar durdur 3250",
+        "position.protect",
+        protect("ETHUSDT", "SELL", "0.02", "STOP_MARKET", "3250"),
+        ETH_LONG,
+    ),
+    (
+        "take profit 3600 on eth",
+        "position.protect",
+        protect("ETHUSDT", "SELL", "0.02", "TAKE_PROFIT_MARKET", "3600"),
+        ETH_LONG,
+    ),
+    (
+        "ETH kâr al 3600",
+        "position.protect",
+        protect("ETHUSDT", "SELL", "0.02", "TAKE_PROFIT_MARKET", "3600"),
+        ETH_LONG,
+    ),
+    ("ETH stop loss 3300", "clarify", None, None),  # nothing to protect
+    ("ETH stop loss 3600", "clarify", None, ETH_LONG),  # above the mark of a long
+    (
+        "ETH %1 trailing stop",
+        "position.trailing",
+        {
+            "symbol": "ETHUSDT",
+            "side": "SELL",
+            "type": "TRAILING_STOP_MARKET",
+            "quantity": "0.02",
+            "callbackRate": "1",
+            "reduceOnly": True,
+            "dryRun": True,
+        },
+        ETH_LONG,
+    ),
+    (
+        "ETH emrimin fiyatını 3800 yap",
+        "order.modify",
+        {"symbol": "ETHUSDT", "orderId": 81, "side": "SELL", "quantity": "0.01", "price": "3800"},
+        ETH_ORDER,
+    ),
+    (
+        "move my eth order to 3850",
+        "order.modify",
+        {"symbol": "ETHUSDT", "orderId": 81, "side": "SELL", "quantity": "0.01", "price": "3850"},
+        ETH_ORDER,
+    ),
+    ("kârım ne kadar", "pnl.summary", None, None),
+    ("bugünkü zararım ne", "pnl.summary", None, None),
+    ("what's my pnl this week", "pnl.summary", None, None),
+    ("BTC fonlama oranı", "market.funding", None, None),
+    ("next funding time for eth", "market.funding", None, None),
+    ("ETH likidasyon fiyatım", "position.liquidation", None, ETH_LONG),
+    ("liquidation price of my eth", "position.liquidation", None, ETH_LONG),
+    ("marjinim ne kadar", "account.margin", None, None),
+    ("what's my margin ratio", "account.margin", None, None),
+    (
+        "ETH için 3000 fiyattan 0,01 limit alış",
+        "order.place",
+        limit("ETHUSDT", "BUY", "0.01", "3000"),
+        None,
+    ),
+    (
+        "ETH stop market 3000 sat 0.01",
+        "order.place",
+        order("ETHUSDT", "SELL", "0.01", "STOP_MARKET", stopPrice="3000"),
+        None,
+    ),
+    ("100 dolarlık ETH al", "order.place", order("ETHUSDT", "BUY", "0.029"), MARKS),
+    ("buy 100 usd of eth", "order.place", order("ETHUSDT", "BUY", "0.029"), MARKS),
+    ("bakiyemin %10'u kadar ETH al", "order.place", order("ETHUSDT", "BUY", "0.029"), BALANCE),
+    ("100 dolarlık ETH al", "clarify", None, None),  # no price known: never a guess
+    ("500 TL'lik ETH al", "clarify", None, MARKS),
+    ("buy 0.01 ETH price 1e400", "clarify", None, None),
+    ("do NOT buy 0.01 ETH", "clarify", None, None),
+    ("kaldıraç 10x BTC", "leverage.set", {"symbol": "BTCUSDT", "leverage": 10}, None),
+    ("canary onay", "canary.confirm", {"runId": 5}, {"lastCanaryRunId": 5}),
 ]

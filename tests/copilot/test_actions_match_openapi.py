@@ -28,7 +28,20 @@ def _all_actions() -> dict[tuple[str, str], list[tuple[str, dict | None]]]:
 
 
 ACTIONS = _all_actions()
-ENDPOINTS = sorted(ACTIONS)
+# the cockpit issue's routes (trailing stop, modify, funding): answers say `needsEndpoint`
+PENDING = {(c.method, c.path) for c in COMMANDS if not c.available}
+ENDPOINTS = sorted(set(ACTIONS) - PENDING)
+
+
+def test_only_the_commands_marked_unavailable_lack_a_route(openapi):
+    for method, path in PENDING:
+        assert method.lower() not in openapi["paths"].get(path, {}), f"{path} exists now"
+    answers = [interpret(example) for c in COMMANDS if not c.available for example in c.examples]
+    assert answers and all(
+        a["needsEndpoint"]
+        for a in answers
+        if (a["action"]["method"], a["action"]["path"]) in PENDING
+    )
 
 
 def test_the_actions_cover_every_endpoint_of_the_command_table():

@@ -6,7 +6,18 @@ import pytest
 
 from copilot.models import ChatMessage
 
-KEYS = {"intent", "action", "confirm_required", "reply", "lang", "suggestions"}
+KEYS = {
+    "intent",
+    "action",
+    "confirm_required",
+    "reply",
+    "lang",
+    "suggestions",
+    "choices",
+    "defaults",
+    "needsEndpoint",
+    "mood",
+}
 
 
 def test_it_answers_a_seed_command_in_the_documented_shape(api, alice, token_for):

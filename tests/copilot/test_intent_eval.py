@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from copilot.parser import COMMANDS_BY_INTENT, interpret
+from copilot.safety import ALWAYS_CONFIRM as CONFIRM_ALWAYS
 from tests.copilot.eval_set import CASES
-
-CONFIRM_ALWAYS = {"order.cancelAll", "risk.breaker.close", "risk.breaker.open", "canary.confirm"}
 
 
 def expected_action(intent: str, body) -> dict:

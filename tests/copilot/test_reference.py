@@ -29,7 +29,8 @@ def test_the_markdown_reference_in_docs_is_up_to_date(settings):
 def test_every_intent_is_in_the_reference_with_its_endpoint():
     text = run("md")
     for c in COMMANDS:
-        assert f"| `{c.intent}` | `{c.method} {c.path}` |" in text
+        path = c.path if c.available else f"(pending) {c.path}"  # the cockpit issue's routes
+        assert f"| `{c.intent}` | `{c.method} {path}` |" in text
 
 
 def test_the_json_format_lists_every_row():
@@ -37,9 +38,23 @@ def test_the_json_format_lists_every_row():
     assert [r["intent"] for r in rows] == [c.intent for c in COMMANDS]
 
 
+# what the examples of the account intents (protect, trailing, modify) act on
+ACCOUNT = {
+    "positions": [
+        {"symbol": "ETHUSDT", "positionAmt": "0.02", "markPrice": "3400"},
+        {"symbol": "BTCUSDT", "positionAmt": "0.002", "markPrice": "65000"},
+    ],
+    "openOrders": [
+        {"symbol": "ETHUSDT", "orderId": 81, "side": "SELL", "quantity": "0.01", "price": "3900"}
+    ],
+}
+
+
 def test_every_example_of_the_table_gives_its_own_intent():
     from copilot.parser import interpret
 
     for c in COMMANDS:
         for example in c.examples:
-            assert interpret(example, {})["intent"] == c.intent, example
+            needs_account = c.intent in ("position.protect", "position.trailing", "order.modify")
+            context = ACCOUNT if needs_account else {}
+            assert interpret(example, context)["intent"] == c.intent, example

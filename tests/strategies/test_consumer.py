@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.auth import AuthMiddlewareStack
 from channels.layers import get_channel_layer
-from channels.routing import URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
-from channels.testing import WebsocketCommunicator
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 
 from strategies.documents import ema_cross
 from strategies.models import OptimizationRun
 from strategies.optimize import group_of
 from strategies.routing import websocket_urlpatterns
+from tests.support.sessions import communicator, websocket_app
 
 pytestmark = [pytest.mark.backends, pytest.mark.django_db(transaction=True)]
 
-APP = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-
-
-def session_cookie(user) -> str:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    return session.session_key
+APP = websocket_app(websocket_urlpatterns)
 
 
 def make_run() -> OptimizationRun:
@@ -38,11 +24,7 @@ def make_run() -> OptimizationRun:
 
 
 async def connect(path, user=None):
-    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
-    if user is not None:
-        key = await sync_to_async(session_cookie)(user)
-        headers.append((b"cookie", f"sessionid={key}".encode()))
-    comm = WebsocketCommunicator(APP, path, headers=headers)
+    comm = await communicator(APP, path, user)
     connected, _ = await comm.connect()
     return comm, connected
 

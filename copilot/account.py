@@ -1,0 +1,129 @@
+"""The account as the copilot sees it: read from Spark's own rows, never from what a client sends.
+
+`account_context(user=..., prompt=...)` returns the same keys a page context has (see
+`copilot.parser.PageContext`), so "ETH pozisyonumu kapat" resolves against the real position,
+"canary onay" against the caller's latest confirmable run, and "100 dolarlık ETH al" against the
+mark price. Reads only: positions, the caller's open orders (everyone's with act_for_others),
+canary runs, the account snapshot, realized PnL and, for a symbol the sentence names, its mark
+price and step size from the exchange connector's cache.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.permissions import may_act_on
+from canary.models import CanaryRun
+from futures.models import OPEN_STATUSES, AccountSnapshot, Order
+from futures.selectors import open_positions, risk_filters
+from risk.models import PnLEntry, RiskLimits
+from spark_site.exchange_env import environment_of
+
+log = logging.getLogger(__name__)
+
+
+def _s(value) -> str | None:
+    return None if value is None else format(Decimal(value).normalize(), "f")
+
+
+def account_context(*, user, prompt: str, symbols: list[str] | None = None) -> dict:
+    """The account's state in page-context keys; the service lays it over the client's."""
+    env = environment_of(settings.BINANCE_FUTURES_BASE_URL)
+    positions = [
+        {
+            "symbol": row.symbol,
+            "positionAmt": _s(row.position_amt),
+            "entryPrice": _s(row.entry_price),
+            "markPrice": _s(row.mark_price) if row.mark_price else None,
+            "liquidationPrice": _s(row.liquidation_price),
+            "unrealizedPnl": _s(row.unrealized_pnl),
+            "leverage": row.leverage,
+            "marginType": row.margin_type,
+        }
+        for row in open_positions(env)
+    ]
+    orders = Order.objects.filter(environment=env, dry_run=False, status__in=OPEN_STATUSES)
+    if not may_act_on(user, None):  # act_for_others sees every order; a trader only theirs
+        orders = orders.filter(user=user)
+    open_orders = [
+        {
+            "symbol": o.symbol,
+            "orderId": o.algo_id if o.is_algo else o.exchange_order_id,
+            "clientOrderId": o.client_order_id,
+            "side": o.side,
+            "type": o.type,
+            "quantity": _s(o.quantity),
+            "price": _s(o.price),
+            "stopPrice": _s(o.stop_price),
+        }
+        for o in orders.order_by("created_at")[:50]
+    ]
+    context: dict = {"positions": positions, "openOrders": open_orders}
+    runs = CanaryRun.objects.filter(
+        status=CanaryRun.Status.SIMULATED, expires_at__gt=timezone.now()
+    ).order_by("-id")
+    if not may_act_on(user, None):
+        runs = runs.filter(started_by=user)
+    run = runs.first()
+    context["lastCanaryRunId"] = run.pk if run is not None else None
+    snap = AccountSnapshot.objects.filter(environment=env).first()
+    if snap is not None:
+        context["balance"] = {
+            "walletBalance": _s(snap.wallet_balance),
+            "availableBalance": _s(snap.available_balance),
+            "marginBalance": _s(snap.margin_balance),
+            "maintMargin": _s(snap.maint_margin),
+            "marginRatio": _s(snap.margin_ratio),
+            "unrealizedPnl": _s(snap.unrealized_pnl),
+        }
+    context["pnl"] = _pnl()
+    marks, steps = _market(symbols or [], positions)
+    context["marks"], context["stepSizes"] = marks, steps
+    return context
+
+
+def _pnl() -> dict:
+    """Realized PnL today and over the last seven trading days, and today's per symbol."""
+    limits = RiskLimits.load()
+    today = limits.trading_day()
+    rows = PnLEntry.objects.filter(trading_day=today)
+    by_symbol = {
+        r["symbol"]: _s(r["total"]) for r in rows.values("symbol").annotate(total=Sum("amount"))
+    }
+    week = PnLEntry.objects.filter(trading_day__gt=today - timedelta(days=7)).aggregate(
+        total=Sum("amount")
+    )["total"]
+    today_total = rows.aggregate(total=Sum("amount"))["total"]
+    return {
+        "today": _s(today_total or 0),
+        "week": _s(week or 0),
+        "bySymbol": by_symbol,
+    }
+
+
+def _market(symbols: list[str], positions: list[dict]) -> tuple[dict, dict]:
+    """Mark prices and step sizes of the symbols the sentence names (cached by the connector).
+
+    An unreachable exchange leaves them out: a notional then becomes a question, never a guess.
+    """
+    from futures.binance.rest import client_from_settings
+
+    marks: dict[str, str] = {}
+    steps: dict[str, str] = {}
+    held = {p["symbol"] for p in positions}
+    for symbol in dict.fromkeys(list(symbols) + (sorted(held) if symbols else [])):
+        try:
+            filters = risk_filters(symbol)
+            if filters and filters.get("stepSize"):
+                steps[symbol] = _s(filters["stepSize"])
+            if symbol in symbols:
+                marks[symbol] = _s(client_from_settings().mark_price(symbol, max_age=5.0))
+        except Exception as exc:  # noqa: BLE001 - a read for a reply; the order path checks again
+            log.info("copilot: no market data for %s (%s)", symbol, type(exc).__name__)
+    return marks, steps

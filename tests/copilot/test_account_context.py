@@ -1,0 +1,236 @@
+"""POST /ai/chat without page context resolves a sentence against the account's real state.
+
+A real position, real open orders and a pending canary run on the stand-in; the copilot reads
+them from Spark's rows (never from what the client claims), and its action, run through the
+normal API, does exactly what its confirmation listed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.support.stand_in import exchange_position, run_canary
+
+pytestmark = pytest.mark.django_db
+
+
+def _place(api, token, **body):
+    body = {"type": "MARKET", "dryRun": False, **body}
+    response = api.post("/futures/order.place", body, token=token)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _chat(api, token, prompt, context=None):
+    payload = {"prompt": prompt}
+    if context is not None:
+        payload["context"] = context
+    response = api.post("/ai/chat", payload, token=token)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _hold(api, token, symbol="ETHUSDT", side="BUY", quantity="0.02"):
+    _place(api, token, symbol=symbol, side=side, quantity=quantity)
+    assert api.get("/futures/positions", token=token).status_code == 200  # Spark reads it
+
+
+def test_it_closes_the_one_open_position_with_exactly_its_size(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _hold(api, token)
+    answer = _chat(api, token, "ETH pozisyonumu kapat")
+    assert answer["intent"] == "position.close"
+    assert answer["action"]["body"] == {
+        "symbol": "ETHUSDT",
+        "side": "SELL",
+        "type": "MARKET",
+        "quantity": "0.02",
+        "reduceOnly": True,
+        "dryRun": True,
+    }
+    assert answer["confirm_required"] is True
+    assert "0,02" in answer["reply"] and "reduce-only" in answer["reply"]
+    # the page runs the confirmed action (live): the stand-in's position is flat afterwards
+    _place(api, token, **{**answer["action"]["body"], "dryRun": False})
+    assert exchange_position(exchange, "ETHUSDT") == 0
+
+
+def test_a_sentence_without_a_symbol_acts_on_the_only_position(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _hold(api, token, side="SELL", quantity="0.025")
+    answer = _chat(api, token, "pozisyonumu kapat")
+    assert answer["action"]["body"]["symbol"] == "ETHUSDT"
+    assert answer["action"]["body"]["side"] == "BUY"  # closing a short buys
+    assert answer["action"]["body"]["quantity"] == "0.025"
+
+
+def test_two_positions_make_a_question_with_a_button_for_each(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _hold(api, token)
+    _hold(api, token, symbol="BNBUSDT", side="SELL", quantity="0.1")
+    answer = _chat(api, token, "pozisyonumu kapat")
+    assert answer["intent"] == "clarify"
+    assert answer["action"]["method"] == "GET"
+    assert [c["label"] for c in answer["choices"]] == ["BNBUSDT 0,1 short", "ETHUSDT 0,02 long"]
+    # a button sends its prompt: that one resolves to a close of exactly that position
+    again = _chat(api, token, answer["choices"][1]["prompt"])
+    assert again["action"]["body"]["symbol"] == "ETHUSDT"
+    assert again["action"]["body"]["quantity"] == "0.02"
+
+
+def test_half_of_the_position_is_closed_rounded_to_the_step(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _hold(api, token, quantity="0.025")
+    answer = _chat(api, token, "ETH pozisyonumun yarısını kapat")
+    assert answer["intent"] == "position.close"
+    assert answer["action"]["body"]["quantity"] == "0.012"  # 0.0125 down to the 0.001 step
+    assert answer["confirm_required"] is True
+
+
+def test_a_client_cannot_claim_a_position_it_does_not_hold(api, alice, token_for, exchange):
+    token = token_for(alice)
+    spoof = {"positions": [{"symbol": "BTCUSDT", "positionAmt": "5"}], "lastCanaryRunId": 999}
+    close = _chat(api, token, "BTC pozisyonumu kapat", spoof)
+    assert close["intent"] == "clarify"
+    confirm = _chat(api, token, "canary onay", spoof)
+    assert confirm["intent"] == "clarify"
+
+
+def test_canary_confirm_takes_the_callers_latest_confirmable_run(
+    api, alice, olga, token_for, exchange
+):
+    run = run_canary(api, token_for(alice))
+    answer = _chat(api, token_for(alice), "canary onay")
+    assert answer["intent"] == "canary.confirm"
+    assert answer["action"]["body"] == {"runId": run["id"]}
+    assert answer["confirm_required"] is True
+
+
+def test_another_users_canary_run_is_not_offered_to_a_trader(api, alice, olga, token_for, exchange):
+    run_canary(api, token_for(olga))
+    assert _chat(api, token_for(alice), "canary onay")["intent"] == "clarify"
+
+
+def test_a_stop_loss_protects_the_held_position_reduce_only(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _hold(api, token)
+    answer = _chat(api, token, "ETH stop loss 3300")
+    assert answer["intent"] == "position.protect"
+    assert answer["action"] == {
+        "method": "POST",
+        "path": "/futures/order.place",
+        "body": {
+            "symbol": "ETHUSDT",
+            "side": "SELL",
+            "type": "STOP_MARKET",
+            "quantity": "0.02",
+            "stopPrice": "3300",
+            "reduceOnly": True,
+            "dryRun": True,
+        },
+    }
+    assert answer["confirm_required"] is True
+    # a sell stop on a long, said as a plain order, is made reduce-only too
+    plain = _chat(api, token, "ETH 0.01 sat stop 3300")
+    assert plain["action"]["body"]["reduceOnly"] is True
+    # a stop above the mark of a long would fire at once: a question
+    assert _chat(api, token, "ETH stop loss 3600")["intent"] == "clarify"
+
+
+def test_a_notional_becomes_a_quantity_at_the_mark_price(api, alice, token_for, exchange):
+    answer = _chat(api, token_for(alice), "100 dolarlık ETH al")
+    assert answer["intent"] == "order.place"
+    # 100 / 3400 = 0.0294..., rounded down to the 0.001 step
+    assert answer["action"]["body"]["quantity"] == "0.029"
+    assert answer["action"]["body"]["type"] == "MARKET"
+    assert "3.400" in answer["reply"]
+
+
+def test_a_share_of_the_balance_becomes_a_quantity(api, alice, token_for, exchange):
+    token = token_for(alice)
+    assert api.get("/futures/account", token=token).status_code == 200  # 10,000 available
+    answer = _chat(api, token, "bakiyemin %1'i kadar ETH al")
+    # 1 % of 10,000 = 100 USD at 3,400
+    assert answer["action"]["body"]["quantity"] == "0.029"
+
+
+def test_modify_points_at_the_callers_one_open_order(api, alice, olga, token_for, exchange):
+    token = token_for(alice)
+    placed = _place(
+        api,
+        token,
+        symbol="ETHUSDT",
+        side="SELL",
+        type="LIMIT",
+        quantity="0.01",
+        price="3900",
+        timeInForce="GTC",
+    )
+    # olga's order on the same symbol is not alice's to move
+    _place(
+        api,
+        token_for(olga),
+        symbol="ETHUSDT",
+        side="SELL",
+        type="LIMIT",
+        quantity="0.01",
+        price="3950",
+        timeInForce="GTC",
+    )
+    answer = _chat(api, token, "ETH emrimin fiyatını 3800 yap")
+    assert answer["intent"] == "order.modify"
+    assert answer["needsEndpoint"] is True
+    assert answer["confirm_required"] is True
+    body = answer["action"]["body"]
+    assert body["orderId"] == placed["order"]["orderId"]
+    assert body["price"] == "3800" and body["quantity"] == "0.01"
+
+
+def test_pnl_and_liquidation_questions_read_the_account(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _hold(api, token)
+    pnl = _chat(api, token, "kârım ne kadar")
+    assert pnl["intent"] == "pnl.summary"
+    assert "Bugün gerçekleşen" in pnl["reply"]
+    liq = _chat(api, token, "ETH likidasyon fiyatım ne")
+    assert liq["intent"] == "position.liquidation"
+    assert "ETHUSDT likidasyon fiyatı" in liq["reply"]
+
+
+def test_a_negated_close_of_a_real_position_changes_nothing(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _hold(api, token)
+    for prompt in ("ETH pozisyonumu kapatma", "don't close my eth", "ETH'yi kapatsam mı?"):
+        answer = _chat(api, token, prompt)
+        assert answer["action"]["method"] == "GET", prompt
+    assert exchange_position(exchange, "ETHUSDT") == Decimal("0.02")
+
+
+def test_another_users_order_is_never_the_target(api, alice, olga, token_for, exchange):
+    theirs = _place(
+        api,
+        token_for(olga),
+        symbol="ETHUSDT",
+        side="SELL",
+        type="LIMIT",
+        quantity="0.01",
+        price="3950",
+        timeInForce="GTC",
+    )["order"]["orderId"]
+    token = token_for(alice)
+    # resolved from the account: olga's order and olga's canary run are never alice's target
+    for prompt in ("ETH emrimin fiyatını 3800 yap", "olga'nın canary koşusunu onayla"):
+        assert _chat(api, token, prompt)["action"]["method"] == "GET", prompt
+    # named by its number: proposed with a warning; the API's owner check refuses it
+    answer = _chat(api, token, f"ETH {theirs} nolu emri iptal et")
+    assert answer["confirm_required"] is True
+    assert "açık emirleriniz arasında yok" in answer["reply"]
+    response = api.post(answer["action"]["path"], answer["action"]["body"], token=token)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "NOT_OWNER"
+    # olga herself (an operator) gets the plain cancel of her own order
+    mine = _chat(api, token_for(olga), f"ETH {theirs} nolu emri iptal et")
+    assert mine["action"]["body"] == {"symbol": "ETHUSDT", "orderId": theirs}
+    assert "⚠" not in mine["reply"]

@@ -1,0 +1,78 @@
+"""The copilot page in headless Chromium: choices as buttons, and the confirmation listing
+of what will be done (sizes and prices), against real Daphne and the stand-in."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.support.browser import ask_copilot, last_turn, login_with_form
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+
+def _hold(api, token, symbol, side, quantity):
+    body = {"symbol": symbol, "side": side, "type": "MARKET", "quantity": quantity}
+    response = api.post("/futures/order.place", {**body, "dryRun": False}, token=token)
+    assert response.status_code == 200, response.content
+
+
+def test_two_positions_offer_buttons_and_the_close_lists_exactly_what_it_does(
+    daphne, browser, exchange, api, alice, token_for
+):
+    token = token_for(alice)
+    _hold(api, token, "ETHUSDT", "BUY", "0.02")
+    _hold(api, token, "BNBUSDT", "SELL", "0.1")
+    assert api.get("/futures/positions", token=token).status_code == 200  # Spark reads them
+    server = daphne(SPARK_STREAM_SYMBOLS="BTCUSDT,ETHUSDT", **exchange.spark_env())
+    login_with_form(browser, server.url, alice)
+    browser.get(server.url + "/copilot-home")
+
+    turn = ask_copilot(browser, "pozisyonumu kapat")
+    intent = turn.find_element(By.CSS_SELECTOR, "[data-testid=intent]")
+    assert intent.get_attribute("data-intent") == "clarify"
+    assert intent.text != "clarify"  # a friendly name, not the id
+    buttons = turn.find_elements(By.CSS_SELECTOR, "[data-testid=choice]")
+    labels = [b.text for b in buttons]
+    assert len(labels) == 2 and labels[0].startswith("BNBUSDT") and labels[1].startswith("ETHUSDT")
+    assert not turn.find_elements(By.CSS_SELECTOR, "[data-testid=confirm-list]")
+
+    before = len(browser.find_elements(By.CSS_SELECTOR, "[data-testid=turn]"))
+    buttons[1].click()
+    WebDriverWait(browser, 10).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=turn]")) == before + 1
+    )
+    close = last_turn(browser)
+    assert (
+        close.find_element(By.CSS_SELECTOR, "[data-testid=intent]").get_attribute("data-intent")
+        == "position.close"
+    )
+    listing = close.find_element(By.CSS_SELECTOR, "[data-testid=confirm-list]").text
+    assert "ETHUSDT" in listing
+    assert "0,02" in listing or "0.02" in listing  # the held size, in the page's number format
+    assert "reduce-only" in listing.lower()
+
+    close.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").click()
+    alert = WebDriverWait(browser, 5).until(lambda d: d.switch_to.alert)
+    assert "ETHUSDT" in alert.text and ("0,02" in alert.text or "0.02" in alert.text)
+    alert.dismiss()  # nothing is sent
+    out = close.find_element(By.CSS_SELECTOR, "[data-testid=action-response]")
+    WebDriverWait(browser, 5).until(lambda d: out.text != "")
+    assert "{" not in out.text
+
+
+def test_an_action_whose_endpoint_is_pending_cannot_be_run(
+    daphne, browser, exchange, api, alice, token_for
+):
+    token = token_for(alice)
+    _hold(api, token, "ETHUSDT", "BUY", "0.02")
+    assert api.get("/futures/positions", token=token).status_code == 200
+    server = daphne(SPARK_STREAM_SYMBOLS="BTCUSDT,ETHUSDT", **exchange.spark_env())
+    login_with_form(browser, server.url, alice)
+    browser.get(server.url + "/copilot-home")
+    turn = ask_copilot(browser, "ETH %1 trailing stop")
+    assert turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").get_attribute("disabled")
+    assert turn.find_element(By.CSS_SELECTOR, "[data-testid=run-disabled-reason]").text
+    listing = turn.find_element(By.CSS_SELECTOR, "[data-testid=confirm-list]").text
+    assert "ETHUSDT" in listing and "%1" in listing
