@@ -17,7 +17,13 @@ RULE_FILES = sorted((PROMETHEUS_DIR / "alerts").glob("*.rules.yml"))
 DASHBOARD_DIR = MONITORING / "grafana" / "provisioning" / "dashboards"
 DASHBOARD_FILES = sorted(DASHBOARD_DIR.glob("*.json"))
 RUNBOOKS = ROOT / "docs" / "runbooks"
-METRICS_MODULES = ("futures.metrics", "risk.metrics", "canary.metrics", "portfolio.metrics")
+METRICS_MODULES = (
+    "futures.metrics",
+    "risk.metrics",
+    "canary.metrics",
+    "portfolio.metrics",
+    "notifications.metrics",
+)
 
 # Series Prometheus itself makes; expressions may read them without Spark declaring them.
 PROMETHEUS_BUILTINS = {"up", "ALERTS", "ALERTS_FOR_STATE", "scrape_duration_seconds"}

@@ -138,7 +138,7 @@ def test_the_stream_worker_serves_its_own_port_only_without_a_shared_directory(t
         """
     )
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-    env["DJANGO_SETTINGS_MODULE"] = "spark_site.settings"
+    env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+
+    def ready(self) -> None:
+        from notifications import receivers, worker
+        from spark_site.startup import on_startup
+
+        receivers.connect()
+        # The hook checks SPARK_NOTIFIER_EMBEDDED when the server starts serving.
+        on_startup(worker.embedded_main)

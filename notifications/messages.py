@@ -1,0 +1,125 @@
+"""The words of each notification in the reader's language, Turkish number and time formats."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from notifications.models import Kind
+from spark_site.money import decimal_text
+
+ISTANBUL = zoneinfo.ZoneInfo("Europe/Istanbul")
+LANGS = ("tr", "en")
+
+
+def number(value, lang: str) -> str:
+    """A decimal for people: 1.234,56 in Turkish, 1,234.56 in English; every digit kept."""
+    text = decimal_text(value)
+    if text is None:
+        return "-"
+    sign = "-" if text.startswith("-") else ""
+    whole, _dot, frac = text.lstrip("-").partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    sep, point = (".", ",") if lang == "tr" else (",", ".")
+    return sign + sep.join(groups) + (point + frac if frac else "")
+
+
+def when(value: str | datetime | None, lang: str) -> str:
+    """A time for people: Istanbul time on Turkish messages, UTC on English ones."""
+    if not value:
+        return "-"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if lang == "tr":
+        return moment.astimezone(ISTANBUL).strftime("%d.%m.%Y %H:%M:%S") + " (İstanbul)"
+    return moment.astimezone(zoneinfo.ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def render(kind: str, payload: dict, lang: str) -> tuple[str, str]:
+    """Return (subject, text) of an event for a reader of lang."""
+    lang = lang if lang in LANGS else "tr"
+    with translation.override(lang):
+        p = payload
+        if kind == Kind.FILL:
+            side = _("buy") if p.get("side") == "BUY" else _("sell")
+            subject = _("Fill: %(symbol)s") % {"symbol": p.get("symbol")}
+            text = _("%(symbol)s %(side)s %(qty)s @ %(price)s (order %(order)s), %(at)s") % {
+                "symbol": p.get("symbol"),
+                "side": side,
+                "qty": number(p.get("qty"), lang),
+                "price": number(p.get("price"), lang),
+                "order": p.get("clientOrderId"),
+                "at": when(p.get("tradedAt"), lang),
+            }
+            if p.get("dryRun"):
+                text += " " + _("(dry-run)")
+        elif kind == Kind.ORDER_REJECTED:
+            subject = _("Order rejected: %(symbol)s") % {"symbol": p.get("symbol")}
+            text = _("%(symbol)s order refused by %(by)s: %(reason)s") % {
+                "symbol": p.get("symbol"),
+                "by": _("the risk gate") if p.get("by") == "gate" else _("the exchange"),
+                "reason": p.get("reason") or "-",
+            }
+        elif kind == Kind.BREAKER_OPENED:
+            subject = _("Circuit breaker opened")
+            text = _("The circuit breaker opened at %(at)s: %(reason)s (by %(by)s).") % {
+                "at": when(p.get("at"), lang),
+                "reason": p.get("reason") or "-",
+                "by": p.get("by") or "-",
+            }
+        elif kind == Kind.BREAKER_CLOSED:
+            subject = _("Circuit breaker closed")
+            text = _("The circuit breaker closed at %(at)s by %(by)s: %(reason)s.") % {
+                "at": when(p.get("at"), lang),
+                "by": p.get("by") or "-",
+                "reason": p.get("reason") or "-",
+            }
+        elif kind == Kind.LOSS_BUDGET_LOW:
+            subject = _("Loss budget below 20 %")
+            text = _("Today's loss budget: %(remaining)s USD left of %(limit)s USD.") % {
+                "remaining": number(p.get("remaining"), lang),
+                "limit": number(p.get("limit"), lang),
+            }
+        elif kind == Kind.CANARY_RESULT:
+            subject = _("Canary #%(id)s: %(status)s") % {
+                "id": p.get("id"),
+                "status": p.get("status"),
+            }
+            text = _("Canary run #%(id)s on %(symbol)s ended %(status)s.") % {
+                "id": p.get("id"),
+                "symbol": p.get("symbol"),
+                "status": p.get("status"),
+            }
+        elif kind == Kind.PROPOSAL_PENDING:
+            subject = _("Approval needed: proposal #%(id)s") % {"id": p.get("id")}
+            text = _(
+                "%(by)s proposes %(changes)s parameter change(s) to %(strategy)s; "
+                "a second person must approve or reject it."
+            ) % {"by": p.get("by"), "changes": p.get("changes"), "strategy": p.get("strategy")}
+        elif kind in (Kind.ALERT_FIRING, Kind.ALERT_RESOLVED):
+            firing = kind == Kind.ALERT_FIRING
+            subject = (_("Alert: %(name)s") if firing else _("Resolved: %(name)s")) % {
+                "name": p.get("alertname")
+            }
+            text = (
+                _("%(name)s (%(severity)s) is firing since %(at)s: %(summary)s")
+                if firing
+                else _("%(name)s (%(severity)s) is resolved at %(at)s: %(summary)s")
+            ) % {
+                "name": p.get("alertname"),
+                "severity": p.get("severity") or "-",
+                "at": when(p.get("startsAt") if firing else p.get("endsAt"), lang),
+                "summary": p.get("summary") or "-",
+            }
+            if (p.get("count") or 1) > 1:
+                text += " " + _("(%(count)s alerts)") % {"count": p["count"]}
+        else:
+            subject = kind
+            text = kind
+    return subject, f"{subject}\n{text}"

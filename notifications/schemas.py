@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+
+class AlertIn(Schema):
+    status: str = Field(..., pattern="^(firing|resolved)$")
+    labels: dict[str, str]
+    annotations: dict[str, str] = Field(default_factory=dict)
+    startsAt: datetime  # noqa: N815 - Alertmanager's field names
+    endsAt: datetime | None = None  # noqa: N815
+    fingerprint: str = Field(..., min_length=1, max_length=64)
+
+
+class AlertmanagerIn(Schema):
+    version: str = "4"
+    groupKey: str = Field("", max_length=1000)  # noqa: N815
+    status: str = ""
+    receiver: str = ""
+    commonLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
+    alerts: list[AlertIn] = Field(..., max_length=500)
+
+
+class AlertmanagerOut(Schema):
+    accepted: int
