@@ -7,14 +7,14 @@ import json
 from django.http import HttpResponse
 from ninja import Router
 
-from accounts.auth import READ_AUTH, WRITE_AUTH
+from accounts.auth import READ_AUTH, write_auth
 from canary import services
 from canary.schemas import ConfirmIn, RunIn
 
 router = Router(tags=["canary"])
 
 
-@router.post("/run", auth=WRITE_AUTH)
+@router.post("/run", auth=write_auth("canary.run_canary", "canary.run"))
 def run(request, payload: RunIn):
     """Dry-run a small order through the order service and the risk gate; store the run."""
     result = services.canary_run(
@@ -23,7 +23,7 @@ def run(request, payload: RunIn):
     return {"run": services.run_doc(result)}
 
 
-@router.post("/confirm", auth=WRITE_AUTH)
+@router.post("/confirm", auth=write_auth("canary.confirm_canary", "canary.confirm"))
 def confirm(request, payload: ConfirmIn):
     """Place the run's order for real, once, on a testnet only (never production)."""
     result = services.canary_confirm(

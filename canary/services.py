@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.permissions import require
+from accounts.permissions import owner_name, require, require_owner
 from audit.models import AuditEntry
 from audit.services import record
 from canary import evidence, metrics
@@ -50,6 +50,11 @@ class CanaryConflict(DomainError):
 class CanaryExpired(DomainError):
     status = 409
     code = "CANARY_EXPIRED"
+
+
+class CanaryPositionNotFlat(DomainError):
+    status = 409
+    code = "CANARY_POSITION_NOT_FLAT"
 
 
 class CanaryLiveRefused(PermissionDenied):
@@ -323,9 +328,13 @@ def canary_confirm(*, user, run_id: int, keep_position: bool = False) -> CanaryR
             f"testnet or demo); the configured exchange is {pol['environment']}.",
             details={"environment": pol["environment"], "exchangeHost": pol["exchangeHost"]},
         )
-    run = CanaryRun.objects.filter(pk=run_id).first()
+    run = CanaryRun.objects.filter(pk=run_id).select_related("started_by").first()
     if run is None:
         raise NotFound(f"No canary run {run_id}.", details={"runId": run_id})
+    # A trader confirms only the runs they started; an operator may confirm anyone's.
+    require_owner(
+        user, run.started_by, action="canary.confirm", target=f"canary:{run.pk}", kind="canary run"
+    )
     now = timezone.now()
     if run.status == CanaryRun.Status.SIMULATED and run.is_expired(now):
         expired = CanaryRun.objects.filter(
@@ -340,6 +349,20 @@ def canary_confirm(*, user, run_id: int, keep_position: bool = False) -> CanaryR
             f"Canary run {run.pk} expired at {run.expires_at.isoformat()}; start a new run.",
             details={"runId": run.pk, "expiresAt": run.expires_at.isoformat()},
         )
+    # Before the claim: refused in hedge mode, the run stays SIMULATED and can be confirmed once
+    # the account is one-way again (its side positions would make "flat" a guess).
+    from futures.position_mode import HedgeModeUnsupported, position_mode_forget, require_one_way
+
+    try:
+        # Read now (max_age=0): equal LONG and SHORT sides would sum to a "flat" account.
+        require_one_way(user=user, action="canary.confirm", target=f"canary:{run.pk}", max_age=0)
+    except HedgeModeUnsupported:
+        raise
+    except DomainError:
+        # The exchange cannot answer now: as for the flat check, the run is claimed and its
+        # order, which must read the mode again (forgotten here), fails it with evidence.
+        position_mode_forget()
+    _require_flat(user, run)
     # Claim the run: compare-and-set, so two confirms (a double click, two tabs) place one order.
     claimed = CanaryRun.objects.filter(
         pk=run.pk, status=CanaryRun.Status.SIMULATED, confirmed_at__isnull=True
@@ -354,6 +377,47 @@ def canary_confirm(*, user, run_id: int, keep_position: bool = False) -> CanaryR
         )
     run.refresh_from_db()
     return _execute(run, user)
+
+
+def _position_amount(symbol: str) -> Decimal:
+    """The exchange's own net position of symbol (read now, not Spark's snapshot)."""
+    from futures.binance.rest import client_from_settings
+
+    rows = client_from_settings().positions(symbol)
+    return sum(
+        (Decimal(str(r.get("positionAmt", "0"))) for r in rows if r.get("symbol") == symbol),
+        Decimal(0),
+    )
+
+
+def _require_flat(user, run: CanaryRun) -> None:
+    """Refuse unless the account holds no position in the run's symbol.
+
+    The canary opens and closes with a reduce-only order of the filled size: on an account short
+    0.014 ETH a BUY canary would partly close the short and its "close" would not restore it, so
+    the trader's position would be left changed. The run stays SIMULATED and can be confirmed
+    once the account is flat.
+    """
+    try:
+        amount = _position_amount(run.symbol)
+    except DomainError:
+        # The exchange cannot answer now: claim the run and let _execute re-read the position
+        # inside its failure handling, so the run ends FAILED with evidence, never unchecked.
+        return
+    if amount == 0:
+        return
+    run.refresh_from_db(fields=["status", "confirmed_at"])
+    if run.confirmed_at is not None:
+        # A concurrent confirm claimed the run and its order is this position: the claim
+        # below fails and answers CANARY_CONFLICT, which is the truth (not "not flat").
+        return
+    _refuse(user, run, "position not flat")
+    raise CanaryPositionNotFlat(
+        f"The account holds {format(amount, 'f')} {run.symbol}; the canary runs only on a flat "
+        "account so that it cannot change an existing position. Close the position and confirm "
+        "again.",
+        details={"runId": run.pk, "symbol": run.symbol, "positionAmt": format(amount, "f")},
+    )
 
 
 def _refuse(user, run: CanaryRun, why: str) -> None:
@@ -374,6 +438,14 @@ def _execute(run: CanaryRun, user) -> CanaryRun:
     confirmation: dict = {"latencyMs": latency}
     outcome = AuditEntry.Outcome.OK
     try:
+        # Re-read here too: the read before the claim may have failed, or a position may have
+        # opened since (the run then fails instead of changing someone's position).
+        held = _position_amount(run.symbol)
+        if held != 0:
+            raise CanaryPositionNotFlat(
+                f"The account holds {format(held, 'f')} {run.symbol}; the canary did not run.",
+                details={"symbol": run.symbol, "positionAmt": format(held, "f")},
+            )
         result = order_place(
             user=user,
             request=OrderRequest(
@@ -457,6 +529,7 @@ def _execute(run: CanaryRun, user) -> CanaryRun:
             "exchangeOrderId": run.exchange_order_id,
             "keepPosition": run.keep_position,
             "evidenceSha256": run.evidence_sha256,
+            "owner": owner_name(run.started_by),
         },
         outcome=outcome,
     )

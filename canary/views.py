@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from accounts.pages import page_access
-from accounts.permissions import can
+from accounts.permissions import can, may_act_on
+from canary.models import CanaryRun
 from canary.services import canary_status
 
 
@@ -13,6 +14,14 @@ def canary_page(request):
     if (denied := page_access(request)) is not None:
         return denied
     status = canary_status(limit=50)
+    # Show a confirm button only on runs this user may confirm (their own, or any for operators).
+    owners = dict(
+        CanaryRun.objects.filter(pk__in=[r["id"] for r in status["runs"]]).values_list(
+            "pk", "started_by_id"
+        )
+    )
+    for run in status["runs"]:
+        run["mayConfirm"] = may_act_on(request.user, owners.get(run["id"]))
     return render(
         request,
         "canary/canary.html",

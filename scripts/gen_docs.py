@@ -112,8 +112,27 @@ SETTINGS: dict[str, tuple[str | tuple[str, str] | None, str, str]] = {
     ),
     "BINANCE_API_SECRET": (
         ("stand-in demo secret on `sim`, else empty", "`sim`de stand-in demo gizlisi, yoksa boş"),
-        "futures API secret (never logged, never in errors or evidence)",
-        "futures API gizli anahtarı (loglara, hatalara, kanıta asla girmez)",
+        "futures API secret (never logged, never in errors or evidence): an HMAC secret, or an "
+        "Ed25519 private key in PEM form (`\\n` escapes accepted)",
+        "futures API gizli anahtarı (loglara, hatalara, kanıta asla girmez): HMAC gizlisi ya da "
+        "PEM biçiminde Ed25519 özel anahtarı (`\\n` kaçışları kabul edilir)",
+    ),
+    "BINANCE_FUTURES_WS_API_URL": (
+        (
+            "from the preset (`<WS root>/ws-fapi/v1` on `sim`)",
+            "ön ayardan (`sim`de `<WS kökü>/ws-fapi/v1`)",
+        ),
+        "Binance's WebSocket API (order requests over one socket)",
+        "Binance WebSocket API'si (tek soket üzerinden emir istekleri)",
+    ),
+    "SPARK_ORDER_TRANSPORT": (
+        None,
+        "`rest` or `ws`: how orders reach the exchange (REST calls or the WebSocket API); read "
+        "by `futures.binance.ws_api.order_client_from_settings()`, which the services use once "
+        "the futures refactor lands",
+        "`rest` ya da `ws`: emirlerin borsaya nasıl gittiği (REST ya da WebSocket API); "
+        "`futures.binance.ws_api.order_client_from_settings()` okur, servisler futures "
+        "yeniden düzenlemesinden sonra bunu kullanacak",
     ),
     "BINANCE_RECV_WINDOW": (None, "signed request window, ms", "imzalı istek penceresi, ms"),
     "BINANCE_HTTP_TIMEOUT_SECONDS": (None, "exchange HTTP timeout", "borsa HTTP zaman aşımı"),
@@ -197,6 +216,13 @@ SETTINGS: dict[str, tuple[str | tuple[str, str] | None, str, str]] = {
         "seconds a stored position may be old before a live order re-reads it over REST",
         "canlı emirden önce saklı pozisyonun en fazla yaşı, saniye (yoksa REST ile okunur)",
     ),
+    "SPARK_POSITION_MODE_MAX_AGE": (
+        None,
+        "seconds a reading of the account's position mode (one-way / hedge) serves orders before "
+        "it is read again; a user-stream reconnect or a `-4061` answer reads it at once",
+        "hesabın pozisyon modu (tek yönlü / çift yönlü) okumasının emirlere yettiği en fazla "
+        "saniye; kullanıcı akışı yeniden bağlanınca veya `-4061` yanıtında hemen yeniden okunur",
+    ),
     "SPARK_DRY_RUN_SLIPPAGE_BPS": (
         None,
         "slippage applied to simulated (dry-run) fills, basis points",
@@ -265,10 +291,133 @@ SETTINGS: dict[str, tuple[str | tuple[str, str] | None, str, str]] = {
         "quantity of a canary run (above the exchange minimum, under the max notional)",
         "canary koşusunun miktarı (borsa asgarisinin üstünde, azami nominalin altında)",
     ),
+    "SPARK_COPILOT_LLM_URL": (
+        "(empty: off)",
+        "OpenAI-compatible base URL (Ollama, llama.cpp, hosted) the copilot asks when its rules "
+        "understand nothing",
+        "copilot'un kuralları hiçbir şey anlamadığında sorduğu OpenAI uyumlu adres (Ollama, "
+        "llama.cpp, barındırılan)",
+    ),
+    "SPARK_COPILOT_LLM_MODEL": (
+        None,
+        "model name sent to that endpoint",
+        "o adrese giden model adı",
+    ),
+    "SPARK_COPILOT_LLM_API_KEY": (
+        "(empty)",
+        "bearer key of that endpoint (never logged)",
+        "o adresin bearer anahtarı (loglanmaz)",
+    ),
+    "SPARK_COPILOT_LLM_TIMEOUT_SECONDS": (
+        None,
+        "after this the copilot asks the user instead",
+        "bu süreden sonra copilot kullanıcıya sorar",
+    ),
+    "SPARK_COPILOT_LLM_SEND_ACCOUNT": (
+        None,
+        "consent to send position symbols and sizes with the sentence",
+        "cümleyle birlikte pozisyon sembollerini ve miktarlarını göndermeye onay",
+    ),
     "SPARK_LOG_LEVEL": (
         None,
         "root log level (secrets are redacted)",
         "kök log seviyesi (gizliler maskelenir)",
+    ),
+    "SPARK_NOTIFIER_EMBEDDED": (
+        None,
+        "run the notification worker and the Telegram desk inside the web process; `false` "
+        "when `manage.py run_notifier` runs",
+        "bildirim işçisini ve Telegram masasını web sürecinde çalıştırır; `manage.py "
+        "run_notifier` çalışıyorsa `false`",
+    ),
+    "SPARK_NOTIFIER_METRICS_PORT": (
+        None,
+        "`run_notifier` serves its own /metrics here when `PROMETHEUS_MULTIPROC_DIR` is not "
+        "shared; `0` turns it off",
+        "`PROMETHEUS_MULTIPROC_DIR` paylaşılmıyorsa `run_notifier` kendi /metrics'ini burada "
+        "sunar; `0` kapatır",
+    ),
+    "TELEGRAM_BOT_TOKEN": (
+        ("empty (desk and Telegram off)", "boş (masa ve Telegram kapalı)"),
+        "the bot's token from BotFather (a secret: never logged)",
+        "BotFather'ın verdiği bot anahtarı (gizli: loglara yazılmaz)",
+    ),
+    "TELEGRAM_API_URL": (
+        None,
+        "Bot API base URL (tests point it at the local stand-in)",
+        "Bot API adresi (testler yerel taklide yönlendirir)",
+    ),
+    "TELEGRAM_POLL_TIMEOUT_SECONDS": (
+        None,
+        "long-poll length of one `getUpdates` call",
+        "bir `getUpdates` çağrısının uzun yoklama süresi",
+    ),
+    "SPARK_NOTIFY_MAX_ATTEMPTS": (
+        None,
+        "tries of one delivery before it is given up (`failed`)",
+        "bir gönderimin vazgeçilmeden (`failed`) önceki deneme sayısı",
+    ),
+    "SPARK_NOTIFY_BACKOFF_SECONDS": (
+        None,
+        "first retry wait; doubles each try, at most one hour",
+        "ilk yeniden deneme beklemesi; her denemede iki katına çıkar, en çok bir saat",
+    ),
+    "SPARK_NOTIFY_LEASE_SECONDS": (
+        None,
+        "how long a worker holds a claimed delivery; after it another worker takes over",
+        "bir işçinin sahiplendiği gönderimi tuttuğu süre; sonra başka işçi devralır",
+    ),
+    "SPARK_NOTIFY_POLL_SECONDS": (
+        None,
+        "pause of the worker when nothing is due",
+        "gönderilecek bir şey yokken işçinin beklemesi",
+    ),
+    "SPARK_NOTIFY_TELEGRAM_PER_SECOND": (
+        None,
+        "Telegram messages per second (Telegram allows about 30)",
+        "saniyede Telegram mesajı (Telegram yaklaşık 30'a izin verir)",
+    ),
+    "SPARK_NOTIFY_WEBHOOK_PER_SECOND": (
+        None,
+        "webhook calls per second",
+        "saniyede webhook çağrısı",
+    ),
+    "SPARK_NOTIFY_EMAIL_PER_SECOND": (
+        None,
+        "emails per second",
+        "saniyede e-posta",
+    ),
+    "SPARK_NOTIFY_HTTP_TIMEOUT_SECONDS": (
+        None,
+        "timeout of one Telegram or webhook request",
+        "bir Telegram ya da webhook isteğinin zaman aşımı",
+    ),
+    "SPARK_TELEGRAM_LINK_CODE_TTL_SECONDS": (
+        None,
+        "how long a chat-linking code from the profile page works",
+        "profil sayfasındaki sohbet bağlama kodunun geçerlilik süresi",
+    ),
+    "SPARK_TELEGRAM_BUTTON_TTL_SECONDS": (
+        None,
+        "how long an Onayla/İptal button of the desk works",
+        "masanın Onayla/İptal düğmesinin geçerlilik süresi",
+    ),
+    "SPARK_ALERTMANAGER_TOKEN": (
+        ("empty (receiver off)", "boş (alıcı kapalı)"),
+        "bearer token Alertmanager sends to `POST /notifications/alertmanager` (a secret)",
+        "Alertmanager'ın `POST /notifications/alertmanager` çağrısında gönderdiği anahtar (gizli)",
+    ),
+    "SPARK_EMAIL_BACKEND": (
+        None,
+        "Django email backend (`django.core.mail.backends.smtp.EmailBackend` to send)",
+        "Django e-posta arka ucu (göndermek için `django.core.mail.backends.smtp.EmailBackend`)",
+    ),
+    "SPARK_EMAIL_HOST": (None, "SMTP server", "SMTP sunucusu"),
+    "SPARK_EMAIL_PORT": (None, "SMTP port", "SMTP portu"),
+    "SPARK_EMAIL_FROM": (
+        None,
+        "sender address of notification emails",
+        "bildirim e-postalarının gönderen adresi",
     ),
 }
 

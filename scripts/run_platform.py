@@ -1,7 +1,8 @@
 """Start the whole platform on the embedded defaults; Ctrl-C stops everything it started.
 
 Processes: the local exchange stand-in (simexchange) and Daphne serving Spark (with the stream
-supervisor inside it). Run through `make run`.
+supervisor and the notification worker inside it; `manage.py run_notifier` is the scale-out
+alternative). Run through `make run`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure every service the tests need is here: install the Debian packages (browser,
-# promtool, Prometheus) and start PostgreSQL and Redis if they are down. Fails loudly: a test
+# promtool, Prometheus, Alertmanager) and start PostgreSQL and Redis if they are down. Fails loudly: a test
 # must never be skipped because a service is missing.
 set -euo pipefail
 
@@ -8,6 +8,7 @@ need_pkgs=()
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_pkgs+=(chromium-driver)
 command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need_pkgs+=(prometheus-alertmanager)
 # `docker compose config` check of monitoring/docker-compose.yml (no engine needed)
 { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1; } || need_pkgs+=(docker-compose)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -32,4 +33,4 @@ if ! redis_up; then
 fi
 pg_up || { echo "PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
 redis_up || { echo "Redis is not reachable on 127.0.0.1:6379" >&2; exit 1; }
-echo "test setup: chromium, promtool, PostgreSQL and Redis are ready"
+echo "test setup: chromium, promtool, Alertmanager, PostgreSQL and Redis are ready"

@@ -8,23 +8,37 @@ from django.core.exceptions import RequestDataTooBig
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from spark_site import __version__
+from spark_site.degraded import REDIS_UNAVAILABLE, degraded_response, is_redis_down
 from spark_site.errors import DomainError, error_response
+from spark_site.money import json_loads
 
 logger = logging.getLogger(__name__)
+
+
+class ExactJsonParser(Parser):
+    """Bodies parsed keeping each JSON number's text, so a decimal never passes through float."""
+
+    def parse_body(self, request):
+        return json_loads(request.body)
+
 
 api = NinjaAPI(
     title="Spark API",
     version=__version__,
     description=(
-        "Binance USD-M Futures behind a risk gate. Orders are dry-run unless `dryRun` is false. "
+        "Binance USD-M Futures behind a risk gate. Orders are dry-run unless `dryRun` is the "
+        "JSON boolean `false`; flags take only `true`/`false`; decimals are strings (or JSON "
+        "numbers, read from their text), bounded to fit their columns. "
         "Mutating calls need `Authorization: Bearer <token>` or a session with CSRF. Every "
         'error is `{"error": {"code", "message", "details"}}`.'
     ),
     openapi_url="/api/openapi.json",
     docs_url="/api/docs",
     urls_namespace="api",
+    parser=ExactJsonParser(),
 )
 
 
@@ -90,8 +104,14 @@ def on_too_big(request, exc):
     return error_response(413, "PAYLOAD_TOO_LARGE", "The request body is too large.")
 
 
+for _redis_error in REDIS_UNAVAILABLE:
+    api.add_exception_handler(_redis_error, degraded_response)
+
+
 @api.exception_handler(Exception)
 def on_unexpected(request, exc: Exception):
+    if is_redis_down(exc):  # wrapped by a library (the channel layer, the cache)
+        return degraded_response(request, exc)
     logger.exception("unhandled API error on %s", request.path)
     return error_response(500, "INTERNAL_ERROR", "Internal error. The incident is logged.")
 
@@ -102,6 +122,7 @@ def _register_routers() -> None:
     from copilot.api import router as copilot_router
     from futures.api import router as futures_router
     from futures.streams_api import router as streams_router
+    from notifications.api import router as notifications_router
     from portfolio.api import router as portfolio_router
     from risk.api import router as risk_router
     from spark_site.health import router as health_router
@@ -117,6 +138,7 @@ def _register_routers() -> None:
     api.add_router("/", portfolio_router)
     api.add_router("/api/", accounts_router)
     api.add_router("/strategies/", strategies_router)
+    api.add_router("/notifications/", notifications_router)
 
 
 _register_routers()

@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django (one worker-thread hop per request, see
-spark_site/http_handler.py), WebSockets through Channels (auth + origin checks)."""
+spark_site/http_handler.py), WebSockets through Channels (auth, and the same-origin check of
+spark_site/ws_origin.py)."""
 
 from __future__ import annotations
 
@@ -18,19 +19,17 @@ django_http = OneHopASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from spark_site.routing import websocket_urlpatterns  # noqa: E402
 from spark_site.startup import StartupHooks  # noqa: E402
+from spark_site.static_handler import SafeStaticFilesHandler  # noqa: E402
+from spark_site.ws_origin import SameOriginValidator  # noqa: E402
 
 application = StartupHooks(
     ProtocolTypeRouter(
         {
-            "http": ASGIStaticFilesHandler(django_http),
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-            ),
+            "http": SafeStaticFilesHandler(django_http),
+            "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
         }
     )
 )

@@ -17,6 +17,8 @@ def secret_values() -> list[str]:
         "BTCTURK_API_KEY",
         "BTCTURK_API_SECRET",
         "SECRET_KEY",
+        "TELEGRAM_BOT_TOKEN",
+        "SPARK_ALERTMANAGER_TOKEN",
     )
     values = [str(getattr(settings, name, "") or "") for name in names]
     return [value for value in values if len(value) > 3]

@@ -13,6 +13,7 @@ API_PREFIXES = (
     "/ai/",
     "/api/",
     "/strategies/",
+    "/notifications/",
     "/positions",
     "/health",
     "/metrics",

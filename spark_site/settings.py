@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "portfolio",
     "copilot",
     "strategies",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "spark_site.middleware.RequestContextMiddleware",
     "spark_site.middleware.JsonErrorsForApiMiddleware",
+    # Innermost: a view failing on an unreachable Redis answers 503 (spark_site/degraded.py).
+    "spark_site.degraded.RedisDownMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -127,7 +130,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            # redis-py 8 reads with a 5 s socket timeout by default, the same as channels-redis'
+            # 5 s BZPOPMIN: an idle receive then raised TimeoutError every time the server's
+            # blocking pop ended empty. The read timeout must outlast the blocking pop.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "capacity": 1000,
+                "expiry": 30,
+            },
         }
     }
     CACHES = {
@@ -146,7 +156,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # ModelBackend checks passwords and keeps sessions signed in under its name valid.
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.PermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.ThrottledPasswordBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -197,6 +207,23 @@ BINANCE_API_SECRET = env_str(
 )
 BINANCE_RECV_WINDOW = env_int("BINANCE_RECV_WINDOW", 5000, minimum=1)
 BINANCE_HTTP_TIMEOUT = env_int("BINANCE_HTTP_TIMEOUT_SECONDS", 10, minimum=1)
+# Binance's WebSocket API (order requests over one socket); testnet and demo share one host.
+_WS_API = {
+    "live": "wss://ws-fapi.binance.com/ws-fapi/v1",
+    "testnet": "wss://testnet.binancefuture.com/ws-fapi/v1",
+    "demo": "wss://testnet.binancefuture.com/ws-fapi/v1",
+}
+BINANCE_FUTURES_WS_API_URL = env_str(
+    "BINANCE_FUTURES_WS_API_URL",
+    _WS_API.get(BINANCE_FUTURES_ENV, f"{BINANCE_FUTURES_WS_URL}/ws-fapi/v1"),
+).rstrip("/")
+# How orders reach the exchange: "rest" (POST /fapi/v1/order...) or "ws" (the WebSocket API,
+# futures.binance.ws_api). Read by futures.binance.ws_api.order_client_from_settings().
+SPARK_ORDER_TRANSPORT = env_str("SPARK_ORDER_TRANSPORT", "rest").strip().lower()
+if SPARK_ORDER_TRANSPORT not in ("rest", "ws"):
+    raise ImproperlyConfigured(
+        f"SPARK_ORDER_TRANSPORT must be rest or ws, got {SPARK_ORDER_TRANSPORT!r}"
+    )
 BINANCE_SPOT_BASE_URL = env_str("BINANCE_SPOT_BASE_URL", BINANCE_FUTURES_BASE_URL).rstrip("/")
 BINANCE_SPOT_API_KEY = env_str("BINANCE_SPOT_API_KEY", BINANCE_API_KEY)
 BINANCE_SPOT_API_SECRET = env_str("BINANCE_SPOT_API_SECRET", BINANCE_API_SECRET)
@@ -212,6 +239,9 @@ BTCTURK_API_SECRET = env_str(
 # --- Orders -------------------------------------------------------------------------------------
 SPARK_MARK_PRICE_MAX_AGE = env_float("SPARK_MARK_PRICE_MAX_AGE", 2, minimum=0)
 SPARK_POSITION_MAX_AGE = env_float("SPARK_POSITION_MAX_AGE", 5, minimum=0)
+# seconds a reading of the account's position mode (one-way / hedge) serves orders before it is
+# read again; every user-stream reconnect and every -4061 answer reads it at once
+SPARK_POSITION_MODE_MAX_AGE = env_float("SPARK_POSITION_MODE_MAX_AGE", 10, minimum=0)
 SPARK_DRY_RUN_SLIPPAGE_BPS = env_decimal("SPARK_DRY_RUN_SLIPPAGE_BPS", "2")
 SPARK_DRY_RUN_TAKER_FEE = env_decimal("SPARK_DRY_RUN_TAKER_FEE", "0.0005")
 SPARK_DRY_RUN_MAKER_FEE = env_decimal("SPARK_DRY_RUN_MAKER_FEE", "0.0002")
@@ -245,6 +275,41 @@ SPARK_DEFAULT_MAX_POSITION_USD = env_decimal("SPARK_DEFAULT_MAX_POSITION_USD", "
 SPARK_RISK_METRICS_SECONDS = env_float("SPARK_RISK_METRICS_SECONDS", 15, minimum=0.1)
 SPARK_CANARY_DEFAULT_SYMBOL = env_str("SPARK_CANARY_DEFAULT_SYMBOL", "ETHUSDT")
 SPARK_CANARY_DEFAULT_QUANTITY = env_decimal("SPARK_CANARY_DEFAULT_QUANTITY", "0.008")
+
+# --- Copilot: the optional language-model fallback (off unless a URL is set) --------------------
+SPARK_COPILOT_LLM_URL = env_str("SPARK_COPILOT_LLM_URL", "")  # an OpenAI-compatible base URL
+SPARK_COPILOT_LLM_MODEL = env_str("SPARK_COPILOT_LLM_MODEL", "llama3.1")
+SPARK_COPILOT_LLM_API_KEY = env_str("SPARK_COPILOT_LLM_API_KEY", "")
+SPARK_COPILOT_LLM_TIMEOUT_SECONDS = env_float("SPARK_COPILOT_LLM_TIMEOUT_SECONDS", 5, minimum=0.1)
+# consent to send account figures (symbols and sizes of positions) along with the sentence
+SPARK_COPILOT_LLM_SEND_ACCOUNT = env_bool("SPARK_COPILOT_LLM_SEND_ACCOUNT", False)
+# --- Notifications and the Telegram desk (notifications/) -----------------------------------------
+# Run the delivery worker (and the Telegram long poll) inside the web process; scale-out runs
+# `manage.py run_notifier` instead and sets this to false.
+SPARK_NOTIFIER_EMBEDDED = env_bool("SPARK_NOTIFIER_EMBEDDED", True)
+SPARK_NOTIFIER_METRICS_PORT = env_int("SPARK_NOTIFIER_METRICS_PORT", 9109, minimum=0)
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN")
+TELEGRAM_API_URL = env_str("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+TELEGRAM_POLL_TIMEOUT_SECONDS = env_int("TELEGRAM_POLL_TIMEOUT_SECONDS", 25, minimum=0)
+SPARK_NOTIFY_MAX_ATTEMPTS = env_int("SPARK_NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
+SPARK_NOTIFY_BACKOFF_SECONDS = env_float("SPARK_NOTIFY_BACKOFF_SECONDS", 2, minimum=0)
+SPARK_NOTIFY_LEASE_SECONDS = env_float("SPARK_NOTIFY_LEASE_SECONDS", 60, minimum=1)
+SPARK_NOTIFY_POLL_SECONDS = env_float("SPARK_NOTIFY_POLL_SECONDS", 1, minimum=0.01)
+# messages per second per channel (Telegram allows about 30 a second per bot)
+SPARK_NOTIFY_TELEGRAM_PER_SECOND = env_float("SPARK_NOTIFY_TELEGRAM_PER_SECOND", 25, minimum=0.1)
+SPARK_NOTIFY_WEBHOOK_PER_SECOND = env_float("SPARK_NOTIFY_WEBHOOK_PER_SECOND", 10, minimum=0.1)
+SPARK_NOTIFY_EMAIL_PER_SECOND = env_float("SPARK_NOTIFY_EMAIL_PER_SECOND", 2, minimum=0.1)
+SPARK_NOTIFY_HTTP_TIMEOUT_SECONDS = env_float("SPARK_NOTIFY_HTTP_TIMEOUT_SECONDS", 10, minimum=0.1)
+SPARK_TELEGRAM_LINK_CODE_TTL_SECONDS = env_int(
+    "SPARK_TELEGRAM_LINK_CODE_TTL_SECONDS", 600, minimum=1
+)
+SPARK_TELEGRAM_BUTTON_TTL_SECONDS = env_int("SPARK_TELEGRAM_BUTTON_TTL_SECONDS", 300, minimum=1)
+# Bearer token Alertmanager sends to /notifications/alertmanager (empty: the endpoint is off).
+SPARK_ALERTMANAGER_TOKEN = env_str("SPARK_ALERTMANAGER_TOKEN")
+EMAIL_BACKEND = env_str("SPARK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("SPARK_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("SPARK_EMAIL_PORT", 25, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("SPARK_EMAIL_FROM", "spark@localhost")
 
 # --- Logging: secrets never reach the log (see spark_site.logging_filters) ------------------------
 LOGGING = {

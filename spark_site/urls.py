@@ -3,9 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import login_throttled
 from spark_site.api import api
 
 urlpatterns = [
+    # Before admin.site.urls: the admin's login answers 429 under the same per-IP throttle.
+    path("admin/login/", login_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
@@ -14,6 +17,7 @@ urlpatterns = [
     path("", include("copilot.urls")),
     path("", include("portfolio.urls")),
     path("", include("strategies.urls")),
+    path("", include("notifications.urls")),
     path("", include("django_prometheus.urls")),
     path("", api.urls),
 ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from spark_site.degraded import degraded_response, is_redis_down
 from spark_site.errors import error_response
 from spark_site.middleware import is_api_path
 
@@ -16,6 +19,10 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Called inside the except block: a Redis outage raised by a middleware is a 503 too.
+    exc = sys.exc_info()[1]
+    if is_redis_down(exc):
+        return degraded_response(request, exc)
     if is_api_path(request.path):
         return error_response(500, "INTERNAL_ERROR", "Internal error. The incident is logged.")
     return render(request, "error.html", {"status": 500}, status=500)

@@ -7,15 +7,23 @@ mallory has an account but no role and must see nothing she may not.
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from accounts.models import ApiToken
 from accounts.roles import OPERATOR, TRADER, VIEWER, assign_role
-from tests.support.servers import DaphneServer
+from tests.support.servers import ROOT, DaphneServer
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_configure(config):
+    """Let every subprocess a test starts import tests.settings (DJANGO_SETTINGS_MODULE is
+    inherited), whatever its working directory: a script's own folder comes first on its path."""
+    paths = [str(ROOT), *os.environ.get("PYTHONPATH", "").split(os.pathsep)]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
 
 
 @pytest.fixture
@@ -156,6 +164,7 @@ def sim_process(tmp_path_factory):
             "SIM_SEED": "42",
             "SIM_TICK_MS": "100",
             "SIM_STATE_FILE": str(state),
+            "SIM_STATE_SYNC": "write",  # kill-safe; the suite needs no disk flush per order
         }
     ).start()
     yield process
@@ -187,6 +196,20 @@ def sim_settings(settings, sim):
 
 
 @pytest.fixture
+def exchange(sim_settings):
+    """The stand-in, with this process's connector fresh (no back-off, no cached marks) and
+    ETHUSDT at its listed 3,400 (other tests move prices on the shared process)."""
+    from futures.binance.http import BinanceHttp
+    from futures.binance.rest import client_from_settings
+
+    BinanceHttp.clear_backoff()
+    client_from_settings()._marks.clear()  # noqa: SLF001 - prices move between tests
+    sim_settings.control.set_price("ETHUSDT", "3400", mark="3400")
+    yield sim_settings
+    BinanceHttp.clear_backoff()
+
+
+@pytest.fixture
 async def drain_sync_thread():
     """After an async stream test, let the sync work it queued finish while its loop still runs.
 
@@ -201,6 +224,18 @@ async def drain_sync_thread():
     from asgiref.sync import sync_to_async
 
     await asyncio.wait_for(sync_to_async(lambda: None, thread_sensitive=True)(), 30)
+
+
+@pytest.fixture
+def fresh_channel_layer():
+    """A new channel layer object for the test: pytest-asyncio gives every test its own event
+    loop, and a channels-redis layer (with its connections) must not outlive the loop it was
+    made on."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture(scope="session")

@@ -58,7 +58,23 @@
     $("strategy-json").textContent = JSON.stringify(doc, null, 2);
   }
 
-  function render(errors, notes) {
+  // Each value of the document beside the words of the idea it came from (issue 25).
+  function renderTrace(trace) {
+    const tbody = $("strategy-trace");
+    if (!tbody) return;
+    tbody.replaceChildren();
+    (trace || []).forEach((row) => {
+      const tr = el("tr", { "data-field": row.field });
+      tr.appendChild(el("td", {}, row.field));
+      const value = typeof row.value === "object" ? JSON.stringify(row.value) : String(row.value);
+      tr.appendChild(el("td", { class: "num" }, value));
+      tr.appendChild(el("td", { class: row.words ? "" : "muted" }, row.words || T.traceDefault));
+      tbody.appendChild(tr);
+    });
+  }
+
+  function render(errors, notes, trace) {
+    renderTrace(trace);
     $("strategy-card").hidden = false;
     $("strategy-title").textContent = doc.name;
     $("strategy-summary").textContent = [T.symbol + ": " + doc.symbol, T.timeframe + ": " + doc.timeframe,
@@ -122,7 +138,7 @@
       return;
     }
     doc = res.data.strategy;
-    render(res.data.errors, res.data.notes);
+    render(res.data.errors, res.data.notes, res.data.trace);
   });
 
   $("save-draft").addEventListener("click", async () => {

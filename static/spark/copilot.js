@@ -80,6 +80,34 @@
   }
 
   // ------------------------------------------------------------------ chat
+  const LOCALE = document.documentElement.lang === "en" ? "en-US" : "tr-TR";
+  const NUMBER = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 8 });
+  function num(value) {
+    // decimal text from the API ("0.02", "3300"), shown as the user reads it: 0,02 · 3.300
+    if (value === null || value === undefined || value === "") return "—";
+    const n = Number(value);
+    return Number.isFinite(n) ? NUMBER.format(n) : String(value);
+  }
+  // What the action will do, one row a field, as the confirmation lists it (no raw JSON needed).
+  function confirmRows(body) {
+    const b = body || {};
+    const rows = [];
+    const add = (label, value) => { if (value !== undefined && value !== null) rows.push([label, value]); };
+    add(T.symbol, b.symbol);
+    if (b.side) add(T.side, b.side === "BUY" ? T.buy : T.sell);
+    if (b.type) add(T.orderType, (T.types || {})[b.type] || b.type);
+    if (b.quantity !== undefined) add(T.quantity, num(b.quantity));
+    if (b.price !== undefined) add(T.price, num(b.price));
+    if (b.stopPrice !== undefined) add(T.trigger, num(b.stopPrice));
+    if (b.callbackRate !== undefined) add(T.callbackRate, "%" + num(b.callbackRate));
+    if (b.reduceOnly) add(T.reduceOnly, T.yes);
+    if (b.leverage !== undefined) add(T.leverage, b.leverage + "x");
+    if (b.marginType) add(T.marginType, b.marginType === "ISOLATED" ? T.isolated : T.crossed);
+    if (b.runId !== undefined) add(T.runId, b.runId);
+    if (b.orderId !== undefined) add(T.orderId, b.orderId);
+    if (b.dryRun !== undefined) add(T.mode, b.dryRun ? T.dryRun : T.live);
+    return rows;
+  }
   function permissionOf(action) {
     return (page.actionPermissions || {})[action.method + " " + action.path] || "";
   }
@@ -90,16 +118,42 @@
     const reply = el("div", { class: "reply", "data-testid": "reply" }, T.copilot + ": " + answer.reply);
     li.appendChild(reply);
     const meta = el("div", { class: "row wrap" });
-    meta.appendChild(el("span", { class: "badge", "data-testid": "intent" }, answer.intent));
+    meta.appendChild(el("span", { class: "badge", "data-testid": "intent", "data-intent": answer.intent },
+                        (T.intents || {})[answer.intent] || answer.intent));
     if (answer.confirm_required) meta.appendChild(el("span", { class: "badge warn" }, T.needsConfirm));
     li.appendChild(meta);
     const action = answer.action;
-    li.appendChild(el("pre", { "data-testid": "action-json", "aria-label": T.action },
+    const rows = action.method === "POST" ? confirmRows(action.body) : [];
+    if (rows.length) {
+      const dl = el("dl", { class: "kv confirm-list", "data-testid": "confirm-list" });
+      rows.forEach(([k, v]) => { dl.appendChild(el("dt", {}, k)); dl.appendChild(el("dd", {}, String(v))); });
+      li.appendChild(dl);
+    }
+    if ((answer.choices || []).length) {
+      const choices = el("div", { class: "row wrap", role: "group", "data-testid": "choices",
+                                  "aria-label": T.choose });
+      answer.choices.forEach((c) => {
+        const b = el("button", { type: "button", class: "choice", "data-testid": "choice" }, c.label);
+        b.addEventListener("click", () => send(c.prompt));
+        choices.appendChild(b);
+      });
+      li.appendChild(choices);
+    }
+    // the stable codes, small and muted, for who needs them (support, the API guide)
+    li.appendChild(el("p", { class: "muted reason", "data-testid": "action-code" },
+                      answer.intent + " · " + action.method + " " + action.path));
+    // the action as JSON, for who wants it (kept in the DOM: the API client's view of it)
+    li.appendChild(el("pre", { "data-testid": "action-json", "aria-label": T.action, class: "action-json" },
                       JSON.stringify(action, null, 2)));
     const row = el("div", { class: "row wrap" });
     const run = el("button", { type: "button", class: "primary", "data-testid": "run-action" }, T.run);
     const need = permissionOf(action);
-    if (need && !perms.has(need)) {
+    if (answer.needsEndpoint) {
+      run.disabled = true;
+      row.appendChild(run);
+      row.appendChild(el("span", { class: "muted reason", "data-testid": "run-disabled-reason" },
+                         T.needsEndpoint));
+    } else if (need && !perms.has(need)) {
       run.disabled = true;
       row.appendChild(run);
       row.appendChild(el("span", { class: "muted reason", "data-testid": "run-disabled-reason" },
@@ -113,11 +167,16 @@
       row.appendChild(b);
     });
     li.appendChild(row);
+    if (isLiveOrder(action)) watchMark(action.body.symbol);
     const out = el("pre", { "data-testid": "action-response", hidden: "" });
     li.appendChild(out);
     run.addEventListener("click", async () => {
-      if (answer.confirm_required && !window.confirm(T.confirm + "\n\n" + action.method + " " +
-                                                     action.path + "\n" + JSON.stringify(action.body))) {
+      // A live order gets the same dialog as the dashboard (symbol, side, quantity, notional,
+      // environment); any other action that needs confirmation is still asked about here.
+      const ok = isLiveOrder(action) ? await confirmLiveOrder(action.body)
+        : !answer.confirm_required || window.confirm(T.confirm + "\n\n" + action.method + " " +
+                                                     action.path + "\n" + rows.map(([k, v]) => k + ": " + v).join("\n"));
+      if (!ok) {
         out.hidden = false;
         out.textContent = T.cancelled;
         return;
@@ -141,6 +200,23 @@
     log.appendChild(li);
     log.scrollTop = log.scrollHeight;
     return li;
+  }
+
+  // -- live orders: confirmed in the shared dialog (static/spark/live-order.js) -----------------
+  const marks = new Map(); // symbol -> latest mark, for the notional of a market order
+  let liveSub = null;
+  function isLiveOrder(action) {
+    return action.path === "/futures/order.place" && !!action.body && action.body.dryRun !== true;
+  }
+  function watchMark(symbol) {
+    if (liveSub && symbol) liveSub.subscribe(["ticker:" + symbol]);
+  }
+  function confirmLiveOrder(body) {
+    if (!window.SparkLiveOrder) return Promise.resolve(false);
+    return window.SparkLiveOrder.confirm({
+      symbol: body.symbol, side: body.side, type: body.type, quantity: body.quantity,
+      price: body.price, mark: marks.get(body.symbol),
+    });
   }
 
   async function send(prompt) {
@@ -173,8 +249,9 @@
   function renderAccount() {
     const a = live.account;
     if (!a) return;
-    kv($("panel-account"), [[T.wallet, a.wallet_balance], [T.available, a.available_balance],
-                            [T.unrealized, a.unrealized_pnl]]);
+    const n = SparkLive.number;
+    kv($("panel-account"), [[T.wallet, n(a.wallet_balance)], [T.available, n(a.available_balance)],
+                            [T.unrealized, n(a.unrealized_pnl)]]);
   }
   function renderRisk() {
     const r = live.risk;
@@ -182,9 +259,9 @@
     const open = breakerOpen();
     kv($("panel-risk"), [
       [T.breaker, open ? T.open : T.closed, open ? "badge bad" : "badge ok"],
-      [T.todayPnl, r.today && r.today.pnl],
-      [T.lossBudget, r.today && r.today.remainingLossBudget],
-      [T.maxNotional, r.limits && (r.limits.maxNotionalUsd || r.limits.max_notional_usd)],
+      [T.todayPnl, SparkLive.number(r.today && r.today.pnl)],
+      [T.lossBudget, SparkLive.number(r.today && r.today.remainingLossBudget)],
+      [T.maxNotional, SparkLive.number(r.limits && (r.limits.maxNotionalUsd || r.limits.max_notional_usd))],
     ]);
   }
   function renderPositions() {
@@ -198,9 +275,9 @@
     rows.forEach((p) => {
       const tr = el("tr");
       tr.appendChild(el("td", {}, p.symbol));
-      tr.appendChild(el("td", { class: "num" }, p.position_amt));
-      tr.appendChild(el("td", { class: "num" }, p.entry_price));
-      tr.appendChild(el("td", { class: "num" }, p.unrealized_pnl));
+      tr.appendChild(el("td", { class: "num" }, SparkLive.number(p.position_amt)));
+      tr.appendChild(el("td", { class: "num" }, SparkLive.number(p.entry_price)));
+      tr.appendChild(el("td", { class: "num" }, SparkLive.number(p.unrealized_pnl)));
       tbody.appendChild(tr);
     });
   }
@@ -217,7 +294,7 @@
       tr.appendChild(el("td", {}, o.symbol));
       tr.appendChild(el("td", { class: o.side === "BUY" ? "up" : "down" }, o.side));
       tr.appendChild(el("td", {}, o.type));
-      tr.appendChild(el("td", { class: "num" }, o.quantity));
+      tr.appendChild(el("td", { class: "num" }, SparkLive.number(o.quantity)));
       tr.appendChild(el("td", {}, o.status + (o.dry_run ? " · " + T.dryRun : "")));
       tbody.appendChild(tr);
     });
@@ -252,6 +329,10 @@
   function onLive(msg) {
     const data = msg.data !== undefined ? msg.data : msg.payload;
     if (msg.type !== "snapshot" && msg.type !== "event") return;
+    if (msg.topic.indexOf("ticker:") === 0) {
+      if (data && data.mark) marks.set(data.symbol, data.mark);
+      return;
+    }
     if (msg.topic === "account" && data) { live.account = data; renderAccount(); }
     if (msg.topic === "risk" && data) { live.risk = data; renderRisk(); }
     if (msg.topic === "streams" && data) { live.streams = data; }
@@ -275,8 +356,8 @@
   refreshCanary();
 
   if (window.SparkLive) {
-    window.SparkLive.connect(["account", "positions", "risk", "orders", "streams"], onLive);
-    window.SparkLive.onStatus((state) => { $("live-state").textContent = state; });
+    liveSub = window.SparkLive.connect(["account", "positions", "risk", "orders", "streams"], onLive);
+    window.SparkLive.onStatus((state) => SparkLive.showState($("live-state"), state));
   } else {
     // No live socket on this build: read the panels once through the API.
     call("GET", "/futures/risk/status").then((r) => { if (r.ok) onLive({ type: "snapshot", topic: "risk", data: r.data }); });

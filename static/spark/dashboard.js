@@ -8,6 +8,7 @@
   let symbol = root.dataset.symbol;
   const orders = new Map(); // client_order_id -> order
   const positions = new Map(); // symbol -> position
+  const marks = new Map(); // symbol -> latest mark price (a live order's notional shows it)
 
   function text(id, value) {
     const el = $(id);
@@ -23,11 +24,7 @@
     return td;
   }
   function num(v) { const n = parseFloat(v); return isNaN(n) ? null : n; }
-  function trim(v) {
-    if (v === null || v === undefined) return "—";
-    const s = String(v);
-    return s.indexOf(".") >= 0 ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
-  }
+  const fmt = SparkLive.number; // 1.234,56 on Turkish pages
   function empty(tbody, cols, message) {
     tbody.replaceChildren();
     const tr = document.createElement("tr");
@@ -48,17 +45,17 @@
         last.classList.toggle("down", p < lastPrice);
       }
       lastPrice = p;
-      text("ticker-last", trim(t.last));
+      text("ticker-last", fmt(t.last));
     }
-    text("ticker-mark", trim(t.mark));
+    text("ticker-mark", fmt(t.mark));
     if (t.change_pct !== undefined) {
-      text("ticker-change", trim(t.change) + " (" + t.change_pct + "%)");
+      text("ticker-change", fmt(t.change) + " (" + fmt(t.change_pct) + "%)");
       const el = $("ticker-change");
       el.className = "num " + (num(t.change_pct) >= 0 ? "up" : "down");
     }
-    if (t.high !== undefined) text("ticker-range", trim(t.high) + " / " + trim(t.low));
-    if (t.volume !== undefined) text("ticker-volume", trim(t.volume));
-    if (t.funding_rate !== undefined) text("ticker-funding", t.funding_rate);
+    if (t.high !== undefined) text("ticker-range", fmt(t.high) + " / " + fmt(t.low));
+    if (t.volume !== undefined) text("ticker-volume", fmt(t.volume));
+    if (t.funding_rate !== undefined) text("ticker-funding", fmt(t.funding_rate));
   }
   function renderDepth(d) {
     if (!d || d.symbol !== symbol) return;
@@ -70,10 +67,10 @@
     for (let i = 0; i < rows; i++) {
       const tr = document.createElement("tr");
       const b = bids[i] || [], a = asks[i] || [];
-      cell(tr, trim(b[1]), "num");
-      cell(tr, trim(b[0]), "num up");
-      cell(tr, trim(a[0]), "num down");
-      cell(tr, trim(a[1]), "num");
+      cell(tr, fmt(b[1]), "num");
+      cell(tr, fmt(b[0]), "num up");
+      cell(tr, fmt(a[0]), "num down");
+      cell(tr, fmt(a[1]), "num");
       frag.appendChild(tr);
     }
     body.replaceChildren(frag);
@@ -82,10 +79,10 @@
   // -- account, positions, orders, risk, streams ---------------------------------------------
   function renderAccount(a) {
     if (!a) return;
-    text("account-balance", trim(a.wallet_balance) + " USDT");
-    text("account-available", trim(a.available_balance));
-    text("account-upnl", trim(a.unrealized_pnl));
-    text("account-ratio", trim(a.margin_ratio));
+    text("account-balance", fmt(a.wallet_balance) + " USDT");
+    text("account-available", fmt(a.available_balance));
+    text("account-upnl", fmt(a.unrealized_pnl));
+    text("account-ratio", fmt(a.margin_ratio));
   }
   function renderPositions() {
     const body = $("positions-body");
@@ -94,10 +91,10 @@
     body.replaceChildren(...open.map((p) => {
       const tr = document.createElement("tr");
       cell(tr, p.symbol);
-      cell(tr, trim(p.position_amt), "num " + (num(p.position_amt) > 0 ? "up" : "down"));
-      cell(tr, trim(p.entry_price), "num");
-      cell(tr, trim(p.mark_price), "num");
-      cell(tr, trim(p.unrealized_pnl), "num " + (num(p.unrealized_pnl) >= 0 ? "up" : "down"));
+      cell(tr, fmt(p.position_amt), "num " + (num(p.position_amt) > 0 ? "up" : "down"));
+      cell(tr, fmt(p.entry_price), "num");
+      cell(tr, fmt(p.mark_price), "num");
+      cell(tr, fmt(p.unrealized_pnl), "num " + (num(p.unrealized_pnl) >= 0 ? "up" : "down"));
       return tr;
     }));
   }
@@ -111,8 +108,8 @@
       cell(tr, o.symbol);
       cell(tr, o.side, o.side === "BUY" ? "up" : "down");
       cell(tr, o.type + (o.dry_run ? " · dry-run" : ""));
-      cell(tr, trim(o.filled_qty) + " / " + trim(o.quantity), "num");
-      cell(tr, trim(o.price), "num");
+      cell(tr, fmt(o.filled_qty) + " / " + fmt(o.quantity), "num");
+      cell(tr, fmt(o.price), "num");
       cell(tr, o.status);
       return tr;
     }));
@@ -125,13 +122,14 @@
     box.replaceChildren();
     const badge = document.createElement("span");
     badge.className = "badge " + (cb.open ? "bad" : "ok");
-    badge.textContent = cb.open ? "breaker OPEN" : "breaker closed";
+    const L = box.dataset;
+    badge.textContent = L.breaker + ": " + (cb.open ? L.open : L.closed);
     badge.dataset.testid = "breaker";
     box.appendChild(badge);
     const p = document.createElement("div");
     p.className = "num";
-    p.textContent = "PnL " + trim(today.pnl) + " / limit -" + trim(today.dailyLossLimit) +
-      " · left " + trim(today.remainingLossBudget);
+    p.textContent = L.pnl + " " + fmt(today.pnl) + " / " + L.limit + " -" + fmt(today.dailyLossLimit) +
+      " · " + L.left + " " + fmt(today.remainingLossBudget);
     box.appendChild(p);
     if (cb.open && cb.openedReason) {
       const why = document.createElement("div");
@@ -165,7 +163,10 @@
       if (msg.type !== "snapshot" && msg.type !== "event") return;
       const d = msg.data;
       const topic = msg.topic;
-      if (topic.startsWith("ticker:")) renderTicker(d);
+      if (topic.startsWith("ticker:")) {
+        if (d && d.mark) marks.set(d.symbol, d.mark);
+        renderTicker(d);
+      }
       else if (topic.startsWith("depth:")) renderDepth(d);
       else if (topic === "account") renderAccount(d);
       else if (topic === "risk") renderRisk(d);
@@ -186,12 +187,12 @@
 
   SparkLive.onStatus((state) => {
     const el = $("live-state");
-    el.textContent = state;
+    SparkLive.showState(el, state);
     el.className = "badge " + (state === "open" ? "ok" : state === "connecting" ? "warn" : "bad");
   });
 
   $("symbol").addEventListener("change", (ev) => {
-    const old = marketTopics();
+    const old = marketTopics().filter((t) => t !== formTicker());
     symbol = ev.target.value;
     root.dataset.symbol = symbol;
     text("ticker-symbol", symbol);
@@ -222,7 +223,10 @@
     return { ok: r.ok, status: r.status, data: data };
   }
   const form = $("order-form");
+  // The order form may name another symbol than the page: follow its mark too, for the notional.
+  function formTicker() { return form ? "ticker:" + form.elements.symbol.value : null; }
   if (form) {
+    form.elements.symbol.addEventListener("change", () => live.subscribe([formTicker()]));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const side = ev.submitter ? ev.submitter.value : "BUY";
@@ -233,8 +237,28 @@
       };
       if (body.type === "LIMIT") { body.price = f.get("price"); body.timeInForce = "GTC"; }
       const out = $("order-result");
+      if (body.dryRun !== true) {
+        // A live order is never one click: the user confirms what, how much and where.
+        const ok = await SparkLiveOrder.confirm({
+          symbol: body.symbol, side: side, type: body.type, quantity: body.quantity,
+          price: body.price, mark: marks.get(body.symbol),
+        });
+        if (!ok) {
+          out.className = "muted";
+          out.textContent = form.dataset.cancelled;
+          return;
+        }
+      }
       out.textContent = "…";
-      const r = await post("/futures/order.place", body);
+      let r;
+      try {
+        r = await post("/futures/order.place", body);
+      } catch (e) {
+        r = { ok: false, status: 0, data: null };
+      } finally {
+        // Back to dry-run after every live order, sent or failed: the next one is asked again.
+        form.elements.dryRun.checked = true;
+      }
       if (r.ok) {
         const o = (r.data && (r.data.order || r.data)) || {};
         out.className = "ok";

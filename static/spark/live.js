@@ -6,6 +6,8 @@
  *   });
  *   sub.subscribe(["depth:BTCUSDT"]);  sub.unsubscribe(["orders"]);  sub.close();
  *   SparkLive.onStatus((state) => ...);   // "connecting" | "open" | "closed"
+ *   SparkLive.showState(el, state);       // the state in the page's language (el's data-<state>)
+ *   SparkLive.number("61234.50")          // "61.234,5" on a Turkish page, "61,234.5" in English
  *
  * Topics: ticker:<SYMBOL>, depth:<SYMBOL> (coalesced, at most every 100 ms), orders, positions,
  * account, risk, streams. Each subscription gets a snapshot first, then events. Every call
@@ -91,7 +93,28 @@
     return sub;
   }
 
+  // Intl formats a decimal string exactly (no float round trip); trailing zeros are dropped.
+  const numbers = new Intl.NumberFormat(document.documentElement.lang || "tr", {
+    maximumFractionDigits: 8,
+  });
+  function number(value) {
+    if (value === null || value === undefined || value === "") return "—";
+    const s = String(value).trim();
+    return /^-?\d+(\.\d+)?$/.test(s) ? numbers.format(s) : s;
+  }
+
+  // The label comes from the element's data-connecting / data-open / data-closed (translated by
+  // the template); data-state keeps the stable code for scripts and tests.
+  function showState(el, state) {
+    if (!el) return;
+    el.dataset.state = state;
+    el.textContent = el.dataset[state] || state;
+  }
+
   function onStatus(fn) { statusListeners.add(fn); fn(state); return () => statusListeners.delete(fn); }
 
-  global.SparkLive = { connect: connect, onStatus: onStatus, get state() { return state; } };
+  global.SparkLive = {
+    connect: connect, onStatus: onStatus, showState: showState, number: number,
+    get state() { return state; },
+  };
 })(window);

@@ -14,41 +14,13 @@ from canary.evidence import digest, verify
 from canary.models import CanaryRun, EvidenceLink
 from futures.models import Order
 from risk.models import CircuitBreaker
+from tests.support.stand_in import exchange_orders, exchange_position, run_canary
 
 pytestmark = pytest.mark.django_db
 
 
-def exchange_orders(sim, symbol: str) -> list[dict]:
-    return sim.control.signed("GET", "/fapi/v1/allOrders", symbol=symbol).json()
-
-
-def exchange_position(sim, symbol: str) -> Decimal:
-    rows = sim.control.signed("GET", "/fapi/v2/positionRisk", symbol=symbol).json()
-    return sum((Decimal(r["positionAmt"]) for r in rows), Decimal(0))
-
-
-@pytest.fixture
-def exchange(sim_settings):
-    from futures.binance.http import BinanceHttp
-    from futures.binance.rest import client_from_settings
-
-    BinanceHttp.clear_backoff()
-    client = client_from_settings()
-    client._marks.clear()  # noqa: SLF001 - prices move between tests
-    # Other tests move prices on the shared stand-in: start from the listed 3,400.
-    sim_settings.control.set_price("ETHUSDT", "3400", mark="3400")
-    yield sim_settings
-    BinanceHttp.clear_backoff()
-
-
-def _run(api, token, **body):
-    response = api.post("/canary/run", body, token=token)
-    assert response.status_code == 200, response.content
-    return response.json()["run"]
-
-
 def test_run_is_a_dry_run_passing_filters_and_limits_by_default(api, alice, token_for, exchange):
-    run = _run(api, token_for(alice))
+    run = run_canary(api, token_for(alice))
     assert run["status"] == "SIMULATED" and run["confirmable"] is True
     assert run["request"] == {
         "symbol": "ETHUSDT",
@@ -74,7 +46,7 @@ def test_run_then_confirm_places_exactly_one_order_and_closes_it(api, alice, tok
     token = token_for(alice)
     before = metrics.RUNS.labels(status="CONFIRMED")._value.get()
     latencies = metrics.CONFIRM_LATENCY_MS._sum.get()
-    run = _run(api, token)
+    run = run_canary(api, token)
     response = api.post("/canary/confirm", {"runId": run["id"]}, token=token)
     assert response.status_code == 200, response.content
     confirmed = response.json()["run"]
@@ -106,7 +78,7 @@ def test_run_then_confirm_places_exactly_one_order_and_closes_it(api, alice, tok
 
 def test_keep_position_leaves_the_position_open(api, alice, token_for, exchange):
     token = token_for(alice)
-    run = _run(api, token)
+    run = run_canary(api, token)
     body = {"runId": run["id"], "keepPosition": True}
     assert api.post("/canary/confirm", body, token=token).json()["run"]["status"] == "CONFIRMED"
     assert exchange_position(exchange, "ETHUSDT") == Decimal("0.008")
@@ -117,7 +89,7 @@ def test_confirm_is_refused_on_production_even_when_the_request_claims_testnet(
     api, alice, token_for, exchange, settings
 ):
     token = token_for(alice)
-    run = _run(api, token)
+    run = run_canary(api, token)
     settings.BINANCE_FUTURES_BASE_URL = "https://fapi.binance.com"
     settings.BINANCE_FUTURES_RESOLVED_ENV = "live"
     response = api.post("/canary/confirm", {"runId": run["id"], "testnet": True}, token=token)
@@ -133,7 +105,7 @@ def test_a_resolved_env_that_disagrees_with_the_url_counts_as_live(
     api, alice, token_for, exchange, settings
 ):
     token = token_for(alice)
-    run = _run(api, token)
+    run = run_canary(api, token)
     settings.BINANCE_FUTURES_BASE_URL = "https://fapi.binance.com"
     settings.BINANCE_FUTURES_RESOLVED_ENV = "testnet"  # a stale or hand-set value
     assert api.post("/canary/confirm", {"runId": run["id"]}, token=token).status_code == 403
@@ -143,7 +115,7 @@ def test_a_resolved_env_that_disagrees_with_the_url_counts_as_live(
 
 def test_double_confirm_is_refused(api, alice, token_for, exchange):
     token = token_for(alice)
-    run = _run(api, token)
+    run = run_canary(api, token)
     assert api.post("/canary/confirm", {"runId": run["id"]}, token=token).status_code == 200
     again = api.post("/canary/confirm", {"runId": run["id"]}, token=token)
     assert again.status_code == 409 and again.json()["error"]["code"] == "CANARY_CONFLICT"
@@ -152,7 +124,7 @@ def test_double_confirm_is_refused(api, alice, token_for, exchange):
 
 def test_expired_confirm_is_refused_and_marks_the_run_expired(api, alice, token_for, exchange):
     token = token_for(alice)
-    run = _run(api, token)
+    run = run_canary(api, token)
     CanaryRun.objects.filter(pk=run["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = api.post("/canary/confirm", {"runId": run["id"]}, token=token)
     assert response.status_code == 409
@@ -165,7 +137,7 @@ def test_expired_confirm_is_refused_and_marks_the_run_expired(api, alice, token_
 
 def test_the_ttl_follows_the_setting(api, alice, token_for, exchange, settings):
     settings.SPARK_CANARY_CONFIRM_TTL_SECONDS = 30
-    run = CanaryRun.objects.get(pk=_run(api, token_for(alice))["id"])
+    run = CanaryRun.objects.get(pk=run_canary(api, token_for(alice))["id"])
     assert timedelta(seconds=29) <= run.expires_at - run.created_at <= timedelta(seconds=31)
 
 
@@ -173,7 +145,7 @@ def test_a_risk_rejection_is_a_rejected_run_with_evidence(api, alice, token_for,
     breaker = CircuitBreaker.load()
     breaker.state, breaker.opened_reason = "open", "test"
     breaker.save()
-    run = _run(api, token_for(alice))
+    run = run_canary(api, token_for(alice))
     assert run["status"] == "REJECTED" and run["confirmable"] is False
     assert [r["rule"] for r in run["riskDecision"]["rules"]] == ["circuit_breaker"]
     stored = CanaryRun.objects.get(pk=run["id"])
@@ -185,9 +157,9 @@ def test_a_risk_rejection_is_a_rejected_run_with_evidence(api, alice, token_for,
 
 def test_btcusdt_cannot_pass_both_min_notional_and_max_notional(api, alice, token_for, exchange):
     token = token_for(alice)
-    small = _run(api, token, symbol="BTCUSDT", quantity="0.001")  # ~65 USD < MIN_NOTIONAL 100
+    small = run_canary(api, token, symbol="BTCUSDT", quantity="0.001")  # ~65 USD < MIN_NOTIONAL 100
     assert small["status"] == "FAILED" and small["error"]["details"]["filter"] == "MIN_NOTIONAL"
-    big = _run(api, token, symbol="BTCUSDT", quantity="0.002")  # ~130 USD > max notional 100
+    big = run_canary(api, token, symbol="BTCUSDT", quantity="0.002")  # ~130 USD > max notional 100
     assert big["status"] == "REJECTED"
     assert [r["rule"] for r in big["riskDecision"]["rules"]] == ["max_notional"]
     # ...and the rejection names the conflict between the limit and the exchange filter.
@@ -206,7 +178,7 @@ def test_permissions(api, bob, mallory, token_for, exchange):
 
 
 def test_status_lists_runs_and_the_policy(api, alice, token_for, exchange):
-    _run(api, token_for(alice))
+    run_canary(api, token_for(alice))
     body = api.get("/canary/status").json()
     assert body["policy"]["environment"] == "sim" and body["policy"]["testnetOnly"] is True
     assert body["policy"]["confirmTtlSeconds"] == 600
@@ -219,8 +191,8 @@ def test_evidence_of_an_unknown_run_is_404(api):
 
 def test_links_chain_across_runs(api, alice, token_for, exchange):
     token = token_for(alice)
-    _run(api, token)
-    _run(api, token)
+    run_canary(api, token)
+    run_canary(api, token)
     links = list(EvidenceLink.objects.order_by("id"))
     assert links[0].prev_hash == "0" * 64 and links[1].prev_hash == links[0].sha256
     assert links[1].document["chain"]["prevHash"] == links[0].sha256
@@ -228,7 +200,7 @@ def test_links_chain_across_runs(api, alice, token_for, exchange):
 
 def test_a_lost_exchange_answer_on_confirm_places_the_order_once(api, alice, token_for, exchange):
     token = token_for(alice)
-    run = _run(api, token)
+    run = run_canary(api, token)
     exchange.control.faults(lose_order_responses=1)
     response = api.post("/canary/confirm", {"runId": run["id"]}, token=token)
     assert response.status_code == 200, response.content
@@ -241,7 +213,7 @@ def test_an_exchange_failure_on_confirm_is_a_failed_run_with_evidence(
     api, alice, token_for, exchange
 ):
     token = token_for(alice)
-    run = _run(api, token)
+    run = run_canary(api, token)
     exchange.control.faults(error_rate=1.0)
     response = api.post("/canary/confirm", {"runId": run["id"]}, token=token)
     exchange.control.clear_faults()

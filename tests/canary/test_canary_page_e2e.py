@@ -7,23 +7,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from canary.models import CanaryRun
-from tests.conftest import PASSWORD
+from tests.support.browser import login_with_form
 
 pytestmark = pytest.mark.e2e
 
 
-def login(browser, base_url: str, user) -> None:
-    """Log in through the real form (the server subprocess has its own secret key)."""
-    browser.get(base_url + "/login/")
-    browser.find_element(By.NAME, "username").send_keys(user.get_username())
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".who"))
-
-
 def test_a_trader_runs_and_confirms_a_canary_from_the_page(sim, daphne, browser, alice):
     server = daphne(**sim.spark_env())
-    login(browser, server.url, alice)
+    login_with_form(browser, server.url, alice)
     browser.get(server.url + "/canary/")
     browser.find_element(By.ID, "canary-run").click()
     row = WebDriverWait(browser, 20).until(

@@ -9,7 +9,7 @@ from django.db import connections
 
 from canary.models import CanaryRun
 from canary.services import CanaryConflict, canary_confirm, canary_run
-from tests.canary.test_canary_flow import exchange, exchange_orders  # noqa: F401 - fixture
+from tests.support.stand_in import exchange_orders
 
 pytestmark = [pytest.mark.backends, pytest.mark.django_db(transaction=True)]
 

@@ -18,7 +18,17 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 LANGS = ("en", "tr")
 PAGES = ("quick-start.md", "user-guide.md", "operations.md", "api-guide.md", "smoke.md")
-APPS = ("accounts", "audit", "canary", "copilot", "futures", "portfolio", "risk", "strategies")
+APPS = (
+    "accounts",
+    "audit",
+    "canary",
+    "copilot",
+    "futures",
+    "notifications",
+    "portfolio",
+    "risk",
+    "strategies",
+)
 # Served outside the ninja API (django-prometheus, ninja's own pages).
 NON_OPENAPI = {("GET", "/metrics"), ("GET", "/api/docs"), ("GET", "/api/openapi.json")}
 # Environment variables read by processes rather than by spark_site/settings.py.

@@ -5,53 +5,29 @@ from __future__ import annotations
 import json
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from copilot.models import StrategyDraft
-from tests.conftest import PASSWORD
+from tests.support.browser import ask_copilot, last_turn, login_with_form
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
-
-
-def login(browser, base_url: str, user) -> None:
-    """Log in through the login form (a planted session needs the server's SECRET_KEY)."""
-    browser.get(base_url + "/login/")
-    browser.find_element(By.NAME, "username").send_keys(user.get_username())
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".who"))
 
 
 def start_spark(daphne, sim):
     return daphne(SPARK_STREAM_SYMBOLS="BTCUSDT,ETHUSDT", **sim.spark_env())
 
 
-def last_turn(browser):
-    turns = browser.find_elements(By.CSS_SELECTOR, "[data-testid=turn]")
-    return turns[-1] if turns else None
-
-
-def ask(browser, text: str):
-    before = len(browser.find_elements(By.CSS_SELECTOR, "[data-testid=turn]"))
-    box = browser.find_element(By.ID, "chat-prompt")
-    box.send_keys(text)
-    browser.find_element(By.CSS_SELECTOR, "#chat-form button[type=submit]").click()
-    WebDriverWait(browser, 10).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=turn]")) == before + 1
-    )
-    return last_turn(browser)
-
-
 def test_a_trader_types_an_order_runs_it_and_sees_the_dry_run_order(daphne, browser, sim, alice):
     sim.control.set_price("ETHUSDT", "3000")
     server = start_spark(daphne, sim)
-    login(browser, server.url, alice)
+    login_with_form(browser, server.url, alice)
     browser.get(server.url + "/copilot-home")
     wait = WebDriverWait(browser, 20)
-    wait.until(lambda d: d.find_element(By.ID, "live-state").text == "open")
+    wait.until(lambda d: d.find_element(By.ID, "live-state").get_attribute("data-state") == "open")
 
-    turn = ask(browser, "0,01 ETH'yi piyasadan al")
+    turn = ask_copilot(browser, "0,01 ETH'yi piyasadan al")
     action = json.loads(turn.find_element(By.CSS_SELECTOR, "[data-testid=action-json]").text)
     assert action == {
         "method": "POST",
@@ -84,23 +60,23 @@ def test_a_viewer_sees_why_run_is_disabled_and_a_destructive_action_asks_first(
     daphne, browser, sim, bob, olga
 ):
     server = start_spark(daphne, sim)
-    login(browser, server.url, bob)
+    login_with_form(browser, server.url, bob)
     browser.get(server.url + "/copilot-home")
-    turn = ask(browser, "buy 0.001 btc")
+    turn = ask_copilot(browser, "buy 0.001 btc")
     run = turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]")
     assert not run.is_enabled()
     reason = turn.find_element(By.CSS_SELECTOR, "[data-testid=run-disabled-reason]").text
     assert "futures.place_order" in reason
     # a read runs for a viewer
-    turn = ask(browser, "futures riskim")
+    turn = ask_copilot(browser, "futures riskim")
     turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").click()
     out = turn.find_element(By.CSS_SELECTOR, "[data-testid=action-response]")
     WebDriverWait(browser, 10).until(lambda d: "circuitBreaker" in out.text)
 
     browser.delete_all_cookies()
-    login(browser, server.url, olga)
+    login_with_form(browser, server.url, olga)
     browser.get(server.url + "/copilot-home")
-    turn = ask(browser, "BTC tüm emirleri iptal et")
+    turn = ask_copilot(browser, "BTC tüm emirleri iptal et")
     turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").click()
     alert = WebDriverWait(browser, 5).until(lambda d: d.switch_to.alert)
     assert "order.cancelAll" in alert.text
@@ -115,7 +91,7 @@ def test_the_preset_buttons_ask_the_copilot_and_the_dry_run_preset_runs(
 ):
     sim.control.set_price("ETHUSDT", "3000")
     server = start_spark(daphne, sim)
-    login(browser, server.url, alice)
+    login_with_form(browser, server.url, alice)
     browser.get(server.url + "/copilot-home")
     browser.find_element(By.CSS_SELECTOR, "[data-testid=preset-ws]").click()
     WebDriverWait(browser, 10).until(lambda d: last_turn(d) is not None)
@@ -140,13 +116,18 @@ def test_the_preset_buttons_ask_the_copilot_and_the_dry_run_preset_runs(
 
 def test_a_trader_generates_a_strategy_edits_it_and_saves_the_draft(daphne, browser, alice):
     server = daphne()
-    login(browser, server.url, alice)
+    login_with_form(browser, server.url, alice)
     browser.get(server.url + "/strategy-lab-copilot")
     # the language switch turns the page Turkish
     from selenium.webdriver.support.select import Select
 
     Select(browser.find_element(By.NAME, "language")).select_by_value("tr")
-    WebDriverWait(browser, 10).until(lambda d: "Strateji fikri" in d.page_source)
+    WebDriverWait(browser, 10).until(
+        lambda d: (
+            "Strateji fikri" in d.page_source
+            and d.execute_script("return document.readyState") == "complete"
+        )
+    )
     assert browser.find_element(By.CSS_SELECTOR, "[data-testid=generate]").text == "Oluştur"
     browser.find_element(By.ID, "idea").send_keys(
         "BTC 4 saatlik RSI ve MACD ile trend takip stratejisi"
@@ -161,9 +142,10 @@ def test_a_trader_generates_a_strategy_edits_it_and_saves_the_draft(daphne, brow
     )
     errors = card.find_element(By.CSS_SELECTOR, "[data-testid=strategy-errors]").text
     assert errors == ""
+    # the card is shown and filled in one script task, yet wait for the JSON to be there
     doc = json.loads(
-        card.find_element(By.CSS_SELECTOR, "[data-testid=strategy-json]").get_attribute(
-            "textContent"
+        WebDriverWait(browser, 10).until(
+            lambda d: d.find_element(By.ID, "strategy-json").get_attribute("textContent")
         )
     )
     assert doc["timeframe"] == "4h" and doc["symbol"] == "BTCUSDT"
@@ -192,18 +174,30 @@ def test_an_open_breaker_on_the_live_feed_warns_in_order_replies_and_is_suggeste
     )
     assert res.status_code == 200, res.content
     server = start_spark(daphne, sim)
-    login(browser, server.url, olga)
+    login_with_form(browser, server.url, olga)
     browser.get(server.url + "/copilot-home")
     wait = WebDriverWait(browser, 20)
-    suggestion = wait.until(
-        lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=live-suggestion]")
-    )
-    # the browser asks for English; the Turkish page says "devre kesiciyi kapat"
-    assert "close the circuit breaker" in suggestion.text or "devre kesiciyi kapat" in (
-        suggestion.text
-    )
-    turn = ask(browser, "0,01 eth al")
+    # the suggestions are redrawn on every live update: read them fresh, never hold an element
+    redrawn = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,))
+
+    def breaker_suggestion(d):
+        for item in d.find_elements(By.CSS_SELECTOR, "[data-testid=live-suggestion]"):
+            # the browser asks for English; the Turkish page says "devre kesiciyi kapat"
+            if "close the circuit breaker" in item.text or "devre kesiciyi kapat" in item.text:
+                return item
+        return None
+
+    redrawn.until(breaker_suggestion)
+    turn = ask_copilot(browser, "0,01 eth al")
     assert "Devre kesici AÇIK" in turn.find_element(By.CSS_SELECTOR, "[data-testid=reply]").text
+
     # the suggested close is offered as a command, and it needs confirmation
-    suggestion.find_element(By.CSS_SELECTOR, "button").click()
+    def click_close(d):
+        item = breaker_suggestion(d)
+        if item is None:
+            return False
+        item.find_element(By.CSS_SELECTOR, "button").click()
+        return True
+
+    redrawn.until(click_close)
     wait.until(lambda d: "risk.breaker.close" in last_turn(d).text)

@@ -8,50 +8,30 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.conftest import PASSWORD
+from tests.support.browser import live_state, login_with_form, text_of
+from tests.support.servers import spark_with_streams
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
-
-
-def start_spark(daphne, sim):
-    return daphne(
-        SPARK_STREAMS_EMBEDDED="true",
-        SPARK_STREAM_SYMBOLS="BTCUSDT,ETHUSDT",
-        SPARK_LISTEN_KEY_KEEPALIVE_SECONDS="60",
-        **sim.spark_env(),
-    )
-
-
-def login(browser, base_url: str, user) -> None:
-    """Log in through the real form (the page needs a session the server can read)."""
-    browser.get(base_url + "/login/")
-    browser.find_element(By.NAME, "username").send_keys(user.get_username())
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".who"))
-
-
-def text_of(browser, testid: str) -> str:
-    return browser.find_element(By.CSS_SELECTOR, f"[data-testid={testid}]").text
 
 
 def test_a_price_move_on_the_exchange_reaches_the_page_within_two_seconds(
     daphne, browser, sim, alice
 ):
     sim.control.set_price("BTCUSDT", "60000")
-    server = start_spark(daphne, sim)
-    login(browser, server.url, alice)
+    server = spark_with_streams(daphne, sim)
+    login_with_form(browser, server.url, alice)
+    browser.add_cookie({"name": "django_language", "value": "tr", "path": "/"})
     browser.get(server.url + "/")
     wait = WebDriverWait(browser, 20, poll_frequency=0.05)
-    wait.until(lambda d: text_of(d, "live-state") == "open")
-    wait.until(lambda d: text_of(d, "ticker-last").replace(",", "") == "60000")
+    wait.until(lambda d: live_state(d) == "open")
+    wait.until(lambda d: text_of(d, "ticker-last") == "60.000")  # a Turkish page
     # Stream health is shown live as well.
     wait.until(lambda d: "up" in text_of(d, "streams"))
 
     sim.control.set_price("BTCUSDT", "61234.5")
     moved = time.monotonic()
     WebDriverWait(browser, 2, poll_frequency=0.02).until(
-        lambda d: text_of(d, "ticker-last") == "61234.5"
+        lambda d: text_of(d, "ticker-last") == "61.234,5"
     )
     assert time.monotonic() - moved < 2.0
     # Updated in place: still the same page, no reload.
@@ -62,8 +42,8 @@ def test_a_price_move_on_the_exchange_reaches_the_page_within_two_seconds(
 def test_a_trader_sees_the_order_form_with_dry_run_checked_and_a_viewer_does_not(
     daphne, browser, sim, alice, bob
 ):
-    server = start_spark(daphne, sim)
-    login(browser, server.url, alice)
+    server = spark_with_streams(daphne, sim)
+    login_with_form(browser, server.url, alice)
     browser.get(server.url + "/")
     form = browser.find_element(By.CSS_SELECTOR, "[data-testid=order-form]")
     assert form.find_element(By.NAME, "dryRun").is_selected()
@@ -87,7 +67,41 @@ def test_a_trader_sees_the_order_form_with_dry_run_checked_and_a_viewer_does_not
     assert result.text.startswith("dry-run")
 
     browser.delete_all_cookies()
-    login(browser, server.url, bob)
+    login_with_form(browser, server.url, bob)
     browser.get(server.url + "/")
-    WebDriverWait(browser, 10).until(lambda d: text_of(d, "live-state") == "open")
+    WebDriverWait(browser, 10).until(lambda d: live_state(d) == "open")
     assert not browser.find_elements(By.CSS_SELECTOR, "[data-testid=order-form]")
+
+
+def test_numbers_and_words_follow_the_pages_language(daphne, browser, sim, alice):
+    sim.control.set_price("BTCUSDT", "61234.5", mark="61234.5")
+    server = spark_with_streams(daphne, sim)
+    login_with_form(browser, server.url, alice)
+    wait = WebDriverWait(browser, 20, poll_frequency=0.05)
+    for lang, last, balance, state, risk in (
+        ("tr", "61.234,5", "10.000 USDT", "açık", "Devre kesici: kapalı"),
+        ("en", "61,234.5", "10,000 USDT", "open", "Circuit breaker: closed"),
+    ):
+        browser.add_cookie({"name": "django_language", "value": lang, "path": "/"})
+        browser.get(server.url + "/?symbol=BTCUSDT")
+        wait.until(
+            lambda d, lang=lang: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
+        )
+        wait.until(lambda d: live_state(d) == "open")
+        wait.until(lambda d, last=last: text_of(d, "ticker-last") == last)
+        wait.until(lambda d, balance=balance: text_of(d, "account-balance") == balance)
+        assert text_of(browser, "live-state") == state
+        wait.until(lambda d, risk=risk: text_of(d, "risk-status").startswith(risk))
+        if lang == "tr":
+            card = text_of(browser, "risk-status")
+            assert "Bugünkü K/Z 0" in card and "Günlük zarar limiti" in card, card
+            for english in ("breaker", "PnL", "limit ", "left"):
+                assert english not in card, card
+            # The order book's quantities (under 1.000 here) show a decimal comma, never a point.
+            rows = browser.execute_script(  # read at once: the book is redrawn as it moves
+                "return [...document.querySelectorAll('#depth-body tr')]"
+                ".map(r => [...r.cells].map(c => c.textContent))"
+            )
+            quantities = [row[i] for row in rows for i in (0, 3)]
+            assert quantities and all("." not in q for q in quantities), rows
+            assert any("," in q for q in quantities), rows

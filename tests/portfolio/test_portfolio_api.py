@@ -8,6 +8,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from portfolio.models import PortfolioAsset, PortfolioSnapshot
+from tests.support.stand_in import seed_portfolio
 
 pytestmark = pytest.mark.django_db
 
@@ -22,17 +23,6 @@ def errors_counted(exchange: str, code: str) -> float:
     return value or 0.0
 
 
-def seed(exchange, *, futures="2500.5", btc="60000", eth="3000"):
-    c = exchange.control
-    c.set_price("BTCUSDT", btc, mark=btc)
-    c.set_price("ETHUSDT", eth, mark=eth)
-    c.balances(
-        futures={"USDT": futures},
-        spot={"BTC": "0.25", "ETH": "1.5", "USDT": "100"},
-        btcturk={"TRY": "69000", "BTC": "0.1", "ETH": "2", "USDT": "50"},
-    )
-
-
 def by_exchange(body: dict) -> dict[str, dict]:
     return {e["exchange"]: e for e in body["exchanges"]}
 
@@ -42,7 +32,7 @@ def assets_of(ex: dict) -> dict[str, dict]:
 
 
 def test_it_values_all_three_exchanges_to_an_exact_usd_total(exchange, api):
-    seed(exchange)
+    seed_portfolio(exchange)
     btc, eth = Decimal("60000"), Decimal("3000")
     spot = Decimal("0.25") * btc + Decimal("1.5") * eth + Decimal("100")
     futures = Decimal("2500.5")
@@ -93,7 +83,7 @@ def test_it_values_all_three_exchanges_to_an_exact_usd_total(exchange, api):
 def test_one_exchange_down_gives_a_partial_portfolio_naming_it(
     exchange, api, settings, closed_port_url
 ):
-    seed(exchange)
+    seed_portfolio(exchange)
     settings.BTCTURK_BASE_URL = closed_port_url
     before = errors_counted("btcturk", "CONNECTION")
 
@@ -113,7 +103,7 @@ def test_one_exchange_down_gives_a_partial_portfolio_naming_it(
 def test_a_failed_exchange_is_shown_stale_with_its_last_good_snapshot(
     exchange, api, settings, closed_port_url
 ):
-    seed(exchange)
+    seed_portfolio(exchange)
     good = api.get("/api/portfolio", refresh="1").json()
     good_bt = by_exchange(good)["btcturk"]
     exchange.control.balances(spot={"USDT": "200"})  # spot moves on while BTCTurk is down
@@ -139,7 +129,7 @@ def test_a_slow_exchange_times_out_without_holding_up_the_others(exchange, api, 
     from simexchange.testing import running_simexchange
     from tests.portfolio.conftest import BTCTURK_KEY, BTCTURK_SECRET
 
-    seed(exchange)
+    seed_portfolio(exchange)
     settings.PORTFOLIO_EXCHANGE_TIMEOUT_SECONDS = 0.3
     with running_simexchange(
         feed_running=False, btcturk_keys=f"{BTCTURK_KEY}:{BTCTURK_SECRET}"
@@ -158,7 +148,7 @@ def test_a_slow_exchange_times_out_without_holding_up_the_others(exchange, api, 
 
 
 def test_it_serves_a_recent_snapshot_unless_asked_to_refresh(exchange, api):
-    seed(exchange)
+    seed_portfolio(exchange)
     first = api.get("/api/portfolio", refresh="1").json()
     exchange.control.balances(futures={"USDT": "3000"})
 
@@ -172,7 +162,7 @@ def test_it_serves_a_recent_snapshot_unless_asked_to_refresh(exchange, api):
 
 
 def test_it_refreshes_when_the_latest_snapshot_is_too_old(exchange, api, settings):
-    seed(exchange)
+    seed_portfolio(exchange)
     first = api.get("/api/portfolio", refresh="1").json()
     settings.PORTFOLIO_MAX_AGE_SECONDS = 0
     again = api.get("/api/portfolio").json()
@@ -180,7 +170,7 @@ def test_it_refreshes_when_the_latest_snapshot_is_too_old(exchange, api, setting
 
 
 def test_the_metrics_follow_a_complete_refresh(exchange, api):
-    seed(exchange)
+    seed_portfolio(exchange)
     api.get("/api/portfolio", refresh="1")
     assert REGISTRY.get_sample_value("spark_portfolio_total_value_usd") == 36150.5
     # distinct assets across exchanges: BTC, ETH, USDT, TRY
@@ -199,7 +189,7 @@ def test_reads_need_the_viewer_role_when_reads_are_private(
 
 
 def test_refused_keys_are_named_with_the_exchanges_own_code(exchange, api, settings):
-    seed(exchange)
+    seed_portfolio(exchange)
     settings.BTCTURK_API_SECRET = "d3Jvbmctc2VjcmV0"  # base64 of "wrong-secret"
     settings.BINANCE_SPOT_API_SECRET = "not-the-secret"
     bt_before = errors_counted("btcturk", "401")
@@ -217,7 +207,7 @@ def test_refused_keys_are_named_with_the_exchanges_own_code(exchange, api, setti
 
 
 def test_an_asset_without_a_usd_route_is_listed_unvalued_and_left_out_of_the_total(exchange, api):
-    seed(exchange)
+    seed_portfolio(exchange)
     exchange.control.balances(spot={"XYZ": "5"})
 
     body = api.get("/api/portfolio", refresh="1").json()

@@ -11,13 +11,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from portfolio.models import PortfolioSnapshot
-from tests.portfolio.test_portfolio_api import seed
+from tests.support.stand_in import seed_portfolio
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_page_shows_totals_tables_and_svg_charts(exchange, client, api):
-    seed(exchange)
+    seed_portfolio(exchange)
     api.get("/api/portfolio", refresh="1")
     exchange.control.balances(futures={"USDT": "3000"})
     api.get("/api/portfolio", refresh="1")
@@ -41,7 +41,7 @@ def test_the_page_shows_totals_tables_and_svg_charts(exchange, client, api):
 
 
 def test_the_charts_part_alone_is_what_the_page_reloads(exchange, client, api):
-    seed(exchange)
+    seed_portfolio(exchange)
     api.get("/api/portfolio", refresh="1")
     r = client.get("/portfolio", {"part": "charts"})
     assert r.status_code == 200
@@ -51,7 +51,7 @@ def test_the_charts_part_alone_is_what_the_page_reloads(exchange, client, api):
 
 
 def test_a_stale_exchange_is_marked_on_the_page(exchange, client, api, settings, closed_port_url):
-    seed(exchange)
+    seed_portfolio(exchange)
     api.get("/api/portfolio", refresh="1")
     settings.BTCTURK_BASE_URL = closed_port_url
     api.get("/api/portfolio", refresh="1")
@@ -73,7 +73,7 @@ def test_the_page_asks_for_a_login_when_reads_are_private(client, settings, mall
 
 
 def test_the_snapshot_command_stores_a_snapshot_and_thins_old_ones(exchange):
-    seed(exchange)
+    seed_portfolio(exchange)
     old = timezone.now() - timedelta(days=40)
     PortfolioSnapshot.objects.create(taken_at=old, total_usd=1, sources={})
 
@@ -85,7 +85,7 @@ def test_the_snapshot_command_stores_a_snapshot_and_thins_old_ones(exchange):
 
 
 def test_the_admin_lists_snapshots_with_their_assets(exchange, api, client, make_user):
-    seed(exchange)
+    seed_portfolio(exchange)
     snap_id = api.get("/api/portfolio", refresh="1").json()["snapshot_id"]
     client.force_login(make_user("root", is_staff=True, is_superuser=True))
     assert client.get("/admin/portfolio/portfoliosnapshot/").status_code == 200

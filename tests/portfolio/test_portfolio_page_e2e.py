@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 import requests
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.portfolio.conftest import BINANCE_KEY, BINANCE_SECRET, BTCTURK_KEY, BTCTURK_SECRET
-from tests.portfolio.test_portfolio_api import seed
 from tests.support.browser import login
+from tests.support.stand_in import seed_portfolio
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +31,7 @@ def spark_env(base_url: str) -> dict[str, str]:
 
 def test_the_page_draws_both_charts_and_refreshes_live(stand_in, daphne, browser):
     stand_in.control.reset()
-    seed(stand_in)
+    seed_portfolio(stand_in)
     server = daphne(**spark_env(stand_in.base_url))
 
     browser.get(server.url + "/portfolio")
@@ -47,11 +48,11 @@ def test_the_page_draws_both_charts_and_refreshes_live(stand_in, daphne, browser
     stand_in.control.balances(futures={"USDT": "3000"})
     browser.find_element(By.ID, "portfolio-refresh").click()
 
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
         lambda d: d.find_element(By.ID, "portfolio-total").text == "36650.00000000 USD"
     )
     # the server-rendered history chart is fetched again: now two snapshots on the line
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
         lambda d: (
             len(
                 d.find_element(By.CSS_SELECTOR, "polyline.value-line")
@@ -77,18 +78,20 @@ def test_a_logged_in_page_follows_new_snapshots_over_the_live_socket(
     # gives the Daphne process, or the server reads it as corrupted and serves an anonymous page
     settings.SECRET_KEY = "test-secret-key-for-daphne-subprocess"
     stand_in.control.reset()
-    seed(stand_in)
+    seed_portfolio(stand_in)
     server = daphne(**spark_env(stand_in.base_url))
     login(browser, server.url, bob)
     browser.get(server.url + "/portfolio")
     assert browser.find_element(By.ID, "portfolio-total").text == "36150.50000000 USD"
-    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return SparkLive.state") == "open")
+    WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: d.execute_script("return SparkLive.state") == "open"
+    )
 
     # a snapshot taken elsewhere (another client's refresh): no click, no 60 s fallback poll
     stand_in.control.balances(futures={"USDT": "3000"})
     r = requests.get(server.url + "/api/portfolio", params={"refresh": "1"}, timeout=10)
     assert r.status_code == 200 and r.json()["total_usd"] == "36650.00000000"
 
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
         lambda d: d.find_element(By.ID, "portfolio-total").text == "36650.00000000 USD"
     )

@@ -9,12 +9,12 @@ from django.db import connections
 
 from portfolio.models import PortfolioSnapshot
 from portfolio.services import portfolio_current
-from tests.portfolio.test_portfolio_api import seed
+from tests.support.stand_in import seed_portfolio
 
 
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_refreshes_share_one_read_of_the_exchanges(exchange):
-    seed(exchange)
+    seed_portfolio(exchange)
     exchange.control.faults(latency_ms=150)  # every read takes a while, so the burst overlaps
     start = threading.Barrier(5)
     got: list[int] = []

@@ -12,7 +12,7 @@ from django.db import connections
 from portfolio.models import PortfolioSnapshot
 from portfolio.tasks import periodic_snapshots
 from spark_site import startup
-from tests.portfolio.test_portfolio_api import seed
+from tests.support.stand_in import seed_portfolio
 
 
 def test_the_schedule_is_registered_as_a_server_startup_hook():
@@ -28,7 +28,7 @@ def count_snapshots() -> int:
 
 @pytest.mark.django_db(transaction=True)
 def test_it_takes_a_snapshot_every_interval(exchange, settings):
-    seed(exchange)
+    seed_portfolio(exchange)
     settings.PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS = 0.1
 
     async def run_until(count: int) -> None:

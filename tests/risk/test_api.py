@@ -89,7 +89,7 @@ def test_operator_opens_the_breaker(api, olga, token_for):
 
 def test_record_pnl_books_once_and_opens_the_breaker(api, olga, token_for):
     token = token_for(olga)
-    body = {"symbol": "ethusdt", "amount": "-60.5", "reference": "desk-7"}
+    body = {"symbol": "ETHUSDT", "amount": "-60.5", "reference": "desk-7"}
     first = api.post("/futures/risk/record-pnl", body, token=token)
     second = api.post("/futures/risk/record-pnl", body, token=token)
     assert first.status_code == 200 and first.json()["created"] is True

@@ -9,7 +9,6 @@ after an operator closes the breaker.
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -17,19 +16,9 @@ import requests
 
 from audit.models import AuditEntry
 from risk.models import CircuitBreaker, PnLEntry, RiskLimits
+from tests.support.waiting import poll
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.django_db(transaction=True)]
-
-
-def poll(fn, seconds: float = 20.0, step: float = 0.1):
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(step)
-    raise AssertionError(f"condition not met in time; last: {last}")
 
 
 def post(server, path: str, body: dict, token: str) -> requests.Response:

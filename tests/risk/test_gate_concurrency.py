@@ -92,19 +92,6 @@ def test_fifty_concurrent_orders_never_exceed_the_position_limit(exposure_table)
     assert len(accepted) == outcomes.count(True) == int(limit / ORDER_QTY)
 
 
-@pytest.fixture
-def exchange(sim_settings):
-    from futures.binance.http import BinanceHttp
-    from futures.binance.rest import client_from_settings
-
-    BinanceHttp.clear_backoff()
-    client_from_settings()._marks.clear()  # noqa: SLF001 - prices move between tests
-    # Other tests move prices on the shared stand-in: start from the listed 3,400.
-    sim_settings.control.set_price("ETHUSDT", "3400", mark="3400")
-    yield sim_settings
-    BinanceHttp.clear_backoff()
-
-
 def test_fifty_concurrent_real_orders_never_exceed_the_position_limit(make_user, exchange):
     """The same race through futures.services.order_place: live resting LIMIT orders."""
     from futures.models import Order

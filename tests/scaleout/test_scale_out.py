@@ -22,6 +22,7 @@ import yaml
 from websockets.sync.client import connect
 
 from tests.support.servers import ROOT, DaphneServer
+from tests.support.waiting import poll
 
 PG_ADMIN_URL = os.environ.get(
     "SPARK_SCALEOUT_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"
@@ -30,20 +31,14 @@ REDIS_BASE = os.environ.get("SPARK_SCALEOUT_REDIS_URL", "redis://127.0.0.1:6379/
 SYMBOL = "ETHUSDT"
 
 SETUP = """
-from importlib import import_module
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import get_user_model
 from accounts.models import ApiToken
 from accounts.roles import TRADER, assign_role
+from tests.support.sessions import session_key
 user = get_user_model().objects.create_user("ana", password="scale-out-password-1")
 assign_role(user, TRADER)
-store = import_module(settings.SESSION_ENGINE).SessionStore()
-store[SESSION_KEY] = str(user.pk)
-store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-store.save()
 print("TOKEN", ApiToken.issue(user)[1])
-print("SESSION", store.session_key)
+print("SESSION", session_key(user))
 """
 
 
@@ -151,16 +146,6 @@ def place(server: DaphneServer, token: str, cid: str, price: str = "3000") -> di
     return r.json()
 
 
-def wait(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_two_web_processes_and_a_stream_worker_share_orders_prices_and_metrics(
     scale_db, redis_url, sim, tmp_path
 ):
@@ -177,7 +162,7 @@ def test_two_web_processes_and_a_stream_worker_share_orders_prices_and_metrics(
         # one key for every process: a session made by one is valid on the others
         "SPARK_SECRET_KEY": "scale-out-secret-key",
     }
-    full_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "spark_site.settings"}
+    full_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "tests.settings"}
     _manage(full_env, "migrate", "--noinput")
     out = _manage(full_env, "shell", "-c", SETUP)
     token = out.split("TOKEN ", 1)[1].split()[0]
@@ -206,7 +191,7 @@ def test_two_web_processes_and_a_stream_worker_share_orders_prices_and_metrics(
             conns = s.get("connections") or []
             return s.get("mode") == "scale-out" and conns and all(c["state"] == "up" for c in conns)
 
-        wait(streams_up, 45, "the stream worker's sockets (run_streams)")
+        poll(streams_up, 45, what="the stream worker's sockets (run_streams)")
         topics = f"orders,ticker:{SYMBOL}"
         on_a = Socket(web_a, session, topics)
         on_b = Socket(web_b, session, topics)
@@ -259,7 +244,7 @@ def test_two_web_processes_and_a_stream_worker_share_orders_prices_and_metrics(
         prometheus = _prometheus(web_a, tmp_path)
         market = 'max(spark_futures_ws_connection_status{connection="market"})'
         try:
-            wait(lambda: _value(prometheus, market) == 1.0, 45, "run_streams' gauge")
+            poll(lambda: _value(prometheus, market) == 1.0, 45, what="run_streams' gauge")
         except AssertionError:
             scraped = requests.get(web_a.url + "/metrics", timeout=10).text
             lines = [x for x in scraped.splitlines() if "ws_connection_status" in x]
@@ -270,9 +255,13 @@ def test_two_web_processes_and_a_stream_worker_share_orders_prices_and_metrics(
             "sum(django_http_requests_total_by_view_transport_method_total"
             '{view="api:status"})'  # /futures/risk/status
         )
-        wait(lambda: (_value(prometheus, risk_views) or 0) >= 7, 30, "B's requests in Prometheus")
+        poll(
+            lambda: (_value(prometheus, risk_views) or 0) >= 7,
+            30,
+            what="B's requests in Prometheus",
+        )
         placed = 'sum(spark_futures_order_ack_total{dry_run="false"})'
-        wait(lambda: (_value(prometheus, placed) or 0) >= 7, 30, "orders of A and B")
+        poll(lambda: (_value(prometheus, placed) or 0) >= 7, 30, what="orders of A and B")
         pids = {p.name.rsplit("_", 1)[1].split(".")[0] for p in shared_metrics.iterdir()}
         assert {str(worker.pid), str(web_a.proc.pid), str(web_b.proc.pid)} <= pids
         up = prometheus.query('up{job="spark"}')["result"]

@@ -6,10 +6,12 @@ import shutil
 import tempfile
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.support.sessions import session_key
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -43,12 +45,45 @@ def make_driver() -> tuple[webdriver.Chrome, str]:
 
 def login(driver, base_url: str, user) -> None:
     """Log user in by planting a real session cookie (the login form has its own test)."""
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
+    key = session_key(user)
     driver.get(base_url + "/login/")
-    driver.add_cookie(
-        {"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "path": "/"}
+    driver.add_cookie({"name": settings.SESSION_COOKIE_NAME, "value": key, "path": "/"})
+
+
+def login_with_form(driver, base_url: str, user) -> None:
+    """Log user in through the real login form, as a person would (password of tests/conftest)."""
+    from tests.conftest import PASSWORD
+
+    driver.get(base_url + "/login/")
+    driver.find_element(By.NAME, "username").send_keys(user.get_username())
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".who"))
+
+
+def text_of(browser, testid: str) -> str:
+    """The text of the element with that data-testid."""
+    return browser.find_element(By.CSS_SELECTOR, f"[data-testid={testid}]").text
+
+
+def live_state(browser) -> str:
+    """The live socket's state code (the badge shows it in the page's language)."""
+    return browser.find_element(By.ID, "live-state").get_attribute("data-state")
+
+
+def last_turn(browser):
+    """The newest turn of the copilot chat, or None."""
+    turns = browser.find_elements(By.CSS_SELECTOR, "[data-testid=turn]")
+    return turns[-1] if turns else None
+
+
+def ask_copilot(browser, text: str):
+    """Type text into the copilot chat, send it, and return the new turn."""
+    before = len(browser.find_elements(By.CSS_SELECTOR, "[data-testid=turn]"))
+    box = browser.find_element(By.ID, "chat-prompt")
+    box.send_keys(text)
+    browser.find_element(By.CSS_SELECTOR, "#chat-form button[type=submit]").click()
+    WebDriverWait(browser, 10).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=turn]")) == before + 1
     )
+    return last_turn(browser)
