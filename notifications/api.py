@@ -24,42 +24,49 @@ from spark_site.errors import NotAuthenticated
 router = Router(tags=["notifications"])
 
 
+def shared_secret_check(request, *, sent: str | None, expected: str, action: str, who: str):
+    """Compare a machine sender's secret in constant time; refuse (audited) when it is off or
+    wrong. Returns the sender's name for request.auth."""
+    if not expected or not hmac.compare_digest((sent or "").encode(), expected.encode()):
+        record(
+            actor=None,
+            action=action,
+            target=request.path,
+            payload={"reason": "bad_secret" if expected else "receiver_off"},
+            outcome=AuditEntry.Outcome.DENIED,
+        )
+        raise NotAuthenticated(f"The {who} secret is wrong or not configured.")
+    return who
+
+
 class AlertmanagerToken(HttpBearer):
     """The shared bearer token of Alertmanager's http_config; off while the setting is empty."""
 
     def authenticate(self, request, token: str):
-        expected = settings.SPARK_ALERTMANAGER_TOKEN
-        if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
-            record(
-                actor=None,
-                action="notifications.alertmanager",
-                target=request.path,
-                payload={"reason": "bad_token" if expected else "receiver_off"},
-                outcome=AuditEntry.Outcome.DENIED,
-            )
-            raise NotAuthenticated("The Alertmanager token is wrong or not configured.")
-        return "alertmanager"
+        return shared_secret_check(
+            request,
+            sent=token,
+            expected=settings.SPARK_ALERTMANAGER_TOKEN,
+            action="notifications.alertmanager",
+            who="alertmanager",
+        )
 
 
 class TelegramSecret(APIKeyHeader):
-    """Webhook mode: Telegram sends the secret_token given to setWebhook in this header."""
+    """Webhook mode: Telegram sends the secret_token given to setWebhook in this header; the
+    route is off in long-polling mode (no TELEGRAM_WEBHOOK_URL)."""
 
     param_name = "X-Telegram-Bot-Api-Secret-Token"
 
     def authenticate(self, request, key: str | None):
-        expected = settings.TELEGRAM_WEBHOOK_SECRET
-        if not (settings.TELEGRAM_WEBHOOK_URL and expected) or not hmac.compare_digest(
-            (key or "").encode(), expected.encode()
-        ):
-            record(
-                actor=None,
-                action="telegram.webhook",
-                target=request.path,
-                payload={"reason": "bad_secret" if expected else "webhook_off"},
-                outcome=AuditEntry.Outcome.DENIED,
-            )
-            raise NotAuthenticated("The Telegram webhook secret is wrong or not configured.")
-        return "telegram"
+        on = bool(settings.TELEGRAM_WEBHOOK_URL)
+        return shared_secret_check(
+            request,
+            sent=key,
+            expected=settings.TELEGRAM_WEBHOOK_SECRET if on else "",
+            action="telegram.webhook",
+            who="telegram",
+        )
 
 
 @router.post("/telegram/webhook", response=TelegramWebhookOut, auth=TelegramSecret())

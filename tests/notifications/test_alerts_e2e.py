@@ -31,25 +31,35 @@ def _with_alertmanager(prom: Prometheus, alertmanager_url: str) -> None:
     prom.config.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-def test_an_open_breaker_reaches_telegram_and_a_webhook_once_and_resolves_once(
-    sim, daphne, olga, token_for, telegram, link, tmp_path
-):
-    server = daphne(
-        **sim.spark_env(),
+def _alerting_spark(daphne, telegram, **env):
+    """Spark under Daphne with the alert receiver and the embedded notifier on the stand-ins."""
+    return daphne(
+        **env,
         SPARK_ALERTMANAGER_TOKEN=TOKEN,
         SPARK_NOTIFIER_EMBEDDED="true",
         TELEGRAM_API_URL=telegram.url,
         TELEGRAM_BOT_TOKEN=telegram.token,
         TELEGRAM_POLL_TIMEOUT_SECONDS="1",
         SPARK_NOTIFY_POLL_SECONDS="0.2",
-        SPARK_RISK_METRICS_SECONDS="0.5",
     )
+
+
+def _operator_hears_alerts(olga, link) -> Receiver:
+    """olga's chat 601 and a webhook receiver both take the alert kinds."""
     link(olga, 601)
     preference_set(user=olga, channel=Channel.TELEGRAM, kinds=ALERT_KINDS, enabled=True)
     receiver = Receiver()
     preference_set(
         user=olga, channel=Channel.WEBHOOK, kinds=ALERT_KINDS, enabled=True, url=receiver.url
     )
+    return receiver
+
+
+def test_an_open_breaker_reaches_telegram_and_a_webhook_once_and_resolves_once(
+    sim, daphne, olga, token_for, telegram, link, tmp_path
+):
+    server = _alerting_spark(daphne, telegram, **sim.spark_env(), SPARK_RISK_METRICS_SECONDS="0.5")
+    receiver = _operator_hears_alerts(olga, link)
     workdir = Path(tempfile.mkdtemp(prefix="spark-prom-", dir=tmp_path))
     operator = {"Authorization": f"Bearer {token_for(olga)}"}
     with running_alertmanager(tmp_path, server.url) as am_url:
@@ -100,27 +110,15 @@ def test_cut_streams_reach_telegram_and_a_webhook_once_and_resolve_once(
 ):
     """The issue's drill: the stand-in's streams are cut (sockets aborted, reconnects refused)
     until FuturesWsDisconnected fires through Prometheus and Alertmanager, then allowed back."""
-    server = daphne(
-        **{
-            **sim.spark_env(),
-            # Market streams only: one connection, so one alert and one group.
-            "BINANCE_API_KEY": "",
-        },
+    server = _alerting_spark(
+        daphne,
+        telegram,
+        # Market streams only: one connection, so one alert and one group.
+        **{**sim.spark_env(), "BINANCE_API_KEY": ""},
         SPARK_STREAMS_EMBEDDED="true",
         SPARK_STREAM_SYMBOLS="ETHUSDT",
-        SPARK_ALERTMANAGER_TOKEN=TOKEN,
-        SPARK_NOTIFIER_EMBEDDED="true",
-        TELEGRAM_API_URL=telegram.url,
-        TELEGRAM_BOT_TOKEN=telegram.token,
-        TELEGRAM_POLL_TIMEOUT_SECONDS="1",
-        SPARK_NOTIFY_POLL_SECONDS="0.2",
     )
-    link(olga, 601)
-    preference_set(user=olga, channel=Channel.TELEGRAM, kinds=ALERT_KINDS, enabled=True)
-    receiver = Receiver()
-    preference_set(
-        user=olga, channel=Channel.WEBHOOK, kinds=ALERT_KINDS, enabled=True, url=receiver.url
-    )
+    receiver = _operator_hears_alerts(olga, link)
     workdir = Path(tempfile.mkdtemp(prefix="spark-prom-", dir=tmp_path))
 
     def alarms(prefix: str) -> list[str]:
