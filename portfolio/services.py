@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from portfolio import metrics
 from portfolio.connectors.base import (
-    BINANCE_FUTURES,
     EXCHANGES,
     SourceError,
     SourceFetch,

@@ -1,4 +1,4 @@
-"""The daily loss rule: one pure function that the gate, the breaker, the status and the metric share.
+"""The daily loss rule: one pure function shared by the gate, the breaker, the status, the metric.
 
 An alert that reads a different figure than the gate fires while the status says there is room
 left (seen: RiskDailyLossBudgetLow firing after an operator closed the breaker, because the metric

@@ -16,8 +16,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from futures.binance.errors import (
-    BinanceError,
     BINANCE_FUTURES,
+    BinanceError,
     ClockSkew,
     ExchangeUnavailable,
     RateLimited,
