@@ -25,7 +25,8 @@ The rules (each breached rule is named with its limit and the value that breache
 - daily_loss: our worst-case rule. The day's loss (net: realized PnL + commissions + funding,
   or realized only with SPARK_DAILY_LOSS_COUNTS=realized; risk.budget) is what the breaker
   watches; the gate adds that once the day's remaining loss budget (limit + today's counted
-  PnL) is <= 0, every order that is not a position-shrinking reduce-only order is rejected, even if the breaker has not opened yet
+  PnL) is <= 0, every order that is not a position-shrinking reduce-only order is rejected,
+  even if the breaker has not opened yet
   (a limit lowered below today's loss, or a loss booked by another process a moment ago). We do
   not estimate an order's own potential loss against the budget: with the seed's defaults (max
   notional 100, loss limit 50) any such estimate larger than half the notional would silently
