@@ -121,7 +121,9 @@ def income_sync(
     income_type: str | None = None,
     client=None,
 ) -> dict:
-    """Book every income row of [start_ms, end_ms] not booked yet; return what was done.
+    """Book every income row of [start_ms, end_ms] not booked yet; return what was done:
+    rows read, entries booked from them, missed fills recorded (with their realized PnL and
+    commission) and rows waiting for a USD price.
 
     Without a start: from a funding period before the newest exchange entry of this environment
     (or seven days back when there is none), so a reconnect after a long gap still catches up.
