@@ -290,6 +290,10 @@ def trades_sync(order: Order, trades: list[dict], *, source: str) -> int:
     """Record REST userTrades rows of one order; return how many fills were new."""
     new = 0
     with transaction.atomic():
+        # Lock the order row first, as order_sync_from_exchange does: the fill's ledger entries
+        # then take the limits lock, and a stream thread holding the order while this one held
+        # the limits (the other order) deadlocked on PostgreSQL.
+        Order.objects.select_for_update().filter(pk=order.pk).first()
         for t in trades:
             if t.get("orderId") != order.exchange_order_id:
                 continue
