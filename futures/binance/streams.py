@@ -131,8 +131,8 @@ class ListenKeyClient:
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
-            timeout = isinstance(exc, requests.Timeout)
-            count_error(BINANCE_FUTURES, code="TIMEOUT" if timeout else "CONNECTION")
+            label = "TIMEOUT" if isinstance(exc, requests.Timeout) else "CONNECTION"
+            count_error(BINANCE_FUTURES, code=label)
             raise ListenKeyError(None, f"listenKey {method}: {type(exc).__name__}") from exc
         try:
             body = r.json()
