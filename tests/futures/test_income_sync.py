@@ -126,3 +126,12 @@ def test_a_bad_window_is_422_naming_the_field_and_books_nothing(
     assert r.status_code == 422, r.text
     assert field in r.text
     assert PnLEntry.objects.count() == 0
+
+
+def test_a_user_stream_reconnect_fills_the_ledger_gap(missed_day):
+    from futures.events import reconcile_after_connect
+
+    done = reconcile_after_connect()
+
+    assert done["income"]["rows"] == 5
+    assert _ledger() == _exchange_income(missed_day)
