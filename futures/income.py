@@ -88,17 +88,25 @@ def _sync_missing_fills(client, env: str, symbol: str, trade_ids: list[int]) -> 
     """Record fills the stream never delivered (their order too, if Spark never saw it)."""
     from futures import services
 
-    trades = client.request(
-        "GET",
-        "/fapi/v1/userTrades",
-        {"symbol": symbol, "fromId": min(trade_ids), "limit": 1000},
-        signed=True,
-    )
     wanted = set(trade_ids)
     by_order: dict[int, list[dict]] = defaultdict(list)
-    for t in trades or []:
-        if int(t["id"]) in wanted:
-            by_order[int(t["orderId"])].append(t)
+    from_id, last_wanted, found = min(wanted), max(wanted), 0
+    for _ in range(MAX_PAGES):  # page by trade id until the last missing one is passed
+        trades = client.request(
+            "GET",
+            "/fapi/v1/userTrades",
+            {"symbol": symbol, "fromId": from_id, "limit": PAGE},
+            signed=True,
+        )
+        for t in trades or []:
+            if int(t["id"]) in wanted:
+                by_order[int(t["orderId"])].append(t)
+                found += 1
+        if not trades or len(trades) < PAGE or found == len(wanted):
+            break
+        from_id = max(int(t["id"]) for t in trades) + 1
+        if from_id > last_wanted:
+            break
     new = 0
     for order_id, rows in by_order.items():
         order = Order.objects.filter(

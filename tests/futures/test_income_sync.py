@@ -135,3 +135,14 @@ def test_a_user_stream_reconnect_fills_the_ledger_gap(missed_day):
 
     assert done["income"]["rows"] == 5
     assert _ledger() == _exchange_income(missed_day)
+
+
+def test_small_pages_by_time_miss_and_repeat_nothing(missed_day, monkeypatch):
+    """Pages of two rows: a fill's REALIZED_PNL and COMMISSION share one millisecond and may
+    straddle a page; the next page starts at that millisecond, and seen rows are skipped."""
+    from futures import income
+
+    monkeypatch.setattr(income, "PAGE", 2)
+    done = income_sync()
+    assert done["rows"] == 5
+    assert _ledger() == _exchange_income(missed_day)
