@@ -39,6 +39,8 @@ class BinanceHttp:
     """Signed and public calls to one Binance REST base URL."""
 
     exchange = BINANCE_FUTURES  # the `exchange` label of spark_exchange_api_error_total
+    # Paths a host may lack (404 handled by the caller, not counted as an exchange error).
+    optional_paths: frozenset[str] = frozenset()
     time_path = "/fapi/v1/time"
     weight_header = "X-MBX-USED-WEIGHT-1M"
     weight_limit = 2400
@@ -151,7 +153,8 @@ class BinanceHttp:
                 self.sync_time()
                 return self._send(method, path, params, signed)
         except BinanceError as exc:
-            count_error(self.exchange, exc)
+            if not (exc.http_status == 404 and path in self.optional_paths):
+                count_error(self.exchange, exc)
             raise
 
     def _send(self, method: str, path: str, params: dict[str, Any] | None, signed: bool) -> Any:

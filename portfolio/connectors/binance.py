@@ -67,6 +67,7 @@ class SpotClient(BinanceHttp):
 
     exchange = BINANCE_SPOT
     time_path = "/api/v3/time"
+    optional_paths = frozenset({time_path})  # sync_time falls back to the local clock on 404
     weight_limit = 6000
 
     def sync_time(self) -> int:
