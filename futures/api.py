@@ -5,10 +5,11 @@ from __future__ import annotations
 from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
-from futures import services
+from futures import income, services
 from futures.schemas import (
     CancelAllIn,
     CancelIn,
+    LedgerSyncIn,
     LeverageIn,
     MarginTypeIn,
     OrderIn,
@@ -119,4 +120,13 @@ def margin_type(request, payload: MarginTypeIn):
     """Change the margin type of a symbol (ISOLATED / CROSSED); unchanged is success."""
     return services.margin_type_change(
         user=request.auth, symbol=payload.symbol, margin_type=payload.marginType
+    )
+
+
+@router.post("/ledger/sync", auth=write_auth("futures.reconcile_orders", "ledger.sync"))
+def ledger_sync(request, payload: LedgerSyncIn):
+    """Book the exchange's income history (fills, commissions, funding, transfers) not yet in
+    the ledger (operator); running it again books nothing twice."""
+    return income.income_sync_requested(
+        user=request.auth, start=payload.startTime, end=payload.endTime
     )

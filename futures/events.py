@@ -111,6 +111,10 @@ def handle_user_event(event: dict) -> None:
         balances = {b.get("a"): b for b in a.get("B") or []}
         if "USDT" in balances:
             _wallet_update(balances["USDT"])
+        if a.get("m") == "FUNDING_FEE":
+            from futures.income import on_funding_update
+
+            on_funding_update(event)  # the fee into the ledger (and the loss rule)
     elif etype in ("ALGO_UPDATE", "ACCOUNT_CONFIG_UPDATE", "TRADE_LITE", "MARGIN_CALL"):
         logger.debug("user event %s not applied (REST reconciliation covers it)", etype)
 
@@ -151,7 +155,7 @@ def rest_client():
 
 
 def reconcile_after_connect() -> dict:
-    """Catch up on what the user stream may have missed: orders, positions, account (REST)."""
+    """Catch up on what the user stream may have missed: orders, ledger, positions, account."""
     from futures import position_mode, services
 
     done: dict[str, Any] = {}
@@ -171,6 +175,13 @@ def reconcile_after_connect() -> dict:
         done["orders"] = _summary(reconcile_orders(actor="system"))
     else:
         done["orders"] = _reconcile_orders_fallback()
+    try:
+        # Fills, commissions, funding and transfers of the gap (events are not replayed).
+        from futures.income import income_sync
+
+        done["income"] = {k: v for k, v in income_sync().items() if k in ("rows", "booked")}
+    except Exception:
+        logger.exception("the income sync after the user stream connected failed")
     client = rest_client()
     try:
         requested_at = timezone.now()  # the gate counts fills seen after this read's request

@@ -10,6 +10,16 @@ from prometheus_client import Counter, Gauge, Histogram
 
 LATENCY_MS_BUCKETS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 
+# --- every exchange call -----------------------------------------------------------------------
+# Counted in one place, the connector (futures.binance.errors.count_error), on every path: REST
+# orders, account and positions, listen keys, the WebSocket API; the portfolio counts only the
+# failures no connector saw (BTCTurk, a read that ran out of time).
+EXCHANGE_API_ERRORS = Counter(
+    "spark_exchange_api_error_total",
+    "Failed exchange API calls, by exchange and error code (HTTP status or exchange code).",
+    ["exchange", "code"],
+)
+
 # --- orders and account -------------------------------------------------------------------------
 ORDER_PLACE_LATENCY_MS = Histogram(
     "spark_futures_order_place_latency_ms",

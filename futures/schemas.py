@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import AwareDatetime
 
 from futures.models import PRICE, Fill, Order
 from spark_site.money import Money, StrictBool, decimal_text
@@ -48,6 +49,12 @@ class LeverageIn(Schema):
 class MarginTypeIn(Schema):
     symbol: str = Field(..., pattern=SYMBOL)
     marginType: Literal["ISOLATED", "CROSSED"]
+
+
+class LedgerSyncIn(Schema):
+    # Times with a zone (ISO 8601); both optional: from the newest booked entry to now.
+    startTime: AwareDatetime | None = None
+    endTime: AwareDatetime | None = None
 
 
 # A decimal as a plain string without trailing zeros ("0.002", never "2E-3").

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.permissions import may_act_on, owner_name, require, require_owner
 from audit.models import AuditEntry
 from audit.services import record
-from futures import metrics, position_mode, selectors
+from futures import ledger, metrics, position_mode, selectors
 from futures.binance.errors import (
     BinanceError,
     ExchangeFilterError,
@@ -41,7 +41,6 @@ from futures.models import (
 from futures.signals import account_changed, order_changed, position_changed
 from risk import gate
 from risk.errors import RiskRejected
-from risk.services import pnl_record
 from spark_site.errors import DomainError, NotFound, ValidationFailed
 from spark_site.exchange_env import environment_of
 
@@ -175,8 +174,10 @@ def order_sync_from_exchange(payload: dict, *, source: str) -> Order | None:
                 fields.append("raw_response")
             order.save(update_fields=None if created else [*fields, "updated_at"])
             _emit_order_changed(order)
-        if fill_created is not None and fill_created.realized_pnl != ZERO:
-            _record_realized_pnl(order, fill_created)
+        if fill_created is not None:
+            # Realized PnL and commission into the ledger (idempotent by reference: a fill seen
+            # by the stream and again by reconciliation or the income sync books once).
+            ledger.book_fill(order, fill_created)
     return order
 
 
@@ -285,24 +286,14 @@ def _record_fill(order: Order, trade: dict) -> Fill | None:
         return None
 
 
-def _record_realized_pnl(order: Order, fill: Fill) -> None:
-    # Idempotent by source_ref: a fill seen by the stream and again by reconciliation books once.
-    # The reference names the environment and Spark's own order id, not only the exchange's
-    # trade id: a trade id reused after switching environment or resetting the stand-in would
-    # otherwise match an earlier fill and a real loss would never be booked.
-    pnl_record(
-        source="fill",
-        source_ref=f"{order.environment}:{order.symbol}:{order.client_order_id}:{fill.trade_id}",
-        symbol=order.symbol,
-        amount=fill.realized_pnl,
-        actor="system",
-    )
-
-
 def trades_sync(order: Order, trades: list[dict], *, source: str) -> int:
     """Record REST userTrades rows of one order; return how many fills were new."""
     new = 0
     with transaction.atomic():
+        # Lock the order row first, as order_sync_from_exchange does: the fill's ledger entries
+        # then take the limits lock, and a stream thread holding the order while this one held
+        # the limits (the other order) deadlocked on PostgreSQL.
+        Order.objects.select_for_update().filter(pk=order.pk).first()
         for t in trades:
             if t.get("orderId") != order.exchange_order_id:
                 continue
@@ -321,8 +312,7 @@ def trades_sync(order: Order, trades: list[dict], *, source: str) -> int:
             )
             if fill is not None:
                 new += 1
-                if fill.realized_pnl != ZERO:
-                    _record_realized_pnl(order, fill)
+                ledger.book_fill(order, fill)
         if new:
             _emit_order_changed(order)
     return new

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Gauge, Histogram
+
+from futures import metrics as futures_metrics
 
 REFRESH_LATENCY_MS = Histogram(
     "spark_portfolio_refresh_latency_ms",
     "Time to refresh the whole portfolio from every exchange, in milliseconds.",
     buckets=(10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000),
 )
-EXCHANGE_API_ERRORS = Counter(
-    "spark_exchange_api_error_total",
-    "Failed exchange API calls, by exchange and error code (HTTP status or exchange code).",
-    ["exchange", "code"],
-)
+# Declared with the connector that counts it (every exchange path); the portfolio adds the
+# failures no connector saw.
+EXCHANGE_API_ERRORS = futures_metrics.EXCHANGE_API_ERRORS
 TOTAL_VALUE_USD = Gauge(
     "spark_portfolio_total_value_usd",
     "Total portfolio value across exchanges, in USD.",

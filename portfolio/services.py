@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from portfolio import metrics
 from portfolio.connectors.base import (
-    BINANCE_FUTURES,
     EXCHANGES,
     SourceError,
     SourceFetch,
@@ -107,7 +106,8 @@ def portfolio_refresh(
                 "unpriced": sorted(v.asset for v in values if v.value_usd is None),
             }
             continue
-        metrics.EXCHANGE_API_ERRORS.labels(exchange=exchange, code=result.code).inc()
+        if not result.counted:  # a Binance connector counted its own failed call already
+            metrics.EXCHANGE_API_ERRORS.labels(exchange=exchange, code=result.code).inc()
         logger.warning("portfolio: %s failed: %s %s", exchange, result.code, result.message)
         error = {"code": result.code, "message": result.message}
         good = last_good_snapshot(exchange)
@@ -257,16 +257,9 @@ def positions_open() -> list[dict]:
 
     Raises the typed exchange error (rendered 502/503) after counting it; amounts are strings.
     """
-    from futures.binance.errors import BinanceError
     from futures.binance.rest import client_from_settings
-    from portfolio.connectors.binance import source_error
 
-    try:
-        rows = client_from_settings().positions()
-    except BinanceError as exc:
-        code = source_error(BINANCE_FUTURES, exc).code
-        metrics.EXCHANGE_API_ERRORS.labels(exchange=BINANCE_FUTURES, code=code).inc()
-        raise
+    rows = client_from_settings().positions()  # a failure is counted by the connector
     out = []
     for row in rows:
         amount = to_decimal(row["positionAmt"])

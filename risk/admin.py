@@ -70,8 +70,17 @@ class RiskLimitsAdmin(admin.ModelAdmin):
 
 @admin.register(PnLEntry)
 class PnLEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "trading_day", "symbol", "amount", "source", "source_ref"]
-    list_filter = ["source", "trading_day"]
+    list_display = [
+        "created_at",
+        "trading_day",
+        "symbol",
+        "kind",
+        "amount",
+        "asset",
+        "source",
+        "source_ref",
+    ]
+    list_filter = ["kind", "source", "trading_day"]
     search_fields = ["symbol", "source_ref"]
 
     def has_add_permission(self, request):

@@ -22,14 +22,16 @@ The rules (each breached rule is named with its limit and the value that breache
   must not exceed the symbol's limit (contracts for symbols with their own row, else USD of
   position value at the mark) -- checked only when the order grows |position|, so an order that
   shrinks an over-limit position (after a limit was lowered) still passes.
-- daily_loss: our worst-case rule. Realized loss is what the breaker watches; the gate adds that
-  once the day's remaining loss budget (limit + today's counted PnL) is <= 0, every order that is
-  not a position-shrinking reduce-only order is rejected, even if the breaker has not opened yet
+- daily_loss: our worst-case rule. The day's loss (net: realized PnL + commissions + funding,
+  or realized only with SPARK_DAILY_LOSS_COUNTS=realized; risk.budget) is what the breaker
+  watches; the gate adds that once the day's remaining loss budget (limit + today's counted
+  PnL) is <= 0, every order that is not a position-shrinking reduce-only order is rejected,
+  even if the breaker has not opened yet
   (a limit lowered below today's loss, or a loss booked by another process a moment ago). We do
   not estimate an order's own potential loss against the budget: with the seed's defaults (max
   notional 100, loss limit 50) any such estimate larger than half the notional would silently
   halve the max notional. After an operator closes the breaker, the loss accepted at that moment
-  stops counting (see selectors.budget_pnl), so trading resumes with a fresh budget.
+  stops counting (see budget.loss_budget_of), so trading resumes with a fresh budget.
 - price: a market order without a positive mark price cannot be valued and is rejected (fail
   closed).
 
@@ -201,7 +203,7 @@ def evaluate(intent: OrderIntent, *, limits: RiskLimits | None = None) -> Decisi
                 "daily_loss",
                 limits.daily_loss_limit_usd,
                 loss,
-                f"Today's realized loss {fmt(loss)} USD has reached the daily loss limit "
+                f"Today's {budget['counts']} loss {fmt(loss)} USD has reached the daily loss limit "
                 f"{fmt(limits.daily_loss_limit_usd)} USD: only position-shrinking reduce-only "
                 "orders are accepted until the day rolls over or an operator acts.",
                 "USD",

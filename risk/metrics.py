@@ -11,7 +11,8 @@ CIRCUIT_BREAKER_OPEN = Gauge(
 )
 DAILY_PNL_USD = Gauge(
     "spark_risk_daily_pnl_usd",
-    "Realized PnL of the current trading day, in USD.",
+    "PnL of the current trading day as the daily loss limit counts it (net by default, from "
+    "an operator's breaker close), in USD.",
     multiprocess_mode="mostrecent",
 )
 DAILY_LOSS_LIMIT_USD = Gauge(

@@ -54,7 +54,8 @@ class RiskLimits(models.Model):
     daily_loss_limit_usd = models.DecimalField(
         **MONEY,
         default=_default_daily_loss,
-        help_text="Realized loss of one trading day that opens the circuit breaker, USD.",
+        help_text="Loss of one trading day that opens the circuit breaker, USD (net PnL by "
+        "default: realized + commissions + funding; SPARK_DAILY_LOSS_COUNTS).",
     )
     trading_day_timezone = models.CharField(max_length=64, default="UTC", validators=[_validate_tz])
     trading_day_start_hour = models.PositiveSmallIntegerField(
@@ -150,15 +151,33 @@ class SymbolPositionLimit(models.Model):
 
 
 class PnLEntry(models.Model):
-    """One realized PnL event; source_ref makes the same fill count once."""
+    """One movement of the futures wallet; source_ref makes the same event count once.
+
+    The reference names the environment (sim/testnet/demo/live) first, so a reset stand-in or a
+    switch from the testnet never takes a new event for an old one.
+    """
 
     class Source(models.TextChoices):
         FILL = "fill", "exchange fill"
         MANUAL = "manual", "manual entry"
         CANARY = "canary", "canary result"
+        INCOME = "income", "exchange income history"
 
-    symbol = models.CharField(max_length=20)
+    class Kind(models.TextChoices):
+        REALIZED = "realized", "realized PnL"
+        COMMISSION = "commission", "commission"
+        FUNDING = "funding", "funding fee"
+        TRANSFER = "transfer", "transfer"
+        OTHER = "other", "other income"
+
+    symbol = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REALIZED)
     amount = models.DecimalField(**MONEY, help_text="USD; negative is a loss.")
+    # What the exchange booked, in its own asset (a BNB commission), before the USD conversion.
+    asset = models.CharField(max_length=12, default="USDT")
+    asset_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    # The exchange's income type (FUNDING_FEE, TRANSFER, ...) for income rows; empty otherwise.
+    income_type = models.CharField(max_length=40, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices)
     source_ref = models.CharField(max_length=120)
     trading_day = models.DateField(db_index=True)
@@ -174,7 +193,7 @@ class PnLEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.trading_day} {self.symbol} {self.amount} ({self.source})"
+        return f"{self.trading_day} {self.symbol} {self.kind} {self.amount} ({self.source})"
 
 
 class CircuitBreaker(models.Model):

@@ -5,43 +5,44 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Sum
 
 from risk import providers
+from risk.budget import COMMISSION, FUNDING, REALIZED, LossBudget, loss_budget_of
 from risk.models import CircuitBreaker, PnLEntry, RiskLimits
 from risk.money import fmt
 
 ZERO = Decimal("0")
 
 
-def day_pnl(day: date) -> Decimal:
-    """Return the sum of realized PnL booked on a trading day."""
-    total = PnLEntry.objects.filter(trading_day=day).aggregate(total=Sum("amount"))["total"]
-    return Decimal(total) if total is not None else ZERO
+def day_sums(day: date) -> dict[str, Decimal]:
+    """Return the ledger's sums per kind (realized, commission, funding, ...) of a trading day."""
+    rows = (
+        PnLEntry.objects.filter(trading_day=day)
+        .values_list("kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {kind: Decimal(total) for kind, total in rows if total is not None}
 
 
-def budget_pnl(day_total: Decimal, breaker: CircuitBreaker, day: date) -> Decimal:
-    """Return the PnL that counts against today's loss budget.
+def budget_of(limits: RiskLimits, breaker: CircuitBreaker | None, day: date, sums) -> LossBudget:
+    """The loss budget of `day` from the ledger's sums, with the configured counting mode."""
+    return loss_budget_of(
+        day=day,
+        sums=sums,
+        limit=limits.daily_loss_limit_usd,
+        counts=settings.SPARK_DAILY_LOSS_COUNTS,
+        acknowledged_day=breaker.acknowledged_day if breaker is not None else None,
+        acknowledged_pnl=breaker.acknowledged_pnl if breaker is not None else None,
+    )
 
-    When an operator closed the breaker with the day's budget spent, the loss accepted at that
-    moment no longer counts: the rest of the day gets a fresh budget measured from there.
-    """
-    if breaker.acknowledged_day == day:
-        return day_total - breaker.acknowledged_pnl
-    return day_total
 
-
-def loss_budget(limits: RiskLimits, breaker: CircuitBreaker, day: date) -> dict:
-    """Return today's PnL, the PnL counted against the budget, and what is left of it."""
-    total = day_pnl(day)
-    counted = budget_pnl(total, breaker, day)
-    return {
-        "day": day,
-        "pnl": total,
-        "counted": counted,
-        "remaining": limits.daily_loss_limit_usd + counted,
-    }
+def loss_budget(limits: RiskLimits, breaker: CircuitBreaker, day: date) -> LossBudget:
+    """Return today's PnL by part, the PnL counted against the budget, and what is left of it."""
+    return budget_of(limits, breaker, day, day_sums(day))
 
 
 def symbol_limit(limits: RiskLimits, symbol: str) -> tuple[str, Decimal]:
@@ -111,26 +112,37 @@ def _dec(value) -> Decimal | None:
 _GATE_STATE_SQL = (
     "SELECT (SELECT max_position_qty FROM risk_symbolpositionlimit"
     " WHERE limits_id = %s AND symbol = %s),"
-    " (SELECT SUM(amount) FROM risk_pnlentry WHERE trading_day = %s),"
+    " (SELECT SUM(amount) FROM risk_pnlentry WHERE trading_day = %s AND kind = %s),"
+    " (SELECT SUM(amount) FROM risk_pnlentry WHERE trading_day = %s AND kind = %s),"
+    " (SELECT SUM(amount) FROM risk_pnlentry WHERE trading_day = %s AND kind = %s),"
     " b.state, b.opened_reason, b.acknowledged_day, b.acknowledged_pnl"
     " FROM (SELECT 1 AS one) x LEFT JOIN risk_circuitbreaker b ON b.id = %s"
 )
+
+
+def _date(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])  # SQLite hands a DATE back as text
 
 
 def gate_state(limits: RiskLimits, symbol: str, day: date) -> dict:
     """Everything the gate reads besides the limits row, in one round trip.
 
     The gate runs under the lock every order waits on, so it reads the breaker, the symbol's
-    limit and the day's PnL sum in one statement instead of three ORM queries.
+    limit and the day's PnL sums in one statement instead of several ORM queries; the budget is
+    then computed by the same function as the status and the metric (risk.budget).
     """
     with connection.cursor() as cursor:
-        params = [limits.pk, symbol.upper(), day, CircuitBreaker.SINGLETON_PK]
+        params = [limits.pk, symbol.upper()]
+        for kind in (REALIZED, COMMISSION, FUNDING):
+            params += [day, kind]
+        params.append(CircuitBreaker.SINGLETON_PK)
         cursor.execute(_GATE_STATE_SQL, params)
-        cap, total, state, reason, ack_day, ack_pnl = cursor.fetchone()
-    total = _dec(total) or ZERO
-    counted = total
-    if ack_day is not None and str(ack_day)[:10] == day.isoformat():
-        counted = total - (_dec(ack_pnl) or ZERO)
+        cap, realized, commission, funding, state, reason, ack_day, ack_pnl = cursor.fetchone()
+    sums = {REALIZED: _dec(realized), COMMISSION: _dec(commission), FUNDING: _dec(funding)}
+    breaker = CircuitBreaker(acknowledged_day=_date(ack_day), acknowledged_pnl=_dec(ack_pnl))
+    budget = budget_of(limits, breaker, day, sums)
     return {
         "limit": ("qty", _dec(cap))
         if cap is not None
@@ -138,7 +150,9 @@ def gate_state(limits: RiskLimits, symbol: str, day: date) -> dict:
         "breaker_state": state or CircuitBreaker.State.CLOSED,
         "breaker_reason": reason or "",
         "day": day,
-        "pnl": total,
-        "counted": counted,
-        "remaining": limits.daily_loss_limit_usd + counted,
+        "pnl": budget.pnl,
+        "counted": budget.counted,
+        "remaining": budget.remaining,
+        "parts": budget.parts,
+        "counts": budget.counts,
     }

@@ -13,6 +13,7 @@ from accounts.permissions import require
 from audit.models import AuditEntry
 from audit.services import record
 from risk import metrics, providers
+from risk.budget import COUNTED_KINDS
 from risk.errors import BreakerStateConflict
 from risk.gate import lock
 from risk.models import CircuitBreaker, PnLEntry, RiskLimits
@@ -47,7 +48,9 @@ def _clean_reason(reason: str | None) -> str:
 
 def _publish(limits, breaker, budget) -> None:
     metrics.CIRCUIT_BREAKER_OPEN.set(1 if breaker.is_open else 0)
-    metrics.DAILY_PNL_USD.set(float(budget["pnl"]))
+    # The PnL the gate counts (net or realized, from an operator's reset): the alert on this
+    # gauge and /futures/risk/status read the same figure, so they never disagree.
+    metrics.DAILY_PNL_USD.set(float(budget.counted))
     metrics.DAILY_LOSS_LIMIT_USD.set(float(limits.daily_loss_limit_usd))
 
 
@@ -59,15 +62,21 @@ def pnl_record(
     amount: Decimal,
     actor,
     at: datetime | None = None,
+    kind: str = PnLEntry.Kind.REALIZED,
+    asset: str = "USDT",
+    asset_amount: Decimal | None = None,
+    income_type: str = "",
 ) -> tuple[PnLEntry, bool]:
-    """Book one realized PnL event; return (entry, created). Idempotent by source_ref.
+    """Book one movement of the wallet; return (entry, created). Idempotent by source_ref.
 
-    Opens the circuit breaker when the entry is a loss that brings the day's counted loss to the
-    limit. No permission check here: the stream and the canary book fills as 'system';
-    pnl_record_manual() is the operator's door.
+    Opens the circuit breaker when the entry is a loss of a kind the daily rule counts that
+    brings the day's counted loss to the limit. No permission check here: the stream, the
+    income sync and the canary book as 'system'; pnl_record_manual() is the operator's door.
     """
     if source not in PnLEntry.Source.values:
         raise ValueError(f"unknown PnL source {source!r}")
+    if kind not in PnLEntry.Kind.values:
+        raise ValueError(f"unknown PnL kind {kind!r}")
     amount = Decimal(amount)
     opened_reason = ""
     try:
@@ -81,7 +90,11 @@ def pnl_record(
             when = at or timezone.now()
             entry = PnLEntry.objects.create(
                 symbol=symbol.upper(),
+                kind=kind,
                 amount=amount,
+                asset=asset or "USDT",
+                asset_amount=amount if asset_amount is None else Decimal(asset_amount),
+                income_type=income_type,
                 source=source,
                 source_ref=source_ref,
                 trading_day=limits.trading_day(when),
@@ -94,12 +107,14 @@ def pnl_record(
             budget = loss_budget(limits, breaker, limits.trading_day())
             if (
                 amount < 0
+                and kind in COUNTED_KINDS[budget.counts]
                 and entry.trading_day == budget["day"]
                 and budget["remaining"] <= 0
                 and not breaker.is_open
             ):
                 opened_reason = (
-                    f"daily loss {fmt(-budget['counted'])} USD reached the limit "
+                    f"daily {budget.counts} loss {fmt(-budget['counted'])} USD "
+                    f"({kind} {fmt(amount)} USD) reached the limit "
                     f"{fmt(limits.daily_loss_limit_usd)} USD"
                 )
                 breaker.state = CircuitBreaker.State.OPEN
@@ -114,7 +129,7 @@ def pnl_record(
         actor=actor,
         action="risk.pnl.record",
         target=entry.symbol,
-        payload={"source": source, "sourceRef": source_ref, "amount": fmt(amount)},
+        payload={"source": source, "kind": kind, "sourceRef": source_ref, "amount": fmt(amount)},
     )
     if opened_reason:
         record(
@@ -314,6 +329,11 @@ def risk_status() -> dict:
             "startsAt": start.isoformat(),
             "endsAt": end.isoformat(),
             "pnl": fmt(budget["pnl"]),
+            # What the limit counts (SPARK_DAILY_LOSS_COUNTS) and each part of the day's PnL.
+            "counts": budget.counts,
+            "realizedPnl": fmt(budget.parts["realized"]),
+            "commission": fmt(budget.parts["commission"]),
+            "funding": fmt(budget.parts["funding"]),
             "countedPnl": fmt(budget["counted"]),
             "dailyLossLimit": fmt(limits.daily_loss_limit_usd),
             "remainingLossBudget": fmt(budget["remaining"]),

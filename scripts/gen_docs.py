@@ -285,6 +285,14 @@ SETTINGS: dict[str, tuple[str | tuple[str, str] | None, str, str]] = {
         "refresh period of the risk gauges inside the server",
         "sunucu içindeki risk göstergelerinin yenilenme aralığı",
     ),
+    "SPARK_DAILY_LOSS_COUNTS": (
+        None,
+        "what the daily loss limit counts: `net` (realized PnL + commissions + funding) or "
+        "`realized` (realized PnL only); the gate, breaker, status and alert all follow it",
+        "günlük zarar limitinin saydığı: `net` (gerçekleşen kâr/zarar + komisyonlar + fonlama) "
+        "ya da `realized` (yalnız gerçekleşen kâr/zarar); kapı, devre kesici, durum ve alarm "
+        "hep buna uyar",
+    ),
     "SPARK_CANARY_DEFAULT_SYMBOL": (None, "symbol of a canary run", "canary koşusunun sembolü"),
     "SPARK_CANARY_DEFAULT_QUANTITY": (
         None,

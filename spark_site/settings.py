@@ -273,6 +273,14 @@ SPARK_DEFAULT_MAX_NOTIONAL_USD = env_decimal("SPARK_DEFAULT_MAX_NOTIONAL_USD", "
 SPARK_DEFAULT_DAILY_LOSS_LIMIT_USD = env_decimal("SPARK_DEFAULT_DAILY_LOSS_LIMIT_USD", "50")
 SPARK_DEFAULT_MAX_POSITION_USD = env_decimal("SPARK_DEFAULT_MAX_POSITION_USD", "500")
 SPARK_RISK_METRICS_SECONDS = env_float("SPARK_RISK_METRICS_SECONDS", 15, minimum=0.1)
+# What the daily loss limit counts: net (realized PnL + commissions + funding, what the wallet
+# lost) or realized (realized PnL only). The gate, the breaker, the status and the alert metric
+# all follow it (risk.budget.loss_budget_of).
+SPARK_DAILY_LOSS_COUNTS = env_str("SPARK_DAILY_LOSS_COUNTS", "net").strip().lower()
+if SPARK_DAILY_LOSS_COUNTS not in ("net", "realized"):
+    raise ImproperlyConfigured(
+        f"SPARK_DAILY_LOSS_COUNTS must be net or realized, got {SPARK_DAILY_LOSS_COUNTS!r}"
+    )
 SPARK_CANARY_DEFAULT_SYMBOL = env_str("SPARK_CANARY_DEFAULT_SYMBOL", "ETHUSDT")
 SPARK_CANARY_DEFAULT_QUANTITY = env_decimal("SPARK_CANARY_DEFAULT_QUANTITY", "0.008")
 

@@ -114,3 +114,31 @@ def error_for(code: int, msg: str, http_status: int, retry_after: float | None =
     if http_status >= 500 or code in UNKNOWN_STATUS_CODES:
         return UnknownExecutionStatus(code, msg, http_status)
     return ExchangeRejected(code, msg, http_status)
+
+
+BINANCE_FUTURES = "binance_futures"
+
+
+def metric_code(exc: BinanceError) -> str:
+    """The bounded `code` label of an exchange error: a word, the exchange code or HTTP status."""
+    if exc.http_status == 0:  # nothing came back: the HTTP layer's -1001 / -1007
+        return "TIMEOUT" if exc.binance_code == -1007 else "CONNECTION"
+    if exc.binance_code:
+        return str(exc.binance_code)
+    return str(exc.http_status)
+
+
+def count_error(exchange: str, exc: BinanceError | None = None, *, code: str = "") -> None:
+    """Count one failed exchange call in spark_exchange_api_error_total, once per error.
+
+    The one place every path counts (REST, listen keys, the WebSocket API); the error is marked
+    so a caller further up (the portfolio) does not count it again.
+    """
+    from futures import metrics
+
+    if exc is not None:
+        if getattr(exc, "counted", False) or getattr(exc, "local", False):
+            return
+        exc.counted = True
+        code = metric_code(exc)
+    metrics.EXCHANGE_API_ERRORS.labels(exchange=exchange, code=code or "UNKNOWN").inc()

@@ -16,11 +16,13 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from futures.binance.errors import (
+    BINANCE_FUTURES,
     BinanceError,
     ClockSkew,
     ExchangeUnavailable,
     RateLimited,
     UnknownExecutionStatus,
+    count_error,
     error_for,
 )
 from futures.binance.signing import encode, signed_query
@@ -36,6 +38,9 @@ _BACKOFF_LOCK = threading.Lock()
 class BinanceHttp:
     """Signed and public calls to one Binance REST base URL."""
 
+    exchange = BINANCE_FUTURES  # the `exchange` label of spark_exchange_api_error_total
+    # Paths a host may lack (404 handled by the caller, not counted as an exchange error).
+    optional_paths: frozenset[str] = frozenset()
     time_path = "/fapi/v1/time"
     weight_header = "X-MBX-USED-WEIGHT-1M"
     weight_limit = 2400
@@ -136,25 +141,33 @@ class BinanceHttp:
 
         Signed calls carry timestamp + recvWindow and the signature last; a -1021 re-syncs the
         clock and is retried once (a retry of a rejected call is safe: it executed nothing).
+        Every failure is counted here, whoever called (orders, account, positions, reconcile).
         """
         try:
-            return self._send(method, path, params, signed)
-        except ClockSkew:
-            if not signed:
-                raise
-            logger.warning("binance -1021 on %s %s: re-syncing the clock", method, path)
-            self.sync_time()
-            return self._send(method, path, params, signed)
+            try:
+                return self._send(method, path, params, signed)
+            except ClockSkew:
+                if not signed:
+                    raise
+                logger.warning("binance -1021 on %s %s: re-syncing the clock", method, path)
+                self.sync_time()
+                return self._send(method, path, params, signed)
+        except BinanceError as exc:
+            if not (exc.http_status == 404 and path in self.optional_paths):
+                count_error(self.exchange, exc)
+            raise
 
     def _send(self, method: str, path: str, params: dict[str, Any] | None, signed: bool) -> Any:
         wait = self.backoff_remaining()
         if wait > 0:
-            raise RateLimited(
+            refused = RateLimited(
                 -1003,
                 f"Local back-off after a rate-limit answer: {wait:.1f}s left.",
                 429,
                 retry_after=wait,
             )
+            refused.local = True  # never sent: not an exchange error to count
+            raise refused
         if signed:
             full = dict(params or {})
             full["recvWindow"] = self.recv_window

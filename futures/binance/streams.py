@@ -32,6 +32,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from futures import metrics
+from futures.binance.errors import BINANCE_FUTURES, count_error
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +131,8 @@ class ListenKeyClient:
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
+            label = "TIMEOUT" if isinstance(exc, requests.Timeout) else "CONNECTION"
+            count_error(BINANCE_FUTURES, code=label)
             raise ListenKeyError(None, f"listenKey {method}: {type(exc).__name__}") from exc
         try:
             body = r.json()
@@ -137,6 +140,8 @@ class ListenKeyClient:
             body = {}
         if r.status_code >= 400:
             code = body.get("code") if isinstance(body, dict) else None
+            # The stream's own REST calls count with the others (the metric's code label).
+            count_error(BINANCE_FUTURES, code=str(code if isinstance(code, int) else r.status_code))
             raise ListenKeyError(code, f"listenKey {method}: HTTP {r.status_code} {code}")
         return body if isinstance(body, dict) else {}
 
@@ -575,6 +580,7 @@ class UserStream(StreamConnection):
                     await self._run_socket_loop(self.url)
                 except InvalidStatus as exc:
                     # The handshake refused the key (expired between create and connect).
+                    count_error(BINANCE_FUTURES, code=str(exc.response.status_code))
                     self._error(f"handshake refused: HTTP {exc.response.status_code}")
                     await self._pause()
                 finally:

@@ -41,6 +41,7 @@ from futures.binance.errors import (
     ExchangeUnavailable,
     RateLimited,
     UnknownExecutionStatus,
+    count_error,
     error_for,
 )
 from futures.binance.rest import BinanceFutures, client_from_settings
@@ -128,24 +129,30 @@ class BinanceFuturesWs(BinanceFutures):
         if name is None:
             return super().request(method, path, params, signed=signed)
         try:
-            return self._call(name, params or {})
-        except ClockSkew:
-            # As on REST: a refused timestamp executed nothing, so one retry is safe.
-            logger.warning("binance -1021 on %s: re-syncing the clock", name)
-            self.sync_time()
-            return self._call(name, params or {})
+            try:
+                return self._call(name, params or {})
+            except ClockSkew:
+                # As on REST: a refused timestamp executed nothing, so one retry is safe.
+                logger.warning("binance -1021 on %s: re-syncing the clock", name)
+                self.sync_time()
+                return self._call(name, params or {})
+        except BinanceError as exc:
+            count_error(self.exchange, exc)  # the same counter as REST: one per failed call
+            raise
 
     # ------------------------------------------------------------------------------ calls
 
     def _call(self, name: str, params: dict[str, Any]) -> Any:
         wait = self.backoff_remaining()
         if wait > 0:
-            raise RateLimited(
+            refused = RateLimited(
                 -1003,
                 f"Local back-off after a rate-limit answer: {wait:.1f}s left.",
                 429,
                 retry_after=wait,
             )
+            refused.local = True  # never sent: not an exchange error to count
+            raise refused
         for attempt in (1, 2):
             conn = self._connection()
             full = {k: plain(v) for k, v in params.items() if v is not None}

@@ -402,7 +402,8 @@ def risk_canary() -> dict:
                         "used",
                     )
                 ],
-                description="Realized loss today / daily loss limit. Alert: "
+                description="Loss counted today (net of commissions and funding by default, "
+                "from an operator's breaker close) / daily loss limit. Alert: "
                 "RiskDailyLossBudgetLow (> 80%).",
                 w=6,
                 thresholds=[(None, "green"), (0.5, "orange"), (0.8, "red")],
@@ -414,10 +415,11 @@ def risk_canary() -> dict:
                 "timeseries",
                 "currencyUSD",
                 [
-                    target("max(spark_risk_daily_pnl_usd)", "realized PnL today"),
+                    target("max(spark_risk_daily_pnl_usd)", "counted PnL today"),
                     target("-max(spark_risk_daily_loss_limit_usd)", "loss limit"),
                 ],
-                description="The breaker opens when realized PnL reaches minus the limit.",
+                description="The breaker opens when the counted PnL (net by default) reaches "
+                "minus the limit; the same figure as /futures/risk/status countedPnl.",
                 decimals=2,
             ),
             panel(

@@ -20,11 +20,14 @@ LABELS = {BINANCE_SPOT: "Binance Spot", BINANCE_FUTURES: "Binance Futures", BTCT
 class SourceError(Exception):
     """One exchange could not be read; `code` is the HTTP status, exchange code or a word."""
 
-    def __init__(self, exchange: str, code: str, message: str):
+    def __init__(self, exchange: str, code: str, message: str, *, counted: bool = False):
         super().__init__(f"{exchange}: {code} {message}")
         self.exchange = exchange
         self.code = str(code)
         self.message = message
+        # True when the Binance connector already counted the failed call in
+        # spark_exchange_api_error_total (the refresh must not count it twice).
+        self.counted = counted
 
 
 @dataclass(frozen=True)

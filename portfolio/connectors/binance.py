@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
-from futures.binance.errors import BinanceError, ExchangeRejected
+from futures.binance.errors import BinanceError, ExchangeRejected, metric_code
 from futures.binance.http import BinanceHttp
 from futures.binance.rest import BinanceFutures, client_from_settings
 from portfolio.connectors.base import (
@@ -28,13 +28,9 @@ QUOTES = ("USDT", "BTC", "ETH", "BNB")  # routes to USD, tried in this order
 
 def source_error(exchange: str, exc: BinanceError) -> SourceError:
     """A typed Binance error as the portfolio's error, with a bounded metric code."""
-    if exc.http_status == 0:  # nothing came back: the HTTP layer's -1001 / -1007
-        code = "TIMEOUT" if exc.binance_code == -1007 else "CONNECTION"
-    elif exc.binance_code:
-        code = str(exc.binance_code)
-    else:
-        code = str(exc.http_status)
-    return SourceError(exchange, code, exc.binance_msg)
+    return SourceError(
+        exchange, metric_code(exc), exc.binance_msg, counted=getattr(exc, "counted", False)
+    )
 
 
 def usd_prices(tickers: list[dict]) -> dict[str, Decimal]:
@@ -71,6 +67,7 @@ class SpotClient(BinanceHttp):
 
     exchange = BINANCE_SPOT
     time_path = "/api/v3/time"
+    optional_paths = frozenset({time_path})  # sync_time falls back to the local clock on 404
     weight_limit = 6000
 
     def sync_time(self) -> int:

@@ -131,6 +131,14 @@
     p.textContent = L.pnl + " " + fmt(today.pnl) + " / " + L.limit + " -" + fmt(today.dailyLossLimit) +
       " · " + L.left + " " + fmt(today.remainingLossBudget);
     box.appendChild(p);
+    // Each part of the day's PnL, and which of them the limit counts (net by default).
+    const parts = document.createElement("div");
+    parts.className = "num muted";
+    parts.dataset.testid = "pnl-parts";
+    parts.textContent = L.realized + " " + fmt(today.realizedPnl) + " · " + L.commission + " " +
+      fmt(today.commission) + " · " + L.funding + " " + fmt(today.funding) + " (" +
+      (today.counts === "realized" ? L.countsRealized : L.countsNet) + ")";
+    box.appendChild(parts);
     if (cb.open && cb.openedReason) {
       const why = document.createElement("div");
       why.className = "warn";

@@ -23,7 +23,9 @@ def _losing_fill(client_order_id: str, *, order_id: int, trade_id: int, loss: st
 
 
 def _booked() -> Decimal:
-    return sum((e.amount for e in PnLEntry.objects.filter(source="fill")), Decimal(0))
+    return sum(
+        (e.amount for e in PnLEntry.objects.filter(source="fill", kind="realized")), Decimal(0)
+    )
 
 
 def test_a_trade_id_reused_after_switching_environment_still_books_the_loss(settings):
@@ -36,6 +38,9 @@ def test_a_trade_id_reused_after_switching_environment_still_books_the_loss(sett
     refs = set(PnLEntry.objects.values_list("source_ref", flat=True))
     assert any(ref.startswith("sim:") for ref in refs)
     assert any(ref.startswith("testnet:") for ref in refs)
+    # The commissions too: one per environment, each named by its environment.
+    fees = set(PnLEntry.objects.filter(kind="commission").values_list("source_ref", flat=True))
+    assert {ref.split(":")[0] for ref in fees} == {"sim", "testnet"}
 
 
 def test_a_trade_id_reused_after_a_stand_in_reset_still_books_the_loss(settings):
@@ -54,4 +59,5 @@ def test_the_same_fill_seen_twice_still_books_once(settings):
     order_sync_from_exchange(event, source="reconcile")
 
     assert _booked() == Decimal("-5")
-    assert PnLEntry.objects.filter(source="fill").count() == 1
+    assert PnLEntry.objects.filter(source="fill", kind="realized").count() == 1
+    assert PnLEntry.objects.filter(source="fill", kind="commission").count() == 1

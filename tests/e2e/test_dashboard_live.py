@@ -95,6 +95,9 @@ def test_numbers_and_words_follow_the_pages_language(daphne, browser, sim, alice
         if lang == "tr":
             card = text_of(browser, "risk-status")
             assert "Bugünkü K/Z 0" in card and "Günlük zarar limiti" in card, card
+            # Each part of the day's PnL and what the limit counts, in Turkish.
+            parts = "Gerçekleşen 0 · Komisyonlar 0 · Fonlama 0 (zarar limiti net K/Z'yi sayar)"
+            assert parts in card, card
             for english in ("breaker", "PnL", "limit ", "left"):
                 assert english not in card, card
             # The order book's quantities (under 1.000 here) show a decimal comma, never a point.

@@ -40,10 +40,13 @@ def test_a_fill_with_realized_pnl_books_it_once_in_the_risk_ledger():
     event = closing_fill("pnl-1", order_id=55, trade_id=901, realized="-1.25")
     order_sync_from_exchange(event, source="ws")
     order_sync_from_exchange(event, source="ws")  # replay
-    entry = PnLEntry.objects.get(source="fill")
+    entry = PnLEntry.objects.get(source="fill", kind="realized")
     assert entry.source_ref.endswith(":ETHUSDT:pnl-1:901")
     assert entry.amount == Decimal("-1.25")
-    assert PnLEntry.objects.count() == 1
+    # The fill's commission (0.01 USDT) is a cost in the ledger too, booked once as well.
+    fee = PnLEntry.objects.get(source="fill", kind="commission")
+    assert fee.amount == Decimal("-0.01") and fee.asset == "USDT"
+    assert PnLEntry.objects.count() == 2
 
 
 @pytest.mark.django_db

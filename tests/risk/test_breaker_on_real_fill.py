@@ -57,7 +57,9 @@ def test_a_losing_fill_from_the_user_stream_opens_the_breaker(daphne, sim, alice
     assert closed.status_code == 200, closed.text
 
     # The realized loss arrives through the user stream and opens the breaker by itself.
-    entry = poll(lambda: PnLEntry.objects.filter(source="fill", amount__lt=0).first())
+    entry = poll(
+        lambda: PnLEntry.objects.filter(source="fill", kind="realized", amount__lt=0).first()
+    )
     assert entry.symbol == "ETHUSDT" and entry.amount <= Decimal("-1")
     breaker = poll(lambda: (lambda b: b if b.is_open else None)(CircuitBreaker.load()))
     assert breaker.opened_by == "system" and "limit 1 USD" in breaker.opened_reason

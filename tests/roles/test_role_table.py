@@ -42,6 +42,7 @@ TABLE = [
         OPERATOR,
         {"symbol": "ETHUSDT", "amount": "-1.5", "reference": "table-test"},
     ),
+    ("/futures/ledger/sync", OPERATOR, {}),
     ("/canary/run", TRADER, {}),
     ("/canary/confirm", TRADER, {"runId": MISSING}),
     ("/ai/chat", VIEWER, {"prompt": "pozisyonlarım"}),
