@@ -399,8 +399,8 @@ def test_random_interleavings_never_leave_a_limit_exceeded(env):
     run_state_machine_as_test(
         LimitsMachine,
         settings=run_settings(
-            max_examples=5 if on_pg else 5,
-            stateful_step_count=30 if on_pg else 25,
+            max_examples=5,
+            stateful_step_count=30 if on_pg else 20,
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
