@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/spark
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+# The concurrent-orders bench's PostgreSQL database (created when missing) and Redis.
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/spark_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: run test quick lint format bench smoke run-streams clean
 
@@ -45,7 +48,7 @@ quick: $(VENV)/.test-installed
 	$(BIN)/pytest -m "not e2e and not soak and not monitoring" -x -q
 
 bench: $(VENV)/.test-installed
-	$(BIN)/python -m bench $(if $(PROFILE),--profile,)
+	BENCH_PG_URL=$(BENCH_PG_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python -m bench $(if $(PROFILE),--profile,)
 
 smoke: $(VENV)/.run-installed
 	$(BIN)/python scripts/smoke.py

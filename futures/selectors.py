@@ -32,7 +32,7 @@ _OPEN_STATUS_LIST = sorted(OPEN_STATUSES)
 _EXPOSURE_SQL = (
     "SELECT MAX(COALESCE(s.rest_position_amt, s.position_amt)), SUM(CASE WHEN o.side = %s "
     "AND o.reduce_only = %s AND o.status IN (%s, %s, %s, %s) THEN o.quantity - o.filled_qty "
-    "ELSE 0 END), SUM(CASE WHEN o.side = %s AND o.reduce_only = %s AND o.filled_qty > 0 AND "
+    "ELSE 0 END), SUM(CASE WHEN o.side = %s AND o.filled_qty > 0 AND "
     "(s.rest_requested_at IS NULL OR o.filled_seen_at IS NULL OR o.filled_seen_at >= "
     "s.rest_requested_at) THEN o.filled_qty ELSE 0 END), SUM(CASE WHEN o.filled_qty > 0 AND "
     "(s.rest_requested_at IS NULL OR o.filled_seen_at IS NULL OR o.filled_seen_at >= "
@@ -100,18 +100,20 @@ def exposure(environment: str, symbol: str, side: str) -> Exposure:
     """Return the exposure of symbol's side for the risk gate, in one statement.
 
     The position starts from the newest REST read (0 when none) and adds the fills of side's
-    live orders that may be missing from it. Only fills of side are added: a fill of the other
-    side may already be in the read, and subtracting it twice would under-count. The estimate
-    adds both sides (the best guess of the position, for deciding whether a reduce-only order
-    shrinks it; the exchange itself never lets a reduce-only order grow a position). Reduce-only
-    orders are left out of position and open_qty: they only shrink.
+    live orders that may be missing from it, reduce-only ones included: a reduce-only BUY that
+    closed a short after the read moved the position up as much as any BUY, and leaving it out
+    let a BUY grow past the cap by the short it closed (issue 20's property test). Only fills
+    of side are added: a fill of the other side may already be in the read, and subtracting it
+    twice would under-count. The estimate adds both sides (the best guess of the position, for
+    deciding whether a reduce-only order shrinks it; the exchange itself never lets a
+    reduce-only order grow a position). The unfilled part of reduce-only orders is left out of
+    open_qty: resting, they can only shrink a position.
     """
     params = [
         side,
         False,
         *_OPEN_STATUS_LIST,
         side,
-        False,
         "BUY",
         environment,
         symbol,

@@ -34,13 +34,12 @@ def _order(**kw) -> Order:
 
 
 def _orm_exposure(env: str, symbol: str, side: str) -> tuple[Decimal, Decimal]:
-    """The same read through the ORM: the REST position plus fills it may miss, open leaves."""
+    """The same read through the ORM: the REST position plus fills it may miss (reduce-only
+    ones included), open leaves of orders that are not reduce-only."""
     row = PositionSnapshot.objects.filter(environment=env, symbol=symbol).first()
-    orders = Order.objects.filter(
-        environment=env, symbol=symbol, side=side, dry_run=False, reduce_only=False
-    )
+    orders = Order.objects.filter(environment=env, symbol=symbol, side=side, dry_run=False)
     leaves = (
-        orders.filter(status__in=OPEN_STATUSES)
+        orders.filter(status__in=OPEN_STATUSES, reduce_only=False)
         .annotate(leaves=F("quantity") - F("filled_qty"))
         .aggregate(total=Sum("leaves"))["total"]
     )
