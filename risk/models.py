@@ -149,6 +149,21 @@ class SymbolPositionLimit(models.Model):
         super().save(*args, **kwargs)
 
 
+# The kinds of money the ledger books (issue 24). History pages and exports group PnL by kind,
+# each kind its own column. Realized PnL is booked today with the sources fill/manual/canary;
+# the ledger's commission, funding and transfer entries use their kind as their source.
+PNL_KIND_REALIZED = "realized"
+PNL_KIND_COMMISSION = "commission"
+PNL_KIND_FUNDING = "funding"
+PNL_KIND_TRANSFER = "transfer"
+PNL_KINDS = (PNL_KIND_REALIZED, PNL_KIND_COMMISSION, PNL_KIND_FUNDING, PNL_KIND_TRANSFER)
+
+
+def pnl_kind(source: str) -> str:
+    """The kind of a ledger entry from its source (every source not named a kind is realized)."""
+    return source if source in PNL_KINDS else PNL_KIND_REALIZED
+
+
 class PnLEntry(models.Model):
     """One realized PnL event; source_ref makes the same fill count once."""
 
