@@ -82,6 +82,7 @@ class _Cache:
         self.good: Quote | None = None
         self.last: Quote | None = None
         self.asked_at = 0.0
+        self.url = ""
 
 
 _CACHE = _Cache()
@@ -120,6 +121,10 @@ def usdttry(*, refresh: bool = False) -> Quote:
     unavailable quote when there never was one.
     """
     with _CACHE.lock:
+        if _CACHE.url != settings.BTCTURK_BASE_URL:  # another BTCTurk: its quotes only
+            _CACHE.good = _CACHE.last = None
+            _CACHE.asked_at = 0.0
+            _CACHE.url = settings.BTCTURK_BASE_URL
         fresh = time.monotonic() - _CACHE.asked_at < settings.PORTFOLIO_FX_REFRESH_SECONDS
         if _CACHE.last is not None and fresh and not refresh:
             return _CACHE.last
