@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from accounts.pages import page_access
-from portfolio.charts import allocation_svg, history_svg
 from portfolio import fx
+from portfolio.charts import allocation_svg, history_svg
 from portfolio.selectors import portfolio_view, value_history, with_try
 from portfolio.services import portfolio_current
 
