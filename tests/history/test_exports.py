@@ -10,7 +10,7 @@ import pytest
 from audit.models import AuditEntry
 from audit.services import record
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.backends]
 
 BOM = b"\xef\xbb\xbf"
 

@@ -8,7 +8,7 @@ import pytest
 
 from audit.models import AuditEntry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.backends]
 
 
 @pytest.fixture(autouse=True)

@@ -88,3 +88,22 @@ def test_btcturk_down_after_a_good_read_keeps_the_rate_but_marks_it_stale(settin
 def test_a_btcturk_error_answer_is_unavailable_not_a_crash(btcturk, settings):
     settings.BTCTURK_BASE_URL = btcturk.base_url + "/nowhere"
     assert fx.usdttry().status() == fx.UNAVAILABLE
+
+
+def test_pages_rendered_at_once_ask_btcturk_once(settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from simexchange.testing import running_simexchange
+
+    fx.clear_cache()
+    with running_simexchange(feed_running=False) as own:
+        settings.BTCTURK_BASE_URL = own.base_url
+        settings.PORTFOLIO_FX_REFRESH_SECONDS = 30
+        own.control.faults(latency_ms=200)  # every reader arrives while the first one waits
+        before = own.control.counters()["requests"]
+        with ThreadPoolExecutor(8) as pool:
+            quotes = list(pool.map(lambda _: fx.usdttry(), range(8)))
+        assert own.control.counters()["requests"] - before == 1
+    assert {q.rate for q in quotes} == {Decimal("34.5")}
+    assert len({id(q) for q in quotes}) == 1
+    fx.clear_cache()
