@@ -80,3 +80,18 @@ def test_invalid_filters_are_ignored_with_a_message(client, desk, bob):
 def test_only_operators_see_the_audit_export_link(client, desk, bob, olga):
     assert 'id="audit-export"' not in page(client, bob)
     assert 'id="audit-export"' in page(client, olga)
+
+
+@pytest.mark.parametrize("tab", ["orders", "fills", "pnl", "funding"])
+def test_no_english_label_is_left_on_the_turkish_page(client, desk, olga, tab):
+    html = page(client, olga, tab=tab)
+    main = html[html.index("<main>") : html.index("</main>")]
+    words = {t.strip().rstrip(":") for t in re.findall(r">([^<]+)<", main)} - {""}
+    english = {
+        "History", "Orders", "Fills", "Daily PnL", "Funding", "Symbol", "Side", "Status", "From",
+        "To", "Filter", "Export", "Previous", "Next", "Commission", "Realized", "Transfer",
+        "Trading day", "Total (USD)", "Total (TRY)", "By symbol", "Paid (USD)", "Received (USD)",
+        "filled", "canceled", "new", "buy", "sell", "yes", "no", "all", "Page", "rows", "Quantity",
+        "Price", "User", "Dry run", "Average price", "TRY rate unavailable", "stale rate",
+    }  # fmt: skip
+    assert not (words & english), words & english
