@@ -176,3 +176,19 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_quoted_as_text(api, olga
     )
     target = next(r["target"] for r in rows if r["action"] == "x.y")
     assert target == '\'=HYPERLINK("http://evil","x")'
+
+
+def test_an_export_over_the_row_limit_is_refused_naming_the_dates(
+    api, desk, bob, token_for, monkeypatch
+):
+    from history import services
+
+    monkeypatch.setattr(services, "MAX_EXPORT_ROWS", 3)
+    response = api.get("/api/history/orders.csv", token=token_for(bob))
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "EXPORT_TOO_LARGE" and error["details"]["rows"] == 4
+    assert error["details"]["fields"][0]["field"] == "dateFrom"
+    assert not AuditEntry.objects.filter(action="history.export").exists()
+    narrowed = api.get("/api/history/orders.csv", token=token_for(bob), dateFrom="2026-11-05")
+    assert len(read_csv(narrowed)) == 2
