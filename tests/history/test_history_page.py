@@ -95,3 +95,17 @@ def test_no_english_label_is_left_on_the_turkish_page(client, desk, olga, tab):
         "Price", "User", "Dry run", "Average price", "TRY rate unavailable", "stale rate",
     }  # fmt: skip
     assert not (words & english), words & english
+
+
+def test_the_pager_keeps_the_filters(client, desk, bob, alice):
+    from tests.history.conftest import make_order
+
+    for i in range(51):
+        make_order(alice, f"many-{i:02d}", symbol="SOLUSDT", status="NEW")
+    first = page(client, bob, symbol="SOLUSDT")
+    assert len(re.findall(r"data-client-order-id=", first)) == 50
+    assert "Sayfa 1 / 2 (51 satır)" in first
+    link = re.search(r'<a href="([^"]+)" rel="next">Sonraki</a>', first).group(1)
+    assert "symbol=SOLUSDT" in link and "page=2" in link
+    second = client.get("/history" + link.replace("&amp;", "&")).content.decode()
+    assert re.findall(r'data-client-order-id="([^"]+)"', second) == ["many-00"]
