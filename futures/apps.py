@@ -13,6 +13,9 @@ class FuturesConfig(AppConfig):
         from futures.selectors import register_risk_providers
 
         register_risk_providers()
+        from futures.summary import register_summary_provider
+
+        register_summary_provider()
         # The hook itself checks SPARK_STREAMS_EMBEDDED when the server starts serving
         # (settings are read at run time, so tests and run_streams can override them).
         on_startup(supervisor.embedded_main)

@@ -29,6 +29,7 @@ from django.db import connections
 from futures import broadcast, klines, metrics
 from futures.binance.streams import Backoff, ListenKeyClient, MarketStream, UserStream
 from futures.events import MarketState, handle_user_event, reconcile_after_connect
+from futures.stream_health import OutageWatch
 from spark_site.errors import DomainError, ServiceUnavailable, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class Supervisor:
         self.started_at: float | None = None
         self.reconciles = 0
         self.reconcile_errors = 0
+        self.outages = OutageWatch()
         self._lock = asyncio.Lock()
         self._background: list[asyncio.Task] = []
         self._closing = False
@@ -261,6 +263,7 @@ class Supervisor:
         for conn in self.connections.values():
             conn.refresh_gauges()
         status = self.status()
+        await self._watch_outage(status)
         await cache.aset(STATUS_KEY, status, STATUS_TTL)
         if self.mode != "embedded":
             # Web processes answer snapshots of market topics from the cache.
@@ -270,6 +273,12 @@ class Supervisor:
                     {broadcast.LATEST_CACHE_PREFIX + k: v for k, v in views.items()}, 30
                 )
         await broadcast.apublish("streams", status)
+
+    async def _watch_outage(self, status: dict) -> None:
+        try:
+            await sync_to_async(self.outages.observe)(status, time.time())
+        except Exception:  # noqa: BLE001 - a notification must never stop the status loop
+            logger.exception("writing the streams outage event failed")
 
     async def _status_loop(self, every: float) -> None:
         while not self._closing:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
@@ -30,7 +30,7 @@ from audit.services import record
 from notifications import services
 from notifications.channels.telegram import BotApi
 from notifications.messages import number
-from notifications.models import BotCursor, DeskAction
+from notifications.models import BotCursor, DeskAction, TelegramUpdate
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,25 @@ def poll_once(bot: BotApi, *, timeout: int) -> int:
         # or link code finds its row already used.
         BotCursor.objects.filter(pk=cursor.pk).update(update_offset=update["update_id"] + 1)
     return len(updates)
+
+
+def take_webhook_update(bot: BotApi, update: dict) -> bool:
+    """Handle one update Telegram POSTed; False when it was taken before (a retry).
+
+    The update id is stored before handling: Telegram retries until it gets a 2xx, and a
+    retried button press must not run its action twice (a crash mid-handling loses the update
+    instead, and the user presses again).
+    """
+    try:
+        with transaction.atomic():
+            TelegramUpdate.objects.create(update_id=int(update["update_id"]))
+    except IntegrityError:
+        return False
+    try:
+        handle_update(bot, update)
+    except Exception:  # noqa: BLE001 - answered 200 anyway: a retry would be dropped as taken
+        logger.exception("desk webhook update %s failed", update.get("update_id"))
+    return True
 
 
 def handle_update(bot: BotApi, update: dict) -> None:

@@ -119,7 +119,57 @@ def render(kind: str, payload: dict, lang: str) -> tuple[str, str]:
             }
             if (p.get("count") or 1) > 1:
                 text += " " + _("(%(count)s alerts)") % {"count": p["count"]}
+        elif kind == Kind.STREAMS_DOWN:
+            subject = _("Live streams down")
+            text = _(
+                "The exchange streams have been down since %(at)s (%(names)s); prices, fills and "
+                "positions on the pages may be late until they return."
+            ) % {"at": when(p.get("since"), lang), "names": ", ".join(p.get("connections") or [])}
+        elif kind == Kind.STREAMS_UP:
+            subject = _("Live streams back")
+            text = _("The exchange streams are back at %(at)s after %(seconds)s seconds.") % {
+                "at": when(p.get("at"), lang),
+                "seconds": number(p.get("downSeconds"), lang),
+            }
+        elif kind == Kind.DAILY_SUMMARY:
+            subject, text = _daily_summary(p, lang)
         else:
             subject = kind
             text = kind
     return subject, f"{subject}\n{text}"
+
+
+def _daily_summary(p: dict, lang: str) -> tuple[str, str]:
+    """The day so far: the user's own orders and fills, the desk's PnL, budget and positions."""
+    subject = _("Daily summary %(day)s") % {"day": p.get("day")}
+    lines = [
+        _("Trading day %(day)s, from %(from)s until %(at)s.")
+        % {"day": p.get("day"), "from": when(p.get("from"), lang), "at": when(p.get("at"), lang)},
+        _("Your orders: %(orders)s, your fills: %(fills)s.")
+        % {"orders": p.get("orders", 0), "fills": p.get("fills", 0)},
+        _("Realized PnL today: %(pnl)s USD; loss budget left: %(left)s of %(limit)s USD.")
+        % {
+            "pnl": number(p.get("pnl"), lang),
+            "left": number(p.get("budgetRemaining"), lang),
+            "limit": number(p.get("budgetLimit"), lang),
+        },
+    ]
+    if p.get("breakerOpen"):
+        lines.append(_("The circuit breaker is OPEN."))
+    positions = p.get("positions") or []
+    if positions:
+        lines.append(_("Open positions:"))
+        for pos in positions:
+            lines.append(
+                _("%(symbol)s %(side)s %(qty)s, entry %(entry)s, uPnL %(upnl)s USD")
+                % {
+                    "symbol": pos.get("symbol"),
+                    "side": _("Long") if pos.get("side") == "LONG" else _("Short"),
+                    "qty": number(pos.get("qty"), lang),
+                    "entry": number(pos.get("entry"), lang),
+                    "upnl": number(pos.get("upnl"), lang),
+                }
+            )
+    else:
+        lines.append(_("No open positions."))
+    return subject, "\n".join(lines)

@@ -45,6 +45,9 @@ KINDS = (
     "proposal.pending",
     "alert.firing",
     "alert.resolved",
+    "streams.down",
+    "streams.up",
+    "daily.summary",
 )
 for _channel in (*CHANNELS, "any"):
     for _outcome in OUTCOMES:

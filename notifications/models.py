@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -19,6 +20,9 @@ class Kind(models.TextChoices):
     PROPOSAL_PENDING = "proposal.pending", "parameter change waiting for approval"
     ALERT_FIRING = "alert.firing", "alert firing"
     ALERT_RESOLVED = "alert.resolved", "alert resolved"
+    STREAMS_DOWN = "streams.down", "streams down"
+    STREAMS_UP = "streams.up", "streams back"
+    DAILY_SUMMARY = "daily.summary", "daily summary"
 
 
 class Channel(models.TextChoices):
@@ -168,6 +172,32 @@ class DeskAction(models.Model):
 
     def __str__(self) -> str:
         return f"desk action {self.pk} {self.action.get('path')}"
+
+
+class SummarySchedule(models.Model):
+    """When (Istanbul wall-clock time) a user's daily summary is written; one per user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="summary_schedule"
+    )
+    at = models.TimeField(default=datetime.time(21, 0))
+
+    def __str__(self) -> str:
+        return f"{self.user_id} daily summary at {self.at:%H:%M} Istanbul"
+
+
+class TelegramUpdate(models.Model):
+    """A webhook update already taken (Telegram retries a webhook until it gets a 2xx).
+
+    The row is written before the update is handled: a crash mid-handling loses that update
+    rather than running a confirmed action twice.
+    """
+
+    update_id = models.BigIntegerField(unique=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"update {self.update_id}"
 
 
 class BotCursor(models.Model):

@@ -23,6 +23,10 @@ RULES: dict[str, tuple[str, bool]] = {
     Kind.PROPOSAL_PENDING: ("strategies.approve_proposal", False),
     Kind.ALERT_FIRING: (OPERATE, False),
     Kind.ALERT_RESOLVED: (OPERATE, False),
+    # Without streams the page and the gate's position lag: everyone who trades should know.
+    Kind.STREAMS_DOWN: (VIEW, False),
+    Kind.STREAMS_UP: (VIEW, False),
+    Kind.DAILY_SUMMARY: (VIEW, True),
 }
 
 
@@ -56,5 +60,8 @@ KIND_LABELS = {
     Kind.PROPOSAL_PENDING: _("Parameter changes waiting for approval"),
     Kind.ALERT_FIRING: _("Alerts firing"),
     Kind.ALERT_RESOLVED: _("Alerts resolved"),
+    Kind.STREAMS_DOWN: _("Live streams down"),
+    Kind.STREAMS_UP: _("Live streams back"),
+    Kind.DAILY_SUMMARY: _("Daily summary"),
 }
 CHANNEL_LABELS = {"telegram": _("Telegram"), "webhook": _("Webhook"), "email": _("Email")}

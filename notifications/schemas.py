@@ -25,3 +25,17 @@ class AlertmanagerIn(Schema):
 
 class AlertmanagerOut(Schema):
     accepted: int
+
+
+class TelegramUpdateIn(Schema):
+    """A Bot API Update: the two kinds the desk asks for (allowed_updates); others are taken
+    and ignored."""
+
+    update_id: int = Field(..., ge=0)
+    message: dict | None = None
+    callback_query: dict | None = None
+
+
+class TelegramWebhookOut(Schema):
+    ok: bool
+    duplicate: bool

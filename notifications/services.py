@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -21,6 +21,7 @@ from notifications.models import (
     Kind,
     LinkCode,
     Preference,
+    SummarySchedule,
     TelegramLink,
 )
 from notifications.rules import kinds_for, may_see
@@ -225,6 +226,28 @@ def preference_set(
         payload={"kinds": pref.kinds, "enabled": enabled, "language": language},
     )
     return pref
+
+
+def summary_time_set(*, user, at: str) -> SummarySchedule:
+    """Store the Istanbul time (HH:MM) of user's daily summary; audited."""
+    try:
+        moment = datetime.strptime(at.strip(), "%H:%M").time()
+    except (ValueError, AttributeError):
+        message = "The time must be HH:MM (00:00–23:59)."
+        raise ValidationFailed(message, details={"at": at}) from None
+    row, _created = SummarySchedule.objects.update_or_create(user=user, defaults={"at": moment})
+    record(
+        actor=user,
+        action="notifications.summary_time",
+        target=f"user:{user.pk}",
+        payload={"at": moment.strftime("%H:%M")},
+    )
+    return row
+
+
+def summary_time_of(user) -> time:
+    row = SummarySchedule.objects.filter(user=user).first()
+    return row.at if row else SummarySchedule._meta.get_field("at").default
 
 
 # ------------------------------------------------------------------------------ alerts

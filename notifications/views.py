@@ -37,6 +37,7 @@ def profile(request):
         "link": TelegramLink.objects.filter(user=user).first(),
         "code": request.session.pop("telegram_link_code", None),
         "channels": channels,
+        "summary_at": services.summary_time_of(user),
     }
     return render(request, "notifications/profile.html", context)
 
@@ -72,6 +73,17 @@ def preferences(request):
             url=request.POST.get("url", "").strip(),
         )
         messages.success(request, _("Notification preferences saved."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def summary_time(request):
+    try:
+        services.summary_time_set(user=request.user, at=request.POST.get("at", ""))
+        messages.success(request, _("Daily summary time saved."))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("profile")

@@ -31,7 +31,7 @@ from django.db import close_old_connections
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from notifications import metrics, services
+from notifications import metrics, services, summary
 from notifications.channels import DeliveryError, NotSent, OutcomeUnknown
 from notifications.channels import email as email_channel
 from notifications.channels import webhook as webhook_channel
@@ -89,10 +89,13 @@ class Worker:
         }
         # A channel that answered 429 rests until then (Telegram's retry_after).
         self.paused_until: dict[str, float] = {}
+        self.summaries_checked_at = 0.0
 
     # ---------------------------------------------------------------- one pass
     def run_once(self) -> int:
-        """Fan out, recover dead leases, deliver what is due; return how many were sent."""
+        """Write due summaries, fan out, recover dead leases, deliver what is due; return how
+        many were sent."""
+        self.write_summaries()
         services.fan_out()
         self.recover()
         sent = 0
@@ -101,6 +104,14 @@ class Worker:
                 sent += 1
         self.observe()
         return sent
+
+    def write_summaries(self) -> None:
+        """Daily summaries are checked every SPARK_NOTIFY_SUMMARY_CHECK_SECONDS, not every pass."""
+        now = time.monotonic()
+        if now - self.summaries_checked_at < settings.SPARK_NOTIFY_SUMMARY_CHECK_SECONDS:
+            return
+        self.summaries_checked_at = now
+        summary.summaries_due()
 
     def recover(self) -> None:
         """Settle rows whose worker died: a claim is re-queued, a send is judged per channel."""
@@ -293,13 +304,28 @@ def delivery_loop(stop: threading.Event, worker: Worker | None = None) -> None:
 
 
 def desk_loop(stop: threading.Event, bot: BotApi | None = None) -> None:
-    """Long-poll Telegram for desk messages and button presses until stop is set."""
+    """Serve the Telegram desk until stop is set: register the webhook (webhook mode) or
+    long-poll getUpdates."""
     from notifications import desk
 
     bot = bot or BotApi()
     if not bot.configured:
         logger.info("TELEGRAM_BOT_TOKEN is not set: the Telegram desk is off")
         return
+    webhook = settings.TELEGRAM_WEBHOOK_URL
+    while not stop.is_set():
+        try:
+            # Either mode first tells Telegram which one it is: a webhook left set by an
+            # earlier run would make every getUpdates a 409.
+            if webhook:
+                bot.set_webhook(webhook, settings.TELEGRAM_WEBHOOK_SECRET)
+                logger.info("Telegram desk in webhook mode")
+                return  # updates now arrive at /notifications/telegram/webhook
+            bot.delete_webhook()
+            break
+        except DeliveryError as exc:
+            logger.warning("Telegram webhook setup failed: %s", exc)
+            stop.wait(exc.retry_after or 5)
     while not stop.is_set():
         try:
             desk.poll_once(bot, timeout=settings.TELEGRAM_POLL_TIMEOUT_SECONDS)

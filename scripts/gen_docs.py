@@ -362,6 +362,20 @@ SETTINGS: dict[str, tuple[str | tuple[str, str] | None, str, str]] = {
         "long-poll length of one `getUpdates` call",
         "bir `getUpdates` çağrısının uzun yoklama süresi",
     ),
+    "TELEGRAM_WEBHOOK_URL": (
+        ("empty (long polling)", "boş (uzun yoklama)"),
+        "webhook mode: the public HTTPS URL of `POST /notifications/telegram/webhook`, given to "
+        "Telegram with `setWebhook` at start",
+        "webhook kipi: `POST /notifications/telegram/webhook` adresinin herkese açık HTTPS URL'si; "
+        "açılışta `setWebhook` ile Telegram'a verilir",
+    ),
+    "TELEGRAM_WEBHOOK_SECRET": (
+        ("empty", "boş"),
+        "the `secret_token` Telegram sends in `X-Telegram-Bot-Api-Secret-Token` (a secret; "
+        "needed in webhook mode)",
+        "Telegram'ın `X-Telegram-Bot-Api-Secret-Token` başlığında gönderdiği `secret_token` "
+        "(gizli; webhook kipinde gerekli)",
+    ),
     "SPARK_NOTIFY_MAX_ATTEMPTS": (
         None,
         "tries of one delivery before it is given up (`failed`)",
@@ -381,6 +395,16 @@ SETTINGS: dict[str, tuple[str | tuple[str, str] | None, str, str]] = {
         None,
         "pause of the worker when nothing is due",
         "gönderilecek bir şey yokken işçinin beklemesi",
+    ),
+    "SPARK_NOTIFY_SUMMARY_CHECK_SECONDS": (
+        None,
+        "how often the worker looks for daily summaries whose Istanbul time has come",
+        "işçinin, İstanbul saati gelmiş günlük özetlere ne sıklıkla baktığı",
+    ),
+    "SPARK_NOTIFY_STREAMS_DOWN_SECONDS": (
+        None,
+        "streams down this long become a `streams.down` notification (their return, `streams.up`)",
+        "akışlar bu kadar kesik kalınca `streams.down` bildirimi (geri gelince `streams.up`)",
     ),
     "SPARK_NOTIFY_TELEGRAM_PER_SECOND": (
         None,

@@ -281,6 +281,8 @@ async def faults_set(request: web.Request, sim: Sim) -> web.Response:
             setattr(f, name, value)
     if "ws_cut_after" in data:
         f.ws_cut_generation += 1
+    if data.get("ws_refuse"):
+        sim.cut_stream_sockets()
     expired = 0
     if data.get("expire_listen_keys"):
         expired = sim.users.expire_all()

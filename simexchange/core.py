@@ -109,6 +109,15 @@ class Sim:
 
     # ------------------------------------------------------------ prices
 
+    def cut_stream_sockets(self) -> int:
+        """Abort every market and user socket (an outage; no close frame), return how many."""
+        conns = self.market_hub.connections()
+        for sockets in self.users.conns.values():
+            conns |= sockets
+        for conn in conns:
+            conn.abort()
+        return len(conns)
+
     def _public_trade(self, symbol: str, price: Decimal, qty: Decimal, buyer_maker: bool) -> None:
         mkt = self.markets[symbol]
         last = mkt.last

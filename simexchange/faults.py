@@ -17,6 +17,7 @@ class Faults:
     lose_order_responses: int = 0
     ws_cut_after: int = 0  # 0 = off; cut each market/user socket after N more messages
     ws_cut_generation: int = 0  # bumped on every set, so sockets restart their count
+    ws_refuse: int = 0  # 1 = an outage: market/user sockets are cut and new ones refused (503)
     rng: random.Random = field(default_factory=lambda: random.Random(7), repr=False)
 
     KNOBS = (
@@ -26,6 +27,7 @@ class Faults:
         "clock_skew_ms",
         "lose_order_responses",
         "ws_cut_after",
+        "ws_refuse",
     )
 
     def to_json(self) -> dict:

@@ -92,6 +92,9 @@ class MarketHub:
     def detach(self, conn: Conn) -> None:
         self.unsubscribe(conn, list(conn.streams))
 
+    def connections(self) -> set[Conn]:
+        return {c for s in self.subs.values() for c in s}
+
     async def close_all(self) -> None:
         conns = {c for s in self.subs.values() for c in s}
         for c in conns:
@@ -539,6 +542,11 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
     if listen_key and not sim.users.valid(listen_key):
         raise web.HTTPBadRequest(
             text=dumps({"code": -1125, "msg": "This listenKey does not exist."}),
+            content_type="application/json",
+        )
+    if sim.faults.ws_refuse:
+        raise web.HTTPServiceUnavailable(
+            text=dumps({"code": -1001, "msg": "Internal error; unable to process your request."}),
             content_type="application/json",
         )
     if not listen_key and len(names) > MAX_STREAMS:

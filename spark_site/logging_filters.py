@@ -19,6 +19,7 @@ def secret_values() -> list[str]:
         "SECRET_KEY",
         "TELEGRAM_BOT_TOKEN",
         "SPARK_ALERTMANAGER_TOKEN",
+        "TELEGRAM_WEBHOOK_SECRET",
     )
     values = [str(getattr(settings, name, "") or "") for name in names]
     return [value for value in values if len(value) > 3]

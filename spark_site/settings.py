@@ -300,6 +300,14 @@ SPARK_NOTIFY_MAX_ATTEMPTS = env_int("SPARK_NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
 SPARK_NOTIFY_BACKOFF_SECONDS = env_float("SPARK_NOTIFY_BACKOFF_SECONDS", 2, minimum=0)
 SPARK_NOTIFY_LEASE_SECONDS = env_float("SPARK_NOTIFY_LEASE_SECONDS", 60, minimum=1)
 SPARK_NOTIFY_POLL_SECONDS = env_float("SPARK_NOTIFY_POLL_SECONDS", 1, minimum=0.01)
+# How often the worker looks for daily summaries whose Istanbul time has come.
+SPARK_NOTIFY_SUMMARY_CHECK_SECONDS = env_float("SPARK_NOTIFY_SUMMARY_CHECK_SECONDS", 30, minimum=0)
+# Streams down this long (seconds) become a notification; their return, another.
+SPARK_NOTIFY_STREAMS_DOWN_SECONDS = env_float("SPARK_NOTIFY_STREAMS_DOWN_SECONDS", 60, minimum=0)
+# Telegram webhook mode: the public HTTPS URL of /notifications/telegram/webhook and the secret
+# Telegram echoes in X-Telegram-Bot-Api-Secret-Token. Empty URL: long polling (no public URL).
+TELEGRAM_WEBHOOK_URL = env_str("TELEGRAM_WEBHOOK_URL")
+TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET")
 # messages per second per channel (Telegram allows about 30 a second per bot)
 SPARK_NOTIFY_TELEGRAM_PER_SECOND = env_float("SPARK_NOTIFY_TELEGRAM_PER_SECOND", 25, minimum=0.1)
 SPARK_NOTIFY_WEBHOOK_PER_SECOND = env_float("SPARK_NOTIFY_WEBHOOK_PER_SECOND", 10, minimum=0.1)

@@ -82,6 +82,21 @@ class BotApi:
         }
         return self.call("getUpdates", params, timeout=timeout + self.timeout)
 
+    def set_webhook(self, url: str, secret: str) -> None:
+        """Webhook mode: Telegram POSTs each update to url with secret in a header."""
+        self.call(
+            "setWebhook",
+            {
+                "url": url,
+                "secret_token": secret,
+                "allowed_updates": ["message", "callback_query"],
+            },
+        )
+
+    def delete_webhook(self) -> None:
+        """Back to long polling (getUpdates answers 409 while a webhook is set)."""
+        self.call("deleteWebhook", {"drop_pending_updates": False})
+
     def answer_callback_query(self, callback_query_id: str, text: str) -> None:
         self.call("answerCallbackQuery", {"callback_query_id": callback_query_id, "text": text})
 

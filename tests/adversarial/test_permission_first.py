@@ -32,7 +32,7 @@ IDS = ["1", "999999999"]
 # A viewer may talk to the copilot (it only parses; every action it proposes is its own route).
 VIEWER_MAY = {"/ai/chat", "/ai/generate-strategy"}
 # Machine receivers authenticate the sender, not a user: every user token is 401 there.
-MACHINE_ROUTES = {"/notifications/alertmanager"}
+MACHINE_ROUTES = {"/notifications/alertmanager", "/notifications/telegram/webhook"}
 OPERATOR_ROUTES = {
     "/strategies/proposals/1/approve": "strategies.approve_proposal",
     "/strategies/proposals/1/reject": "strategies.approve_proposal",
@@ -103,6 +103,8 @@ def test_a_user_token_of_any_role_is_not_a_machine_receivers_secret(
     client, make_user, token_for, settings, path, role
 ):
     settings.SPARK_ALERTMANAGER_TOKEN = "am-secret-for-the-test"
+    settings.TELEGRAM_WEBHOOK_URL = "https://spark.example/notifications/telegram/webhook"
+    settings.TELEGRAM_WEBHOOK_SECRET = "tg-secret-for-the-test"
     token = token_for(make_user(f"m_{role}", role))
     before = fingerprint()
     denied = AuditEntry.objects.filter(outcome="denied").count()

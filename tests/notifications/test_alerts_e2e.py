@@ -93,3 +93,63 @@ def test_an_open_breaker_reaches_telegram_and_a_webhook_once_and_resolves_once(
     assert len(alarms("Çözüldü: RiskCircuitBreakerOpen")) == 1
     assert len(hooks("alert.firing")) == 1
     assert len(hooks("alert.resolved")) == 1
+
+
+def test_cut_streams_reach_telegram_and_a_webhook_once_and_resolve_once(
+    sim, daphne, olga, telegram, link, tmp_path
+):
+    """The issue's drill: the stand-in's streams are cut (sockets aborted, reconnects refused)
+    until FuturesWsDisconnected fires through Prometheus and Alertmanager, then allowed back."""
+    server = daphne(
+        **{
+            **sim.spark_env(),
+            # Market streams only: one connection, so one alert and one group.
+            "BINANCE_API_KEY": "",
+        },
+        SPARK_STREAMS_EMBEDDED="true",
+        SPARK_STREAM_SYMBOLS="ETHUSDT",
+        SPARK_ALERTMANAGER_TOKEN=TOKEN,
+        SPARK_NOTIFIER_EMBEDDED="true",
+        TELEGRAM_API_URL=telegram.url,
+        TELEGRAM_BOT_TOKEN=telegram.token,
+        TELEGRAM_POLL_TIMEOUT_SECONDS="1",
+        SPARK_NOTIFY_POLL_SECONDS="0.2",
+    )
+    link(olga, 601)
+    preference_set(user=olga, channel=Channel.TELEGRAM, kinds=ALERT_KINDS, enabled=True)
+    receiver = Receiver()
+    preference_set(
+        user=olga, channel=Channel.WEBHOOK, kinds=ALERT_KINDS, enabled=True, url=receiver.url
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="spark-prom-", dir=tmp_path))
+
+    def alarms(prefix: str) -> list[str]:
+        return [m["text"] for m in telegram.sent(601) if m["text"].startswith(prefix)]
+
+    def hooks(kind: str) -> list[dict]:
+        bodies = [json.loads(body) for _headers, body in receiver.calls]
+        return [b for b in bodies if b["kind"] == kind and "FuturesWsDisconnected" in str(b)]
+
+    with running_alertmanager(tmp_path, server.url) as am_url:
+        prom = Prometheus(server.url.removeprefix("http://"), workdir)
+        _with_alertmanager(prom, am_url)
+        prom.start()
+        try:
+            prom.wait_for(
+                "the market stream up",
+                lambda: prom.series_count("spark_futures_ws_connection_status == 1"),
+            )
+            sim.control.faults(ws_refuse=1)
+            poll(lambda: alarms("Alarm: FuturesWsDisconnected"), 120, what="the Telegram alarm")
+            poll(lambda: hooks("alert.firing"), 30, what="the webhook call")
+            sim.control.faults(ws_refuse=0)
+            poll(lambda: alarms("Çözüldü: FuturesWsDisconnected"), 120, what="resolved message")
+            poll(lambda: hooks("alert.resolved"), 30, what="the resolved webhook call")
+        finally:
+            sim.control.clear_faults()
+            prom.stop()
+            receiver.stop()
+    assert len(alarms("Alarm: FuturesWsDisconnected")) == 1
+    assert len(alarms("Çözüldü: FuturesWsDisconnected")) == 1
+    assert len(hooks("alert.firing")) == 1
+    assert len(hooks("alert.resolved")) == 1

@@ -113,9 +113,10 @@ def test_every_mutating_endpoint_follows_the_role_table(server, sim, alice, bob,
         return requests.post(server.url + path, json=body, headers=headers, timeout=60)
 
     schema = requests.get(server.url + "/api/openapi.json", timeout=10).json()
-    # Alertmanager's receiver takes its own bearer token, no user role (its refusals are tested
-    # in tests/notifications/test_alertmanager.py and tests/security/test_api_surface.py).
-    machine = {"/notifications/alertmanager"}
+    # Alertmanager's and Telegram's receivers take their own secret, no user role (refusals are
+    # tested in tests/notifications/test_alertmanager.py, test_webhook_mode.py and
+    # tests/adversarial/test_permission_first.py).
+    machine = {"/notifications/alertmanager", "/notifications/telegram/webhook"}
     mutating = {
         p for p, ops in schema["paths"].items() for m in ops if m != "get" and p not in machine
     }

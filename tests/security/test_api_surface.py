@@ -40,9 +40,12 @@ TRADER = {
     "/canary/confirm": {"runId": 1},
     "/ai/drafts": {"name": "x", "document": {}},
 }
-# Machine-to-machine receivers that take only their own bearer token: a logged-in session is no
-# credential there, so a session post is 401 (not a CSRF 403), still without any change.
-BEARER_ONLY = {"/notifications/alertmanager": "Alertmanager's webhook receiver"}
+# Machine-to-machine receivers that take only their own secret: a logged-in session or a user's
+# token is no credential there, so a session post is 401 (not a CSRF 403), without any change.
+BEARER_ONLY = {
+    "/notifications/alertmanager": "Alertmanager's webhook receiver",
+    "/notifications/telegram/webhook": "Telegram's webhook receiver (secret header)",
+}
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
@@ -153,10 +156,17 @@ def test_every_operation_with_a_body_refuses_an_oversized_one_with_413(
     token = token_for(olga)
     if path in BEARER_ONLY:
         settings.SPARK_ALERTMANAGER_TOKEN = token = "alertmanager-" + "k" * 20
+        settings.TELEGRAM_WEBHOOK_URL = "https://spark.example" + path
+        settings.TELEGRAM_WEBHOOK_SECRET = token
     before = fingerprint()
     body = {**(TRADER.get(path) or OPERATOR_ONLY.get(path) or {}), "padding": "x" * 10_000}
     response = api.client.generic(
-        method, path, json.dumps(body), "application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        method,
+        path,
+        json.dumps(body),
+        "application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=token,
     )
     assert_error(response, 413, "PAYLOAD_TOO_LARGE")
     assert diff(before, fingerprint()) == {}

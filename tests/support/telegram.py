@@ -1,9 +1,12 @@
 """A local stand-in for the Telegram Bot API: real HTTP on a loopback port, Telegram's answers.
 
 Methods: sendMessage, getUpdates (long polling with offset confirmation), answerCallbackQuery,
-editMessageReplyMarkup. Errors as Telegram sends them: 401 Unauthorized for a wrong token,
-404 for an unknown method, 400 "Bad Request: chat not found" / "message to edit not found" /
-"query is too old…", and 429 with parameters.retry_after when told to throttle.
+editMessageReplyMarkup, setWebhook / deleteWebhook / getWebhookInfo (webhook mode: updates are
+POSTed to the URL with the secret_token header, one at a time, retried until a 2xx; getUpdates
+answers 409 while a webhook is set, as Telegram does). Errors as Telegram sends them: 401
+Unauthorized for a wrong token, 404 for an unknown method, 400 "Bad Request: chat not found" /
+"message to edit not found" / "query is too old…", and 429 with parameters.retry_after when
+told to throttle.
 The test drives it from the other side: a user writes (`say`), presses a button (`press`),
 and the test reads what the bot sent (`sent`). `hold_sends()` keeps sendMessage answers back
 after the message was recorded, to kill a worker while its request is in flight.
@@ -31,6 +34,11 @@ class TelegramStandIn:
         self.hold = threading.Event()
         self.hold.set()  # set = answer at once
         self.send_calls = 0
+        self.webhook: dict | None = None  # {"url", "secret_token"} while a webhook is set
+        self.webhook_posts: list[tuple[int, int]] = []  # (update_id, HTTP status) of each POST
+        self.redeliver_next = 0  # POST the next N delivered updates once more (a retry)
+        self.pusher = threading.Thread(target=self._push_webhooks, daemon=True)
+        self.stopping = False
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -42,9 +50,13 @@ class TelegramStandIn:
 
     def start(self) -> TelegramStandIn:
         self.thread.start()
+        self.pusher.start()
         return self
 
     def stop(self) -> None:
+        with self.lock:
+            self.stopping = True
+            self.lock.notify_all()
         self.hold.set()
         self.server.shutdown()
         self.server.server_close()
@@ -120,6 +132,75 @@ class TelegramStandIn:
         with self.lock:
             return not self.updates
 
+    # ------------------------------------------------------------- webhook mode
+    def _push_webhooks(self) -> None:
+        """POST queued updates to the webhook in order; keep one until it is answered 2xx."""
+        while True:
+            with self.lock:
+                while not self.stopping and not (self.webhook and self.updates):
+                    self.lock.wait(0.5)
+                if self.stopping:
+                    return
+                update, hook = self.updates[0], dict(self.webhook)
+            status = self._post(hook, update)
+            with self.lock:
+                self.webhook_posts.append((update["update_id"], status))
+                if 200 <= status < 300:
+                    if self.redeliver_next:
+                        self.redeliver_next -= 1  # Telegram may deliver an update twice
+                        continue
+                    if self.updates and self.updates[0] is update:
+                        self.updates.pop(0)
+                    self.lock.notify_all()
+                    continue
+            time.sleep(0.2)  # refused or unreachable: Telegram retries later
+
+    @staticmethod
+    def _post(hook: dict, update: dict) -> int:
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(
+            hook["url"],
+            data=json.dumps(update).encode(),
+            headers={
+                "Content-Type": "application/json",
+                "X-Telegram-Bot-Api-Secret-Token": hook.get("secret_token") or "",
+            },
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except OSError:
+            return 0
+
+    def api_setWebhook(self, params):  # noqa: N802
+        url = str(params.get("url") or "")
+        if not url.startswith(("http://", "https://")):
+            return self._error(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        with self.lock:
+            self.webhook = {"url": url, "secret_token": params.get("secret_token") or ""}
+            self.lock.notify_all()
+        return 200, {"ok": True, "result": True, "description": "Webhook was set"}
+
+    def api_deleteWebhook(self, params):  # noqa: N802
+        with self.lock:
+            self.webhook = None
+            if params.get("drop_pending_updates"):
+                self.updates.clear()
+        return 200, {"ok": True, "result": True, "description": "Webhook was deleted"}
+
+    def api_getWebhookInfo(self, params):  # noqa: N802
+        with self.lock:
+            url = self.webhook["url"] if self.webhook else ""
+            return 200, {
+                "ok": True,
+                "result": {"url": url, "pending_update_count": len(self.updates)},
+            }
+
     # ------------------------------------------------------------- the Bot API
     def _handler(self):
         stand_in = self
@@ -194,6 +275,12 @@ class TelegramStandIn:
         return 200, {"ok": True, "result": message}
 
     def api_getUpdates(self, params):  # noqa: N802
+        if self.webhook is not None:
+            return self._error(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         timeout = min(float(params.get("timeout") or 0), 50)
         deadline = time.monotonic() + timeout
