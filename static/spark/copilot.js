@@ -142,9 +142,8 @@
     // the stable codes, small and muted, for who needs them (support, the API guide)
     li.appendChild(el("p", { class: "muted reason", "data-testid": "action-code" },
                       answer.intent + " · " + action.method + " " + action.path));
-    // the action as JSON, for who wants it (kept in the DOM: the API client's view of it)
-    li.appendChild(el("pre", { "data-testid": "action-json", "aria-label": T.action, class: "action-json" },
-                      JSON.stringify(action, null, 2)));
+    // the action as JSON only when asked for (folded; the API client's view of it)
+    li.appendChild(jsonDetails("action-json", action));
     const row = el("div", { class: "row wrap" });
     const run = el("button", { type: "button", class: "primary", "data-testid": "run-action" }, T.run);
     const need = permissionOf(action);
@@ -168,7 +167,7 @@
     });
     li.appendChild(row);
     if (isLiveOrder(action)) watchMark(action.body.symbol);
-    const out = el("pre", { "data-testid": "action-response", hidden: "" });
+    const out = el("div", { "data-testid": "action-response", class: "action-response", hidden: "" });
     li.appendChild(out);
     run.addEventListener("click", async () => {
       // A live order gets the same dialog as the dashboard (symbol, side, quantity, notional,
@@ -186,9 +185,7 @@
       out.textContent = T.running;
       try {
         const res = await call(action.method, action.path, action.body);
-        out.textContent = T.response + " " + res.status + "\n" +
-          (typeof res.data === "string" ? res.data.slice(0, 4000) : JSON.stringify(res.data, null, 2));
-        out.className = res.ok ? "ok" : "bad";
+        showResponse(out, res);
         if (action.path.indexOf("/canary/") === 0) refreshCanary();
       } catch (e) {
         out.textContent = T.error + ": " + e;
@@ -200,6 +197,94 @@
     log.appendChild(li);
     log.scrollTop = log.scrollHeight;
     return li;
+  }
+
+
+  // -- an API answer as the cockpit shows it: tables, labels, Turkish numbers and times --------
+  const FIELD = T.fields || {};
+  const VALUE = T.values || {};
+  const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+  const dates = new Intl.DateTimeFormat(document.documentElement.lang || "tr", {
+    dateStyle: "short", timeStyle: "medium", timeZone: "Europe/Istanbul" });
+  function label(key) { return FIELD[key] || key; }
+  function isTimeKey(key) { return /(Time|time|At|_at)$/.test(key); }
+  function cell(key, v) {
+    if (v === null || v === undefined || v === "") return "—";
+    if (typeof v === "boolean") return v ? T.yes : T.no;
+    if (isTimeKey(key) && (typeof v === "number" || /^\d{12,}$/.test(String(v)))) {
+      return dates.format(new Date(Number(v)));
+    }
+    if (typeof v === "string" && ISO.test(v)) {
+      const d = new Date(v);
+      if (!isNaN(d)) return dates.format(d);
+    }
+    if (typeof v === "string" && VALUE[v]) return VALUE[v];
+    if (typeof v === "number" || /^-?\d+(\.\d+)?$/.test(String(v))) return SparkLive.number(v);
+    if (typeof v === "object") return Array.isArray(v) && v.every((x) => typeof x !== "object")
+      ? v.map((x) => cell(key, x)).join(", ") : null;
+    return String(v);
+  }
+  function isRows(v) {
+    return Array.isArray(v) && v.length > 0 && v.every((x) => x && typeof x === "object" && !Array.isArray(x));
+  }
+  function table(rows) {
+    const keys = [];
+    rows.forEach((r) => Object.keys(r).forEach((k) => {
+      if (FIELD[k] && keys.indexOf(k) < 0 && cell(k, r[k]) !== null) keys.push(k);
+    }));
+    if (!keys.length) return el("p", { class: "muted" }, T.records.replace("%(n)s", rows.length));
+    const t = el("table", { class: "data", "data-testid": "response-table" });
+    const head = el("tr");
+    keys.forEach((k) => head.appendChild(el("th", { scope: "col" }, label(k))));
+    t.appendChild(el("thead")).appendChild(head);
+    const body = t.appendChild(el("tbody"));
+    rows.forEach((r) => {
+      const tr = body.appendChild(el("tr"));
+      keys.forEach((k) => tr.appendChild(el("td", { class: "num" }, cell(k, r[k]) || "—")));
+    });
+    return t;
+  }
+  function renderData(data, depth) {
+    if (isRows(data)) return table(data);
+    if (Array.isArray(data)) return el("p", { class: "muted" }, data.length ? cell("", data) : T.empty);
+    if (!data || typeof data !== "object") return el("p", {}, cell("", data));
+    const box = el("div", { class: "stack" });
+    const dl = el("dl", { class: "kv", "data-testid": "response-fields" });
+    // Only the fields that have a name in the page's language; the rest stay in the JSON.
+    Object.entries(data).filter(([k]) => FIELD[k]).forEach(([k, v]) => {
+      const shown = cell(k, v);
+      if (shown !== null) {
+        dl.appendChild(el("dt", {}, label(k)));
+        dl.appendChild(el("dd", { class: "num", "data-field": k }, shown));
+      } else if (depth < 2) {
+        const part = el("section", { class: "stack" });
+        part.appendChild(el("h4", {}, label(k)));
+        part.appendChild(renderData(v, depth + 1));
+        box.appendChild(part);
+      }
+    });
+    if (dl.children.length) box.insertBefore(dl, box.firstChild);
+    return box;
+  }
+  function jsonDetails(testid, value) {
+    const d = el("details", { class: "json" });
+    d.appendChild(el("summary", {}, T.showJson));
+    d.appendChild(el("pre", { "data-testid": testid, "aria-label": T.action },
+                     typeof value === "string" ? value.slice(0, 4000) : JSON.stringify(value, null, 2)));
+    return d;
+  }
+  function showResponse(out, res) {
+    out.replaceChildren();
+    out.className = "action-response " + (res.ok ? "ok" : "bad");
+    out.dataset.status = res.status;
+    out.appendChild(el("p", { "data-testid": "response-status" }, T.response + " " + res.status));
+    const data = res.data;
+    if (!res.ok && data && data.error) {
+      out.appendChild(el("p", { "data-testid": "response-error" }, data.error.message || data.error.code));
+    } else if (typeof data !== "string") {
+      out.appendChild(renderData(data, 0));
+    }
+    out.appendChild(jsonDetails("action-response-json", data));
   }
 
   // -- live orders: confirmed in the shared dialog (static/spark/live-order.js) -----------------

@@ -7,7 +7,13 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.support.browser import ask_copilot, last_turn, login_with_form
+from tests.support.browser import (
+    action_of,
+    ask_copilot,
+    last_turn,
+    login_with_form,
+    response_of,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -76,3 +82,34 @@ def test_an_action_whose_endpoint_is_pending_cannot_be_run(
     assert turn.find_element(By.CSS_SELECTOR, "[data-testid=run-disabled-reason]").text
     listing = turn.find_element(By.CSS_SELECTOR, "[data-testid=confirm-list]").text
     assert "ETHUSDT" in listing and "%1" in listing
+
+
+def test_a_read_of_positions_is_a_table_with_named_columns_not_json(
+    daphne, browser, exchange, api, alice, token_for
+):
+    token = token_for(alice)
+    _hold(api, token, "ETHUSDT", "BUY", "0.02")
+    _hold(api, token, "BNBUSDT", "SELL", "0.1")
+    server = daphne(SPARK_STREAM_SYMBOLS="BTCUSDT,ETHUSDT", **exchange.spark_env())
+    login_with_form(browser, server.url, alice)
+    browser.get(server.url + "/copilot-home")
+    turn = ask_copilot(browser, "pozisyonlarım")
+    assert action_of(turn)["path"] == "/futures/positions"
+    turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").click()
+    status, answer = response_of(browser, turn)
+    assert status == 200
+    table = turn.find_element(By.CSS_SELECTOR, "[data-testid=response-table]")
+    headers = [th.text for th in table.find_elements(By.CSS_SELECTOR, "th")]
+    rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    held = [p for p in (answer if isinstance(answer, list) else answer["positions"])
+            if p.get("positionAmt") not in ("0", "0.000", 0)]  # fmt: skip
+    assert len(rows) == len(held) >= 2
+    assert ("Sembol" in headers) or ("Symbol" in headers), headers
+    assert "positionAmt" not in headers and "entryPrice" not in headers
+    text = table.text
+    assert "ETHUSDT" in text and "BNBUSDT" in text
+    # the JSON is there for who asks, folded away
+    raw = turn.find_element(By.CSS_SELECTOR, "[data-testid=action-response-json]")
+    assert not raw.is_displayed()
+    turn.find_element(By.CSS_SELECTOR, "[data-testid=action-response] details > summary").click()
+    assert raw.is_displayed() and "positionAmt" in raw.text

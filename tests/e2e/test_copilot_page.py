@@ -10,7 +10,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from copilot.models import StrategyDraft
-from tests.support.browser import ask_copilot, last_turn, login_with_form
+from tests.support.browser import (
+    action_of,
+    ask_copilot,
+    last_turn,
+    login_with_form,
+    response_of,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -28,7 +34,7 @@ def test_a_trader_types_an_order_runs_it_and_sees_the_dry_run_order(daphne, brow
     wait.until(lambda d: d.find_element(By.ID, "live-state").get_attribute("data-state") == "open")
 
     turn = ask_copilot(browser, "0,01 ETH'yi piyasadan al")
-    action = json.loads(turn.find_element(By.CSS_SELECTOR, "[data-testid=action-json]").text)
+    action = action_of(turn)
     assert action == {
         "method": "POST",
         "path": "/futures/order.place",
@@ -42,11 +48,18 @@ def test_a_trader_types_an_order_runs_it_and_sees_the_dry_run_order(daphne, brow
     }
     assert "dry-run" in turn.find_element(By.CSS_SELECTOR, "[data-testid=reply]").text
 
+    # the JSON is folded away: the page shows words, not code
+    assert not turn.find_element(By.CSS_SELECTOR, "[data-testid=action-json]").is_displayed()
     turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").click()
+    status, response = response_of(browser, turn)
+    assert status == 200, response
+    # the answer as the cockpit shows it: named fields in the page's language, its numbers
     out = turn.find_element(By.CSS_SELECTOR, "[data-testid=action-response]")
-    wait.until(lambda d: out.text.startswith(("Yanıt", "Response")) and "{" in out.text)
-    assert " 200" in out.text.splitlines()[0], out.text
-    response = json.loads(out.text.split("\n", 1)[1])
+    turkish = out.text.startswith("Yanıt 200")
+    assert turkish or out.text.startswith("Response 200"), out.text
+    assert "{" not in out.text and "ETHUSDT" in out.text
+    assert ("Sembol" if turkish else "Symbol") in out.text
+    assert "clientOrderId" not in out.text and "slippageBps" not in out.text
     client_id = response.get("clientOrderId") or response["order"]["clientOrderId"]
     # the order reaches the page's orders panel over /ws/live/
     wait.until(
@@ -70,8 +83,11 @@ def test_a_viewer_sees_why_run_is_disabled_and_a_destructive_action_asks_first(
     # a read runs for a viewer
     turn = ask_copilot(browser, "futures riskim")
     turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").click()
+    status, answer = response_of(browser, turn, 10)
+    assert status == 200 and "circuitBreaker" in answer
     out = turn.find_element(By.CSS_SELECTOR, "[data-testid=action-response]")
-    WebDriverWait(browser, 10).until(lambda d: "circuitBreaker" in out.text)
+    assert "Devre kesici" in out.text or "Circuit breaker" in out.text, out.text
+    assert "circuitBreaker" not in out.text
 
     browser.delete_all_cookies()
     login_with_form(browser, server.url, olga)
@@ -95,9 +111,7 @@ def test_the_preset_buttons_ask_the_copilot_and_the_dry_run_preset_runs(
     browser.get(server.url + "/copilot-home")
     browser.find_element(By.CSS_SELECTOR, "[data-testid=preset-ws]").click()
     WebDriverWait(browser, 10).until(lambda d: last_turn(d) is not None)
-    action = json.loads(
-        last_turn(browser).find_element(By.CSS_SELECTOR, "[data-testid=action-json]").text
-    )
+    action = action_of(last_turn(browser))
     assert action["method"] == "POST" and action["path"] == "/futures/ws.start"
 
     browser.find_element(By.CSS_SELECTOR, "[data-testid=preset-dry]").click()
@@ -105,13 +119,12 @@ def test_the_preset_buttons_ask_the_copilot_and_the_dry_run_preset_runs(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=turn]")) == 2
     )
     turn = last_turn(browser)
-    action = json.loads(turn.find_element(By.CSS_SELECTOR, "[data-testid=action-json]").text)
+    action = action_of(turn)
     assert action["path"] == "/futures/order.place" and action["body"]["dryRun"] is True
     turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").click()
-    out = turn.find_element(By.CSS_SELECTOR, "[data-testid=action-response]")
-    WebDriverWait(browser, 10).until(lambda d: "{" in out.text)
     # the seed's default dry-run order passes the exchange filters and the risk gate
-    assert " 200" in out.text.splitlines()[0], out.text
+    status, answer = response_of(browser, turn, 10)
+    assert status == 200, answer
 
 
 def test_a_trader_generates_a_strategy_edits_it_and_saves_the_draft(daphne, browser, alice):

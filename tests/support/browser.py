@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 
@@ -87,3 +88,17 @@ def ask_copilot(browser, text: str):
         lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=turn]")) == before + 1
     )
     return last_turn(browser)
+
+
+def action_of(turn) -> dict:
+    """The action a copilot turn proposes (its folded JSON, read whether shown or not)."""
+    pre = turn.find_element(By.CSS_SELECTOR, "[data-testid=action-json]")
+    return json.loads(pre.get_attribute("textContent"))
+
+
+def response_of(browser, turn, seconds: float = 15) -> tuple[int, object]:
+    """Wait for the answer of a turn's Run; return (HTTP status, the answer's JSON)."""
+    out = turn.find_element(By.CSS_SELECTOR, "[data-testid=action-response]")
+    WebDriverWait(browser, seconds).until(lambda d: out.get_attribute("data-status"))
+    raw = out.find_element(By.CSS_SELECTOR, "[data-testid=action-response-json]")
+    return int(out.get_attribute("data-status")), json.loads(raw.get_attribute("textContent"))
