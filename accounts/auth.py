@@ -119,3 +119,14 @@ def write_auth(permission: str, action: str) -> list:
         _PermissionBearer(permission, action),
         _PermissionSession(permission, action, csrf=True),
     ]
+
+
+def read_auth(permission: str, action: str) -> list:
+    """A token or a session (a read needs no CSRF), refused (403, audited) without `permission`.
+
+    Unlike READ_AUTH it ignores SPARK_PUBLIC_READS: for reads that are never public.
+    """
+    return [
+        _PermissionBearer(permission, action),
+        _PermissionSession(permission, action, csrf=False),
+    ]

@@ -96,6 +96,18 @@ def portfolio_view(snap: PortfolioSnapshot, *, now: datetime | None = None) -> d
     }
 
 
+def with_try(view: dict, quote) -> dict:
+    """The portfolio view with its total (and each exchange's) also in TRY, and the rate used.
+
+    quote is a portfolio.fx.Quote; TRY amounts are None when no rate could be read.
+    """
+    total_try = quote.to_try(Decimal(view["total_usd"])) if view["total_usd"] else None
+    for ex in view["exchanges"]:
+        value = quote.to_try(Decimal(ex["value_usd"])) if ex["value_usd"] else None
+        ex["value_try"] = _s(value)
+    return {**view, "total_try": _s(total_try), "fx": quote.as_dict()}
+
+
 def value_history(*, hours: int = 24 * 7, limit: int = 2000) -> list[tuple[datetime, Decimal]]:
     """(taken_at, total_usd) of stored snapshots in the last `hours`, oldest first."""
     since = timezone.now() - timedelta(hours=hours)

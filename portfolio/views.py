@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from accounts.pages import page_access
+from portfolio import fx
 from portfolio.charts import allocation_svg, history_svg
-from portfolio.selectors import portfolio_view, value_history
+from portfolio.selectors import portfolio_view, value_history, with_try
 from portfolio.services import portfolio_current
 
 
@@ -14,9 +15,11 @@ def portfolio_page(request):
     """Totals, a table per exchange and two SVG charts; `?part=charts` returns the charts only."""
     if (denied := page_access(request)) is not None:
         return denied
-    view = portfolio_view(portfolio_current())
+    quote = fx.usdttry()
+    view = with_try(portfolio_view(portfolio_current()), quote)
     context = {
         "p": view,
+        "fx_at": quote.at,
         "allocation_svg": allocation_svg(view["allocation"]),
         "history_svg": history_svg(value_history()),
     }

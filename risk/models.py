@@ -196,6 +196,14 @@ class PnLEntry(models.Model):
         return f"{self.trading_day} {self.symbol} {self.kind} {self.amount} ({self.source})"
 
 
+# The kinds the history pages and exports show, each its own column (issue 24).
+PNL_KINDS = tuple(PnLEntry.Kind.values)
+PNL_KIND_REALIZED = PnLEntry.Kind.REALIZED.value
+PNL_KIND_COMMISSION = PnLEntry.Kind.COMMISSION.value
+PNL_KIND_FUNDING = PnLEntry.Kind.FUNDING.value
+PNL_KIND_TRANSFER = PnLEntry.Kind.TRANSFER.value
+
+
 class CircuitBreaker(models.Model):
     """Closed = trading allowed; open = only position-shrinking reduce-only orders. One row."""
 

@@ -275,6 +275,16 @@ SETTINGS: dict[str, tuple[str | tuple[str, str] | None, str, str]] = {
         "in-process snapshot schedule; `0` leaves it to `manage.py snapshot_portfolio` (cron)",
         "süreç içi görüntü aralığı; `0` ise `manage.py snapshot_portfolio` (cron) yapar",
     ),
+    "PORTFOLIO_FX_REFRESH_SECONDS": (
+        None,
+        "USDTTRY (TRY totals on pages) is read from BTCTurk at most this often per process",
+        "USDTTRY (sayfalardaki TL toplamları) BTCTurk'ten süreç başına en fazla bu sıklıkla okunur",
+    ),
+    "PORTFOLIO_FX_MAX_AGE_SECONDS": (
+        None,
+        "a USDTTRY rate older than this (by BTCTurk's timestamp) is marked stale on pages",
+        "BTCTurk zaman damgasına göre bundan eski USDTTRY kuru sayfalarda eski diye işaretlenir",
+    ),
     "SPARK_DEFAULT_MAX_POSITION_USD": (
         None,
         "initial max position (USD) of symbols without their own limit row",

@@ -122,6 +122,7 @@ def _register_routers() -> None:
     from copilot.api import router as copilot_router
     from futures.api import router as futures_router
     from futures.streams_api import router as streams_router
+    from history.api import router as history_router
     from notifications.api import router as notifications_router
     from portfolio.api import router as portfolio_router
     from risk.api import router as risk_router
@@ -139,6 +140,7 @@ def _register_routers() -> None:
     api.add_router("/api/", accounts_router)
     api.add_router("/strategies/", strategies_router)
     api.add_router("/notifications/", notifications_router)
+    api.add_router("/api/history/", history_router)
 
 
 _register_routers()

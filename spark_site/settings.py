@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "copilot",
     "strategies",
     "notifications",
+    "history",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +267,10 @@ PORTFOLIO_MAX_AGE_SECONDS = env_float("PORTFOLIO_MAX_AGE_SECONDS", 30, minimum=0
 PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS = env_float(
     "PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS", 60, minimum=0
 )
+# USD totals are shown in TRY too (portfolio/fx.py): BTCTurk's USDTTRY, read at most this often,
+# marked stale on pages once BTCTurk's own timestamp is older than the max age.
+PORTFOLIO_FX_REFRESH_SECONDS = env_float("PORTFOLIO_FX_REFRESH_SECONDS", 30, minimum=0)
+PORTFOLIO_FX_MAX_AGE_SECONDS = env_float("PORTFOLIO_FX_MAX_AGE_SECONDS", 300, minimum=0)
 
 # --- Canary and risk defaults ---------------------------------------------------------------------
 SPARK_CANARY_CONFIRM_TTL_SECONDS = env_int("SPARK_CANARY_CONFIRM_TTL_SECONDS", 600, minimum=1)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("portfolio.urls")),
     path("", include("strategies.urls")),
     path("", include("notifications.urls")),
+    path("", include("history.urls")),
     path("", include("django_prometheus.urls")),
     path("", api.urls),
 ]

@@ -112,6 +112,10 @@ class BTCTurkClient:
         """Every pair's ticker (GET /api/v2/ticker, public)."""
         return list(self._get("/api/v2/ticker") or [])
 
+    def ticker(self, pair: str) -> list[dict]:
+        """One pair's ticker (GET /api/v2/ticker?pairSymbol=..., public)."""
+        return list(self._get("/api/v2/ticker", params={"pairSymbol": pair}) or [])
+
     def fetch(self) -> SourceFetch:
         """Balances and USD prices, read now."""
         holdings, tickers = both(self.balances, self.tickers)

@@ -77,9 +77,37 @@
   }
 
   // -- account, positions, orders, risk, streams ---------------------------------------------
+  // a × b of two decimal strings, rounded half up to 2 places, as a string: exact (BigInt), so
+  // the TRY figure is never a float's.
+  function timesDecimal(a, b) {
+    const parse = (s) => {
+      const neg = s.startsWith("-");
+      const [i, f = ""] = (neg ? s.slice(1) : s).split(".");
+      return { neg, n: BigInt(i + f), scale: f.length };
+    };
+    const x = parse(String(a)), y = parse(String(b));
+    let n = x.n * y.n, scale = x.scale + y.scale;
+    if (scale > 2) {
+      const div = 10n ** BigInt(scale - 2);
+      n = n / div + ((n % div) * 2n >= div ? 1n : 0n);
+    } else {
+      n = n * 10n ** BigInt(2 - scale);
+    }
+    const digits = n.toString().padStart(3, "0");
+    const sign = x.neg !== y.neg && n !== 0n ? "-" : "";
+    return sign + digits.slice(0, -2) + "." + digits.slice(-2);
+  }
+  function renderTry(usd) {
+    const box = $("account-balance-try");
+    const valid = /^-?\d+(\.\d+)?$/;
+    if (!box || !box.dataset.rate || !valid.test(String(usd))) return;
+    box.querySelector('[data-role="try"]').textContent =
+      "≈ " + fmt(timesDecimal(usd, box.dataset.rate)) + " TL";
+  }
   function renderAccount(a) {
     if (!a) return;
     text("account-balance", fmt(a.wallet_balance) + " USDT");
+    renderTry(a.wallet_balance);
     text("account-available", fmt(a.available_balance));
     text("account-upnl", fmt(a.unrealized_pnl));
     text("account-ratio", fmt(a.margin_ratio));

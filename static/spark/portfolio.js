@@ -58,10 +58,33 @@ async function reloadCharts() {
   if (r.ok) document.getElementById("portfolio-charts").innerHTML = await r.text();
 }
 
+// "1234567.891" -> "1.234.567,89" on a Turkish page (string arithmetic: no float rounding).
+function money(text) {
+  if (text === null || text === undefined) return "—";
+  const neg = text.startsWith("-");
+  const [int, frac = ""] = (neg ? text.slice(1) : text).split(".");
+  const tr = document.documentElement.lang === "tr";
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, tr ? "." : ",");
+  return `${neg ? "-" : ""}${grouped}${tr ? "," : "."}${(frac + "00").slice(0, 2)}`;
+}
+
+function renderTry(p) {
+  const box = document.getElementById("portfolio-total-try");
+  if (!box || !p.fx) return;
+  box.dataset.status = p.fx.status;
+  const amount = box.querySelector('[data-role="try"]');
+  if (amount && p.total_try !== null) amount.textContent = `${money(p.total_try)} TL`;
+  const badge = box.querySelector('[data-role="fx-status"]');
+  badge.hidden = p.fx.status === "ok";
+  badge.textContent = p.fx.status === "unavailable" ? box.dataset.unavailableLabel : box.dataset.staleLabel;
+  badge.className = `badge ${p.fx.status === "unavailable" ? "bad" : "warn"}`;
+}
+
 function render(p) {
   const total = document.getElementById("portfolio-total");
   total.textContent = `${p.total_usd} USD`;
   total.dataset.total = p.total_usd;
+  renderTry(p);
   const asOf = document.getElementById("portfolio-as-of");
   asOf.textContent = p.as_of;
   asOf.setAttribute("datetime", p.as_of);

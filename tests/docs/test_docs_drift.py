@@ -24,6 +24,7 @@ APPS = (
     "canary",
     "copilot",
     "futures",
+    "history",
     "notifications",
     "portfolio",
     "risk",
