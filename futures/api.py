@@ -5,13 +5,18 @@ from __future__ import annotations
 from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
-from futures import services
+from futures import order_modify, position_actions, services
 from futures.schemas import (
     CancelAllIn,
     CancelIn,
     LeverageIn,
     MarginTypeIn,
+    ModifyIn,
     OrderIn,
+    PositionCloseIn,
+    PositionMarginIn,
+    PositionProtectIn,
+    TrailingIn,
     order_out,
 )
 from spark_site.errors import ValidationFailed
@@ -75,8 +80,15 @@ def order_place(request, payload: OrderIn):
             reduce_only=payload.reduceOnly,
             client_order_id=payload.clientOrderId,
             dry_run=payload.dryRun,
+            close_position=payload.closePosition,
+            callback_rate=payload.callbackRate,
+            activation_price=payload.activationPrice,
         ),
     )
+    return placed_out(result)
+
+
+def placed_out(result: services.OrderResult) -> dict:
     return {
         "dryRun": result.order.dry_run,
         "executed": result.executed,
@@ -86,6 +98,88 @@ def order_place(request, payload: OrderIn):
         "risk": result.decision,
         "simulatedFill": result.simulated_fill,
     }
+
+
+@router.post("/position.close", auth=write_auth("futures.place_order", "position.close"))
+def position_close(request, payload: PositionCloseIn):
+    """Close a position with a reduce-only MARKET order: whole, or `quantity` of it."""
+    result = position_actions.position_close(
+        user=request.auth,
+        symbol=payload.symbol,
+        quantity=payload.quantity,
+        dry_run=payload.dryRun,
+        client_order_id=payload.clientOrderId,
+    )
+    return placed_out(result)
+
+
+@router.post("/position.protect", auth=write_auth("futures.place_order", "position.protect"))
+def position_protect(request, payload: PositionProtectIn):
+    """Put a take-profit and/or stop-loss (closePosition) on a position; replaces earlier ones."""
+    result = position_actions.position_protect(
+        user=request.auth,
+        symbol=payload.symbol,
+        take_profit=payload.takeProfit,
+        stop_loss=payload.stopLoss,
+        dry_run=payload.dryRun,
+        client_order_id=payload.clientOrderId,
+    )
+    return {
+        "placed": [placed_out(r) for r in result.placed],
+        "replaced": [order_out(o) for o in result.replaced],
+    }
+
+
+@router.post("/order.trailing", auth=write_auth("futures.place_order", "order.trailing"))
+def order_trailing(request, payload: TrailingIn):
+    """Trail a position with a reduce-only TRAILING_STOP_MARKET (callbackRate 0.1-10 %)."""
+    result = position_actions.order_trailing(
+        user=request.auth,
+        symbol=payload.symbol,
+        callback_rate=payload.callbackRate,
+        activation_price=payload.activationPrice,
+        quantity=payload.quantity,
+        dry_run=payload.dryRun,
+        client_order_id=payload.clientOrderId,
+    )
+    return placed_out(result)
+
+
+@router.post("/order.modify", auth=write_auth("futures.place_order", "order.modify"))
+def order_modify_route(request, payload: ModifyIn):
+    """Change an open LIMIT order's price and/or quantity in place (same clientOrderId)."""
+    if not payload.clientOrderId and payload.orderId is None:
+        raise ValidationFailed(
+            "Give clientOrderId or orderId.",
+            details={"fields": [{"field": "clientOrderId", "message": "required"}]},
+        )
+    done = order_modify.order_modify(
+        user=request.auth,
+        symbol=payload.symbol,
+        client_order_id=payload.clientOrderId,
+        order_id=payload.orderId,
+        price=payload.price,
+        quantity=payload.quantity,
+    )
+    return {
+        "order": order_out(done["order"]),
+        "old": done["old"],
+        "new": done["new"],
+        "rounded": done["rounded"],
+    }
+
+
+@router.post(
+    "/positionMargin", auth=write_auth("futures.change_margin_type", "positionMargin.change")
+)
+def position_margin(request, payload: PositionMarginIn):
+    """Add (ADD) or remove (REDUCE) margin of an isolated position."""
+    return position_actions.position_margin_change(
+        user=request.auth,
+        symbol=payload.symbol,
+        amount=payload.amount,
+        add=payload.type == "ADD",
+    )
 
 
 @router.post("/order.cancel", auth=write_auth("futures.cancel_order", "order.cancel"))
@@ -102,7 +196,14 @@ def order_cancel(request, payload: CancelIn):
 
 @router.post("/order.cancelAll", auth=write_auth("futures.cancel_order", "order.cancelAll"))
 def order_cancel_all(request, payload: CancelAllIn):
-    """Cancel every open order of a symbol, conditional (algo) orders included."""
+    """Cancel every open order of a symbol (or of all with allSymbols), algo orders included."""
+    if (payload.symbol is None) == (not payload.allSymbols):
+        raise ValidationFailed(
+            "Give symbol, or allSymbols true (not both).",
+            details={"fields": [{"field": "symbol", "message": "symbol or allSymbols"}]},
+        )
+    if payload.allSymbols:
+        return services.order_cancel_everywhere(user=request.auth)
     return services.order_cancel_all(user=request.auth, symbol=payload.symbol)
 
 

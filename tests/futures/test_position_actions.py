@@ -1,0 +1,322 @@
+"""Acting on a position from the API: close (whole/part), TP/SL, trailing stop, margin."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from audit.models import AuditEntry
+from futures.models import Order
+from tests.support.stand_in import exchange_position
+
+pytestmark = pytest.mark.django_db
+
+
+def _open_long(api, token, qty="0.02", cid="open-1"):
+    r = api.post(
+        "/futures/order.place",
+        {
+            "symbol": "ETHUSDT",
+            "side": "BUY",
+            "type": "MARKET",
+            "quantity": qty,
+            "dryRun": False,
+            "clientOrderId": cid,
+        },
+        token=token,
+    )
+    assert r.status_code == 200, r.content
+    return r.json()
+
+
+def _open_algos(exchange, symbol="ETHUSDT"):
+    return exchange.control.signed("GET", "/fapi/v1/openAlgoOrders", symbol=symbol).json()
+
+
+# -------------------------------------------------------------------------------- close
+
+
+def test_it_closes_part_of_a_position_then_the_rest(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _open_long(api, token)
+    assert exchange_position(exchange, "ETHUSDT") == Decimal("0.02")
+    r = api.post(
+        "/futures/position.close",
+        {"symbol": "ETHUSDT", "quantity": "0.01", "dryRun": False, "clientOrderId": "cl-part"},
+        token=token,
+    )
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["order"]["side"] == "SELL"
+    assert body["order"]["reduceOnly"] is True
+    assert body["order"]["status"] == "FILLED"
+    assert exchange_position(exchange, "ETHUSDT") == Decimal("0.01")
+    r = api.post("/futures/position.close", {"symbol": "ETHUSDT", "dryRun": False}, token=token)
+    assert r.status_code == 200, r.content
+    assert Decimal(r.json()["order"]["quantity"]) == Decimal("0.01")
+    assert exchange_position(exchange, "ETHUSDT") == 0
+    # audited like any order
+    assert AuditEntry.objects.filter(action="order.place", target="ETHUSDT").count() == 3
+
+
+def test_a_repeated_close_answers_the_first_order_and_closes_nothing_more(
+    api, alice, token_for, exchange
+):
+    token = token_for(alice)
+    _open_long(api, token, qty="0.01")
+    body = {"symbol": "ETHUSDT", "dryRun": False, "clientOrderId": "cl-once"}
+    first = api.post("/futures/position.close", body, token=token)
+    again = api.post("/futures/position.close", body, token=token)
+    assert first.status_code == again.status_code == 200, again.content
+    assert again.json()["executed"] == "existing"
+    assert again.json()["order"]["clientOrderId"] == "cl-once"
+    assert exchange_position(exchange, "ETHUSDT") == 0
+
+
+def test_it_refuses_a_close_bigger_than_the_position(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _open_long(api, token, qty="0.01")
+    r = api.post(
+        "/futures/position.close",
+        {"symbol": "ETHUSDT", "quantity": "0.05", "dryRun": False},
+        token=token,
+    )
+    assert r.status_code == 422, r.content
+    error = r.json()["error"]
+    assert error["details"]["fields"][0]["field"] == "quantity"
+    assert "0.01" in error["message"]
+    assert exchange_position(exchange, "ETHUSDT") == Decimal("0.01")  # unchanged
+    assert AuditEntry.objects.filter(action="position.close", outcome="rejected").exists()
+
+
+def test_closing_without_a_position_is_a_clear_conflict(api, alice, token_for, exchange):
+    r = api.post("/futures/position.close", {"symbol": "ETHUSDT"}, token=token_for(alice))
+    assert r.status_code == 409, r.content
+    assert r.json()["error"]["code"] == "NO_POSITION"
+
+
+def test_a_dry_run_close_is_the_default_and_leaves_the_position(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _open_long(api, token, qty="0.01")
+    r = api.post("/futures/position.close", {"symbol": "ETHUSDT"}, token=token)
+    assert r.status_code == 200, r.content
+    assert r.json()["dryRun"] is True
+    assert exchange_position(exchange, "ETHUSDT") == Decimal("0.01")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"symbol": "ETHUSDT", "dryRun": "false"},
+        {"symbol": "ETHUSDT", "dryRun": 0},
+        {"symbol": "ETHUSDT", "quantity": "-1"},
+        {"symbol": "ETHUSDT", "quantity": "0"},
+        {"symbol": "ETHUSDT", "quantity": "1e3"},
+        {"symbol": "ETHUSDT", "quantity": "NaN"},
+        {"symbol": "eth usdt"},
+    ],
+)
+def test_strange_close_inputs_are_422(api, alice, token_for, exchange, body):
+    r = api.post("/futures/position.close", body, token=token_for(alice))
+    assert r.status_code == 422, r.content
+    assert r.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("/futures/position.close", {"symbol": "ETHUSDT"}),
+        ("/futures/position.protect", {"symbol": "ETHUSDT", "stopLoss": "3000"}),
+        ("/futures/order.trailing", {"symbol": "ETHUSDT", "callbackRate": "1"}),
+        ("/futures/order.modify", {"symbol": "ETHUSDT", "clientOrderId": "x", "price": "1"}),
+        ("/futures/positionMargin", {"symbol": "ETHUSDT", "amount": "5", "type": "ADD"}),
+    ],
+)
+def test_a_viewer_is_refused_and_audited(api, bob, token_for, exchange, path, body):
+    r = api.post(path, body, token=token_for(bob))
+    assert r.status_code == 403, r.content
+    assert AuditEntry.objects.filter(actor_name="bob", outcome="denied").exists()
+
+
+# -------------------------------------------------------------------------------- TP/SL
+
+
+def test_tp_and_sl_go_to_the_algo_service_with_close_position(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _open_long(api, token, qty="0.01")
+    r = api.post(
+        "/futures/position.protect",
+        {
+            "symbol": "ETHUSDT",
+            "takeProfit": "3600",
+            "stopLoss": "3200",
+            "dryRun": False,
+            "clientOrderId": "prot-1",
+        },
+        token=token,
+    )
+    assert r.status_code == 200, r.content
+    placed = r.json()["placed"]
+    assert [p["order"]["type"] for p in placed] == ["TAKE_PROFIT_MARKET", "STOP_MARKET"]
+    assert all(p["order"]["closePosition"] for p in placed)
+    algos = {a["clientAlgoId"]: a for a in _open_algos(exchange)}
+    assert set(algos) == {"prot-1-tp", "prot-1-sl"}
+    assert algos["prot-1-sl"]["closePosition"] is True
+    assert Decimal(algos["prot-1-sl"]["triggerPrice"]) == Decimal("3200")
+    listed = api.get("/futures/openOrders", token=token, symbol="ETHUSDT").json()["orders"]
+    assert {o["clientOrderId"] for o in listed if o["isAlgo"]} == {"prot-1-tp", "prot-1-sl"}
+
+
+def test_moving_the_stop_replaces_the_earlier_one(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _open_long(api, token, qty="0.01")
+    body = {"symbol": "ETHUSDT", "stopLoss": "3200", "dryRun": False, "clientOrderId": "sl-a"}
+    assert api.post("/futures/position.protect", body, token=token).status_code == 200
+    body.update(stopLoss="3250", clientOrderId="sl-b")
+    r = api.post("/futures/position.protect", body, token=token)
+    assert r.status_code == 200, r.content
+    assert [o["clientOrderId"] for o in r.json()["replaced"]] == ["sl-a-sl"]
+    algos = _open_algos(exchange)
+    assert [(a["clientAlgoId"], Decimal(a["triggerPrice"])) for a in algos] == [
+        ("sl-b-sl", Decimal("3250"))
+    ]
+    assert Order.objects.get(client_order_id="sl-a-sl").status == "CANCELED"
+
+
+def test_a_stop_on_the_wrong_side_of_the_mark_is_refused_before_sending(
+    api, alice, token_for, exchange
+):
+    token = token_for(alice)
+    _open_long(api, token, qty="0.01")
+    r = api.post(
+        "/futures/position.protect",
+        {"symbol": "ETHUSDT", "stopLoss": "3500", "dryRun": False},
+        token=token,
+    )
+    assert r.status_code == 422, r.content
+    assert r.json()["error"]["details"]["fields"][0]["field"] == "stopLoss"
+    assert _open_algos(exchange) == []
+
+
+def test_a_protection_is_cancelable_by_its_owner_only(api, alice, make_user, token_for, exchange):
+    carol = make_user("carol", "trader")
+    token = token_for(alice)
+    _open_long(api, token, qty="0.01")
+    body = {"symbol": "ETHUSDT", "stopLoss": "3200", "dryRun": False, "clientOrderId": "own"}
+    assert api.post("/futures/position.protect", body, token=token).status_code == 200
+    cancel = {"symbol": "ETHUSDT", "clientOrderId": "own-sl"}
+    r = api.post("/futures/order.cancel", cancel, token=token_for(carol))
+    assert r.status_code == 403, r.content
+    assert len(_open_algos(exchange)) == 1
+    r = api.post("/futures/order.cancel", cancel, token=token)
+    assert r.status_code == 200, r.content
+    assert _open_algos(exchange) == []
+
+
+# ----------------------------------------------------------------------------- trailing
+
+
+def test_a_trailing_stop_carries_its_callback_and_activation(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _open_long(api, token, qty="0.01")
+    r = api.post(
+        "/futures/order.trailing",
+        {
+            "symbol": "ETHUSDT",
+            "callbackRate": "1.5",
+            "activationPrice": "3500",
+            "dryRun": False,
+            "clientOrderId": "trail-1",
+        },
+        token=token,
+    )
+    assert r.status_code == 200, r.content
+    order = r.json()["order"]
+    assert order["type"] == "TRAILING_STOP_MARKET"
+    assert order["callbackRate"] == "1.5"
+    (algo,) = _open_algos(exchange)
+    assert algo["orderType"] == "TRAILING_STOP_MARKET"
+    assert Decimal(algo["callbackRate"]) == Decimal("1.5")
+    assert Decimal(algo["activatePrice"]) == Decimal("3500")
+    assert Decimal(algo["quantity"]) == Decimal("0.01")
+    assert algo["side"] == "SELL"
+
+
+@pytest.mark.parametrize("rate", ["0", "0.05", "10.1", "11", "1.25", "-1", True])
+def test_a_callback_rate_outside_binance_rules_is_422(api, alice, token_for, exchange, rate):
+    r = api.post(
+        "/futures/order.trailing",
+        {"symbol": "ETHUSDT", "callbackRate": rate},
+        token=token_for(alice),
+    )
+    assert r.status_code == 422, r.content
+    assert _open_algos(exchange) == []
+
+
+def test_a_trail_bigger_than_the_position_is_refused(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _open_long(api, token, qty="0.01")
+    r = api.post(
+        "/futures/order.trailing",
+        {"symbol": "ETHUSDT", "callbackRate": "1", "quantity": "0.02", "dryRun": False},
+        token=token,
+    )
+    assert r.status_code == 422, r.content
+    assert _open_algos(exchange) == []
+
+
+# ------------------------------------------------------------------------------- margin
+
+
+def test_isolated_margin_can_be_added_and_removed(api, alice, token_for, exchange):
+    token = token_for(alice)
+    r = api.post(
+        "/futures/marginType", {"symbol": "ETHUSDT", "marginType": "ISOLATED"}, token=token
+    )
+    assert r.status_code == 200, r.content
+    _open_long(api, token, qty="0.01")
+
+    def isolated():
+        rows = exchange.control.signed("GET", "/fapi/v2/positionRisk", symbol="ETHUSDT").json()
+        return Decimal(rows[0]["isolatedWallet"])
+
+    before = isolated()
+    r = api.post(
+        "/futures/positionMargin",
+        {"symbol": "ETHUSDT", "amount": "5", "type": "ADD"},
+        token=token,
+    )
+    assert r.status_code == 200, r.content
+    assert isolated() == before + 5
+    assert Decimal(r.json()["isolatedMargin"]) == before + 5
+    r = api.post(
+        "/futures/positionMargin",
+        {"symbol": "ETHUSDT", "amount": "2", "type": "REDUCE"},
+        token=token,
+    )
+    assert r.status_code == 200, r.content
+    assert isolated() == before + 3
+    assert AuditEntry.objects.filter(action="positionMargin.change", outcome="ok").count() == 2
+
+
+def test_margin_on_a_cross_position_is_refused_by_the_exchange(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _open_long(api, token, qty="0.01")
+    r = api.post(
+        "/futures/positionMargin",
+        {"symbol": "ETHUSDT", "amount": "5", "type": "ADD"},
+        token=token,
+    )
+    assert r.status_code >= 400, r.content
+    assert AuditEntry.objects.filter(action="positionMargin.change", outcome="rejected").exists()
+
+
+@pytest.mark.parametrize("kind", ["add", "1", 1, None])
+def test_a_margin_type_must_be_add_or_reduce(api, alice, token_for, exchange, kind):
+    r = api.post(
+        "/futures/positionMargin",
+        {"symbol": "ETHUSDT", "amount": "5", "type": kind},
+        token=token_for(alice),
+    )
+    assert r.status_code == 422, r.content
