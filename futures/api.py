@@ -97,6 +97,7 @@ def placed_out(result: services.OrderResult) -> dict:
         "order": order_out(result.order),
         "risk": result.decision,
         "simulatedFill": result.simulated_fill,
+        "rounded": result.rounded,
     }
 
 

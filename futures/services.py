@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -517,6 +517,8 @@ class OrderResult:
     decision: dict
     simulated_fill: dict | None = None
     message: str = ""
+    # What the symbol's grid changed ("0.0085 -> 0.008"): never silent.
+    rounded: list[dict] = field(default_factory=list)
 
 
 def _setting(name: str, default):
@@ -749,6 +751,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
             outcome=AuditEntry.Outcome.REJECTED,
         )
         raise exc
+    rounded = _rounded(req, checked)
     if req.dry_run:
         result = OrderResult(
             order=order,
@@ -764,6 +767,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
         )
     else:
         result = _send_to_exchange(client, order, user=user, payload=payload)
+    result.rounded = rounded
     metrics.ORDER_ACK.labels(symbol=symbol, dry_run=dry).inc()
     metrics.ORDER_PLACE_LATENCY_MS.labels(symbol=symbol, dry_run=dry).observe(
         (time.perf_counter() - started) * 1000
@@ -781,6 +785,23 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
         },
     )
     return result
+
+
+def _rounded(req: OrderRequest, checked) -> list[dict]:
+    """The fields the symbol's step or tick changed, as asked and as sent."""
+    asked_stop = (
+        req.activation_price if req.type == OrderType.TRAILING_STOP_MARKET else req.stop_price
+    )
+    name_stop = "activationPrice" if req.type == OrderType.TRAILING_STOP_MARKET else "stopPrice"
+    return [
+        {"field": name, "requested": _shown(asked), "sent": _shown(sent)}
+        for name, asked, sent in (
+            ("quantity", req.quantity, checked.quantity),
+            ("price", req.price, checked.price),
+            (name_stop, asked_stop, checked.stop_price),
+        )
+        if asked is not None and sent is not None and asked != sent
+    ]
 
 
 def _shown(value: Any) -> Any:

@@ -6,8 +6,6 @@
   const root = $("dashboard");
   if (!root || !window.SparkLive) return;
   let symbol = root.dataset.symbol;
-  const orders = new Map(); // client_order_id -> order
-  const positions = new Map(); // symbol -> position
   const marks = new Map(); // symbol -> latest mark price (a live order's notional shows it)
 
   function text(id, value) {
@@ -81,39 +79,10 @@
     if (!a) return;
     text("account-balance", fmt(a.wallet_balance) + " USDT");
     text("account-available", fmt(a.available_balance));
-    text("account-upnl", fmt(a.unrealized_pnl));
+    // account-upnl is cockpit.js's: it follows the mark price of every position.
     text("account-ratio", fmt(a.margin_ratio));
   }
-  function renderPositions() {
-    const body = $("positions-body");
-    const open = Array.from(positions.values()).filter((p) => num(p.position_amt));
-    if (!open.length) return empty(body, 5, body.dataset.empty || "—");
-    body.replaceChildren(...open.map((p) => {
-      const tr = document.createElement("tr");
-      cell(tr, p.symbol);
-      cell(tr, fmt(p.position_amt), "num " + (num(p.position_amt) > 0 ? "up" : "down"));
-      cell(tr, fmt(p.entry_price), "num");
-      cell(tr, fmt(p.mark_price), "num");
-      cell(tr, fmt(p.unrealized_pnl), "num " + (num(p.unrealized_pnl) >= 0 ? "up" : "down"));
-      return tr;
-    }));
-  }
-  function renderOrders() {
-    const body = $("orders-body");
-    const open = Array.from(orders.values()).filter((o) => o.is_open);
-    if (!open.length) return empty(body, 6, body.dataset.empty || "—");
-    body.replaceChildren(...open.map((o) => {
-      const tr = document.createElement("tr");
-      tr.dataset.cid = o.client_order_id;
-      cell(tr, o.symbol);
-      cell(tr, o.side, o.side === "BUY" ? "up" : "down");
-      cell(tr, o.type + (o.dry_run ? " · dry-run" : ""));
-      cell(tr, fmt(o.filled_qty) + " / " + fmt(o.quantity), "num");
-      cell(tr, fmt(o.price), "num");
-      cell(tr, o.status);
-      return tr;
-    }));
-  }
+  // Positions and open orders are drawn by cockpit.js (with their actions).
   function renderRisk(r) {
     const box = $("risk-status");
     if (!r) return;
@@ -158,7 +127,7 @@
   // -- wiring -------------------------------------------------------------------------------
   function marketTopics() { return ["ticker:" + symbol, "depth:" + symbol]; }
   const live = SparkLive.connect(
-    marketTopics().concat(["orders", "positions", "account", "risk", "streams"]),
+    marketTopics().concat(["account", "risk", "streams"]),
     (msg) => {
       if (msg.type !== "snapshot" && msg.type !== "event") return;
       const d = msg.data;
@@ -171,19 +140,8 @@
       else if (topic === "account") renderAccount(d);
       else if (topic === "risk") renderRisk(d);
       else if (topic === "streams") renderStreams(d);
-      else if (topic === "orders" && d) {
-        if (msg.type === "snapshot") orders.clear();
-        (d.open || []).concat(d.order ? [d.order] : []).forEach((o) => orders.set(o.client_order_id, o));
-        renderOrders();
-      } else if (topic === "positions" && d) {
-        if (msg.type === "snapshot") positions.clear();
-        (d.positions || []).forEach((p) => positions.set(p.symbol, p));
-        renderPositions();
-      }
     }
   );
-  $("positions-body").dataset.empty = $("positions-body").textContent.trim();
-  $("orders-body").dataset.empty = $("orders-body").textContent.trim();
 
   SparkLive.onStatus((state) => {
     const el = $("live-state");

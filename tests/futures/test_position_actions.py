@@ -320,3 +320,49 @@ def test_a_margin_type_must_be_add_or_reduce(api, alice, token_for, exchange, ki
         token=token_for(alice),
     )
     assert r.status_code == 422, r.content
+
+
+# -------------------------------------------------------------------------- concurrency
+
+
+@pytest.mark.backends
+@pytest.mark.django_db(transaction=True)
+def test_two_closes_at_once_never_flip_the_position(make_user, exchange):
+    import threading
+
+    from django.db import connection
+
+    from futures.position_actions import position_close
+    from futures.services import OrderRequest, order_place
+
+    alice = make_user("alice", "trader")
+    order_place(
+        user=alice,
+        request=OrderRequest(
+            symbol="ETHUSDT", side="BUY", type="MARKET", quantity=Decimal("0.01"), dry_run=False
+        ),
+    )
+    assert exchange_position(exchange, "ETHUSDT") == Decimal("0.01")
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def close(i: int) -> None:
+        barrier.wait()
+        try:
+            position_close(user=alice, symbol="ETHUSDT", dry_run=False, client_order_id=f"x-{i}")
+            outcomes.append("closed")
+        except Exception as exc:  # noqa: BLE001 - the refusal's kind is what is asserted
+            outcomes.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=close, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    # The exchange's own state: flat, never short.
+    assert exchange_position(exchange, "ETHUSDT") == 0
+    assert "closed" in outcomes
+    assert len(outcomes) == 2
+    assert set(outcomes) <= {"closed", "NoPosition", "ExchangeRejected"}
