@@ -726,14 +726,15 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
                     source=req.source[:32],
                     risk_decision=decision.as_dict(),
                 )
-                if req.dry_run and not order.is_algo:
+                if req.dry_run and _marketable(order, mark):
                     simulated = _simulate_fill(order, filters, mark)
+                elif req.dry_run:
+                    # A trigger order, or a limit away from the market, rests on paper until
+                    # the market crosses it (futures/paper.py fills it there): filling it now
+                    # would report a fill that never could have happened.
+                    order.apply_status(OrderStatus.NEW, strict=True)
+                    order.save(update_fields=["status", "updated_at"])
                 if req.dry_run:
-                    if order.is_algo:
-                        # A dry-run trigger order rests (open, on paper): filling it at the
-                        # mark would report a stop as hit that never was.
-                        order.apply_status(OrderStatus.NEW, strict=True)
-                        order.save(update_fields=["status", "updated_at"])
                     _emit_order_changed(order)
                 # A live order is announced once the exchange has answered (a few ms later);
                 # every outcome of _send_to_exchange saves and announces it.
@@ -760,9 +761,10 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
             decision=order.risk_decision,
             simulated_fill=simulated,
             message=(
-                "Dry run: validated; it rests on paper until its trigger; nothing was sent."
-                if order.is_algo
-                else "Dry run: validated and simulated at the mark price; nothing was sent."
+                "Dry run: validated and simulated at the mark price; nothing was sent."
+                if simulated
+                else "Dry run: validated; it rests on paper until the market reaches its "
+                "price; nothing was sent."
             ),
         )
     else:
@@ -874,6 +876,15 @@ def _existing_result(order: Order, user, req: OrderRequest) -> OrderResult:
         simulated_fill=_fill_dict(fill) if fill else None,
         message="An order with this clientOrderId exists: this is the first order, unchanged.",
     )
+
+
+def _marketable(order: Order, mark: Decimal) -> bool:
+    """A dry run that would execute now: MARKET, or a LIMIT at or through the mark."""
+    if order.type == OrderType.MARKET:
+        return True
+    if order.type == OrderType.LIMIT:
+        return order.price >= mark if order.side == "BUY" else order.price <= mark
+    return False
 
 
 def _simulate_fill(order: Order, filters, mark: Decimal) -> dict:

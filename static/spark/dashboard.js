@@ -221,6 +221,12 @@
         const o = (r.data && (r.data.order || r.data)) || {};
         out.className = "ok";
         out.textContent = (body.dryRun ? "dry-run " : "") + (o.status || "accepted") + " " + (o.clientOrderId || o.client_order_id || "");
+        // What the symbol's step or tick changed is said, never silent ("0,0085 → 0,008").
+        const rounded = (r.data && r.data.rounded) || [];
+        if (rounded.length) {
+          out.textContent += " · " + form.dataset.rounded + ": " +
+            rounded.map((x) => fmt(x.requested) + " → " + fmt(x.sent)).join(", ");
+        }
       } else {
         out.className = "error";
         out.textContent = (r.data && r.data.error && r.data.error.message) || ("HTTP " + r.status);

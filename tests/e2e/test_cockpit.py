@@ -197,3 +197,41 @@ def test_a_trader_works_a_position_and_its_orders_from_the_page(daphne, browser,
     _by(browser, "cancel-everything").click()
     wait.until(lambda d: _algos(sim) == [])
     wait.until(lambda d: _text(d, "cockpit-result").startswith("Bitti"))
+
+
+def test_a_dry_run_limit_rests_on_the_page_until_the_market_crosses_it(daphne, browser, sim, alice):
+    from futures.models import Order
+
+    sim.control.set_price("ETHUSDT", "3400", mark="3400")
+    server = spark_with_streams(daphne, sim)
+    login_with_form(browser, server.url, alice)
+    browser.add_cookie({"name": "django_language", "value": "tr", "path": "/"})
+    browser.get(server.url + "/?symbol=ETHUSDT")
+    wait = WebDriverWait(browser, 20, poll_frequency=0.05)
+    wait.until(lambda d: live_state(d) == "open")
+
+    form = _by(browser, "order-form")
+    Select(form.find_element(By.NAME, "type")).select_by_visible_text("LIMIT")
+    qty = form.find_element(By.NAME, "quantity")
+    qty.clear()
+    qty.send_keys("0.0085")
+    price = form.find_element(By.NAME, "price")
+    price.clear()
+    price.send_keys("3300.123")
+    form.find_element(By.CSS_SELECTOR, "button.buy").click()  # dry run: the default
+    wait.until(lambda d: "→" in d.find_element(By.ID, "order-result").text)
+    said = browser.find_element(By.ID, "order-result").text
+    assert "NEW" in said and "0,0085 → 0,008" in said and "3.300,123 → 3.300,12" in said, said
+    order = Order.objects.get(dry_run=True, symbol="ETHUSDT")
+    assert order.status == "NEW" and not order.fills.exists()
+    # Shown open (on paper) in the open orders table.
+    row = f"order-{order.client_order_id}"
+    wait.until(lambda d: "deneme" in _text(d, row) and "açık" in _text(d, row))
+    assert sim.control.signed("GET", "/fapi/v1/openOrders").json() == []
+
+    # The market crosses it: filled there, at its limit price, and gone from the open orders.
+    sim.control.set_price("ETHUSDT", "3290", mark="3290")
+    wait.until(lambda d: _text(d, row) == "")
+    order.refresh_from_db()
+    assert order.status == "FILLED"
+    assert order.fills.get().price == Decimal("3300.12")

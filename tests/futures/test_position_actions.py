@@ -366,3 +366,78 @@ def test_two_closes_at_once_never_flip_the_position(make_user, exchange):
     assert "closed" in outcomes
     assert len(outcomes) == 2
     assert set(outcomes) <= {"closed", "NoPosition", "ExchangeRejected"}
+
+
+# ------------------------------------------------------------------- dry-run limits rest
+
+
+def test_a_dry_run_limit_away_from_the_market_rests_until_crossed(api, alice, token_for, exchange):
+    from futures.paper import fill_crossed
+
+    r = api.post(
+        "/futures/order.place",
+        {
+            "symbol": "ETHUSDT",
+            "side": "BUY",
+            "type": "LIMIT",
+            "quantity": "0.0085",
+            "price": "3300.123",
+            "clientOrderId": "paper-1",
+        },
+        token=token_for(alice),
+    )
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["order"]["status"] == "NEW"
+    assert body["simulatedFill"] is None
+    assert "mark price" not in body["message"]
+    assert body["rounded"] == [
+        {"field": "quantity", "requested": "0.0085", "sent": "0.008"},
+        {"field": "price", "requested": "3300.123", "sent": "3300.12"},
+    ]
+    order = Order.objects.get(client_order_id="paper-1")
+    assert not order.fills.exists()
+    assert fill_crossed("ETHUSDT", Decimal("3350")) == []
+    order.refresh_from_db()
+    assert order.status == "NEW"
+    assert [o.client_order_id for o in fill_crossed("ETHUSDT", Decimal("3299.5"))] == ["paper-1"]
+    order.refresh_from_db()
+    assert order.status == "FILLED"
+    (fill,) = order.fills.all()
+    assert (fill.price, fill.qty, fill.is_maker, fill.simulated) == (
+        Decimal("3300.12"),
+        Decimal("0.008"),
+        True,
+        True,
+    )
+    assert fill_crossed("ETHUSDT", Decimal("3000")) == []  # filled once
+
+
+def test_a_dry_run_limit_through_the_market_fills_at_once(api, alice, token_for, exchange):
+    r = api.post(
+        "/futures/order.place",
+        {"symbol": "ETHUSDT", "side": "BUY", "type": "LIMIT", "quantity": "0.01", "price": "3500"},
+        token=token_for(alice),
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["order"]["status"] == "FILLED"
+    assert Decimal(r.json()["simulatedFill"]["price"]) <= Decimal("3500")
+
+
+def test_a_resting_dry_run_can_be_cancelled_and_modified_in_spark(api, alice, token_for, exchange):
+    token = token_for(alice)
+    body = {"symbol": "ETHUSDT", "side": "SELL", "type": "LIMIT", "quantity": "0.01"}
+    api.post("/futures/order.place", {**body, "price": "3500", "clientOrderId": "p-a"}, token=token)
+    r = api.post(
+        "/futures/order.modify",
+        {"symbol": "ETHUSDT", "clientOrderId": "p-a", "price": "3550"},
+        token=token,
+    )
+    assert r.status_code == 200, r.content
+    assert Order.objects.get(client_order_id="p-a").price == Decimal("3550")
+    r = api.post(
+        "/futures/order.cancel", {"symbol": "ETHUSDT", "clientOrderId": "p-a"}, token=token
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["order"]["status"] == "CANCELED"
+    assert exchange.control.signed("GET", "/fapi/v1/allOrders", symbol="ETHUSDT").json() == []
