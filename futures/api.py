@@ -8,14 +8,19 @@ from accounts.auth import READ_AUTH, write_auth
 from futures import order_modify, position_actions, services
 from futures.schemas import (
     CancelAllIn,
+    CancelAllOut,
     CancelIn,
     LeverageIn,
     MarginTypeIn,
     ModifyIn,
+    ModifyOut,
     OrderIn,
+    PlacedOut,
     PositionCloseIn,
     PositionMarginIn,
+    PositionMarginOut,
     PositionProtectIn,
+    ProtectOut,
     TrailingIn,
     order_out,
 )
@@ -64,7 +69,9 @@ def order(
     return services.order_detail(client_order_id=clientOrderId, order_id=orderId, symbol=symbol)
 
 
-@router.post("/order.place", auth=write_auth("futures.place_order", "order.place"))
+@router.post(
+    "/order.place", auth=write_auth("futures.place_order", "order.place"), response=PlacedOut
+)
 def order_place(request, payload: OrderIn):
     """Place an order. Dry-run unless `dryRun` is false; the answer says which happened."""
     result = services.order_place(
@@ -101,7 +108,9 @@ def placed_out(result: services.OrderResult) -> dict:
     }
 
 
-@router.post("/position.close", auth=write_auth("futures.place_order", "position.close"))
+@router.post(
+    "/position.close", auth=write_auth("futures.place_order", "position.close"), response=PlacedOut
+)
 def position_close(request, payload: PositionCloseIn):
     """Close a position with a reduce-only MARKET order: whole, or `quantity` of it."""
     result = position_actions.position_close(
@@ -114,7 +123,11 @@ def position_close(request, payload: PositionCloseIn):
     return placed_out(result)
 
 
-@router.post("/position.protect", auth=write_auth("futures.place_order", "position.protect"))
+@router.post(
+    "/position.protect",
+    auth=write_auth("futures.place_order", "position.protect"),
+    response=ProtectOut,
+)
 def position_protect(request, payload: PositionProtectIn):
     """Put a take-profit and/or stop-loss (closePosition) on a position; replaces earlier ones."""
     result = position_actions.position_protect(
@@ -131,7 +144,9 @@ def position_protect(request, payload: PositionProtectIn):
     }
 
 
-@router.post("/order.trailing", auth=write_auth("futures.place_order", "order.trailing"))
+@router.post(
+    "/order.trailing", auth=write_auth("futures.place_order", "order.trailing"), response=PlacedOut
+)
 def order_trailing(request, payload: TrailingIn):
     """Trail a position with a reduce-only TRAILING_STOP_MARKET (callbackRate 0.1-10 %)."""
     result = position_actions.order_trailing(
@@ -146,7 +161,9 @@ def order_trailing(request, payload: TrailingIn):
     return placed_out(result)
 
 
-@router.post("/order.modify", auth=write_auth("futures.place_order", "order.modify"))
+@router.post(
+    "/order.modify", auth=write_auth("futures.place_order", "order.modify"), response=ModifyOut
+)
 def order_modify_route(request, payload: ModifyIn):
     """Change an open LIMIT order's price and/or quantity in place (same clientOrderId)."""
     if not payload.clientOrderId and payload.orderId is None:
@@ -171,7 +188,9 @@ def order_modify_route(request, payload: ModifyIn):
 
 
 @router.post(
-    "/positionMargin", auth=write_auth("futures.change_margin_type", "positionMargin.change")
+    "/positionMargin",
+    auth=write_auth("futures.change_margin_type", "positionMargin.change"),
+    response=PositionMarginOut,
 )
 def position_margin(request, payload: PositionMarginIn):
     """Add (ADD) or remove (REDUCE) margin of an isolated position."""
@@ -195,7 +214,11 @@ def order_cancel(request, payload: CancelIn):
     return {"order": order_out(order)}
 
 
-@router.post("/order.cancelAll", auth=write_auth("futures.cancel_order", "order.cancelAll"))
+@router.post(
+    "/order.cancelAll",
+    auth=write_auth("futures.cancel_order", "order.cancelAll"),
+    response=CancelAllOut,
+)
 def order_cancel_all(request, payload: CancelAllIn):
     """Cancel every open order of a symbol (or of all with allSymbols), algo orders included."""
     if (payload.symbol is None) == (not payload.allSymbols):

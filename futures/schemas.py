@@ -110,6 +110,60 @@ class MarginTypeIn(Schema):
     marginType: Literal["ISOLATED", "CROSSED"]
 
 
+# ---------------------------------------------------------------------------------- answers
+
+
+class RoundedOut(Schema):
+    field: str
+    requested: str
+    sent: str
+
+
+class PlacedOut(Schema):
+    """An order placed by order.place or a position action (the order as order_out shapes it)."""
+
+    dryRun: bool
+    executed: str
+    created: bool
+    message: str
+    order: dict[str, Any]
+    risk: dict[str, Any]
+    simulatedFill: dict[str, Any] | None = None
+    rounded: list[RoundedOut] = []
+
+
+class ProtectOut(Schema):
+    placed: list[PlacedOut]
+    replaced: list[dict[str, Any]]
+
+
+class PriceQty(Schema):
+    price: str | None
+    quantity: str | None
+
+
+class ModifyOut(Schema):
+    order: dict[str, Any]
+    old: PriceQty
+    new: PriceQty
+    rounded: list[RoundedOut]
+
+
+class PositionMarginOut(Schema):
+    symbol: str
+    type: Literal["ADD", "REDUCE"]
+    amount: str
+    isolatedMargin: str | None
+    liquidationPrice: str | None
+
+
+class CancelAllOut(Schema):
+    symbol: str | None
+    scope: Literal["own", "all"]
+    # {clientOrderId, status, owner}, plus symbol when allSymbols was asked
+    cancelled: list[dict[str, Any]]
+
+
 # A decimal as a plain string without trailing zeros ("0.002", never "2E-3").
 s = decimal_text
 
