@@ -1367,6 +1367,19 @@ def account_overview() -> dict:
     }
 
 
+def tradable_symbols(*, fallback: list[str]) -> list[str]:
+    """Every symbol the exchange lists as TRADING (its cached exchangeInfo); the fallback when
+    the exchange cannot be asked, so a page never fails for want of a symbol list."""
+    try:
+        info = client_from_settings().exchange_info()
+    except BinanceError:
+        logger.warning("exchange info unavailable: the order form offers the streamed symbols")
+        return list(fallback)
+    return sorted(
+        s["symbol"] for s in info.get("symbols", []) if s.get("status") == "TRADING"
+    ) or list(fallback)
+
+
 def positions_list(*, symbol: str | None = None) -> dict:
     """Open positions from the exchange (zero rows are synced but not listed)."""
     symbol = symbol.upper() if symbol else None

@@ -189,12 +189,30 @@
       ev.preventDefault();
       const side = ev.submitter ? ev.submitter.value : "BUY";
       const f = new FormData(form);
-      const body = {
-        symbol: f.get("symbol"), side: side, type: f.get("type"),
-        quantity: f.get("quantity"), dryRun: form.elements.dryRun.checked,
+      // "0,008" and "1.234,5" (Turkish) as well as "0.008": the API takes plain decimals.
+      const plain = (v) => {
+        let t = String(v || "").trim().replace(/\s/g, "");
+        if (t.includes(",")) t = t.replace(/\./g, "").replace(",", ".");
+        return t;
       };
-      if (body.type === "LIMIT") { body.price = f.get("price"); body.timeInForce = "GTC"; }
+      const body = {
+        symbol: String(f.get("symbol") || "").trim().toUpperCase(), side: side, type: f.get("type"),
+        quantity: plain(f.get("quantity")), dryRun: form.elements.dryRun.checked,
+      };
+      if (form.elements.reduceOnly && form.elements.reduceOnly.checked) body.reduceOnly = true;
+      if (body.type === "LIMIT") {
+        body.price = plain(f.get("price"));
+        body.timeInForce = f.get("timeInForce") || "GTC";
+      }
+      if (body.type === "STOP_MARKET" || body.type === "TAKE_PROFIT_MARKET") body.stopPrice = plain(f.get("price"));
       const out = $("order-result");
+      if (body.type !== "MARKET" && !(body.price || body.stopPrice)) {
+        // Said here, before anything is sent: a LIMIT (or trigger) order needs its price.
+        out.className = "error";
+        out.textContent = form.dataset.needsPrice;
+        form.elements.price.focus();
+        return;
+      }
       if (body.dryRun !== true) {
         // A live order is never one click: the user confirms what, how much and where.
         const ok = await SparkLiveOrder.confirm({

@@ -168,17 +168,12 @@ def test_a_trader_works_a_position_and_its_orders_from_the_page(daphne, browser,
     form.find_element(By.NAME, "dryRun").click()
     form.find_element(By.CSS_SELECTOR, "button.buy").click()
     _confirm_live(browser)
-    row = wait.until(
-        lambda d: next(
-            (
-                r
-                for r in d.find_elements(By.CSS_SELECTOR, "#orders-body tr[data-cid]")
-                if "LIMIT" in r.text
-            ),
-            None,
+    cid = wait.until(
+        lambda d: d.execute_script(
+            "const r = [...document.querySelectorAll('#orders-body tr[data-cid]')]"
+            ".find(r => r.textContent.includes('LIMIT')); return r ? r.dataset.cid : null;"
         )
     )
-    cid = row.get_attribute("data-cid")
     _click(browser, f"edit-{cid}")
     edit_price = _by(browser, "edit-price")
     edit_price.clear()
@@ -235,3 +230,49 @@ def test_a_dry_run_limit_rests_on_the_page_until_the_market_crosses_it(daphne, b
     order.refresh_from_db()
     assert order.status == "FILLED"
     assert order.fills.get().price == Decimal("3300.12")
+
+
+def test_the_order_form_takes_any_trading_symbol_a_decimal_comma_and_post_only(
+    daphne, browser, sim, alice
+):
+    from futures.models import Order
+
+    server = spark_with_streams(daphne, sim)
+    login_with_form(browser, server.url, alice)
+    browser.add_cookie({"name": "django_language", "value": "tr", "path": "/"})
+    browser.get(server.url + "/?symbol=ETHUSDT")
+    wait = WebDriverWait(browser, 20, poll_frequency=0.05)
+    wait.until(lambda d: live_state(d) == "open")
+    listed = browser.execute_script(
+        "return [...document.querySelectorAll('#trading-symbols option')].map(o => o.value)"
+    )
+    assert {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"} <= set(listed), listed
+
+    form = _by(browser, "order-form")
+    Select(form.find_element(By.NAME, "type")).select_by_visible_text("LIMIT")
+    price = form.find_element(By.NAME, "price")
+    price.clear()
+    form.find_element(By.CSS_SELECTOR, "button.buy").click()
+    out = browser.find_element(By.ID, "order-result")
+    wait.until(lambda d: out.text != "")
+    assert out.get_attribute("class") == "error"
+    assert out.text == "Bir fiyat girin: LIMIT ya da tetikli emir fiyat ister."
+    assert not Order.objects.exists()  # nothing was sent
+
+    symbol = _by(browser, "order-symbol")
+    symbol.clear()
+    symbol.send_keys("bnbusdt")  # not streamed, but TRADING on the exchange
+    qty = form.find_element(By.NAME, "quantity")
+    qty.clear()
+    qty.send_keys("0,1")
+    price.send_keys("590,5")
+    Select(_by(browser, "order-tif")).select_by_value("GTX")
+    form.find_element(By.CSS_SELECTOR, "button.buy").click()
+    wait.until(lambda d: out.get_attribute("class") == "ok" and "NEW" in out.text)
+    order = Order.objects.get()
+    assert (order.symbol, order.price, order.time_in_force, order.dry_run) == (
+        "BNBUSDT",
+        Decimal("590.5"),
+        "GTX",
+        True,
+    )
