@@ -112,22 +112,14 @@ def order_modify(
         _audit_refusal(user, ACTION, symbol, payload, exc)
         raise exc
     _gate(user, order, checked.quantity, checked.price, mark, payload)
-    old = {"price": _plain(order.price), "quantity": _plain(order.quantity)}
     if order.dry_run:
-        answer_qty, answer_price = checked.quantity, checked.price
+        old = {"price": _plain(order.price), "quantity": _plain(order.quantity)}
+        order = _store(order, checked.quantity, checked.price)
     else:
-        try:
-            answer = client.modify_order(
-                symbol,
-                side=order.side,
-                quantity=checked.quantity,
-                price=checked.price,
-                order_id=order.exchange_order_id,
-                client_order_id=None if order.exchange_order_id else order.client_order_id,
-            )
-        except BinanceError as exc:
-            _audit_refusal(user, ACTION, symbol, payload, exc)
-            if isinstance(exc, NoSuchOrder):
+        order, old, failure = _modify_on_exchange(client, order, checked)
+        if failure is not None:
+            _audit_refusal(user, ACTION, symbol, payload, failure)
+            if isinstance(failure, NoSuchOrder):
                 # Filled or cancelled on the exchange since this page was drawn: say which.
                 from futures.reconcile import refresh_order
 
@@ -136,12 +128,8 @@ def order_modify(
                     _("Order %(cid)s can no longer be modified: it is %(status)s.")
                     % {"cid": order.client_order_id, "status": now.status},
                     details={"status": now.status},
-                ) from exc
-            raise
-        order_sync_from_exchange(answer, source="rest:modify")
-        answer_qty = dec(answer.get("origQty")) or checked.quantity
-        answer_price = dec(answer.get("price")) or checked.price
-    order = _store(order, answer_qty, answer_price)
+                ) from failure
+            raise failure
     new = {"price": _plain(order.price), "quantity": _plain(order.quantity)}
     rounded = [
         {"field": name, "requested": _plain(asked), "sent": _plain(sent)}
@@ -214,10 +202,44 @@ def _gate(user, order: Order, quantity: Decimal, price: Decimal, mark: Decimal, 
         raise exc
 
 
-def _store(order: Order, quantity: Decimal, price: Decimal) -> Order:
-    """Write the new price and quantity (the sync of an exchange answer never changes them)."""
+def _modify_on_exchange(client, order: Order, checked) -> tuple[Order, dict, Exception | None]:
+    """Send the modify and store the exchange's answer: (order, old values, refusal or None)."""
     with transaction.atomic():
-        locked = Order.objects.select_for_update().select_related("user").get(pk=order.pk)
+        # Lock the order across the exchange call, or two modifies at once can store their
+        # answers in another order than the exchange applied them, and the page would show a
+        # price the order no longer has. (of=self: PostgreSQL cannot lock the nullable side
+        # of the outer join to the user.)
+        locked = (
+            Order.objects.select_for_update(of=("self",)).select_related("user").get(pk=order.pk)
+        )
+        old = {"price": _plain(locked.price), "quantity": _plain(locked.quantity)}
+        try:
+            answer = client.modify_order(
+                locked.symbol,
+                side=locked.side,
+                quantity=checked.quantity,
+                price=checked.price,
+                order_id=locked.exchange_order_id,
+                client_order_id=None if locked.exchange_order_id else locked.client_order_id,
+            )
+        except BinanceError as exc:
+            return locked, old, exc
+        # The sync never changes price or quantity (it only moves status and fills forward).
+        locked.quantity = dec(answer.get("origQty")) or checked.quantity
+        locked.price = dec(answer.get("price")) or checked.price
+        locked.save(update_fields=["quantity", "price", "updated_at"])
+        _emit_order_changed(locked)
+        order_sync_from_exchange(answer, source="rest:modify")
+    return locked, old, None
+
+
+def _store(order: Order, quantity: Decimal, price: Decimal) -> Order:
+    """Write the new price and quantity of a paper (dry-run) order."""
+    with transaction.atomic():
+        # of=self: PostgreSQL cannot lock the nullable side of the outer join to the user
+        locked = (
+            Order.objects.select_for_update(of=("self",)).select_related("user").get(pk=order.pk)
+        )
         locked.quantity = quantity
         locked.price = price
         locked.save(update_fields=["quantity", "price", "updated_at"])

@@ -199,3 +199,52 @@ def test_cancel_all_symbols_cancels_every_symbol(api, olga, token_for, exchange)
 def test_cancel_all_needs_one_symbol_or_all_symbols(api, alice, token_for, exchange, body):
     r = api.post("/futures/order.cancelAll", body, token=token_for(alice))
     assert r.status_code == 422, r.content
+
+
+@pytest.mark.backends
+@pytest.mark.django_db(transaction=True)
+def test_two_modifies_at_once_leave_spark_agreeing_with_the_exchange(make_user, exchange):
+    import threading
+
+    from django.db import connection
+
+    from futures.order_modify import order_modify
+    from futures.services import OrderRequest, order_place
+
+    alice = make_user("alice", "trader")
+    order_place(
+        user=alice,
+        request=OrderRequest(
+            symbol="ETHUSDT",
+            side="BUY",
+            type="LIMIT",
+            quantity=Decimal("0.01"),
+            price=Decimal("3300"),
+            time_in_force="GTC",
+            client_order_id="race-mod",
+            dry_run=False,
+        ),
+    )
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def modify(price: str) -> None:
+        barrier.wait()
+        try:
+            order_modify(
+                user=alice, symbol="ETHUSDT", client_order_id="race-mod", price=Decimal(price)
+            )
+        except Exception as exc:  # noqa: BLE001 - any error is the failure asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=modify, args=(p,)) for p in ("3310", "3320")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    remote = _on_exchange(exchange, "race-mod")
+    order = Order.objects.get(client_order_id="race-mod")
+    assert order.price == Decimal(remote["price"]) in (Decimal("3310"), Decimal("3320"))
