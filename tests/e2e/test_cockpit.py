@@ -157,6 +157,16 @@ def test_a_trader_works_a_position_and_its_orders_from_the_page(daphne, browser,
     wait.until(lambda d: _row(d) is None)
     assert exchange_position(sim, "ETHUSDT") == 0
     wait.until(lambda d: d.find_element(By.ID, "account-upnl").get_attribute("data-value") == "0")
+    # ... and the rest of the card agrees with the exchange's account once it is re-read.
+    account = sim.control.signed("GET", "/fapi/v2/account").json()
+
+    def shown(testid: str) -> Decimal:
+        text = browser.find_element(By.ID, testid).text.split(" ")[0]
+        return Decimal(text.replace(".", "").replace(",", ".")) if text not in ("", "—") else None
+
+    wait.until(lambda d: shown("account-available") == Decimal(account["availableBalance"]))
+    wait.until(lambda d: shown("account-ratio") == 0)
+    assert shown("account-balance") == Decimal(account["totalWalletBalance"])
 
     # Open orders: a resting LIMIT placed from the form, edited in place, then cancelled.
     Select(form.find_element(By.NAME, "type")).select_by_visible_text("LIMIT")
