@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
-from futures import order_modify, position_actions, services
+from futures import order_modify, position_actions, preview, services
 from futures.schemas import (
     CancelAllIn,
     CancelAllOut,
@@ -74,25 +74,26 @@ def order(
 )
 def order_place(request, payload: OrderIn):
     """Place an order. Dry-run unless `dryRun` is false; the answer says which happened."""
-    result = services.order_place(
-        user=request.auth,
-        request=services.OrderRequest(
-            symbol=payload.symbol,
-            side=payload.side,
-            type=payload.type,
-            quantity=payload.quantity,
-            price=payload.price,
-            stop_price=payload.stopPrice,
-            time_in_force=payload.timeInForce,
-            reduce_only=payload.reduceOnly,
-            client_order_id=payload.clientOrderId,
-            dry_run=payload.dryRun,
-            close_position=payload.closePosition,
-            callback_rate=payload.callbackRate,
-            activation_price=payload.activationPrice,
-        ),
-    )
+    result = services.order_place(user=request.auth, request=order_request(payload))
     return placed_out(result)
+
+
+def order_request(payload: OrderIn) -> services.OrderRequest:
+    return services.OrderRequest(
+        symbol=payload.symbol,
+        side=payload.side,
+        type=payload.type,
+        quantity=payload.quantity,
+        price=payload.price,
+        stop_price=payload.stopPrice,
+        time_in_force=payload.timeInForce,
+        reduce_only=payload.reduceOnly,
+        client_order_id=payload.clientOrderId,
+        dry_run=payload.dryRun,
+        close_position=payload.closePosition,
+        callback_rate=payload.callbackRate,
+        activation_price=payload.activationPrice,
+    )
 
 
 def placed_out(result: services.OrderResult) -> dict:
@@ -106,6 +107,14 @@ def placed_out(result: services.OrderResult) -> dict:
         "simulatedFill": result.simulated_fill,
         "rounded": result.rounded,
     }
+
+
+@router.post("/order.preview", auth=write_auth("futures.place_order", "order.preview"))
+def order_preview(request, payload: OrderIn):
+    """What this order would be: rounding, notional, margin, est. liquidation, fee, risk rules.
+
+    Nothing is stored or sent (the order form's live preview)."""
+    return preview.order_preview(user=request.auth, request=order_request(payload))
 
 
 @router.post(

@@ -185,16 +185,14 @@
   function formTicker() { return form ? "ticker:" + form.elements.symbol.value : null; }
   if (form) {
     form.elements.symbol.addEventListener("change", () => live.subscribe([formTicker()]));
-    form.addEventListener("submit", async (ev) => {
-      ev.preventDefault();
-      const side = ev.submitter ? ev.submitter.value : "BUY";
+    // "0,008" and "1.234,5" (Turkish) as well as "0.008": the API takes plain decimals.
+    const plain = (v) => {
+      let t = String(v || "").trim().replace(/\s/g, "");
+      if (t.includes(",")) t = t.replace(/\./g, "").replace(",", ".");
+      return t;
+    };
+    function orderBody(side) {
       const f = new FormData(form);
-      // "0,008" and "1.234,5" (Turkish) as well as "0.008": the API takes plain decimals.
-      const plain = (v) => {
-        let t = String(v || "").trim().replace(/\s/g, "");
-        if (t.includes(",")) t = t.replace(/\./g, "").replace(",", ".");
-        return t;
-      };
       const body = {
         symbol: String(f.get("symbol") || "").trim().toUpperCase(), side: side, type: f.get("type"),
         quantity: plain(f.get("quantity")), dryRun: form.elements.dryRun.checked,
@@ -205,6 +203,46 @@
         body.timeInForce = f.get("timeInForce") || "GTC";
       }
       if (body.type === "STOP_MARKET" || body.type === "TAKE_PROFIT_MARKET") body.stopPrice = plain(f.get("price"));
+      return body;
+    }
+    // The live preview: notional, margin, est. liquidation, fee and every risk rule, before sending.
+    const preview = $("order-preview");
+    let previewTimer = null, previewSeq = 0;
+    async function showPreview() {
+      const body = orderBody("BUY");
+      body.side = form.dataset.side || "BUY";
+      if (!preview || !/^\d+(\.\d+)?$/.test(body.quantity) || (body.type !== "MARKET" && !(body.price || body.stopPrice))) {
+        if (preview) preview.textContent = "";
+        return;
+      }
+      const seq = ++previewSeq;
+      const r = await post("/futures/order.preview", body);
+      if (seq !== previewSeq) return; // an older answer arriving late
+      const P = preview.dataset, d = r.data || {};
+      if (!r.ok) {
+        preview.className = "error";
+        preview.textContent = (d.error && d.error.message) || ("HTTP " + r.status);
+        return;
+      }
+      const parts = [P.notional + " ≈ " + fmt(d.notional) + " USDT", P.margin + " ≈ " + fmt(d.initialMargin) + " (" + d.leverage + "x)"];
+      if (d.estLiquidationPrice) parts.push(P.liquidation + " ≈ " + fmt(d.estLiquidationPrice));
+      parts.push(P.fee + " ≈ " + fmt(d.estFee));
+      const problems = (d.risk && d.risk.rules || []).map((x) => x.message);
+      if (d.filter) problems.push(d.filter.message);
+      preview.className = problems.length ? "error" : "muted";
+      preview.textContent = parts.join(" · ") + (problems.length ? " — " + problems.join(" ") : "");
+      preview.dataset.allowed = problems.length ? "false" : "true";
+    }
+    form.addEventListener("input", () => { clearTimeout(previewTimer); previewTimer = setTimeout(showPreview, 300); });
+    form.addEventListener("change", () => { clearTimeout(previewTimer); previewTimer = setTimeout(showPreview, 300); });
+    form.querySelectorAll("button[name=side]").forEach((b) => b.addEventListener("mouseenter", () => {
+      form.dataset.side = b.value;
+    }));
+    showPreview();
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const side = ev.submitter ? ev.submitter.value : "BUY";
+      const body = orderBody(side);
       const out = $("order-result");
       if (body.type !== "MARKET" && !(body.price || body.stopPrice)) {
         // Said here, before anything is sent: a LIMIT (or trigger) order needs its price.

@@ -269,10 +269,20 @@ def test_the_order_form_takes_any_trading_symbol_a_decimal_comma_and_post_only(
     assert out.text == "Bir fiyat girin: LIMIT ya da tetikli emir fiyat ister."
     assert not Order.objects.exists()  # nothing was sent
 
+    # The live preview names the rule a too-large order would hit, before anything is sent.
+    price.send_keys("3300")
+    qty = form.find_element(By.NAME, "quantity")
+    qty.clear()
+    qty.send_keys("0,05")
+    preview = _by(browser, "order-preview")
+    wait.until(lambda d: "Tutar ≈ 165 USDT" in preview.text and "100" in preview.text, preview.text)
+    assert preview.get_attribute("data-allowed") == "false"
+    assert "Tahmini tasfiye ≈" in preview.text
+    price.clear()
+
     symbol = _by(browser, "order-symbol")
     symbol.clear()
     symbol.send_keys("bnbusdt")  # not streamed, but TRADING on the exchange
-    qty = form.find_element(By.NAME, "quantity")
     qty.clear()
     qty.send_keys("0,1")
     price.send_keys("590,5")

@@ -34,6 +34,11 @@ TABLE = [
     ("/futures/leverage", TRADER, {"symbol": "ETHUSDT", "leverage": 5}),
     ("/futures/marginType", TRADER, {"symbol": "ETHUSDT", "marginType": "ISOLATED"}),
     ("/futures/position.close", TRADER, {"symbol": "ETHUSDT"}),
+    (
+        "/futures/order.preview",
+        TRADER,
+        {"symbol": "ETHUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01"},
+    ),
     ("/futures/position.protect", TRADER, {"symbol": "ETHUSDT", "stopLoss": "3000"}),
     ("/futures/order.trailing", TRADER, {"symbol": "ETHUSDT", "callbackRate": "1"}),
     (
