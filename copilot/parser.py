@@ -119,11 +119,10 @@ COMMANDS: tuple[Command, ...] = (
         "/futures/order.trailing",
         "futures.place_order",
         "always",
-        "İz süren stop (kokpit uç noktası gelince çalışır).",
-        "Trailing stop (runs once the cockpit endpoint exists).",
+        "İz süren stop (TRAILING_STOP_MARKET, callbackRate %0,1-10).",
+        "Trailing stop (TRAILING_STOP_MARKET, callbackRate 0.1-10 %).",
         ("ETH %1 trailing stop", "1% trailing stop on btc"),
         "{symbol, side, type: TRAILING_STOP_MARKET, quantity, callbackRate, reduceOnly, dryRun}",
-        available=False,
     ),
     Command(
         "order.modify",
@@ -131,11 +130,10 @@ COMMANDS: tuple[Command, ...] = (
         "/futures/order.modify",
         "futures.place_order",
         "always",
-        "Açık emrin fiyatını/miktarını değiştirir (kokpit uç noktası gelince çalışır).",
-        "Change an open order's price or size (runs once the cockpit endpoint exists).",
+        "Açık emrin fiyatını/miktarını yerinde değiştirir (aynı clientOrderId).",
+        "Change an open order's price or size in place (same clientOrderId).",
         ("ETH emrimin fiyatını 3100 yap", "move my eth order to 3100"),
         "{symbol, orderId, side, quantity, price}",
-        available=False,
     ),
     Command(
         "pnl.summary",
@@ -1887,15 +1885,11 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         reply = _t(
             lang,
             f"{symbol} pozisyonuna %{num(rate, lang)} iz süren stop ({num(quantity, lang)} adet "
-            f"{_side_word(side, 'tr')}, reduce-only). Kokpit uç noktası henüz yok: bu eylem "
-            "o eklenince çalıştırılabilir. Onay gerekir.",
+            f"{_side_word(side, 'tr')}, reduce-only). Onay gerekir.",
             f"A {num(rate, lang)}% trailing stop on the {symbol} position ({_side_word(side, 'en')}"
-            f" {num(quantity, lang)}, reduce-only). The cockpit endpoint does not exist yet: "
-            "this action runs once it does. Needs your confirmation.",
+            f" {num(quantity, lang)}, reduce-only). Needs your confirmation.",
         )
-        answer = Answer("position.trailing", "POST", TRAILING_PATH, body, reply)
-        answer.needs_endpoint = True
-        return answer
+        return Answer("position.trailing", "POST", TRAILING_PATH, body, reply)
     stop, take = o.stop_price, o.take_profit
     if _says_take_profit(s) and take is None and stop is not None:
         stop, take = None, stop
@@ -2037,15 +2031,11 @@ def _modify(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     reply = _t(
         lang,
         f"{row['symbol']} {body['orderId']} nolu emir: fiyat {num(body['price'], lang)}, miktar "
-        f"{num(body['quantity'], lang)} olacak. Kokpit uç noktası henüz yok: bu eylem o "
-        "eklenince çalıştırılabilir. Onay gerekir.",
+        f"{num(body['quantity'], lang)} olacak. Onay gerekir.",
         f"Order {body['orderId']} on {row['symbol']}: price {num(body['price'], lang)}, quantity "
-        f"{num(body['quantity'], lang)}. The cockpit endpoint does not exist yet: this action "
-        "runs once it does. Needs your confirmation.",
+        f"{num(body['quantity'], lang)}. Needs your confirmation.",
     )
-    answer = Answer("order.modify", "POST", MODIFY_PATH, body, reply)
-    answer.needs_endpoint = True
-    return answer
+    return Answer("order.modify", "POST", MODIFY_PATH, body, reply)
 
 
 def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:

@@ -5,14 +5,24 @@ from __future__ import annotations
 from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
-from futures import income, services
+from futures import income, order_modify, position_actions, preview, services
 from futures.schemas import (
     CancelAllIn,
+    CancelAllOut,
     CancelIn,
     LedgerSyncIn,
     LeverageIn,
     MarginTypeIn,
+    ModifyIn,
+    ModifyOut,
     OrderIn,
+    PlacedOut,
+    PositionCloseIn,
+    PositionMarginIn,
+    PositionMarginOut,
+    PositionProtectIn,
+    ProtectOut,
+    TrailingIn,
     order_out,
 )
 from spark_site.errors import ValidationFailed
@@ -60,24 +70,34 @@ def order(
     return services.order_detail(client_order_id=clientOrderId, order_id=orderId, symbol=symbol)
 
 
-@router.post("/order.place", auth=write_auth("futures.place_order", "order.place"))
+@router.post(
+    "/order.place", auth=write_auth("futures.place_order", "order.place"), response=PlacedOut
+)
 def order_place(request, payload: OrderIn):
     """Place an order. Dry-run unless `dryRun` is false; the answer says which happened."""
-    result = services.order_place(
-        user=request.auth,
-        request=services.OrderRequest(
-            symbol=payload.symbol,
-            side=payload.side,
-            type=payload.type,
-            quantity=payload.quantity,
-            price=payload.price,
-            stop_price=payload.stopPrice,
-            time_in_force=payload.timeInForce,
-            reduce_only=payload.reduceOnly,
-            client_order_id=payload.clientOrderId,
-            dry_run=payload.dryRun,
-        ),
+    result = services.order_place(user=request.auth, request=order_request(payload))
+    return placed_out(result)
+
+
+def order_request(payload: OrderIn) -> services.OrderRequest:
+    return services.OrderRequest(
+        symbol=payload.symbol,
+        side=payload.side,
+        type=payload.type,
+        quantity=payload.quantity,
+        price=payload.price,
+        stop_price=payload.stopPrice,
+        time_in_force=payload.timeInForce,
+        reduce_only=payload.reduceOnly,
+        client_order_id=payload.clientOrderId,
+        dry_run=payload.dryRun,
+        close_position=payload.closePosition,
+        callback_rate=payload.callbackRate,
+        activation_price=payload.activationPrice,
     )
+
+
+def placed_out(result: services.OrderResult) -> dict:
     return {
         "dryRun": result.order.dry_run,
         "executed": result.executed,
@@ -86,7 +106,110 @@ def order_place(request, payload: OrderIn):
         "order": order_out(result.order),
         "risk": result.decision,
         "simulatedFill": result.simulated_fill,
+        "rounded": result.rounded,
     }
+
+
+@router.post("/order.preview", auth=write_auth("futures.place_order", "order.preview"))
+def order_preview(request, payload: OrderIn):
+    """What this order would be: rounding, notional, margin, est. liquidation, fee, risk rules.
+
+    Nothing is stored or sent (the order form's live preview)."""
+    return preview.order_preview(user=request.auth, request=order_request(payload))
+
+
+@router.post(
+    "/position.close", auth=write_auth("futures.place_order", "position.close"), response=PlacedOut
+)
+def position_close(request, payload: PositionCloseIn):
+    """Close a position with a reduce-only MARKET order: whole, or `quantity` of it."""
+    result = position_actions.position_close(
+        user=request.auth,
+        symbol=payload.symbol,
+        quantity=payload.quantity,
+        dry_run=payload.dryRun,
+        client_order_id=payload.clientOrderId,
+    )
+    return placed_out(result)
+
+
+@router.post(
+    "/position.protect",
+    auth=write_auth("futures.place_order", "position.protect"),
+    response=ProtectOut,
+)
+def position_protect(request, payload: PositionProtectIn):
+    """Put a take-profit and/or stop-loss (closePosition) on a position; replaces earlier ones."""
+    result = position_actions.position_protect(
+        user=request.auth,
+        symbol=payload.symbol,
+        take_profit=payload.takeProfit,
+        stop_loss=payload.stopLoss,
+        dry_run=payload.dryRun,
+        client_order_id=payload.clientOrderId,
+    )
+    return {
+        "placed": [placed_out(r) for r in result.placed],
+        "replaced": [order_out(o) for o in result.replaced],
+    }
+
+
+@router.post(
+    "/order.trailing", auth=write_auth("futures.place_order", "order.trailing"), response=PlacedOut
+)
+def order_trailing(request, payload: TrailingIn):
+    """Trail a position with a reduce-only TRAILING_STOP_MARKET (callbackRate 0.1-10 %)."""
+    result = position_actions.order_trailing(
+        user=request.auth,
+        symbol=payload.symbol,
+        callback_rate=payload.callbackRate,
+        activation_price=payload.activationPrice,
+        quantity=payload.quantity,
+        dry_run=payload.dryRun,
+        client_order_id=payload.clientOrderId,
+    )
+    return placed_out(result)
+
+
+@router.post(
+    "/order.modify", auth=write_auth("futures.place_order", "order.modify"), response=ModifyOut
+)
+def order_modify_route(request, payload: ModifyIn):
+    """Change an open LIMIT order's price and/or quantity in place (same clientOrderId)."""
+    if not payload.clientOrderId and payload.orderId is None:
+        raise ValidationFailed(
+            "Give clientOrderId or orderId.",
+            details={"fields": [{"field": "clientOrderId", "message": "required"}]},
+        )
+    done = order_modify.order_modify(
+        user=request.auth,
+        symbol=payload.symbol,
+        client_order_id=payload.clientOrderId,
+        order_id=payload.orderId,
+        price=payload.price,
+        quantity=payload.quantity,
+    )
+    return {
+        "order": order_out(done["order"]),
+        "old": done["old"],
+        "new": done["new"],
+        "rounded": done["rounded"],
+    }
+
+
+@router.post(
+    "/positionMargin",
+    auth=write_auth("futures.change_margin_type", "positionMargin.change"),
+    response=PositionMarginOut,
+)
+def position_margin(request, payload: PositionMarginIn):
+    """Add (ADD) or remove (REDUCE) margin of an isolated position."""
+    return position_actions.position_margin_change(
+        user=request.auth,
+        symbol=payload.symbol,
+        amount=payload.amount,
+        add=payload.type == "ADD",
+    )
 
 
 @router.post("/order.cancel", auth=write_auth("futures.cancel_order", "order.cancel"))
@@ -101,9 +224,20 @@ def order_cancel(request, payload: CancelIn):
     return {"order": order_out(order)}
 
 
-@router.post("/order.cancelAll", auth=write_auth("futures.cancel_order", "order.cancelAll"))
+@router.post(
+    "/order.cancelAll",
+    auth=write_auth("futures.cancel_order", "order.cancelAll"),
+    response=CancelAllOut,
+)
 def order_cancel_all(request, payload: CancelAllIn):
-    """Cancel every open order of a symbol, conditional (algo) orders included."""
+    """Cancel every open order of a symbol (or of all with allSymbols), algo orders included."""
+    if (payload.symbol is None) == (not payload.allSymbols):
+        raise ValidationFailed(
+            "Give symbol, or allSymbols true (not both).",
+            details={"fields": [{"field": "symbol", "message": "symbol or allSymbols"}]},
+        )
+    if payload.allSymbols:
+        return services.order_cancel_everywhere(user=request.auth)
     return services.order_cancel_all(user=request.auth, symbol=payload.symbol)
 
 

@@ -32,6 +32,7 @@ class OrderType(models.TextChoices):
     STOP_MARKET = "STOP_MARKET", "stop market"
     TAKE_PROFIT = "TAKE_PROFIT", "take profit (limit)"
     TAKE_PROFIT_MARKET = "TAKE_PROFIT_MARKET", "take profit market"
+    TRAILING_STOP_MARKET = "TRAILING_STOP_MARKET", "trailing stop market"
 
 
 # Conditional types left /fapi/v1/order for /fapi/v1/algoOrder in December 2025 (-4120).
@@ -41,8 +42,11 @@ ALGO_TYPES = frozenset(
         OrderType.STOP_MARKET,
         OrderType.TAKE_PROFIT,
         OrderType.TAKE_PROFIT_MARKET,
+        OrderType.TRAILING_STOP_MARKET,
     }
 )
+# The two types Binance accepts with closePosition=true (the whole position, no quantity).
+CLOSE_POSITION_TYPES = frozenset({OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET})
 
 
 class TimeInForce(models.TextChoices):
@@ -115,6 +119,11 @@ class Order(models.Model):
     price = models.DecimalField(**PRICE, null=True, blank=True)
     stop_price = models.DecimalField(**PRICE, null=True, blank=True)
     reduce_only = models.BooleanField(default=False)
+    # closePosition=true (a TP/SL of the whole position): quantity holds the size when placed.
+    close_position = models.BooleanField(default=False)
+    # TRAILING_STOP_MARKET: the callback in percent (0.1 to 10) and the optional activation.
+    callback_rate = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    activation_price = models.DecimalField(**PRICE, null=True, blank=True)
     dry_run = models.BooleanField(default=True)
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_SUBMIT
@@ -168,7 +177,11 @@ class Order(models.Model):
         return max(self.quantity - self.filled_qty, ZERO)
 
     def can_cancel(self) -> bool:
-        return not self.dry_run and self.status in (S.NEW, S.PARTIALLY_FILLED, S.UNKNOWN)
+        # A dry run that rests on paper (a trigger or a limit away from the market) is
+        # cancelled in Spark only; one filled on paper is final like any other.
+        if self.dry_run:
+            return self.status == S.NEW
+        return self.status in (S.NEW, S.PARTIALLY_FILLED, S.UNKNOWN)
 
     def can_move_to(self, status: str) -> bool:
         return status == self.status or status in TRANSITIONS[self.status]
@@ -231,6 +244,8 @@ class PositionSnapshot(models.Model):
     leverage = models.PositiveIntegerField(null=True, blank=True)
     margin_type = models.CharField(max_length=10, blank=True)
     liquidation_price = models.DecimalField(**PRICE, default=ZERO)
+    # The margin of an isolated position (isolatedMargin); cross positions share the wallet.
+    isolated_margin = models.DecimalField(**PRICE, default=ZERO)
     source = models.CharField(max_length=32, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     # What the risk gate reads: the position of the newest REST read (positionRisk) and when

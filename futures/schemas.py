@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
@@ -14,20 +15,77 @@ SYMBOL = r"^[A-Z0-9]{2,20}$"
 CLIENT_ORDER_ID = r"^[\.A-Z\:/a-z0-9_-]{1,36}$"
 # Whatever passes fits the Order columns (quantity, price, stop_price) on PostgreSQL.
 Positive = Money(**PRICE, gt=0)
+# Binance: 0.1 to 10 percent in steps of 0.1 (checked again, with the step, by the service).
+CallbackRate = Money(max_digits=3, decimal_places=1, ge=Decimal("0.1"), le=Decimal("10"))
 
 
 class OrderIn(Schema):
     symbol: str = Field(..., pattern=SYMBOL)
     side: Literal["BUY", "SELL"]
-    type: Literal["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET"]
+    type: Literal[
+        "LIMIT",
+        "MARKET",
+        "STOP",
+        "STOP_MARKET",
+        "TAKE_PROFIT",
+        "TAKE_PROFIT_MARKET",
+        "TRAILING_STOP_MARKET",
+    ]
     quantity: Positive
     price: Positive | None = None
     stopPrice: Positive | None = None
     timeInForce: Literal["GTC", "IOC", "FOK", "GTX"] | None = None
     reduceOnly: StrictBool = False
+    # STOP_MARKET / TAKE_PROFIT_MARKET closing the whole position (quantity is not sent).
+    closePosition: StrictBool = False
+    callbackRate: CallbackRate | None = None
+    activationPrice: Positive | None = None
     clientOrderId: str | None = Field(None, pattern=CLIENT_ORDER_ID)
     # Dry-run unless the caller sends the JSON boolean false; "false", 0 or null are 422.
     dryRun: StrictBool = True
+
+
+# Position actions derive two client ids from one (`<id>-tp`, `<id>-sl`): 3 characters fewer.
+CLIENT_ID_PREFIX = r"^[\.A-Z\:/a-z0-9_-]{1,33}$"
+
+
+class PositionCloseIn(Schema):
+    symbol: str = Field(..., pattern=SYMBOL)
+    # Omitted: the whole position. A part is never bigger than the position (422).
+    quantity: Positive | None = None
+    clientOrderId: str | None = Field(None, pattern=CLIENT_ORDER_ID)
+    dryRun: StrictBool = True
+
+
+class PositionProtectIn(Schema):
+    symbol: str = Field(..., pattern=SYMBOL)
+    takeProfit: Positive | None = None
+    stopLoss: Positive | None = None
+    clientOrderId: str | None = Field(None, pattern=CLIENT_ID_PREFIX)
+    dryRun: StrictBool = True
+
+
+class TrailingIn(Schema):
+    symbol: str = Field(..., pattern=SYMBOL)
+    callbackRate: CallbackRate
+    activationPrice: Positive | None = None
+    quantity: Positive | None = None
+    clientOrderId: str | None = Field(None, pattern=CLIENT_ORDER_ID)
+    dryRun: StrictBool = True
+
+
+class ModifyIn(Schema):
+    symbol: str = Field(..., pattern=SYMBOL)
+    clientOrderId: str | None = Field(None, pattern=CLIENT_ORDER_ID)
+    orderId: int | None = Field(None, gt=0, le=2**63 - 1)
+    price: Positive | None = None
+    quantity: Positive | None = None
+
+
+class PositionMarginIn(Schema):
+    symbol: str = Field(..., pattern=SYMBOL)
+    amount: Positive
+    type: Literal["ADD", "REDUCE"]
 
 
 class CancelIn(Schema):
@@ -38,7 +96,9 @@ class CancelIn(Schema):
 
 
 class CancelAllIn(Schema):
-    symbol: str = Field(..., pattern=SYMBOL)
+    # One symbol, or every symbol with allSymbols true (never both, never neither: 422).
+    symbol: str | None = Field(None, pattern=SYMBOL)
+    allSymbols: StrictBool = False
 
 
 class LeverageIn(Schema):
@@ -55,6 +115,60 @@ class LedgerSyncIn(Schema):
     # Times with a zone (ISO 8601); both optional: from the newest booked entry to now.
     startTime: AwareDatetime | None = None
     endTime: AwareDatetime | None = None
+
+
+# ---------------------------------------------------------------------------------- answers
+
+
+class RoundedOut(Schema):
+    field: str
+    requested: str
+    sent: str
+
+
+class PlacedOut(Schema):
+    """An order placed by order.place or a position action (the order as order_out shapes it)."""
+
+    dryRun: bool
+    executed: str
+    created: bool
+    message: str
+    order: dict[str, Any]
+    risk: dict[str, Any]
+    simulatedFill: dict[str, Any] | None = None
+    rounded: list[RoundedOut] = []
+
+
+class ProtectOut(Schema):
+    placed: list[PlacedOut]
+    replaced: list[dict[str, Any]]
+
+
+class PriceQty(Schema):
+    price: str | None
+    quantity: str | None
+
+
+class ModifyOut(Schema):
+    order: dict[str, Any]
+    old: PriceQty
+    new: PriceQty
+    rounded: list[RoundedOut]
+
+
+class PositionMarginOut(Schema):
+    symbol: str
+    type: Literal["ADD", "REDUCE"]
+    amount: str
+    isolatedMargin: str | None
+    liquidationPrice: str | None
+
+
+class CancelAllOut(Schema):
+    symbol: str | None
+    scope: Literal["own", "all"]
+    # {clientOrderId, status, owner}, plus symbol when allSymbols was asked
+    cancelled: list[dict[str, Any]]
 
 
 # A decimal as a plain string without trailing zeros ("0.002", never "2E-3").
@@ -90,6 +204,9 @@ def order_out(order: Order, *, fills: bool = False) -> dict[str, Any]:
         "price": s(order.price),
         "stopPrice": s(order.stop_price),
         "reduceOnly": order.reduce_only,
+        "closePosition": order.close_position,
+        "callbackRate": s(order.callback_rate),
+        "activationPrice": s(order.activation_price),
         "dryRun": order.dry_run,
         "status": order.status,
         "filledQty": s(order.filled_qty),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -29,6 +29,7 @@ from futures.binance.filters import check_order
 from futures.binance.rest import client_from_settings, new_client_order_id
 from futures.models import (
     ALGO_TYPES,
+    CLOSE_POSITION_TYPES,
     ZERO,
     AccountSnapshot,
     Fill,
@@ -360,6 +361,7 @@ def position_sync(
                 ("mark_price", ("markPrice", "mp")),
                 ("unrealized_pnl", ("unRealizedProfit", "unrealizedProfit", "up")),
                 ("liquidation_price", ("liquidationPrice",)),
+                ("isolated_margin", ("isolatedWallet", "iw")),
             ):
                 for key in keys:
                     if key in p and dec(p[key]) is not None:
@@ -489,6 +491,10 @@ class OrderRequest:
     client_order_id: str | None = None
     dry_run: bool = True
     source: str = "api"
+    # closePosition TP/SL: quantity is the position's size now (for the gate), not sent.
+    close_position: bool = False
+    callback_rate: Decimal | None = None  # TRAILING_STOP_MARKET, percent 0.1-10
+    activation_price: Decimal | None = None  # TRAILING_STOP_MARKET, optional
 
 
 @dataclass
@@ -501,6 +507,8 @@ class OrderResult:
     decision: dict
     simulated_fill: dict | None = None
     message: str = ""
+    # What the symbol's grid changed ("0.0085 -> 0.008"): never silent.
+    rounded: list[dict] = field(default_factory=list)
 
 
 def _setting(name: str, default):
@@ -532,10 +540,45 @@ def _validate_shape(req: OrderRequest) -> None:
         raise ValidationFailed(f"A {req.type} order needs a price.")
     if req.type == OrderType.MARKET and req.price:
         raise ValidationFailed("A MARKET order takes no price.")
-    if req.type in ALGO_TYPES and not req.stop_price:
+    trailing = req.type == OrderType.TRAILING_STOP_MARKET
+    if trailing:
+        _validate_trailing(req)
+    elif req.callback_rate is not None or req.activation_price is not None:
+        raise ValidationFailed(
+            "callbackRate and activationPrice belong to TRAILING_STOP_MARKET only.",
+            details={"fields": [{"field": "callbackRate", "message": "not allowed"}]},
+        )
+    if req.type in ALGO_TYPES and not trailing and not req.stop_price:
         raise ValidationFailed(f"A {req.type} order needs a stopPrice (its trigger price).")
+    if req.close_position and req.type not in CLOSE_POSITION_TYPES:
+        raise ValidationFailed(
+            "closePosition is for STOP_MARKET and TAKE_PROFIT_MARKET only.",
+            details={"fields": [{"field": "closePosition", "message": "not allowed"}]},
+        )
     if req.type in (OrderType.LIMIT, OrderType.MARKET) and req.stop_price:
         raise ValidationFailed(f"A {req.type} order takes no stopPrice.")
+
+
+CALLBACK_MIN, CALLBACK_MAX = Decimal("0.1"), Decimal("10")
+
+
+def _validate_trailing(req: OrderRequest) -> None:
+    """Binance's trailing rules: callbackRate 0.1 to 10 % in steps of 0.1, no stop price."""
+    rate = req.callback_rate
+    if (
+        rate is None
+        or not CALLBACK_MIN <= rate <= CALLBACK_MAX
+        or rate != rate.quantize(Decimal("0.1"))
+    ):
+        raise ValidationFailed(
+            "callbackRate must be 0.1 to 10 (percent) in steps of 0.1.",
+            details={"fields": [{"field": "callbackRate", "message": "0.1 to 10, step 0.1"}]},
+        )
+    if req.stop_price or req.price:
+        raise ValidationFailed(
+            "A TRAILING_STOP_MARKET takes no price or stopPrice (use activationPrice).",
+            details={"fields": [{"field": "stopPrice", "message": "not allowed"}]},
+        )
 
 
 def order_place(*, user, request: OrderRequest) -> OrderResult:
@@ -558,6 +601,9 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
         "price": req.price,
         "stopPrice": req.stop_price,
         "reduceOnly": req.reduce_only,
+        "closePosition": req.close_position,
+        "callbackRate": req.callback_rate,
+        "activationPrice": req.activation_price,
         "dryRun": req.dry_run,
         "clientOrderId": req.client_order_id,
         "source": req.source,
@@ -590,9 +636,12 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
             type=req.type,
             quantity=req.quantity,
             price=req.price,
-            stop_price=req.stop_price,
+            # a trailing stop's activation price is rounded to the tick like a trigger
+            stop_price=req.activation_price
+            if req.type == OrderType.TRAILING_STOP_MARKET
+            else req.stop_price,
             mark_price=mark,
-            reduce_only=req.reduce_only,
+            reduce_only=req.reduce_only or req.close_position,
         )
         if req.dry_run:
             # A dry run reads the live position too; it needs a REST read to start from once.
@@ -621,6 +670,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
         raise
     cid = req.client_order_id or new_client_order_id("dry" if req.dry_run else "spark")
     simulated: dict | None = None
+    trailing = req.type == OrderType.TRAILING_STOP_MARKET
     with transaction.atomic():
         limits = gate.lock()  # first: every order and PnL booking serializes here
         # Another request with the same client id may have committed while we validated.
@@ -628,9 +678,10 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
         existing = Order.objects.get(pk=existing_pk) if existing_pk is not None else None
         if existing is None:
             seen = selectors.exposure(env, symbol, req.side)
+            reducing = req.reduce_only or req.close_position
             # Growth is judged on the never-under position; whether a reduce-only order
             # shrinks, on the likeliest one (the exchange never lets it grow a position).
-            position_amt = seen.estimate if req.reduce_only else seen.position
+            position_amt = seen.estimate if reducing else seen.position
             open_same_side_qty = seen.open_qty
             intent = gate.OrderIntent(
                 symbol=symbol,
@@ -638,7 +689,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
                 quantity=checked.quantity,
                 price=checked.price if req.type != OrderType.MARKET else None,
                 mark_price=mark,
-                reduce_only=req.reduce_only,
+                reduce_only=reducing,
                 position_amt=position_amt,
                 open_same_side_qty=open_same_side_qty,
                 dry_run=req.dry_run,
@@ -654,16 +705,26 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
                     time_in_force=(req.time_in_force or "GTC") if checked.price else "",
                     quantity=checked.quantity,
                     price=checked.price,
-                    stop_price=checked.stop_price,
+                    stop_price=None if trailing else checked.stop_price,
                     reduce_only=req.reduce_only,
+                    close_position=req.close_position,
+                    callback_rate=req.callback_rate if trailing else None,
+                    activation_price=checked.stop_price if trailing else None,
                     dry_run=req.dry_run,
                     is_algo=req.type in ALGO_TYPES,
                     user=user if getattr(user, "is_authenticated", False) else None,
                     source=req.source[:32],
                     risk_decision=decision.as_dict(),
                 )
-                if req.dry_run:
+                if req.dry_run and _marketable(order, mark):
                     simulated = _simulate_fill(order, filters, mark)
+                elif req.dry_run:
+                    # A trigger order, or a limit away from the market, rests on paper until
+                    # the market crosses it (futures/paper.py fills it there): filling it now
+                    # would report a fill that never could have happened.
+                    order.apply_status(OrderStatus.NEW, strict=True)
+                    order.save(update_fields=["status", "updated_at"])
+                if req.dry_run:
                     _emit_order_changed(order)
                 # A live order is announced once the exchange has answered (a few ms later);
                 # every outcome of _send_to_exchange saves and announces it.
@@ -681,6 +742,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
             outcome=AuditEntry.Outcome.REJECTED,
         )
         raise exc
+    rounded = _rounded(req, checked)
     if req.dry_run:
         result = OrderResult(
             order=order,
@@ -688,10 +750,16 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
             executed="simulated",
             decision=order.risk_decision,
             simulated_fill=simulated,
-            message="Dry run: validated and simulated at the mark price; nothing was sent.",
+            message=(
+                "Dry run: validated and simulated at the mark price; nothing was sent."
+                if simulated
+                else "Dry run: validated; it rests on paper until the market reaches its "
+                "price; nothing was sent."
+            ),
         )
     else:
         result = _send_to_exchange(client, order, user=user, payload=payload)
+    result.rounded = rounded
     metrics.ORDER_ACK.labels(symbol=symbol, dry_run=dry).inc()
     metrics.ORDER_PLACE_LATENCY_MS.labels(symbol=symbol, dry_run=dry).observe(
         (time.perf_counter() - started) * 1000
@@ -711,6 +779,23 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
     return result
 
 
+def _rounded(req: OrderRequest, checked) -> list[dict]:
+    """The fields the symbol's step or tick changed, as asked and as sent."""
+    asked_stop = (
+        req.activation_price if req.type == OrderType.TRAILING_STOP_MARKET else req.stop_price
+    )
+    name_stop = "activationPrice" if req.type == OrderType.TRAILING_STOP_MARKET else "stopPrice"
+    return [
+        {"field": name, "requested": _shown(asked), "sent": _shown(sent)}
+        for name, asked, sent in (
+            ("quantity", req.quantity, checked.quantity),
+            ("price", req.price, checked.price),
+            (name_stop, asked_stop, checked.stop_price),
+        )
+        if asked is not None and sent is not None and asked != sent
+    ]
+
+
 def _shown(value: Any) -> Any:
     return format(value.normalize(), "f") if isinstance(value, Decimal) else value
 
@@ -727,6 +812,8 @@ def _differences(order: Order, req: OrderRequest) -> list[dict]:
         "stopPrice": req.stop_price or None,
         "reduceOnly": bool(req.reduce_only),
         "dryRun": bool(req.dry_run),
+        "closePosition": bool(req.close_position),
+        "callbackRate": req.callback_rate,
     }
     stored = {
         "symbol": order.symbol,
@@ -737,6 +824,8 @@ def _differences(order: Order, req: OrderRequest) -> list[dict]:
         "stopPrice": order.stop_price or None,
         "reduceOnly": order.reduce_only,
         "dryRun": order.dry_run,
+        "closePosition": order.close_position,
+        "callbackRate": order.callback_rate,
     }
     return [
         {"field": name, "existing": _shown(stored[name]), "requested": _shown(asked[name])}
@@ -777,6 +866,15 @@ def _existing_result(order: Order, user, req: OrderRequest) -> OrderResult:
         simulated_fill=_fill_dict(fill) if fill else None,
         message="An order with this clientOrderId exists: this is the first order, unchanged.",
     )
+
+
+def _marketable(order: Order, mark: Decimal) -> bool:
+    """A dry run that would execute now: MARKET, or a LIMIT at or through the mark."""
+    if order.type == OrderType.MARKET:
+        return True
+    if order.type == OrderType.LIMIT:
+        return order.price >= mark if order.side == "BUY" else order.price <= mark
+    return False
 
 
 def _simulate_fill(order: Order, filters, mark: Decimal) -> dict:
@@ -861,6 +959,9 @@ def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResu
             time_in_force=order.time_in_force or None,
             reduce_only=order.reduce_only,
             client_order_id=order.client_order_id,
+            close_position=order.close_position,
+            callback_rate=order.callback_rate,
+            activation_price=order.activation_price,
         )
     except ExchangeUnavailable as exc:
         # Unknown execution status: the order may exist. Reconciliation settles it; never
@@ -940,7 +1041,9 @@ def order_cancel(
         raise exc
     owner = order.user if order else None
     try:
-        if order is not None and order.is_algo:
+        if order is not None and order.dry_run:
+            order = _set_status(order, OrderStatus.CANCELED)  # on paper: nothing was sent
+        elif order is not None and order.is_algo:
             client.cancel_order(
                 symbol, order_id=order.algo_id, client_order_id=order.client_order_id, is_algo=True
             )
@@ -980,54 +1083,132 @@ def _require_on_exchange(client, symbol: str, client_order_id, order_id) -> None
 
 
 def order_cancel_all(*, user, symbol: str) -> dict:
-    """Cancel the open orders of symbol, conditional ones included.
+    """Cancel the open orders of symbol, conditional ones and paper (dry-run) ones included.
 
     With act_for_others (operators) that is every open order on the exchange, those placed by
-    others or outside Spark included; a trader cancels only the open orders they placed.
+    others or outside Spark included; a trader cancels only the open orders they placed. The
+    answer lists exactly the orders this call cancelled, each as the exchange now reports it:
+    never the local rows' before/after (the user stream may have moved them first), and never
+    an order that filled meanwhile.
     """
     symbol = symbol.upper()
     require(user, "futures.cancel_order", action="order.cancelAll", target=symbol)
-    from futures.reconcile import refresh_order
-
     client = client_from_settings()
-    env = current_environment()
     everyone = may_act_on(user, None)
-    rows = selectors.orders_to_reconcile(env).filter(symbol=symbol).select_related("user")
-    rows = list(rows if everyone else rows.filter(user=user))
     try:
-        if everyone:
-            client.cancel_all(symbol)
-        else:
-            for order in rows:
-                _cancel_own(client, order)
+        cancelled = _cancel_all_of(client, user, symbol, everyone=everyone)
     except BinanceError as exc:
         _audit_refusal(user, "order.cancelAll", symbol, {"symbol": symbol}, exc)
         raise
-    # Bring the local rows in line with what the exchange now says about each of them.
-    changed = []
-    for order in rows:
-        before, owner = order.status, order.user
-        order = refresh_order(client, order, source="rest:cancelAll")
-        if order.status != before:
-            changed.append(
-                {
-                    "clientOrderId": order.client_order_id,
-                    "status": order.status,
-                    "owner": owner_name(owner),
-                }
-            )
     scope = "all" if everyone else "own"
     record(
         actor=user,
         action="order.cancelAll",
         target=symbol,
-        payload={"symbol": symbol, "scope": scope, "changed": changed},
+        payload={"symbol": symbol, "scope": scope, "changed": cancelled},
     )
-    return {"symbol": symbol, "scope": scope, "cancelled": changed}
+    return {"symbol": symbol, "scope": scope, "cancelled": cancelled}
 
 
-def _cancel_own(client, order: Order) -> None:
-    """Cancel one of the caller's orders; one already gone is settled by the refresh after."""
+def order_cancel_everywhere(*, user) -> dict:
+    """Cancel the open orders of every symbol (the caller's own, or all for operators)."""
+    require(user, "futures.cancel_order", action="order.cancelAll", target="*")
+    client = client_from_settings()
+    everyone = may_act_on(user, None)
+    env = current_environment()
+    try:
+        symbols = {o["symbol"] for o in client.open_orders(None)}
+        symbols |= {o["symbol"] for o in client.open_algo_orders(None)}
+    except BinanceError as exc:
+        _audit_refusal(user, "order.cancelAll", "*", {"symbol": "*"}, exc)
+        raise
+    resting = Order.objects.filter(environment=env, dry_run=True, status=OrderStatus.NEW)
+    symbols |= set(resting.values_list("symbol", flat=True))
+    per_symbol = []
+    try:
+        for symbol in sorted(symbols):
+            done = _cancel_all_of(client, user, symbol, everyone=everyone)
+            per_symbol += [{**c, "symbol": symbol} for c in done]
+    except BinanceError as exc:
+        _audit_refusal(user, "order.cancelAll", "*", {"changed": per_symbol}, exc)
+        raise
+    scope = "all" if everyone else "own"
+    record(
+        actor=user,
+        action="order.cancelAll",
+        target="*",
+        payload={"symbol": "*", "scope": scope, "changed": per_symbol},
+    )
+    return {"symbol": None, "scope": scope, "cancelled": per_symbol}
+
+
+def _cancelled_entry(order: Order, owner) -> dict:
+    return {
+        "clientOrderId": order.client_order_id,
+        "status": order.status,
+        "owner": owner_name(owner),
+    }
+
+
+def _cancel_all_of(client, user, symbol: str, *, everyone: bool) -> list[dict]:
+    """Cancel symbol's open orders (all, or user's own); the ones really cancelled."""
+    from futures.reconcile import refresh_order
+
+    env = current_environment()
+    cancelled: list[dict] = []
+    # Paper orders rest in Spark only.
+    resting = Order.objects.filter(
+        environment=env, symbol=symbol, dry_run=True, status=OrderStatus.NEW
+    ).select_related("user")
+    for order in resting if everyone else resting.filter(user=user):
+        owner = order.user
+        order = _set_status(order, OrderStatus.CANCELED)
+        if order.status == OrderStatus.CANCELED:
+            cancelled.append(_cancelled_entry(order, owner))
+    if not everyone:
+        rows = selectors.orders_to_reconcile(env).filter(symbol=symbol, user=user)
+        for order in rows.select_related("user"):
+            owner = order.user
+            answered = _cancel_own(client, order)
+            if answered is None:  # gone already: settle the row, but it was not this call
+                refresh_order(client, order, source="rest:cancelAll")
+                continue
+            if answered.status == OrderStatus.CANCELED:
+                cancelled.append(_cancelled_entry(answered, owner))
+        return cancelled
+    before = {o["clientOrderId"]: o for o in client.open_orders(symbol)}
+    before_algo = {o["clientAlgoId"]: o for o in client.open_algo_orders(symbol)}
+    if not before and not before_algo:
+        return cancelled
+    client.cancel_all(symbol)
+    still = {o["clientOrderId"] for o in client.open_orders(symbol)}
+    still |= {o["clientAlgoId"] for o in client.open_algo_orders(symbol)}
+    for cid in [c for c in before if c not in still]:
+        try:
+            answer = client.query_order(symbol, client_order_id=cid)
+        except NoSuchOrder:
+            continue
+        order = order_sync_from_exchange(answer, source="rest:cancelAll")
+        if order is not None and answer.get("status") == OrderStatus.CANCELED:
+            cancelled.append(_cancelled_entry(order, order.user))
+    for cid in [c for c in before_algo if c not in still]:
+        try:
+            answer = client.query_algo_order(client_algo_id=cid)
+        except NoSuchOrder:
+            continue
+        order = algo_sync_from_exchange(answer, source="rest:cancelAll")
+        if answer.get("algoStatus") == "CANCELED":
+            entry = (
+                _cancelled_entry(order, order.user)
+                if order is not None
+                else {"clientOrderId": cid, "status": "CANCELED", "owner": None}
+            )
+            cancelled.append(entry)
+    return cancelled
+
+
+def _cancel_own(client, order: Order) -> Order | None:
+    """Cancel one of the caller's orders; its new state, or None when it was gone already."""
     try:
         if order.is_algo:
             client.cancel_order(
@@ -1036,14 +1217,15 @@ def _cancel_own(client, order: Order) -> None:
                 client_order_id=order.client_order_id,
                 is_algo=True,
             )
-        else:
-            client.cancel_order(
-                order.symbol,
-                order_id=order.exchange_order_id,
-                client_order_id=None if order.exchange_order_id else order.client_order_id,
-            )
+            return _set_status(order, OrderStatus.CANCELED)
+        answer = client.cancel_order(
+            order.symbol,
+            order_id=order.exchange_order_id,
+            client_order_id=None if order.exchange_order_id else order.client_order_id,
+        )
     except NoSuchOrder:
-        pass
+        return None
+    return order_sync_from_exchange(answer, source="rest:cancelAll")
 
 
 def _audit_refusal(user, action: str, target: str, payload: dict, exc) -> None:
@@ -1173,6 +1355,19 @@ def account_overview() -> dict:
         # hedge mode stops all trading: the account status says so and lists its side positions
         "positionMode": _mode_doc(fresh=True),
     }
+
+
+def tradable_symbols(*, fallback: list[str]) -> list[str]:
+    """Every symbol the exchange lists as TRADING (its cached exchangeInfo); the fallback when
+    the exchange cannot be asked, so a page never fails for want of a symbol list."""
+    try:
+        info = client_from_settings().exchange_info()
+    except BinanceError:
+        logger.warning("exchange info unavailable: the order form offers the streamed symbols")
+        return list(fallback)
+    return sorted(
+        s["symbol"] for s in info.get("symbols", []) if s.get("status") == "TRADING"
+    ) or list(fallback)
 
 
 def positions_list(*, symbol: str | None = None) -> dict:

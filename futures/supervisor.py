@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from decimal import Decimal
 from typing import Any
 
 import requests
@@ -26,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
-from futures import broadcast, klines, metrics
+from futures import broadcast, klines, metrics, paper
 from futures.binance.streams import Backoff, ListenKeyClient, MarketStream, UserStream
 from futures.events import MarketState, handle_user_event, reconcile_after_connect
 from futures.stream_health import OutageWatch
@@ -75,6 +76,9 @@ class Supervisor:
         self.klines = klines.KlineDispatcher()
         self.kline_streams: list[str] = []
         self._kline_tasks: list[asyncio.Task] = []
+        # dry-run orders resting on paper, filled when a price crosses them (futures/paper.py)
+        self.paper = paper.PaperWatch()
+        self._paper_tasks: dict[str, asyncio.Task] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -187,7 +191,7 @@ class Supervisor:
             # A deliberate stop: the disconnect alert must not fire for it.
             metrics.WS_STREAMS_ENABLED.set(0)
             conns = list(self.connections.values())
-            tasks = list(self.tasks.values()) + self._kline_tasks
+            tasks = list(self.tasks.values()) + self._kline_tasks + list(self._paper_tasks.values())
             for conn in conns:
                 await conn.stop()
             await broadcast.cancel_and_wait(tasks, timeout=10)
@@ -195,6 +199,7 @@ class Supervisor:
             self.tasks.clear()
             self.connections.clear()
             self._kline_tasks = []
+            self._paper_tasks.clear()
             self.kline_streams = []
             self.klines.pending.clear()
             self.started_at = None
@@ -216,6 +221,29 @@ class Supervisor:
         out = self.market.apply(kind, data)
         if out is not None:
             self.coalescer.offer(*out)
+            if kind in ("aggTrade", "markPrice"):
+                self._match_paper(data.get("s"), data.get("p"))
+
+    def _match_paper(self, symbol: str | None, price: Any) -> None:
+        """Match resting dry-run orders against a new price, one check per symbol at a time
+        (a price arriving while one runs is skipped: the next one is newer anyway)."""
+        running = self._paper_tasks.get(symbol or "")
+        if not symbol or price in (None, "") or (running is not None and not running.done()):
+            return
+        try:
+            value = Decimal(str(price))
+        except ArithmeticError:
+            return
+
+        async def match() -> None:
+            try:
+                await sync_to_async(self.paper.match, thread_sensitive=True)(symbol, value)
+            except Exception:
+                logger.exception("matching dry-run orders of %s failed", symbol)
+
+        self._paper_tasks[symbol] = asyncio.get_running_loop().create_task(
+            match(), name=f"paper-{symbol}"
+        )
 
     async def _kline_subscriptions(self, every: float = 1.0) -> None:
         """Keep the market socket subscribed to the klines the listeners want (live)."""

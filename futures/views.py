@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from accounts.permissions import can
 from futures.position_mode import position_mode_for_page
+from futures.services import tradable_symbols
 
 
 @login_required
@@ -25,6 +26,7 @@ def dashboard(request):
             "symbols": symbols,
             "symbol": symbol,
             "can_trade": can(request.user, "futures.place_order"),
+            "trading_symbols": tradable_symbols(fallback=symbols),
             "can_control_streams": can(request.user, "futures.control_streams"),
             "hedge": _hedge_banner(),
         },

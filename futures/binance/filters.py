@@ -106,7 +106,7 @@ def check_order(
             limit="TRADING",
             value=f.status,
         )
-    is_market = type in ("MARKET", "STOP_MARKET", "TAKE_PROFIT_MARKET")
+    is_market = type in ("MARKET", "STOP_MARKET", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET")
     step, lo, hi, name = (
         (f.market_step_size, f.market_min_qty, f.market_max_qty, "MARKET_LOT_SIZE")
         if is_market

@@ -152,6 +152,9 @@ class BinanceFutures(BinanceHttp):
         client_order_id: str | None = None,
         resp_type: str = "RESULT",
         position_side: str | None = None,
+        close_position: bool = False,
+        callback_rate: Decimal | str | None = None,
+        activation_price: Decimal | str | None = None,
     ) -> dict:
         """Place an order; conditional types go to the algo service.
 
@@ -161,6 +164,9 @@ class BinanceFutures(BinanceHttp):
         (-4116) means the order exists: it is fetched and returned.
 
         position_side is LONG or SHORT in hedge mode (BOTH or None in one-way mode).
+        close_position (STOP_MARKET / TAKE_PROFIT_MARKET) closes the whole position when it
+        triggers: no quantity and no reduceOnly are sent. callback_rate and activation_price
+        belong to TRAILING_STOP_MARKET.
         """
         cid = client_order_id or new_client_order_id()
         is_algo = type in ALGO_ORDER_TYPES
@@ -176,6 +182,9 @@ class BinanceFutures(BinanceHttp):
             client_order_id=cid,
             resp_type=resp_type,
             position_side=position_side,
+            close_position=close_position,
+            callback_rate=callback_rate,
+            activation_price=activation_price,
         )
         for attempt in (1, 2):
             try:
@@ -561,6 +570,9 @@ def order_params(
     client_order_id: str,
     resp_type: str = "RESULT",
     position_side: str | None = None,
+    close_position: bool = False,
+    callback_rate: Decimal | str | None = None,
+    activation_price: Decimal | str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The path and Binance parameters of one new order (plain or algo)."""
     _check_position_side(position_side)
@@ -570,17 +582,23 @@ def order_params(
     reduce = True if reduce_only and not hedge else None
     side_param = position_side if position_side and position_side != "BOTH" else None
     if type in ALGO_ORDER_TYPES:
+        # Binance refuses a quantity (-4137) and the reduceOnly parameter itself (-1106) on a
+        # closePosition order: it closes whatever the position is when it triggers.
+        trailing = type == "TRAILING_STOP_MARKET"
         return "/fapi/v1/algoOrder", {
             "algoType": "CONDITIONAL",
             "symbol": symbol,
             "side": side,
             "positionSide": side_param,
             "type": type,
-            "quantity": quantity,
-            "triggerPrice": stop_price,
+            "quantity": None if close_position else quantity,
+            "triggerPrice": None if trailing else stop_price,
             "price": price if type in ("STOP", "TAKE_PROFIT") else None,
             "timeInForce": time_in_force if type in ("STOP", "TAKE_PROFIT") else None,
-            "reduceOnly": reduce,
+            "reduceOnly": None if close_position else reduce,
+            "closePosition": True if close_position else None,
+            "callbackRate": callback_rate if trailing else None,
+            "activatePrice": activation_price if trailing else None,
             "clientAlgoId": client_order_id,
         }
     return "/fapi/v1/order", {

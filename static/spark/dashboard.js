@@ -6,8 +6,6 @@
   const root = $("dashboard");
   if (!root || !window.SparkLive) return;
   let symbol = root.dataset.symbol;
-  const orders = new Map(); // client_order_id -> order
-  const positions = new Map(); // symbol -> position
   const marks = new Map(); // symbol -> latest mark price (a live order's notional shows it)
 
   function text(id, value) {
@@ -109,39 +107,10 @@
     text("account-balance", fmt(a.wallet_balance) + " USDT");
     renderTry(a.wallet_balance);
     text("account-available", fmt(a.available_balance));
-    text("account-upnl", fmt(a.unrealized_pnl));
+    // account-upnl is cockpit.js's: it follows the mark price of every position.
     text("account-ratio", fmt(a.margin_ratio));
   }
-  function renderPositions() {
-    const body = $("positions-body");
-    const open = Array.from(positions.values()).filter((p) => num(p.position_amt));
-    if (!open.length) return empty(body, 5, body.dataset.empty || "—");
-    body.replaceChildren(...open.map((p) => {
-      const tr = document.createElement("tr");
-      cell(tr, p.symbol);
-      cell(tr, fmt(p.position_amt), "num " + (num(p.position_amt) > 0 ? "up" : "down"));
-      cell(tr, fmt(p.entry_price), "num");
-      cell(tr, fmt(p.mark_price), "num");
-      cell(tr, fmt(p.unrealized_pnl), "num " + (num(p.unrealized_pnl) >= 0 ? "up" : "down"));
-      return tr;
-    }));
-  }
-  function renderOrders() {
-    const body = $("orders-body");
-    const open = Array.from(orders.values()).filter((o) => o.is_open);
-    if (!open.length) return empty(body, 6, body.dataset.empty || "—");
-    body.replaceChildren(...open.map((o) => {
-      const tr = document.createElement("tr");
-      tr.dataset.cid = o.client_order_id;
-      cell(tr, o.symbol);
-      cell(tr, o.side, o.side === "BUY" ? "up" : "down");
-      cell(tr, o.type + (o.dry_run ? " · dry-run" : ""));
-      cell(tr, fmt(o.filled_qty) + " / " + fmt(o.quantity), "num");
-      cell(tr, fmt(o.price), "num");
-      cell(tr, o.status);
-      return tr;
-    }));
-  }
+  // Positions and open orders are drawn by cockpit.js (with their actions).
   function renderRisk(r) {
     const box = $("risk-status");
     if (!r) return;
@@ -194,7 +163,7 @@
   // -- wiring -------------------------------------------------------------------------------
   function marketTopics() { return ["ticker:" + symbol, "depth:" + symbol]; }
   const live = SparkLive.connect(
-    marketTopics().concat(["orders", "positions", "account", "risk", "streams"]),
+    marketTopics().concat(["account", "risk", "streams"]),
     (msg) => {
       if (msg.type !== "snapshot" && msg.type !== "event") return;
       const d = msg.data;
@@ -207,19 +176,8 @@
       else if (topic === "account") renderAccount(d);
       else if (topic === "risk") renderRisk(d);
       else if (topic === "streams") renderStreams(d);
-      else if (topic === "orders" && d) {
-        if (msg.type === "snapshot") orders.clear();
-        (d.open || []).concat(d.order ? [d.order] : []).forEach((o) => orders.set(o.client_order_id, o));
-        renderOrders();
-      } else if (topic === "positions" && d) {
-        if (msg.type === "snapshot") positions.clear();
-        (d.positions || []).forEach((p) => positions.set(p.symbol, p));
-        renderPositions();
-      }
     }
   );
-  $("positions-body").dataset.empty = $("positions-body").textContent.trim();
-  $("orders-body").dataset.empty = $("orders-body").textContent.trim();
 
   SparkLive.onStatus((state) => {
     const el = $("live-state");
@@ -263,16 +221,72 @@
   function formTicker() { return form ? "ticker:" + form.elements.symbol.value : null; }
   if (form) {
     form.elements.symbol.addEventListener("change", () => live.subscribe([formTicker()]));
+    // "0,008" and "1.234,5" (Turkish) as well as "0.008": the API takes plain decimals.
+    const plain = (v) => {
+      let t = String(v || "").trim().replace(/\s/g, "");
+      if (t.includes(",")) t = t.replace(/\./g, "").replace(",", ".");
+      return t;
+    };
+    function orderBody(side) {
+      const f = new FormData(form);
+      const body = {
+        symbol: String(f.get("symbol") || "").trim().toUpperCase(), side: side, type: f.get("type"),
+        quantity: plain(f.get("quantity")), dryRun: form.elements.dryRun.checked,
+      };
+      if (form.elements.reduceOnly && form.elements.reduceOnly.checked) body.reduceOnly = true;
+      if (body.type === "LIMIT") {
+        body.price = plain(f.get("price"));
+        body.timeInForce = f.get("timeInForce") || "GTC";
+      }
+      if (body.type === "STOP_MARKET" || body.type === "TAKE_PROFIT_MARKET") body.stopPrice = plain(f.get("price"));
+      return body;
+    }
+    // The live preview: notional, margin, est. liquidation, fee and every risk rule, before sending.
+    const preview = $("order-preview");
+    let previewTimer = null, previewSeq = 0;
+    async function showPreview() {
+      const body = orderBody("BUY");
+      body.side = form.dataset.side || "BUY";
+      if (!preview || !/^\d+(\.\d+)?$/.test(body.quantity) || (body.type !== "MARKET" && !(body.price || body.stopPrice))) {
+        if (preview) preview.textContent = "";
+        return;
+      }
+      const seq = ++previewSeq;
+      const r = await post("/futures/order.preview", body);
+      if (seq !== previewSeq) return; // an older answer arriving late
+      const P = preview.dataset, d = r.data || {};
+      if (!r.ok) {
+        preview.className = "error";
+        preview.textContent = (d.error && d.error.message) || ("HTTP " + r.status);
+        return;
+      }
+      const parts = [P.notional + " ≈ " + fmt(d.notional) + " USDT", P.margin + " ≈ " + fmt(d.initialMargin) + " (" + d.leverage + "x)"];
+      if (d.estLiquidationPrice) parts.push(P.liquidation + " ≈ " + fmt(d.estLiquidationPrice));
+      parts.push(P.fee + " ≈ " + fmt(d.estFee));
+      const problems = (d.risk && d.risk.rules || []).map((x) => x.message);
+      if (d.filter) problems.push(d.filter.message);
+      preview.className = problems.length ? "error" : "muted";
+      preview.textContent = parts.join(" · ") + (problems.length ? " — " + problems.join(" ") : "");
+      preview.dataset.allowed = problems.length ? "false" : "true";
+    }
+    form.addEventListener("input", () => { clearTimeout(previewTimer); previewTimer = setTimeout(showPreview, 300); });
+    form.addEventListener("change", () => { clearTimeout(previewTimer); previewTimer = setTimeout(showPreview, 300); });
+    form.querySelectorAll("button[name=side]").forEach((b) => b.addEventListener("mouseenter", () => {
+      form.dataset.side = b.value;
+    }));
+    showPreview();
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const side = ev.submitter ? ev.submitter.value : "BUY";
-      const f = new FormData(form);
-      const body = {
-        symbol: f.get("symbol"), side: side, type: f.get("type"),
-        quantity: f.get("quantity"), dryRun: form.elements.dryRun.checked,
-      };
-      if (body.type === "LIMIT") { body.price = f.get("price"); body.timeInForce = "GTC"; }
+      const body = orderBody(side);
       const out = $("order-result");
+      if (body.type !== "MARKET" && !(body.price || body.stopPrice)) {
+        // Said here, before anything is sent: a LIMIT (or trigger) order needs its price.
+        out.className = "error";
+        out.textContent = form.dataset.needsPrice;
+        form.elements.price.focus();
+        return;
+      }
       if (body.dryRun !== true) {
         // A live order is never one click: the user confirms what, how much and where.
         const ok = await SparkLiveOrder.confirm({
@@ -299,6 +313,12 @@
         const o = (r.data && (r.data.order || r.data)) || {};
         out.className = "ok";
         out.textContent = (body.dryRun ? "dry-run " : "") + (o.status || "accepted") + " " + (o.clientOrderId || o.client_order_id || "");
+        // What the symbol's step or tick changed is said, never silent ("0,0085 → 0,008").
+        const rounded = (r.data && r.data.rounded) || [];
+        if (rounded.length) {
+          out.textContent += " · " + form.dataset.rounded + ": " +
+            rounded.map((x) => fmt(x.requested) + " → " + fmt(x.sent)).join(", ");
+        }
       } else {
         out.className = "error";
         out.textContent = (r.data && r.data.error && r.data.error.message) || ("HTTP " + r.status);

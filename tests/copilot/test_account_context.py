@@ -181,7 +181,7 @@ def test_modify_points_at_the_callers_one_open_order(api, alice, olga, token_for
     )
     answer = _chat(api, token, "ETH emrimin fiyatını 3800 yap")
     assert answer["intent"] == "order.modify"
-    assert answer["needsEndpoint"] is True
+    assert answer["needsEndpoint"] is False  # POST /futures/order.modify exists (issue 23)
     assert answer["confirm_required"] is True
     body = answer["action"]["body"]
     assert body["orderId"] == placed["order"]["orderId"]

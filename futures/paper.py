@@ -1,0 +1,114 @@
+"""Dry-run orders that rest: a LIMIT away from the market, a TP/SL trigger, filled on paper when
+the market crosses them (as freqtrade's dry-run does), never at placement.
+
+Filling a resting limit at its own price the moment it is placed reported fills that never could
+have happened (issue 23). The market streams call `fill_crossed` with each symbol's latest price;
+`PaperWatch` keeps that to one cheap query a second per symbol while nothing rests.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from futures.models import Fill, Order, OrderStatus, OrderType
+from futures.services import _emit_order_changed, current_environment
+
+logger = logging.getLogger(__name__)
+
+FEE_QUANTUM = Decimal("0.00000001")
+
+
+def crossed(order: Order, price: Decimal) -> bool:
+    """True when the market at price has reached order (limit or trigger)."""
+    buy = order.side == "BUY"
+    if order.type == OrderType.LIMIT:
+        return price <= order.price if buy else price >= order.price
+    if order.type in (OrderType.STOP_MARKET, OrderType.STOP):
+        return price >= order.stop_price if buy else price <= order.stop_price
+    if order.type in (OrderType.TAKE_PROFIT_MARKET, OrderType.TAKE_PROFIT):
+        return price <= order.stop_price if buy else price >= order.stop_price
+    return False  # a paper trailing stop rests until cancelled
+
+
+def resting(symbol: str):
+    return Order.objects.filter(
+        environment=current_environment(),
+        symbol=symbol,
+        dry_run=True,
+        status=OrderStatus.NEW,
+    )
+
+
+def fill_crossed(symbol: str, price: Decimal) -> list[Order]:
+    """Fill every resting dry-run order of symbol the market price has crossed; return them."""
+    filled = []
+    with transaction.atomic():
+        # lock the rows: two stream processes (or a cancel) must not fill or cancel one twice
+        for order in resting(symbol).select_for_update().order_by("created_at"):
+            if not crossed(order, price):
+                continue
+            _fill(order, price)
+            filled.append(order)
+    for order in filled:
+        logger.info("dry-run %s filled on paper at %s", order.client_order_id, order.avg_price)
+    return filled
+
+
+def _fill(order: Order, market: Decimal) -> None:
+    """A limit fills at its price (maker); a trigger at the market price that reached it."""
+    maker = order.type == OrderType.LIMIT
+    price = order.price if maker else market
+    rate = Decimal(
+        str(settings.SPARK_DRY_RUN_MAKER_FEE if maker else settings.SPARK_DRY_RUN_TAKER_FEE)
+    )
+    Fill.objects.create(
+        order=order,
+        trade_id=1,
+        price=price,
+        qty=order.quantity,
+        commission=(price * order.quantity * rate).quantize(FEE_QUANTUM),
+        commission_asset="USDT",
+        is_maker=maker,
+        simulated=True,
+        traded_at=timezone.now(),
+    )
+    order.apply_status(OrderStatus.FILLED, strict=True)
+    order.filled_qty = order.quantity
+    order.avg_price = price
+    order.save(update_fields=["status", "filled_qty", "avg_price", "updated_at"])
+    _emit_order_changed(order)
+
+
+class PaperWatch:
+    """Decide, cheaply, when a price is worth matching against resting paper orders.
+
+    Asks the database at most every `every` seconds per symbol whether anything rests; while
+    something does, every price is matched.
+    """
+
+    def __init__(self, every: float = 1.0):
+        self.every = every
+        self._checked: dict[str, float] = {}
+        self._resting: dict[str, bool] = {}
+
+    def wanted(self, symbol: str) -> bool:
+        now = time.monotonic()
+        if now - self._checked.get(symbol, -1e9) >= self.every:
+            self._checked[symbol] = now
+            self._resting[symbol] = resting(symbol).exists()
+        return self._resting.get(symbol, False)
+
+    def match(self, symbol: str, price: Decimal) -> list[Order]:
+        """fill_crossed when something may rest; the sync half the stream runs in a thread."""
+        if not self.wanted(symbol):
+            return []
+        done = fill_crossed(symbol, price)
+        if done:
+            self._checked[symbol] = -1e9  # look again next time: maybe nothing rests now
+        return done

@@ -1,0 +1,375 @@
+"""Acting on a position: close it (whole or part), protect it (TP/SL), trail it, move margin.
+
+Every order goes through services.order_place, so each action has the same permission check,
+risk gate, dry-run default, idempotent clientOrderId and `order.place` audit as any order.
+What this module adds is reading the position from the exchange first: a close or a stop
+sized from a stale row could open a position the other way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import require
+from audit.models import AuditEntry
+from audit.services import record
+from futures import selectors
+from futures.binance.errors import BinanceError
+from futures.binance.rest import client_from_settings
+from futures.models import ZERO, Order, OrderStatus, OrderType, PositionSnapshot
+from futures.services import (
+    Conflict,
+    OrderRequest,
+    OrderResult,
+    _audit_refusal,
+    current_environment,
+    order_cancel,
+    order_place,
+    position_sync,
+)
+from spark_site.errors import ValidationFailed
+
+
+class NoPosition(Conflict):
+    code = "NO_POSITION"
+
+
+def _field_error(field: str, message: str, **details) -> ValidationFailed:
+    return ValidationFailed(
+        message, details={"fields": [{"field": field, "message": message}], **details}
+    )
+
+
+def _refuse(user, action: str, symbol: str, payload: dict, exc) -> None:
+    record(
+        actor=user,
+        action=action,
+        target=symbol,
+        payload={**payload, "error": {"code": exc.code, "message": exc.message}},
+        outcome=AuditEntry.Outcome.REJECTED,
+    )
+
+
+def position_amount(symbol: str) -> Decimal:
+    """The signed one-way position of symbol, read from the exchange now (and stored)."""
+    requested_at = timezone.now()
+    rows = position_sync(
+        client_from_settings().positions(symbol),
+        source="rest:position",
+        requested_at=requested_at,
+        symbols=(symbol,),
+    )
+    return next((r.position_amt for r in rows if r.symbol == symbol), ZERO)
+
+
+def _mark(symbol: str) -> Decimal:
+    return client_from_settings().mark_price(symbol)
+
+
+def _open_position(user, action: str, symbol: str, payload: dict) -> Decimal:
+    amt = position_amount(symbol)
+    if amt == 0:
+        exc = NoPosition(
+            _("There is no open %(symbol)s position.") % {"symbol": symbol},
+            details={"symbol": symbol},
+        )
+        _refuse(user, action, symbol, payload, exc)
+        raise exc
+    return amt
+
+
+def _part(user, action, symbol, payload, amt: Decimal, quantity: Decimal | None) -> Decimal:
+    """The quantity to close: the whole position, or a part never bigger than it."""
+    size = abs(amt)
+    if quantity is None:
+        return size
+    if quantity > size:
+        # Reduce-only or not, a close bigger than the position is a mistake: the exchange
+        # would refuse it (-2022), or, were it not reduce-only, open the other side.
+        exc = _field_error(
+            "quantity",
+            _("Quantity %(qty)s is bigger than the %(symbol)s position %(size)s.")
+            % {"qty": _plain(quantity), "symbol": symbol, "size": _plain(size)},
+            limit=_plain(size),
+            value=_plain(quantity),
+        )
+        _refuse(user, action, symbol, payload, exc)
+        raise exc
+    return quantity
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _existing(cid: str | None) -> Order | None:
+    pk = selectors.order_pk(cid) if cid else None
+    return Order.objects.get(pk=pk) if pk is not None else None
+
+
+# ------------------------------------------------------------------------------------ close
+
+
+def position_close(
+    *,
+    user,
+    symbol: str,
+    quantity: Decimal | None = None,
+    dry_run: bool = True,
+    client_order_id: str | None = None,
+) -> OrderResult:
+    """Close symbol's position with a reduce-only MARKET order, whole or a part of it."""
+    symbol = symbol.upper()
+    require(user, "futures.place_order", action="position.close", target=symbol)
+    payload = {"symbol": symbol, "quantity": quantity, "dryRun": dry_run}
+    done = _existing(client_order_id)
+    if done is not None:
+        # A repeat after the close went through: the position may be gone; answer the first.
+        return order_place(
+            user=user,
+            request=OrderRequest(
+                symbol=symbol,
+                side=done.side,
+                type=OrderType.MARKET,
+                quantity=quantity or done.quantity,
+                reduce_only=True,
+                client_order_id=client_order_id,
+                dry_run=dry_run,
+                source="position.close",
+            ),
+        )
+    amt = _open_position(user, "position.close", symbol, payload)
+    qty = _part(user, "position.close", symbol, payload, amt, quantity)
+    return order_place(
+        user=user,
+        request=OrderRequest(
+            symbol=symbol,
+            side="SELL" if amt > 0 else "BUY",
+            type=OrderType.MARKET,
+            quantity=qty,
+            reduce_only=True,
+            client_order_id=client_order_id,
+            dry_run=dry_run,
+            source="position.close",
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------------ TP/SL
+
+
+@dataclass
+class ProtectResult:
+    """The TP/SL orders placed, and the earlier ones they replaced (cancelled first)."""
+
+    placed: list[OrderResult]
+    replaced: list[Order]
+
+
+def _check_trigger(field: str, price: Decimal, *, long: bool, above: bool, mark: Decimal):
+    """A trigger on the wrong side of the mark would fire at once (Binance -2021)."""
+    if (price > mark) != above or price == mark:
+        where = _("above") if above else _("below")
+        raise _field_error(
+            field,
+            _("%(field)s must be %(where)s the mark price %(mark)s for a %(side)s position.")
+            % {
+                "field": field,
+                "where": where,
+                "mark": _plain(mark),
+                "side": _("long") if long else _("short"),
+            },
+            mark=_plain(mark),
+            value=_plain(price),
+        )
+
+
+def position_protect(
+    *,
+    user,
+    symbol: str,
+    take_profit: Decimal | None = None,
+    stop_loss: Decimal | None = None,
+    dry_run: bool = True,
+    client_order_id: str | None = None,
+) -> ProtectResult:
+    """Put a TP and/or SL on symbol's position (closePosition), replacing any earlier one.
+
+    Binance holds one closePosition order per direction and cannot modify algo orders, so
+    moving a stop is cancel-then-place; between the two the position is unprotected for the
+    few milliseconds of one request.
+    """
+    symbol = symbol.upper()
+    require(user, "futures.place_order", action="position.protect", target=symbol)
+    payload = {
+        "symbol": symbol,
+        "takeProfit": take_profit,
+        "stopLoss": stop_loss,
+        "dryRun": dry_run,
+    }
+    if take_profit is None and stop_loss is None:
+        exc = _field_error("stopLoss", _("Give takeProfit, stopLoss or both."))
+        _refuse(user, "position.protect", symbol, payload, exc)
+        raise exc
+    legs = [
+        (OrderType.TAKE_PROFIT_MARKET, "takeProfit", take_profit, "tp"),
+        (OrderType.STOP_MARKET, "stopLoss", stop_loss, "sl"),
+    ]
+    legs = [leg for leg in legs if leg[2] is not None]
+    cids = {
+        suffix: f"{client_order_id}-{suffix}" if client_order_id else None for *_, suffix in legs
+    }
+    repeats = {suffix: _existing(cid) for suffix, cid in cids.items()}
+    if all(repeats.values()):  # a repeat: the stored orders say what the position was
+        first = next(iter(repeats.values()))
+        amt = first.quantity if first.side == "SELL" else -first.quantity
+    else:
+        amt = _open_position(user, "position.protect", symbol, payload)
+    long = amt > 0
+    if not all(repeats.values()):
+        mark = _mark(symbol)
+        try:
+            for type_, field, price, _suffix in legs:
+                # TP above the mark for a long, below for a short; SL the other way.
+                above = long == (type_ == OrderType.TAKE_PROFIT_MARKET)
+                _check_trigger(field, price, long=long, above=above, mark=mark)
+        except ValidationFailed as exc:
+            _refuse(user, "position.protect", symbol, payload, exc)
+            raise
+    placed, replaced = [], []
+    for type_, _field, price, suffix in legs:
+        if repeats[suffix] is None:
+            replaced += _cancel_protection(user, symbol, type_, dry_run=dry_run)
+        placed.append(
+            order_place(
+                user=user,
+                request=OrderRequest(
+                    symbol=symbol,
+                    side="SELL" if long else "BUY",
+                    type=type_,
+                    quantity=abs(amt),
+                    stop_price=price,
+                    close_position=True,
+                    client_order_id=cids[suffix],
+                    dry_run=dry_run,
+                    source="position.protect",
+                ),
+            )
+        )
+    return ProtectResult(placed=placed, replaced=replaced)
+
+
+def protection_orders(symbol: str, type_: str | None = None, *, dry_run: bool | None = None):
+    """The open closePosition (TP/SL) orders of symbol, newest first."""
+    rows = Order.objects.filter(
+        environment=current_environment(),
+        symbol=symbol,
+        close_position=True,
+        status__in=(OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED, OrderStatus.UNKNOWN),
+    )
+    if type_ is not None:
+        rows = rows.filter(type=type_)
+    if dry_run is not None:
+        rows = rows.filter(dry_run=dry_run)
+    return rows.select_related("user")
+
+
+def _cancel_protection(user, symbol: str, type_: str, *, dry_run: bool) -> list[Order]:
+    """Cancel the open TP (or SL) of symbol before placing its replacement."""
+    gone = []
+    for order in protection_orders(symbol, type_, dry_run=dry_run):
+        gone.append(order_cancel(user=user, symbol=symbol, client_order_id=order.client_order_id))
+    return gone
+
+
+# --------------------------------------------------------------------------------- trailing
+
+
+def order_trailing(
+    *,
+    user,
+    symbol: str,
+    callback_rate: Decimal,
+    activation_price: Decimal | None = None,
+    quantity: Decimal | None = None,
+    dry_run: bool = True,
+    client_order_id: str | None = None,
+) -> OrderResult:
+    """Trail symbol's position with a reduce-only TRAILING_STOP_MARKET (whole or a part)."""
+    symbol = symbol.upper()
+    require(user, "futures.place_order", action="order.trailing", target=symbol)
+    payload = {
+        "symbol": symbol,
+        "callbackRate": callback_rate,
+        "activationPrice": activation_price,
+        "quantity": quantity,
+        "dryRun": dry_run,
+    }
+    done = _existing(client_order_id)
+    if done is not None:
+        side, qty = done.side, quantity or done.quantity
+    else:
+        amt = _open_position(user, "order.trailing", symbol, payload)
+        qty = _part(user, "order.trailing", symbol, payload, amt, quantity)
+        side = "SELL" if amt > 0 else "BUY"
+        if activation_price is not None:
+            mark = _mark(symbol)
+            try:
+                # A SELL trail (of a long) activates when the price rises to it, a BUY one
+                # when it falls: on the wrong side it would be active at once (-2021).
+                _check_trigger(
+                    "activationPrice",
+                    activation_price,
+                    long=side == "SELL",
+                    above=side == "SELL",
+                    mark=mark,
+                )
+            except ValidationFailed as exc:
+                _refuse(user, "order.trailing", symbol, payload, exc)
+                raise
+    return order_place(
+        user=user,
+        request=OrderRequest(
+            symbol=symbol,
+            side=side,
+            type=OrderType.TRAILING_STOP_MARKET,
+            quantity=qty,
+            reduce_only=True,
+            callback_rate=callback_rate,
+            activation_price=activation_price,
+            client_order_id=client_order_id,
+            dry_run=dry_run,
+            source="order.trailing",
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------------- margin
+
+
+def position_margin_change(*, user, symbol: str, amount: Decimal, add: bool) -> dict:
+    """Add or remove margin of an isolated position (the exchange refuses cross margin)."""
+    symbol = symbol.upper()
+    action = "positionMargin.change"
+    require(user, "futures.change_margin_type", action=action, target=symbol)
+    payload = {"symbol": symbol, "amount": amount, "type": "ADD" if add else "REDUCE"}
+    amt = _open_position(user, action, symbol, payload)
+    try:
+        answer = client_from_settings().position_margin(symbol, amount, add=add)
+    except BinanceError as exc:
+        _audit_refusal(user, action, symbol, payload, exc)
+        raise
+    position_amount(symbol)  # re-read: the new isolated margin and liquidation price
+    row = PositionSnapshot.objects.filter(environment=current_environment(), symbol=symbol).first()
+    record(actor=user, action=action, target=symbol, payload={**payload, "position": amt})
+    return {
+        "symbol": symbol,
+        "type": payload["type"],
+        "amount": _plain(Decimal(str(answer.get("amount", amount)))),
+        "isolatedMargin": _plain(row.isolated_margin) if row else None,
+        "liquidationPrice": _plain(row.liquidation_price) if row else None,
+    }
