@@ -113,7 +113,7 @@ def test_a_trader_works_a_position_and_its_orders_from_the_page(daphne, browser,
     _confirm_live(browser)
     wait.until(lambda d: _col(d, "size") == "0,02")
     assert exchange_position(sim, "ETHUSDT") == Decimal("0.02")
-    assert _col(browser, "side") == "Long"
+    assert _col(browser, "side") == "Uzun"  # Long, in the page's language
 
     # The row's uPnL follows the mark price, to the stand-in's own figure.
     sim.control.set_price("ETHUSDT", "3500", mark="3500")
