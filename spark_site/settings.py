@@ -88,7 +88,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "spark_site.context.site",
-            ]
+            ],
+            # `label`, `usd` and `num` on every page without a {% load %}.
+            "builtins": ["spark_site.templatetags.spark"],
         },
     }
 ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("portfolio.urls")),
     path("", include("strategies.urls")),
     path("", include("notifications.urls")),
+    path("", include("risk.urls")),
     path("", include("django_prometheus.urls")),
     path("", api.urls),
 ]

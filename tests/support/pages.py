@@ -5,19 +5,8 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from strategies.documents import ema_cross
 from strategies.models import BacktestRun, OptimizationRun, ParamChangeProposal, Strategy
-
-EMA = {
-    "name": "ema cross",
-    "symbol": "BTCUSDT",
-    "timeframe": "1h",
-    "indicators": [
-        {"id": "fast", "type": "ema", "params": {"period": 10}},
-        {"id": "slow", "type": "ema", "params": {"period": 30}},
-    ],
-    "entry": {"long": "fast crosses_above slow"},
-    "exit": {"long": "fast crosses_below slow"},
-}
 
 # Pages by URL name (namespace:name); those with an object get one made by page_urls().
 PAGE_NAMES = {
@@ -43,6 +32,16 @@ NOT_PAGES = {
     "telegram_unlink",
     "notification_preferences",
     "prometheus-django-metrics",
+    "strategies:backtest_submit",
+    "strategies:klines_fetch",
+    "strategies:strategy_submit",
+    "strategies:proposal_submit",
+    "strategies:deploy",
+    "strategies:runner_stop",
+    "strategies:strategy_approve",
+    "strategies:proposal_decide",
+    "strategies:optimization_submit",
+    "strategies:optimization_cancel",
 }
 
 
@@ -66,10 +65,12 @@ def html_url_names() -> set[str]:
 def page_urls(owner) -> dict[str, str]:
     """Every page's URL, making the objects the object pages show (owned by owner)."""
     now = int(timezone.now().timestamp() * 1000)
-    strategy = Strategy.objects.create(name="ema cross", document=EMA, created_by=owner)
+    # Names are data a person typed (not UI text): Turkish ones, so the scans see only the UI.
+    ema = {**ema_cross(10, 30, symbol="BTCUSDT", timeframe="1h"), "name": "EMA 10/30 kesişim"}
+    strategy = Strategy.objects.create(name="ema kesişim", document=ema, created_by=owner)
     backtest = BacktestRun.objects.create(
         strategy=strategy,
-        document=EMA,
+        document=ema,
         symbol="BTCUSDT",
         interval="1h",
         start_ms=now - 86_400_000,
@@ -77,10 +78,10 @@ def page_urls(owner) -> dict[str, str]:
         created_by=owner,
     )
     proposal = ParamChangeProposal.objects.create(
-        strategy=strategy, base_version=1, old_document=EMA, new_document=EMA, proposer=owner
+        strategy=strategy, base_version=1, old_document=ema, new_document=ema, proposer=owner
     )
     optimization = OptimizationRun.objects.create(
-        document=EMA,
+        document=ema,
         space={"fast.period": [5, 10]},
         start_ms=now - 86_400_000,
         end_ms=now,
