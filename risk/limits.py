@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,8 @@ class LimitsForm(forms.ModelForm):
     class Meta:
         model = RiskLimits
         fields = FIELDS
+        # Numbers in the page's format: "75,5" on a Turkish page, "75.5" in English.
+        localized_fields = FIELDS
         labels = {
             "max_notional_usd": _("Max notional per order (USD)"),
             "default_max_position_usd": _("Max position per symbol (USD)"),
@@ -44,6 +47,13 @@ class LimitsForm(forms.ModelForm):
             "trading_day_timezone": _("For example UTC or Europe/Istanbul."),
             "trading_day_start_hour": _("0-23, in the time zone above."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The table's check constraints, said again per field so the error names its field.
+        for name in ("max_notional_usd", "default_max_position_usd", "daily_loss_limit_usd"):
+            self.fields[name].validators.append(MinValueValidator(0))
+        self.fields["trading_day_start_hour"].validators.append(MaxValueValidator(23))
 
 
 class InvalidLimits(ValidationFailed):
