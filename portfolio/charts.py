@@ -10,6 +10,7 @@ import math
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -18,7 +19,8 @@ PALETTE = ["#f0b90b", "#3b82f6", "#10b981", "#ef4444", "#8b5cf6", "#14b8a6", "#f
 
 
 def _money(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.01')):,}"
+    """USD with 2 decimals in the page's format (36.650,00 on a Turkish page)."""
+    return number_format(value.quantize(Decimal("0.01")), 2, use_l10n=True, force_grouping=True)
 
 
 def allocation_svg(allocation: list[dict], *, size: int = 220, max_slices: int = 7) -> SafeString:

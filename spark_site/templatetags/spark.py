@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language
 
 from spark_site.labels import label as label_of
 
@@ -34,6 +37,26 @@ def usd(value) -> str:
     if number is None:
         return "—"
     return number_format(number.quantize(Decimal("0.01")), 2, use_l10n=True, force_grouping=True)
+
+
+ISTANBUL = zoneinfo.ZoneInfo("Europe/Istanbul")
+
+
+@register.filter
+def local_time(value) -> str:
+    """A time (datetime or ISO text) in Europe/Istanbul on Turkish pages, UTC (said) in English."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if get_language() == "tr":
+        return date_format(value.astimezone(ISTANBUL), "d.m.Y H:i")
+    return date_format(value.astimezone(UTC), "Y-m-d H:i") + " UTC"
 
 
 @register.filter

@@ -16,7 +16,9 @@
   if (!box || box.dataset.running !== "1") return;
   const id = box.dataset.optId;
   const show = (m) => {
-    document.getElementById("opt-status").textContent = m.status;
+    const status = document.getElementById("opt-status");
+    status.dataset.status = m.status;
+    status.textContent = window.SparkI18n ? SparkI18n.label(m.status) : m.status;
     const bar = document.getElementById("opt-progress");
     bar.max = m.total; bar.value = m.done;
     document.getElementById("opt-count").textContent = m.done + "/" + m.total;
@@ -52,7 +54,9 @@
     const card = cards.get(String(r.id));
     if (!card) return;
     card.dataset.running = r.status === "RUNNING" ? "1" : "0";
-    card.querySelector(".runner-status").textContent = r.status;
+    const status = card.querySelector(".runner-status");
+    status.dataset.status = r.status;
+    status.textContent = window.SparkI18n ? SparkI18n.label(r.status) : r.status;
     card.querySelector(".runner-qty").textContent = Number(r.positionQty).toFixed(3);
     card.querySelector(".runner-pnl").textContent = Number(r.realizedPnl).toFixed(4);
     card.querySelector(".runner-upnl").textContent = Number(r.unrealizedPnl).toFixed(4);
