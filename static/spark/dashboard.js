@@ -25,6 +25,12 @@
   }
   function num(v) { const n = parseFloat(v); return isNaN(n) ? null : n; }
   const fmt = SparkLive.number; // 1.234,56 on Turkish pages
+  const I = window.SparkI18n; // labels of codes, USD with 2 decimals (static/spark/i18n.js)
+  function usd(id, value) { // 2 decimals shown, the full precision on hover
+    text(id, I.usd(value));
+    const el = $(id);
+    if (el && value !== undefined && value !== null) el.title = String(value);
+  }
   function empty(tbody, cols, message) {
     tbody.replaceChildren();
     const tr = document.createElement("tr");
@@ -79,9 +85,10 @@
   // -- account, positions, orders, risk, streams ---------------------------------------------
   function renderAccount(a) {
     if (!a) return;
-    text("account-balance", fmt(a.wallet_balance) + " USDT");
-    text("account-available", fmt(a.available_balance));
-    text("account-upnl", fmt(a.unrealized_pnl));
+    usd("account-balance", a.wallet_balance);
+    if ($("account-balance")) $("account-balance").textContent += " USDT";
+    usd("account-available", a.available_balance);
+    usd("account-upnl", a.unrealized_pnl);
     text("account-ratio", fmt(a.margin_ratio));
   }
   function renderPositions() {
@@ -106,11 +113,11 @@
       const tr = document.createElement("tr");
       tr.dataset.cid = o.client_order_id;
       cell(tr, o.symbol);
-      cell(tr, o.side, o.side === "BUY" ? "up" : "down");
-      cell(tr, o.type + (o.dry_run ? " · dry-run" : ""));
+      cell(tr, I.label(o.side), o.side === "BUY" ? "up" : "down").dataset.side = o.side;
+      cell(tr, I.label(o.type) + (o.dry_run ? " · " + I.label("dry-run") : ""));
       cell(tr, fmt(o.filled_qty) + " / " + fmt(o.quantity), "num");
       cell(tr, fmt(o.price), "num");
-      cell(tr, o.status);
+      cell(tr, I.label(o.status)).dataset.status = o.status;
       return tr;
     }));
   }
@@ -128,8 +135,9 @@
     box.appendChild(badge);
     const p = document.createElement("div");
     p.className = "num";
-    p.textContent = L.pnl + " " + fmt(today.pnl) + " / " + L.limit + " -" + fmt(today.dailyLossLimit) +
-      " · " + L.left + " " + fmt(today.remainingLossBudget);
+    p.textContent = L.pnl + " " + I.usd(today.pnl) + " / " + L.limit + " -" + I.usd(today.dailyLossLimit) +
+      " · " + L.left + " " + I.usd(today.remainingLossBudget) + " USD";
+    p.title = [today.pnl, today.dailyLossLimit, today.remainingLossBudget].join(" / ");
     box.appendChild(p);
     if (cb.open && cb.openedReason) {
       const why = document.createElement("div");
@@ -146,7 +154,8 @@
     body.replaceChildren(...s.connections.map((c) => {
       const tr = document.createElement("tr");
       cell(tr, c.name);
-      const st = cell(tr, c.state);
+      const st = cell(tr, I.label(c.state));
+      st.dataset.state = c.state;
       st.className = c.state === "up" ? "ok" : "warn";
       cell(tr, c.connected_at ? age(now - c.connected_at) : "—", "num");
       cell(tr, c.last_message_at ? age(Math.max(0, now - c.last_message_at)) : "—", "num");
@@ -262,7 +271,8 @@
       if (r.ok) {
         const o = (r.data && (r.data.order || r.data)) || {};
         out.className = "ok";
-        out.textContent = (body.dryRun ? "dry-run " : "") + (o.status || "accepted") + " " + (o.clientOrderId || o.client_order_id || "");
+        out.dataset.status = o.status || "";
+        out.textContent = (body.dryRun ? I.label("dry-run") + " · " : "") + I.label(o.status || "NEW") + " " + (o.clientOrderId || o.client_order_id || "");
       } else {
         out.className = "error";
         out.textContent = (r.data && r.data.error && r.data.error.message) || ("HTTP " + r.status);
@@ -275,7 +285,7 @@
     out.textContent = "…";
     const r = await post(path, body);
     out.className = r.ok ? "ok" : "error";
-    out.textContent = r.ok ? "ok" : ((r.data && r.data.error && r.data.error.message) || "HTTP " + r.status);
+    out.textContent = r.ok ? I.label("ok") : ((r.data && r.data.error && r.data.error.message) || "HTTP " + r.status);
     if (r.ok) renderStreams(r.data);
   }
   if (start) start.addEventListener("click", () => control("/futures/ws.start", {
