@@ -63,6 +63,9 @@ LABELS = {
     "open": _("open"),
     "closed": _("closed"),
     "dry-run": _("dry run"),
+    # Stream connections (the dashboard's stream health card).
+    "market": _("market data"),
+    "user": _("account events"),
     # Backtest metrics (strategy proposals' evidence table).
     "total_return_pct": _("Total return %"),
     "cagr_pct": _("Annual growth (CAGR) %"),

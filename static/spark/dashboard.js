@@ -153,7 +153,7 @@
     const now = Date.now() / 1000;
     body.replaceChildren(...s.connections.map((c) => {
       const tr = document.createElement("tr");
-      cell(tr, c.name);
+      cell(tr, I.label(c.name)).dataset.name = c.name;
       const st = cell(tr, I.label(c.state));
       st.dataset.state = c.state;
       st.className = c.state === "up" ? "ok" : "warn";
