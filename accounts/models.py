@@ -34,6 +34,8 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
         permissions = [
             ("manage_tokens", "Create and revoke API tokens of any user"),

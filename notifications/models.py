@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
@@ -46,6 +47,8 @@ class Event(models.Model):
     fanned_out_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification event")
+        verbose_name_plural = _("notification events")
         ordering = ["id"]
         indexes = [models.Index(fields=["fanned_out_at", "id"], name="notif_event_fanout")]
 
@@ -86,6 +89,8 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
@@ -135,6 +140,10 @@ class TelegramLink(models.Model):
     username = models.CharField(max_length=64, blank=True)
     linked_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = _("Telegram link")
+        verbose_name_plural = _("Telegram links")
+
     def __str__(self) -> str:
         return f"{self.user_id} ↔ chat {self.chat_id}"
 
@@ -165,6 +174,10 @@ class DeskAction(models.Model):
     outcome = models.CharField(max_length=16, blank=True)  # confirmed | cancelled
     message_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Telegram desk action")
+        verbose_name_plural = _("Telegram desk actions")
 
     def __str__(self) -> str:
         return f"desk action {self.pk} {self.action.get('path')}"

@@ -10,7 +10,8 @@
   }
   for (const cell of document.querySelectorAll("td.ts[data-ms]")) {
     const ms = Number(cell.dataset.ms);
-    if (ms) cell.textContent = new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+    // Europe/Istanbul on a Turkish page, UTC (said) in English: static/spark/i18n.js.
+    if (ms) cell.textContent = window.SparkI18n ? SparkI18n.time(new Date(ms).toISOString()) : new Date(ms).toISOString();
   }
   const box = document.getElementById("opt");
   if (!box || box.dataset.running !== "1") return;

@@ -30,3 +30,13 @@ def test_every_page_is_turkish_for_every_role(client, make_user, role, sim_setti
         for text, words in english_in(visible_strings(response.content.decode())):
             problems.append(f"{url}: {words} in {text!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_admin_names_every_model_in_turkish(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("yonetici", password="x-Parola-1")
+    client.force_login(admin)
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for name in ("Emirler", "Risk limitleri", "API belirteçleri", "Denetim günlüğü", "Bildirimler"):
+        assert name in page, name
+    problems = english_in(visible_strings(page))
+    assert not problems, problems
