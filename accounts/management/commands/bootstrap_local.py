@@ -62,5 +62,6 @@ class Command(BaseCommand):
 def _write_private(path: str, data: dict) -> None:
     """Write data as JSON readable by this OS user only (it holds a password and a token)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through os.open: set it anyway
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh)
