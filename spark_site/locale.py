@@ -38,6 +38,8 @@ def picked_language(request: HttpRequest) -> str | None:
 
         pref = LanguagePreference.objects.filter(user=user).values_list("language", flat=True)
         if code := supported(next(iter(pref), None)):
+            if session is not None:
+                session[SESSION_KEY] = code  # once per session: later requests need no query
             return code
     return supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
 
