@@ -1,21 +1,10 @@
-"""The one read check of server-rendered pages, mirroring the API's read rule."""
+"""Kept for the views that call it: the page rule itself lives in spark_site/access.py."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-
 
 def page_access(request):
-    """None when the page may be shown; a redirect to the login page; or raise 403.
+    """None when the page may be shown, else the login redirect or the 403 page (one rule)."""
+    from spark_site.access import page_refusal
 
-    While SPARK_PUBLIC_READS is on every page is open; otherwise it needs the viewer role.
-    """
-    if settings.SPARK_PUBLIC_READS:
-        return None
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not request.user.has_perm("accounts.view_platform"):
-        raise PermissionDenied
-    return None
+    return page_refusal(request)

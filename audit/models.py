@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
@@ -29,8 +30,9 @@ class AuditEntry(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.OK)
 
     class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.outcome}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 GENESIS = "0" * 64
 
@@ -58,6 +59,8 @@ class CanaryRun(models.Model):
     prev_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
+        verbose_name = _("canary run")
+        verbose_name_plural = _("canary runs")
         ordering = ["-created_at", "-id"]
         permissions = [
             ("run_canary", "Can run a canary (dry-run)"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ChatMessage(models.Model):
@@ -19,6 +20,8 @@ class ChatMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"], name="copilot_chat_user_recent")]
 
@@ -40,6 +43,8 @@ class StrategyDraft(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("strategy draft")
+        verbose_name_plural = _("strategy drafts")
         ordering = ["-updated_at", "-id"]
 
     def __str__(self) -> str:

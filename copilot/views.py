@@ -19,7 +19,7 @@ PRESETS = (
     ("canary", "canary"),
     ("risk", "futures riskim"),
 )
-QUICK = ("portföy özeti", "pozisyonlarım", "açık emirler", "bakiyem", "ws durumu", "metrics")
+QUICK = ("portföy özeti", "pozisyonlarım", "açık emirler", "bakiyem", "ws durumu", "metrikler")
 
 
 def _history(user) -> list[dict]:

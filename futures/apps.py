@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FuturesConfig(AppConfig):
     name = "futures"
+    verbose_name = _("Futures")
 
     def ready(self) -> None:
         from futures import broadcast, supervisor

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from spark_site.errors import DomainError
 
@@ -146,6 +147,8 @@ class Order(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "environment"], name="futures_order_status_env"),
@@ -223,6 +226,8 @@ class Fill(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("fill")
+        verbose_name_plural = _("fills")
         ordering = ["traded_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["order", "trade_id"], name="futures_fill_unique_trade")
@@ -257,6 +262,8 @@ class PositionSnapshot(models.Model):
     rest_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
         ordering = ["symbol"]
         constraints = [
             models.UniqueConstraint(
@@ -280,6 +287,10 @@ class AccountSnapshot(models.Model):
     margin_ratio = models.DecimalField(**PRICE, default=ZERO)
     raw = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("account snapshot")
+        verbose_name_plural = _("account snapshots")
 
     def __str__(self) -> str:
         return f"{self.environment} wallet {self.wallet_balance}"

@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
@@ -50,6 +51,8 @@ class Event(models.Model):
     fanned_out_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification event")
+        verbose_name_plural = _("notification events")
         ordering = ["id"]
         indexes = [models.Index(fields=["fanned_out_at", "id"], name="notif_event_fanout")]
 
@@ -90,6 +93,8 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
@@ -139,6 +144,10 @@ class TelegramLink(models.Model):
     username = models.CharField(max_length=64, blank=True)
     linked_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = _("Telegram link")
+        verbose_name_plural = _("Telegram links")
+
     def __str__(self) -> str:
         return f"{self.user_id} ↔ chat {self.chat_id}"
 
@@ -169,6 +178,10 @@ class DeskAction(models.Model):
     outcome = models.CharField(max_length=16, blank=True)  # confirmed | cancelled
     message_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Telegram desk action")
+        verbose_name_plural = _("Telegram desk actions")
 
     def __str__(self) -> str:
         return f"desk action {self.pk} {self.action.get('path')}"

@@ -10,14 +10,17 @@ import math
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 PALETTE = ["#f0b90b", "#3b82f6", "#10b981", "#ef4444", "#8b5cf6", "#14b8a6", "#f97316", "#64748b"]
 
 
 def _money(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.01')):,}"
+    """USD with 2 decimals in the page's format (36.650,00 on a Turkish page)."""
+    return number_format(value.quantize(Decimal("0.01")), 2, use_l10n=True, force_grouping=True)
 
 
 def allocation_svg(allocation: list[dict], *, size: int = 220, max_slices: int = 7) -> SafeString:
@@ -33,10 +36,11 @@ def allocation_svg(allocation: list[dict], *, size: int = 220, max_slices: int =
             }
         ]
     width = size + 200
+    title = escape(_("Allocation by asset"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart allocation-chart" role="img" '
         f'viewBox="0 0 {width} {size}" width="{width}" height="{size}" '
-        f'aria-label="Allocation by asset">'
+        f'aria-label="{title}">'
     ]
     cx = cy = size / 2
     r = size / 2 - 24
@@ -74,10 +78,11 @@ def history_svg(
 ) -> SafeString:
     """A line of the total USD value over time, with its min/max and first/last times."""
     left, right, top, bottom = 80, 12, 14, 30
+    title = escape(_("Portfolio value over time"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart history-chart" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'aria-label="Portfolio value over time">'
+        f'aria-label="{title}">'
     ]
     plot_w, plot_h = width - left - right, height - top - bottom
     parts.append(
@@ -117,5 +122,6 @@ def history_svg(
         f'<text x="{left + plot_w}" y="{height - 8}" text-anchor="end" font-size="11">'
         f"{t1:%Y-%m-%d %H:%M} UTC</text>"
     )
-    parts.append(f"<title>{len(points)} snapshots</title></svg>")
+    count = escape(_("%(count)s snapshots") % {"count": len(points)})
+    parts.append(f"<title>{count}</title></svg>")
     return mark_safe("".join(parts))  # noqa: S308 - only numbers and dates are interpolated

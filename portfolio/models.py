@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # value_usd: up to 10^21 USD with 8 decimals; quantities and prices keep 18 decimals (wei-like).
 USD = {"max_digits": 30, "decimal_places": 8}
@@ -24,6 +25,8 @@ class PortfolioSnapshot(models.Model):
     latency_ms = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("portfolio snapshot")
+        verbose_name_plural = _("portfolio snapshots")
         ordering = ["-taken_at", "-id"]
         get_latest_by = ["taken_at", "id"]
 

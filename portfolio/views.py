@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from accounts.pages import page_access
 from portfolio import fx
@@ -18,6 +19,17 @@ def portfolio_page(request):
     quote = fx.usdttry()
     view = with_try(portfolio_view(portfolio_current()), quote)
     context = {
+        # What portfolio.js writes when it redraws the tables (static/spark/i18n.js).
+        "strings": {
+            "asset": _("Asset"),
+            "quantity": _("Quantity"),
+            "price": _("Price (USD)"),
+            "value": _("Value (USD)"),
+            "share": _("Share"),
+            "fetched": _("fetched"),
+            "partial": _("partial"),
+            "complete": _("complete"),
+        },
         "p": view,
         "fx_at": quote.at,
         "allocation_svg": allocation_svg(view["allocation"]),

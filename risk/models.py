@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from risk.money import fmt
 
@@ -64,8 +65,8 @@ class RiskLimits(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "risk limits"
-        verbose_name_plural = "risk limits"
+        verbose_name = _("risk limits")
+        verbose_name_plural = _("risk limits")
         permissions = [
             ("open_circuit_breaker", "Can open the circuit breaker"),
             ("close_circuit_breaker", "Can close the circuit breaker"),
@@ -135,6 +136,8 @@ class SymbolPositionLimit(models.Model):
     max_position_qty = models.DecimalField(**MONEY)
 
     class Meta:
+        verbose_name = _("symbol position limit")
+        verbose_name_plural = _("symbol position limits")
         constraints = [
             models.UniqueConstraint(fields=["limits", "symbol"], name="risk_symbol_limit_unique"),
             models.CheckConstraint(
@@ -185,9 +188,9 @@ class PnLEntry(models.Model):
     created_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
+        verbose_name = _("PnL entry")
+        verbose_name_plural = _("PnL entries")
         ordering = ["-created_at", "-id"]
-        verbose_name = "PnL entry"
-        verbose_name_plural = "PnL entries"
         constraints = [
             models.UniqueConstraint(fields=["source_ref"], name="risk_pnl_unique_source_ref"),
         ]
@@ -226,7 +229,8 @@ class CircuitBreaker(models.Model):
     acknowledged_pnl = models.DecimalField(**MONEY, default=Decimal("0"))
 
     class Meta:
-        verbose_name = "circuit breaker"
+        verbose_name = _("circuit breaker")
+        verbose_name_plural = _("circuit breakers")
 
     def __str__(self) -> str:
         return f"circuit breaker {self.state}"

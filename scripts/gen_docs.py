@@ -77,8 +77,10 @@ SETTINGS: dict[str, tuple[str | tuple[str, str] | None, str, str]] = {
     ),
     "SPARK_PUBLIC_READS": (
         None,
-        "`false`: every GET but `/health` and `/metrics` needs at least the viewer role",
-        "`false`: `/health` ve `/metrics` dışındaki her GET en az viewer rolü ister",
+        "`false`: every API GET but `/health` and `/metrics` needs at least the viewer role"
+        " (pages always need a login)",
+        "`false`: `/health` ve `/metrics` dışındaki her API GET'i en az viewer rolü ister"
+        " (sayfalar her zaman giriş ister)",
     ),
     "SPARK_LOGIN_ATTEMPTS_PER_MINUTE": (
         None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -56,9 +57,8 @@ def on_validation_error(request, exc: NinjaValidationError):
             {"field": _field_path(err.get("loc", ())), "message": err.get("msg", "invalid")}
         )
     names = ", ".join(f["field"] for f in fields) or "body"
-    return error_response(
-        422, "VALIDATION_ERROR", f"Invalid request: check {names}.", {"fields": fields}
-    )
+    message = _("Invalid request: check %(fields)s.") % {"fields": names}
+    return error_response(422, "VALIDATION_ERROR", message, {"fields": fields}, localized=True)
 
 
 @api.exception_handler(DomainError)

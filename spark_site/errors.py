@@ -51,13 +51,26 @@ class ServiceUnavailable(DomainError):
     code = "SERVICE_UNAVAILABLE"
 
 
-def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return the error document every API failure uses."""
-    return {"error": {"code": code, "message": message, "details": details or {}}}
+def error_body(
+    code: str, message: str, details: dict[str, Any] | None = None, *, localized: bool = False
+) -> dict[str, Any]:
+    """Return the error document every API failure uses, its message in the request's language.
+
+    localized=True: message was built with gettext already (it carries values, e.g. field names).
+    """
+    from spark_site.error_messages import localize
+
+    text = message if localized else localize(code, message)
+    return {"error": {"code": code, "message": text, "details": details or {}}}
 
 
 def error_response(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    *,
+    localized: bool = False,
 ) -> JsonResponse:
     """Return the error document as a JsonResponse with the given status."""
-    return JsonResponse(error_body(code, message, details), status=status)
+    return JsonResponse(error_body(code, message, details, localized=localized), status=status)

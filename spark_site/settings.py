@@ -57,13 +57,16 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After sessions and auth: the site is Turkish unless the user picked English.
+    "spark_site.locale.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "spark_site.middleware.RequestContextMiddleware",
+    # Every page needs the viewer role; the public pages are listed in spark_site/access.py.
+    "spark_site.access.PageAccessMiddleware",
     "spark_site.middleware.JsonErrorsForApiMiddleware",
     # Innermost: a view failing on an unreachable Redis answers 503 (spark_site/degraded.py).
     "spark_site.degraded.RedisDownMiddleware",
@@ -86,7 +89,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "spark_site.context.site",
-            ]
+            ],
+            # `label`, `usd` and `num` on every page without a {% load %}.
+            "builtins": ["spark_site.templatetags.spark"],
         },
     }
 ]

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class StrategiesConfig(AppConfig):
     name = "strategies"
-    verbose_name = "Strategy Lab"
+    verbose_name = _("Strategy Lab")
 
     def ready(self) -> None:
         from futures import klines

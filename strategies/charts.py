@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 
 def equity_svg(points: list, width: int = 720, height: int = 240, other: list | None = None):
     """A polyline of [[time_ms, equity], ...] (and an optional second curve, dashed)."""
     series = [s for s in (points, other) if s]
     if not series:
-        return mark_safe('<p class="muted">no equity data</p>')
+        return format_html('<p class="muted">{}</p>', _("no equity data"))
     ts = [p[0] for s in series for p in s]
     vs = [p[1] for s in series for p in s]
     t0, t1 = min(ts), max(ts)

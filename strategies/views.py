@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError as PydanticValidationError
 
 from accounts.pages import page_access
 from accounts.permissions import ACT_FOR_OTHERS, can
+from spark_site.error_messages import localize
 from spark_site.errors import DomainError
 from strategies import data, optimize, selectors, services
 from strategies.charts import equity_svg, heatmap_svg
@@ -70,7 +72,8 @@ def lab(request):
 
 
 def _post_fail(request, exc: DomainError, to: str, *args):
-    messages.error(request, f"{exc.message}")
+    # The API's catalogue: the message in the page's language (spark_site/error_messages.py).
+    messages.error(request, localize(exc.code, exc.message))
     return redirect(to, *args)
 
 
@@ -148,7 +151,11 @@ def strategy_submit(request):
         )
     except DomainError as exc:
         return _post_fail(request, exc, "strategies:lab")
-    messages.success(request, f"Strategy {s.name} saved (version {s.version}).")
+    messages.success(
+        request,
+        _("Strategy %(name)s saved (version %(version)s).")
+        % {"name": s.name, "version": s.version},
+    )
     return redirect("strategies:strategy", s.pk)
 
 
@@ -186,10 +193,12 @@ def proposal_submit(request, strategy_id: int):
         raw = request.POST.get(f"param:{path}", "").strip()
         if raw == "" or old is None and raw in ("", "None"):
             continue
+        if "," in raw:  # a Turkish decimal comma, as a Turkish page shows the value
+            raw = raw.replace(".", "").replace(",", ".")
         try:
             value = float(raw)
         except ValueError:
-            messages.error(request, f"{path}: not a number")
+            messages.error(request, _("%(field)s: not a number") % {"field": path})
             return redirect("strategies:strategy", s.pk)
         if value.is_integer() and isinstance(old, int):
             value = int(value)
@@ -259,7 +268,10 @@ def proposal_decide(request, proposal_id: int, decision: str):
         )
     except DomainError as exc:
         return _post_fail(request, exc, "strategies:proposal", proposal_id)
-    messages.success(request, f"Proposal {proposal_id} {decision}d.")
+    done = (
+        _("Proposal %(id)s approved.") if decision == "approve" else _("Proposal %(id)s rejected.")
+    )
+    messages.success(request, done % {"id": proposal_id})
     return redirect("strategies:proposal", proposal_id)
 
 
@@ -292,7 +304,7 @@ def optimization_submit(request):
     except DomainError as exc:
         return _post_fail(request, exc, "strategies:lab")
     except ValueError:
-        messages.error(request, "parameter values must be numbers separated by commas")
+        messages.error(request, _("parameter values must be numbers separated by commas"))
         return redirect("strategies:lab")
     return redirect("strategies:optimization", run.pk)
 
@@ -344,7 +356,11 @@ def runner_deploy(request, strategy_id: int):
         r = runner.runner_deploy(user=request.user, strategy=s)
     except DomainError as exc:
         return _post_fail(request, exc, "strategies:strategy", s.pk)
-    messages.success(request, f"Canary #{r.canary_run_id} passed; runner #{r.pk} is paper trading.")
+    messages.success(
+        request,
+        _("Canary #%(canary)s passed; runner #%(runner)s is paper trading.")
+        % {"canary": r.canary_run_id, "runner": r.pk},
+    )
     return redirect("strategies:strategy", s.pk)
 
 
@@ -378,8 +394,18 @@ def klines_fetch(request):
         return _post_fail(request, exc, "strategies:lab")
     messages.success(
         request,
-        f"{out['symbol']} {out['interval']}: {out['stored']} new bars in {out['requests']} "
-        f"requests, {out['already_had']} already stored, {len(out['gaps'])} gaps.",
+        _(
+            "%(symbol)s %(interval)s: %(stored)s new bars in %(requests)s requests, "
+            "%(had)s already stored, %(gaps)s gaps."
+        )
+        % {
+            "symbol": out["symbol"],
+            "interval": out["interval"],
+            "stored": out["stored"],
+            "requests": out["requests"],
+            "had": out["already_had"],
+            "gaps": len(out["gaps"]),
+        },
     )
     return redirect("strategies:lab")
 
@@ -393,5 +419,5 @@ def strategy_approve(request, strategy_id: int):
         )
     except DomainError as exc:
         return _post_fail(request, exc, "strategies:strategy", strategy_id)
-    messages.success(request, "Strategy approved.")
+    messages.success(request, _("Strategy approved."))
     return redirect("strategies:strategy", strategy_id)

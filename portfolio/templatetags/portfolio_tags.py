@@ -5,17 +5,21 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.formats import number_format
+from django.utils.translation import get_language
 
 register = template.Library()
 
 
 @register.filter
 def percent(fraction: str | None) -> str:
-    """'0.251234' -> '25.12%' (the API keeps the fraction; only the page shows percents)."""
+    """'0.251234' -> '%25,12' on a Turkish page, '25.12%' in English (the API keeps fractions)."""
     try:
-        return f"{(Decimal(fraction) * 100).quantize(Decimal('0.01'))}%"
+        value = (Decimal(fraction) * 100).quantize(Decimal("0.01"))
     except (InvalidOperation, TypeError, ValueError):
         return "—"
+    shown = number_format(value, 2, use_l10n=True)
+    return f"%{shown}" if get_language() == "tr" else f"{shown}%"
 
 
 @register.simple_tag

@@ -23,6 +23,12 @@
   }
   function num(v) { const n = parseFloat(v); return isNaN(n) ? null : n; }
   const fmt = SparkLive.number; // 1.234,56 on Turkish pages
+  const I = window.SparkI18n; // labels of codes, USD with 2 decimals (static/spark/i18n.js)
+  function usd(id, value) { // 2 decimals shown, the full precision on hover
+    text(id, I.usd(value));
+    const el = $(id);
+    if (el && value !== undefined && value !== null) el.title = String(value);
+  }
   function empty(tbody, cols, message) {
     tbody.replaceChildren();
     const tr = document.createElement("tr");
@@ -104,9 +110,10 @@
   }
   function renderAccount(a) {
     if (!a) return;
-    text("account-balance", fmt(a.wallet_balance) + " USDT");
+    usd("account-balance", a.wallet_balance);
+    if ($("account-balance")) $("account-balance").textContent += " USDT";
     renderTry(a.wallet_balance);
-    text("account-available", fmt(a.available_balance));
+    usd("account-available", a.available_balance);
     // account-upnl is cockpit.js's: it follows the mark price of every position.
     text("account-ratio", fmt(a.margin_ratio));
   }
@@ -125,8 +132,9 @@
     box.appendChild(badge);
     const p = document.createElement("div");
     p.className = "num";
-    p.textContent = L.pnl + " " + fmt(today.pnl) + " / " + L.limit + " -" + fmt(today.dailyLossLimit) +
-      " · " + L.left + " " + fmt(today.remainingLossBudget);
+    p.textContent = L.pnl + " " + I.usd(today.pnl) + " / " + L.limit + " -" + I.usd(today.dailyLossLimit) +
+      " · " + L.left + " " + I.usd(today.remainingLossBudget) + " USD";
+    p.title = [today.pnl, today.dailyLossLimit, today.remainingLossBudget].join(" / ");
     box.appendChild(p);
     // Each part of the day's PnL, and which of them the limit counts (net by default).
     const parts = document.createElement("div");
@@ -150,8 +158,9 @@
     const now = Date.now() / 1000;
     body.replaceChildren(...s.connections.map((c) => {
       const tr = document.createElement("tr");
-      cell(tr, c.name);
-      const st = cell(tr, c.state);
+      cell(tr, I.label(c.name)).dataset.name = c.name;
+      const st = cell(tr, I.label(c.state));
+      st.dataset.state = c.state;
       st.className = c.state === "up" ? "ok" : "warn";
       cell(tr, c.connected_at ? age(now - c.connected_at) : "—", "num");
       cell(tr, c.last_message_at ? age(Math.max(0, now - c.last_message_at)) : "—", "num");
@@ -312,7 +321,8 @@
       if (r.ok) {
         const o = (r.data && (r.data.order || r.data)) || {};
         out.className = "ok";
-        out.textContent = (body.dryRun ? "dry-run " : "") + (o.status || "accepted") + " " + (o.clientOrderId || o.client_order_id || "");
+        out.dataset.status = o.status || "";
+        out.textContent = (body.dryRun ? I.label("dry-run") + " · " : "") + I.label(o.status || "NEW") + " " + (o.clientOrderId || o.client_order_id || "");
         // What the symbol's step or tick changed is said, never silent ("0,0085 → 0,008").
         const rounded = (r.data && r.data.rounded) || [];
         if (rounded.length) {
@@ -331,7 +341,7 @@
     out.textContent = "…";
     const r = await post(path, body);
     out.className = r.ok ? "ok" : "error";
-    out.textContent = r.ok ? "ok" : ((r.data && r.data.error && r.data.error.message) || "HTTP " + r.status);
+    out.textContent = r.ok ? I.label("ok") : ((r.data && r.data.error && r.data.error.message) || "HTTP " + r.status);
     if (r.ok) renderStreams(r.data);
   }
   if (start) start.addEventListener("click", () => control("/futures/ws.start", {

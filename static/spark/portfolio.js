@@ -6,7 +6,10 @@ const POLL_MS = 15000; // without the live socket
 const FALLBACK_POLL_MS = 60000; // with it: only to catch a missed announcement
 let lastSnapshot = null;
 
-const pct = (f) => (f == null ? "—" : (Number(f) * 100).toFixed(2) + "%");
+// Every string and number a person reads is in the page's language (static/spark/i18n.js).
+const I = window.SparkI18n;
+const pct = (f) => I.percent(f);
+const usd = (v) => (v == null ? "—" : `${I.usd(v)} USD`);
 const badge = (s) => (s === "ok" ? "ok" : s === "stale" ? "warn" : "bad");
 
 function el(tag, attrs = {}, text = null) {
@@ -21,10 +24,10 @@ function renderExchange(ex) {
   const head = el("div", { class: "row" });
   head.append(
     el("h2", {}, ex.label),
-    el("span", { class: `badge ${badge(ex.status)}`, "data-role": "status" }, ex.status),
-    el("span", { class: "num", "data-role": "value" }, `${ex.value_usd} USD`),
+    el("span", { class: `badge ${badge(ex.status)}`, "data-role": "status", "data-status": ex.status }, I.label(ex.status)),
+    el("span", { class: "num", "data-role": "value", title: `${ex.value_usd} USD` }, usd(ex.value_usd)),
     el("span", { class: "muted", "data-role": "share" }, pct(ex.share)),
-    el("span", { class: "muted" }, `fetched ${ex.fetched_at || "—"}`),
+    el("span", { class: "muted" }, `${I.text("fetched")} ${I.time(ex.fetched_at)}`),
   );
   card.append(head);
   if (ex.error) {
@@ -32,7 +35,7 @@ function renderExchange(ex) {
   }
   const table = el("table");
   const hr = el("tr");
-  for (const h of ["Asset", "Quantity", "Price (USD)", "Value (USD)", "Share"]) hr.append(el("th", {}, h));
+  for (const h of ["asset", "quantity", "price", "value", "share"]) hr.append(el("th", {}, I.text(h)));
   const thead = el("thead");
   thead.append(hr);
   table.append(thead);
@@ -41,9 +44,9 @@ function renderExchange(ex) {
     const tr = el("tr", { "data-asset": a.asset, ...(a.stale ? { class: "muted" } : {}) });
     tr.append(
       el("td", {}, a.asset),
-      el("td", { class: "num" }, a.quantity),
-      el("td", { class: "num" }, a.price_usd ?? "—"),
-      el("td", { class: "num" }, a.value_usd ?? "—"),
+      el("td", { class: "num", title: a.quantity }, I.number(a.quantity)),
+      el("td", { class: "num", title: a.price_usd ?? "" }, I.usd(a.price_usd)),
+      el("td", { class: "num", title: a.value_usd ?? "" }, I.usd(a.value_usd)),
       el("td", { class: "num", "data-share": a.share }, pct(a.share)),
     );
     body.append(tr);
@@ -82,14 +85,15 @@ function renderTry(p) {
 
 function render(p) {
   const total = document.getElementById("portfolio-total");
-  total.textContent = `${p.total_usd} USD`;
+  total.textContent = usd(p.total_usd);
+  total.title = `${p.total_usd} USD`;
   total.dataset.total = p.total_usd;
   renderTry(p);
   const asOf = document.getElementById("portfolio-as-of");
-  asOf.textContent = p.as_of;
+  asOf.textContent = I.time(p.as_of);
   asOf.setAttribute("datetime", p.as_of);
   const partial = document.getElementById("portfolio-partial");
-  partial.textContent = p.partial ? "partial" : "complete";
+  partial.textContent = I.text(p.partial ? "partial" : "complete");
   partial.className = `badge ${p.partial ? "warn" : "ok"}`;
   const errors = document.getElementById("portfolio-errors");
   errors.replaceChildren(

@@ -10,13 +10,16 @@
   }
   for (const cell of document.querySelectorAll("td.ts[data-ms]")) {
     const ms = Number(cell.dataset.ms);
-    if (ms) cell.textContent = new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+    // Europe/Istanbul on a Turkish page, UTC (said) in English: static/spark/i18n.js.
+    if (ms) cell.textContent = window.SparkI18n ? SparkI18n.time(new Date(ms).toISOString()) : new Date(ms).toISOString();
   }
   const box = document.getElementById("opt");
   if (!box || box.dataset.running !== "1") return;
   const id = box.dataset.optId;
   const show = (m) => {
-    document.getElementById("opt-status").textContent = m.status;
+    const status = document.getElementById("opt-status");
+    status.dataset.status = m.status;
+    status.textContent = window.SparkI18n ? SparkI18n.label(m.status) : m.status;
     const bar = document.getElementById("opt-progress");
     bar.max = m.total; bar.value = m.done;
     document.getElementById("opt-count").textContent = m.done + "/" + m.total;
@@ -52,7 +55,9 @@
     const card = cards.get(String(r.id));
     if (!card) return;
     card.dataset.running = r.status === "RUNNING" ? "1" : "0";
-    card.querySelector(".runner-status").textContent = r.status;
+    const status = card.querySelector(".runner-status");
+    status.dataset.status = r.status;
+    status.textContent = window.SparkI18n ? SparkI18n.label(r.status) : r.status;
     card.querySelector(".runner-qty").textContent = Number(r.positionQty).toFixed(3);
     card.querySelector(".runner-pnl").textContent = Number(r.realizedPnl).toFixed(4);
     card.querySelector(".runner-upnl").textContent = Number(r.unrealizedPnl).toFixed(4);

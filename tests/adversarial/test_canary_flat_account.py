@@ -42,7 +42,16 @@ def test_it_refuses_a_canary_on_an_account_holding_a_short_and_leaves_the_short_
     error = response.json()["error"]
     assert error["code"] == "CANARY_POSITION_NOT_FLAT"
     assert error["details"]["positionAmt"] == "-0.014"
-    assert "flat" in error["message"]
+    assert "pozisyon olmamasını" in error["message"]  # Turkish by default
+    english = api.client.post(
+        "/canary/confirm",
+        {"runId": run["id"]},
+        "application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_ACCEPT_LANGUAGE="en",  # a token client may ask for English
+    )
+    assert english.json()["error"]["code"] == "CANARY_POSITION_NOT_FLAT"
+    assert "flat" in english.json()["error"]["message"]
     assert exchange_position(exchange, "ETHUSDT") == Decimal("-0.014")
     assert len(exchange_orders(exchange, "ETHUSDT")) == orders_before
     assert CanaryRun.objects.get(pk=run["id"]).status == "SIMULATED"

@@ -26,7 +26,7 @@ def test_a_price_move_on_the_exchange_reaches_the_page_within_two_seconds(
     wait.until(lambda d: live_state(d) == "open")
     wait.until(lambda d: text_of(d, "ticker-last") == "60.000")  # a Turkish page
     # Stream health is shown live as well.
-    wait.until(lambda d: "up" in text_of(d, "streams"))
+    wait.until(lambda d: "bağlı" in text_of(d, "streams"))  # the state "up" in Turkish
 
     sim.control.set_price("BTCUSDT", "61234.5")
     moved = time.monotonic()
@@ -64,7 +64,7 @@ def test_a_trader_sees_the_order_form_with_dry_run_checked_and_a_viewer_does_not
     )
     result = browser.find_element(By.ID, "order-result")
     assert result.get_attribute("class") == "ok", result.text
-    assert result.text.startswith("dry-run")
+    assert result.text.startswith("deneme · ")  # a Turkish page: the dry run's label
 
     browser.delete_all_cookies()
     login_with_form(browser, server.url, bob)
@@ -79,8 +79,8 @@ def test_numbers_and_words_follow_the_pages_language(daphne, browser, sim, alice
     login_with_form(browser, server.url, alice)
     wait = WebDriverWait(browser, 20, poll_frequency=0.05)
     for lang, last, balance, state, risk in (
-        ("tr", "61.234,5", "10.000 USDT", "açık", "Devre kesici: kapalı"),
-        ("en", "61,234.5", "10,000 USDT", "open", "Circuit breaker: closed"),
+        ("tr", "61.234,5", "10.000,00 USDT", "açık", "Devre kesici: kapalı"),
+        ("en", "61,234.5", "10,000.00 USDT", "open", "Circuit breaker: closed"),
     ):
         browser.add_cookie({"name": "django_language", "value": lang, "path": "/"})
         browser.get(server.url + "/?symbol=BTCUSDT")
@@ -94,7 +94,7 @@ def test_numbers_and_words_follow_the_pages_language(daphne, browser, sim, alice
         wait.until(lambda d, risk=risk: text_of(d, "risk-status").startswith(risk))
         if lang == "tr":
             card = text_of(browser, "risk-status")
-            assert "Bugünkü K/Z 0" in card and "Günlük zarar limiti" in card, card
+            assert "Bugünkü K/Z 0,00" in card and "Günlük zarar limiti" in card, card
             # Each part of the day's PnL and what the limit counts, in Turkish.
             parts = "Gerçekleşen 0 · Komisyonlar 0 · Fonlama 0 (zarar limiti net K/Z'yi sayar)"
             assert parts in card, card

@@ -47,7 +47,7 @@ def test_the_dashboard_warns_in_turkish_and_refuses_a_dry_run(daphne, browser, s
 
     # the form stays on dry run; even a dry run is refused on a hedge account
     form = browser.find_element(By.CSS_SELECTOR, "[data-testid=order-form]")
-    Select(form.find_element(By.NAME, "type")).select_by_visible_text("MARKET")
+    Select(form.find_element(By.NAME, "type")).select_by_value("MARKET")
     assert form.find_element(By.NAME, "dryRun").is_selected()
     form.find_element(By.CSS_SELECTOR, "button.buy").click()
     assert "tek yönlü" in result_text(browser), result_text(browser)

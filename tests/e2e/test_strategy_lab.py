@@ -56,7 +56,8 @@ def test_a_user_runs_a_backtest_and_another_approves_a_proposal(
     login(browser, server.url, olga)
     browser.get(server.url + f"/strategy-lab/proposals/{p.pk}")
     browser.find_element(By.ID, "approve").click()
-    wait.until(lambda d: d.find_element(By.ID, "proposal-status").text == "APPROVED")
+    wait.until(lambda d: d.find_element(By.ID, "proposal-status").text == "onaylandı")
+    assert browser.find_element(By.ID, "proposal-status").get_attribute("data-status") == "APPROVED"
     s.refresh_from_db()
     assert s.version == 2 and s.document["indicators"][0]["params"]["period"] == 8
     assert Strategy.objects.get(pk=s.pk).version == 2
@@ -86,7 +87,8 @@ def test_an_optimization_shows_progress_then_heat_maps_and_a_runner_starts_and_s
     browser.find_element(By.ID, "run-optimization").click()
     wait.until(lambda d: d.find_elements(By.ID, "opt-status"))
     # the page follows the job (socket or polling) and reloads with the results when done
-    wait.until(lambda d: d.find_element(By.ID, "opt-status").text == "DONE")
+    wait.until(lambda d: d.find_element(By.ID, "opt-status").get_attribute("data-status") == "DONE")
+    assert browser.find_element(By.ID, "opt-status").text == "tamamlandı"  # a Turkish page
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "svg.heatmap rect")) == 12)
     assert browser.find_element(By.ID, "opt-count").text == "6/6"
     assert len(browser.find_elements(By.CSS_SELECTOR, "#walk-forward tbody tr")) == 3
@@ -105,17 +107,17 @@ def test_an_optimization_shows_progress_then_heat_maps_and_a_runner_starts_and_s
     grant(alice, "strategies.approve_proposal")
     browser.get(server.url + f"/strategy-lab/strategies/{s.pk}")
     browser.find_element(By.ID, "approve-strategy").click()
-    wait.until(lambda d: "approved" in d.find_element(By.ID, "strategy-approval").text)
+    wait.until(lambda d: "onaylandı" in d.find_element(By.ID, "strategy-approval").text)
     browser.delete_all_cookies()
     login(browser, server.url, olga)
     browser.get(server.url + f"/strategy-lab/strategies/{s.pk}")
     browser.find_element(By.ID, "deploy").click()
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".runner .runner-status"))
-    assert browser.find_element(By.CSS_SELECTOR, ".runner .runner-status").text == "RUNNING"
+    assert browser.find_element(By.CSS_SELECTOR, ".runner .runner-status").text == "çalışıyor"
     sim.control.clock(61_000)  # a new minute closes on the stand-in: the entry rule fires
     wait.until(lambda d: "open ok BUY" in d.find_element(By.CSS_SELECTOR, ".runner-events").text)
     assert browser.find_element(By.CSS_SELECTOR, ".runner-qty").text == "0.008"
     browser.find_element(By.CSS_SELECTOR, ".runner-stop").click()
     wait.until(
-        lambda d: d.find_element(By.CSS_SELECTOR, ".runner .runner-status").text == "STOPPED"
+        lambda d: d.find_element(By.CSS_SELECTOR, ".runner .runner-status").text == "durduruldu"
     )

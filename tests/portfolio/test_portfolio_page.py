@@ -16,7 +16,8 @@ from tests.support.stand_in import seed_portfolio
 pytestmark = pytest.mark.django_db
 
 
-def test_the_page_shows_totals_tables_and_svg_charts(exchange, client, api):
+def test_the_page_shows_totals_tables_and_svg_charts(exchange, client, api, bob):
+    client.force_login(bob)
     seed_portfolio(exchange)
     api.get("/api/portfolio", refresh="1")
     exchange.control.balances(futures={"USDT": "3000"})
@@ -36,11 +37,12 @@ def test_the_page_shows_totals_tables_and_svg_charts(exchange, client, api):
     assert {"BTC", "ETH", "USDT", "TRY"} <= set(re.findall(r'data-asset="(\w+)"', allocation[0]))
     points = re.search(r'class="value-line" points="([^"]+)"', history[0])[1].split()
     assert len(points) == 2  # one point per stored snapshot
-    assert "36,650.00" in history[0] and "36,150.50" in history[0]  # max and min of the axis
+    assert "36.650,00" in history[0] and "36.150,50" in history[0]  # max and min, in Turkish
     assert 'src="/static/spark/portfolio.js"' in html
 
 
-def test_the_charts_part_alone_is_what_the_page_reloads(exchange, client, api):
+def test_the_charts_part_alone_is_what_the_page_reloads(exchange, client, api, bob):
+    client.force_login(bob)
     seed_portfolio(exchange)
     api.get("/api/portfolio", refresh="1")
     r = client.get("/portfolio", {"part": "charts"})
@@ -50,7 +52,10 @@ def test_the_charts_part_alone_is_what_the_page_reloads(exchange, client, api):
     assert "<html" not in html
 
 
-def test_a_stale_exchange_is_marked_on_the_page(exchange, client, api, settings, closed_port_url):
+def test_a_stale_exchange_is_marked_on_the_page(
+    exchange, client, api, settings, closed_port_url, bob
+):
+    client.force_login(bob)
     seed_portfolio(exchange)
     api.get("/api/portfolio", refresh="1")
     settings.BTCTURK_BASE_URL = closed_port_url
@@ -61,7 +66,7 @@ def test_a_stale_exchange_is_marked_on_the_page(exchange, client, api, settings,
     assert "btcturk: CONNECTION" in html
     pattern = r'<section class="card exchange" data-exchange="btcturk">.*?</section>'
     section = re.search(pattern, html, re.S)[0]
-    assert 'data-role="status">stale<' in section
+    assert 'data-role="status" data-status="stale">eski<' in section
 
 
 def test_the_page_asks_for_a_login_when_reads_are_private(client, settings, mallory):

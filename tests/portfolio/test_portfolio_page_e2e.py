@@ -29,15 +29,18 @@ def spark_env(base_url: str) -> dict[str, str]:
     }
 
 
-def test_the_page_draws_both_charts_and_refreshes_live(stand_in, daphne, browser):
+def test_the_page_draws_both_charts_and_refreshes_live(stand_in, daphne, browser, bob, settings):
+    settings.SECRET_KEY = "test-secret-key-for-daphne-subprocess"  # the planted session's key
     stand_in.control.reset()
     seed_portfolio(stand_in)
     server = daphne(**spark_env(stand_in.base_url))
+    login(browser, server.url, bob)  # every page needs the viewer role
 
     browser.get(server.url + "/portfolio")
 
     total = browser.find_element(By.ID, "portfolio-total")
-    assert total.text == "36150.50000000 USD"
+    assert total.text == "36.150,50 USD"  # Turkish format, USD with 2 decimals
+    assert total.get_attribute("title") == "36150.50000000 USD"  # full precision on hover
     assert browser.find_element(By.CSS_SELECTOR, "svg.allocation-chart").is_displayed()
     assert browser.find_element(By.CSS_SELECTOR, "svg.history-chart").is_displayed()
     slices = browser.find_elements(By.CSS_SELECTOR, "svg.allocation-chart circle.slice")
@@ -49,7 +52,7 @@ def test_the_page_draws_both_charts_and_refreshes_live(stand_in, daphne, browser
     browser.find_element(By.ID, "portfolio-refresh").click()
 
     WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
-        lambda d: d.find_element(By.ID, "portfolio-total").text == "36650.00000000 USD"
+        lambda d: d.find_element(By.ID, "portfolio-total").text == "36.650,00 USD"
     )
     # the server-rendered history chart is fetched again: now two snapshots on the line
     WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
@@ -63,10 +66,11 @@ def test_the_page_draws_both_charts_and_refreshes_live(stand_in, daphne, browser
         )
     )
     statuses = browser.find_elements(By.CSS_SELECTOR, '[data-role="status"]')
-    assert [s.text for s in statuses] == ["ok", "ok", "ok"]
+    assert [s.text for s in statuses] == ["tamam", "tamam", "tamam"]
+    assert [s.get_attribute("data-status") for s in statuses] == ["ok", "ok", "ok"]
     # the tables were redrawn from the JSON, not left over from the server render
     rows = browser.find_elements(By.CSS_SELECTOR, '[data-exchange="binance_futures"] tbody tr')
-    assert [r.find_element(By.CSS_SELECTOR, "td.num").text for r in rows] == ["3000"]
+    assert [r.find_element(By.CSS_SELECTOR, "td.num").text for r in rows] == ["3.000"]
     errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
     assert errors == []
 
@@ -82,7 +86,7 @@ def test_a_logged_in_page_follows_new_snapshots_over_the_live_socket(
     server = daphne(**spark_env(stand_in.base_url))
     login(browser, server.url, bob)
     browser.get(server.url + "/portfolio")
-    assert browser.find_element(By.ID, "portfolio-total").text == "36150.50000000 USD"
+    assert browser.find_element(By.ID, "portfolio-total").text == "36.150,50 USD"
     WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
         lambda d: d.execute_script("return SparkLive.state") == "open"
     )
@@ -93,5 +97,5 @@ def test_a_logged_in_page_follows_new_snapshots_over_the_live_socket(
     assert r.status_code == 200 and r.json()["total_usd"] == "36650.00000000"
 
     WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
-        lambda d: d.find_element(By.ID, "portfolio-total").text == "36650.00000000 USD"
+        lambda d: d.find_element(By.ID, "portfolio-total").text == "36.650,00 USD"
     )

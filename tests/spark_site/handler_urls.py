@@ -32,4 +32,5 @@ def stream(request):
     return StreamingHttpResponse(parts(), content_type="text/plain")
 
 
-urlpatterns = [path("slow/", slow), path("fast/", fast), path("stream/", stream)]
+# Under /api/: machine paths, outside the page access rule (spark_site/access.py).
+urlpatterns = [path("api/slow/", slow), path("api/fast/", fast), path("api/stream/", stream)]

@@ -50,7 +50,8 @@ def test_it_refuses_oversized_bodies_with_413(api, olga, token_for, settings):
     )
 
 
-def test_pages_keep_html_404(client):
+def test_pages_keep_html_404(client, bob):
+    client.force_login(bob)  # anonymous visitors of any page are sent to the login page first
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")

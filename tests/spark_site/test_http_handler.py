@@ -30,9 +30,9 @@ def handler(settings):
 
 
 async def test_a_request_waiting_in_its_view_does_not_hold_up_the_next(handler):
-    slow = asyncio.create_task(call(handler, "/slow/"))
+    slow = asyncio.create_task(call(handler, "/api/slow/"))
     assert await asyncio.to_thread(views.entered.wait, 10)
-    fast = await call(handler, "/fast/")
+    fast = await call(handler, "/api/fast/")
     assert (fast["status"], fast["body"]) == (200, b"fast done")
     assert not slow.done()  # still waiting in its own worker thread
     views.release.set()
@@ -50,7 +50,7 @@ async def test_a_streamed_answer_arrives_whole_and_is_closed_after_sending(handl
 
     request_finished.connect(on_finished)
     try:
-        answer = await call(handler, "/stream/")
+        answer = await call(handler, "/api/stream/")
     finally:
         request_finished.disconnect(on_finished)
     assert answer["status"] == 200
@@ -61,7 +61,7 @@ async def test_a_streamed_answer_arrives_whole_and_is_closed_after_sending(handl
 
 
 async def test_a_client_gone_before_its_body_arrived_gets_nothing_and_runs_nothing(handler):
-    answer = await call(handler, "/slow/", body=b"x", disconnect=True)
+    answer = await call(handler, "/api/slow/", body=b"x", disconnect=True)
     assert answer["status"] is None and answer["parts"] == []
     assert not views.entered.is_set()
 

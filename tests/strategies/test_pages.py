@@ -12,6 +12,12 @@ from strategies.models import BacktestRun, ParamChangeProposal, Strategy
 from tests.conftest import PASSWORD
 
 
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """These tests compare English messages: they ask as a user who picked English."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 @pytest.mark.django_db
 def test_the_lab_runs_a_backtest_from_the_form_and_shows_chart_and_trades(
     client, quant, sim_settings
@@ -84,6 +90,7 @@ def test_the_optimization_page_draws_heat_maps(client, quant, sim_settings):
         end=datetime.fromisoformat(p["end"]),
         background=False,
     )
+    client.force_login(quant)
     html = client.get(f"/strategy-lab/optimizations/{run.pk}").content.decode()
     assert html.count('<svg class="heatmap"') == 2
     assert html.count("<rect") == 8

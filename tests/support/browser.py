@@ -18,8 +18,11 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
-def make_driver() -> tuple[webdriver.Chrome, str]:
-    """Start headless Chromium with a fresh profile; return the driver and its profile dir."""
+def make_driver(lang: str | None = None) -> tuple[webdriver.Chrome, str]:
+    """Start headless Chromium with a fresh profile; return the driver and its profile dir.
+
+    lang: the browser's own language (`--lang` and its Accept-Language), as a user's machine has.
+    """
     if not shutil.which("chromium") or not shutil.which("chromedriver"):
         raise RuntimeError("chromium/chromedriver missing: run scripts/test_services.sh")
     profile = tempfile.mkdtemp(prefix="spark-chromium-")
@@ -39,6 +42,9 @@ def make_driver() -> tuple[webdriver.Chrome, str]:
         f"--user-data-dir={profile}",
     ):
         options.add_argument(arg)
+    if lang:
+        options.add_argument(f"--lang={lang}")
+        options.add_experimental_option("prefs", {"intl.accept_languages": lang})
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.set_page_load_timeout(30)
     return driver, profile

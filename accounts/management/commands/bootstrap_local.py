@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -18,6 +20,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
+        parser.add_argument(
+            "--credentials-file",
+            default="",
+            help="write the new credentials as JSON to this file (mode 0600) instead of printing"
+            " them, so `make run` can print them last, after every other line of output",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -31,6 +39,12 @@ class Command(BaseCommand):
         assign_role(user, OPERATOR)
         _, raw = ApiToken.issue(user, name="bootstrap")
         record(actor="system", action="bootstrap.admin", target=user.get_username())
+        if options["credentials_file"]:
+            _write_private(
+                options["credentials_file"],
+                {"username": user.get_username(), "password": password, "token": raw},
+            )
+            return
         self.stdout.write(
             "\n".join(
                 [
@@ -43,3 +57,11 @@ class Command(BaseCommand):
                 ]
             )
         )
+
+
+def _write_private(path: str, data: dict) -> None:
+    """Write data as JSON readable by this OS user only (it holds a password and a token)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through os.open: set it anyway
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh)

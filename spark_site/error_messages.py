@@ -1,0 +1,95 @@
+"""The API's messages in the request's language: one catalogue, codes stay English and stable.
+
+Services raise with an English message (`DomainError("…")`); the one error shape
+(spark_site.errors.error_body) passes it through `localize()`. A message with a translation in
+locale/*/django.po is translated as it is; a message built with values (no entry in the catalogue)
+falls back to its code's sentence below, so a Turkish request never gets an English sentence. The
+exact English text stays available to any client that asks in English (Accept-Language: en
+without a session, or a user who picked English).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
+# One sentence per stable error code (what a person can do about it).
+CODE_MESSAGES: dict[str, str] = {
+    "BAD_REQUEST": gettext_noop("The request could not be understood."),
+    "NOT_AUTHENTICATED": gettext_noop("Authentication is required."),
+    "PERMISSION_DENIED": gettext_noop("Your role does not allow this action."),
+    "FORBIDDEN": gettext_noop("This request is not allowed."),
+    "NOT_OWNER": gettext_noop("Only its owner or an operator may act on this object."),
+    "NOT_FOUND": gettext_noop("Not found."),
+    "METHOD_NOT_ALLOWED": gettext_noop("This method is not allowed on this endpoint."),
+    "PAYLOAD_TOO_LARGE": gettext_noop("The request body is too large."),
+    "VALIDATION_ERROR": gettext_noop("Invalid request: check the fields listed in details."),
+    "CONFLICT": gettext_noop("The request conflicts with the current state; nothing was changed."),
+    "CSRF_FAILED": gettext_noop("CSRF token missing or invalid; reload the page and try again."),
+    "HTTP_ERROR": gettext_noop("The request failed."),
+    "INTERNAL_ERROR": gettext_noop("Internal error; nothing was changed. The incident is logged."),
+    "SERVICE_UNAVAILABLE": gettext_noop("The service is unavailable right now; try again soon."),
+    "TOKEN_INVALID": gettext_noop("The API token is invalid, expired or revoked."),
+    "TIMEOUT": gettext_noop("The operation timed out; check its state before retrying."),
+    "RISK_REJECTED": gettext_noop(
+        "The risk gate refused the order; the breached rules are listed in details."
+    ),
+    "FILTER_REJECTED": gettext_noop(
+        "The order breaks the exchange's filters (step, tick or minimum notional); see details."
+    ),
+    "UNKNOWN_SYMBOL": gettext_noop("The exchange does not list this symbol."),
+    "ORDER_NOT_CANCELABLE": gettext_noop("This order can no longer be canceled."),
+    "ILLEGAL_ORDER_TRANSITION": gettext_noop("The order cannot move to that status."),
+    "CLIENT_ORDER_ID_MISMATCH": gettext_noop("The client order id belongs to another order."),
+    "HEDGE_MODE_UNSUPPORTED": gettext_noop(
+        "The Binance account is in hedge mode, which Spark does not support: nothing was sent."
+    ),
+    "EXCHANGE_UNAVAILABLE": gettext_noop("The exchange cannot be reached; nothing was changed."),
+    "EXCHANGE_REJECTED": gettext_noop("The exchange rejected the request; see details."),
+    "EXCHANGE_ERROR": gettext_noop("The exchange answered with an error; see details."),
+    "EXCHANGE_STATUS_UNKNOWN": gettext_noop(
+        "The exchange did not say whether the order was taken; it is being reconciled."
+    ),
+    "EXCHANGE_RATE_LIMITED": gettext_noop("The exchange's rate limit was hit; try again shortly."),
+    "EXCHANGE_NO_SUCH_ORDER": gettext_noop("The exchange has no such order."),
+    "EXCHANGE_CLOCK_SKEW": gettext_noop(
+        "The exchange refused the request time; check this machine's clock."
+    ),
+    "EXCHANGE_AUTH_FAILED": gettext_noop("The exchange refused the API key or its signature."),
+    "STREAMS_UNAVAILABLE": gettext_noop("The market streams are unavailable right now."),
+    "BREAKER_STATE_CONFLICT": gettext_noop("The circuit breaker is already in that state."),
+    "CANARY_POSITION_NOT_FLAT": gettext_noop(
+        "The canary needs a flat position on its symbol; close the position first."
+    ),
+    "CANARY_LIVE_REFUSED": gettext_noop(
+        "Canary orders run only on a testnet, never on production."
+    ),
+    "CANARY_EXPIRED": gettext_noop("The canary run expired; start a new one."),
+    "CANARY_CONFLICT": gettext_noop("The canary run is not in a state that allows this."),
+    "INVALID_STRATEGY": gettext_noop("The strategy is not valid; see details."),
+    "NO_KLINES": gettext_noop("No candles are stored for that symbol and period; fetch them."),
+    "RUNNER_REFUSED": gettext_noop("The strategy runner refused the request; see details."),
+    "PROPOSAL_CONFLICT": gettext_noop("The proposal is not in a state that allows this."),
+    "FOUR_EYES_REQUIRED": gettext_noop("Another operator than the proposer must approve this."),
+}
+FALLBACK = gettext_noop("The request failed; see the code and details.")
+
+
+@lru_cache(maxsize=4)
+def _translated_values(language: str) -> frozenset[str]:
+    """Every translated string of language's catalogue (to spot a message already localized)."""
+    catalog = translation.trans_real.translation(language)._catalog  # noqa: SLF001
+    return frozenset(v for _, v in catalog.items() if isinstance(v, str))
+
+
+def localize(code: str, message: str) -> str:
+    """Return message in the active language (see the module docstring for the rule)."""
+    language = translation.get_language() or "tr"
+    if language.startswith("en"):
+        return message
+    translated = gettext(message) if message else message
+    if translated != message or message in _translated_values(language):
+        return translated
+    return gettext(CODE_MESSAGES.get(code, FALLBACK))
