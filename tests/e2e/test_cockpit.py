@@ -104,7 +104,7 @@ def test_a_trader_works_a_position_and_its_orders_from_the_page(daphne, browser,
 
     # Open a position from the order form (live, confirmed).
     form = _by(browser, "order-form")
-    Select(form.find_element(By.NAME, "type")).select_by_visible_text("MARKET")
+    Select(form.find_element(By.NAME, "type")).select_by_value("MARKET")
     qty = form.find_element(By.NAME, "quantity")
     qty.clear()
     qty.send_keys("0.02")
@@ -161,7 +161,12 @@ def test_a_trader_works_a_position_and_its_orders_from_the_page(daphne, browser,
     account = sim.control.signed("GET", "/fapi/v2/account").json()
 
     def shown(testid: str) -> Decimal:
-        text = browser.find_element(By.ID, testid).text.split(" ")[0]
+        """The figure at full precision: the card shows 2 decimals, the exact value on hover."""
+        element = browser.find_element(By.ID, testid)
+        exact = element.get_attribute("title")
+        if exact:
+            return Decimal(exact)
+        text = element.text.split(" ")[0]
         return Decimal(text.replace(".", "").replace(",", ".")) if text not in ("", "—") else None
 
     wait.until(lambda d: shown("account-available") == Decimal(account["availableBalance"]))
@@ -169,7 +174,7 @@ def test_a_trader_works_a_position_and_its_orders_from_the_page(daphne, browser,
     assert shown("account-balance") == Decimal(account["totalWalletBalance"])
 
     # Open orders: a resting LIMIT placed from the form, edited in place, then cancelled.
-    Select(form.find_element(By.NAME, "type")).select_by_visible_text("LIMIT")
+    Select(form.find_element(By.NAME, "type")).select_by_value("LIMIT")
     qty.clear()
     qty.send_keys("0.01")
     price = form.find_element(By.NAME, "price")
@@ -216,7 +221,7 @@ def test_a_dry_run_limit_rests_on_the_page_until_the_market_crosses_it(daphne, b
     wait.until(lambda d: live_state(d) == "open")
 
     form = _by(browser, "order-form")
-    Select(form.find_element(By.NAME, "type")).select_by_visible_text("LIMIT")
+    Select(form.find_element(By.NAME, "type")).select_by_value("LIMIT")
     qty = form.find_element(By.NAME, "quantity")
     qty.clear()
     qty.send_keys("0.0085")
@@ -225,8 +230,10 @@ def test_a_dry_run_limit_rests_on_the_page_until_the_market_crosses_it(daphne, b
     price.send_keys("3300.123")
     form.find_element(By.CSS_SELECTOR, "button.buy").click()  # dry run: the default
     wait.until(lambda d: "→" in d.find_element(By.ID, "order-result").text)
-    said = browser.find_element(By.ID, "order-result").text
-    assert "NEW" in said and "0,0085 → 0,008" in said and "3.300,123 → 3.300,12" in said, said
+    result = browser.find_element(By.ID, "order-result")
+    said = result.text
+    assert result.get_attribute("data-status") == "NEW" and "açık" in said
+    assert "0,0085 → 0,008" in said and "3.300,123 → 3.300,12" in said, said
     order = Order.objects.get(dry_run=True, symbol="ETHUSDT")
     assert order.status == "NEW" and not order.fills.exists()
     # Shown open (on paper) in the open orders table.
@@ -259,7 +266,7 @@ def test_the_order_form_takes_any_trading_symbol_a_decimal_comma_and_post_only(
     assert {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"} <= set(listed), listed
 
     form = _by(browser, "order-form")
-    Select(form.find_element(By.NAME, "type")).select_by_visible_text("LIMIT")
+    Select(form.find_element(By.NAME, "type")).select_by_value("LIMIT")
     price = form.find_element(By.NAME, "price")
     price.clear()
     form.find_element(By.CSS_SELECTOR, "button.buy").click()
@@ -288,7 +295,9 @@ def test_the_order_form_takes_any_trading_symbol_a_decimal_comma_and_post_only(
     price.send_keys("590,5")
     Select(_by(browser, "order-tif")).select_by_value("GTX")
     form.find_element(By.CSS_SELECTOR, "button.buy").click()
-    wait.until(lambda d: out.get_attribute("class") == "ok" and "NEW" in out.text)
+    wait.until(
+        lambda d: out.get_attribute("class") == "ok" and out.get_attribute("data-status") == "NEW"
+    )
     order = Order.objects.get()
     assert (order.symbol, order.price, order.time_in_force, order.dry_run) == (
         "BNBUSDT",

@@ -19,7 +19,8 @@ def test_the_wallet_total_is_shown_in_tl_in_turkish_format(daphne, browser, sim,
     browser.get(server.url + "/?symbol=BTCUSDT")
     wait = WebDriverWait(browser, 20, poll_frequency=0.05)
     wait.until(lambda d: live_state(d) == "open")
-    wait.until(lambda d: text_of(d, "account-balance") == "10.000 USDT")
+    # USD with 2 decimals on the page
+    wait.until(lambda d: text_of(d, "account-balance") == "10.000,00 USDT")
     # 10,000 USDT × 34.50 (the stand-in's USDTTRY), computed exactly in the page
     wait.until(lambda d: text_of(d, "account-balance-try") == "≈ 345.000 TL")
     box = browser.find_element(By.ID, "account-balance-try")

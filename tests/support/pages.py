@@ -22,6 +22,7 @@ PAGE_NAMES = {
     "strategies:proposal": "/strategy-lab/proposals/{proposal}",
     "strategies:optimization": "/strategy-lab/optimizations/{optimization}",
     "limits": "/limits/",
+    "history": "/history",
 }
 # URL names that are not GET pages (form posts, redirects, machine routes) or are public.
 NOT_PAGES = {
@@ -31,6 +32,7 @@ NOT_PAGES = {
     "telegram_link_code",
     "telegram_unlink",
     "notification_preferences",
+    "summary_time",
     "prometheus-django-metrics",
     "strategies:backtest_submit",
     "strategies:klines_fetch",
