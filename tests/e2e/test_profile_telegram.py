@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from notifications.models import Preference, TelegramLink
 from tests.support.browser import login
@@ -27,7 +28,9 @@ def test_a_trader_links_telegram_from_the_profile_page(daphne, browser, alice):
         browser.get(server.url + "/profile/")
         assert "Bağlı bir Telegram sohbeti yok." in browser.page_source
         browser.find_element(By.ID, "telegram-link-code").click()
-        shown = browser.find_element(By.ID, "telegram-code").text
+        # the POST redirects back to the page, which now shows the code once
+        wait = WebDriverWait(browser, 20)
+        shown = wait.until(lambda d: d.find_elements(By.ID, "telegram-code"))[0].text
         assert shown.startswith("/start ")
         telegram.say(501, shown)
         poll(lambda: TelegramLink.objects.filter(user=alice, chat_id=501).exists(), 30,
@@ -45,6 +48,7 @@ def test_a_trader_links_telegram_from_the_profile_page(daphne, browser, alice):
             user=alice, channel="telegram", kinds=["fill"], language="en"
         )
         poll(saved.exists, 10, what="the preferences saved")
-        assert "Bildirim tercihleri kaydedildi." in browser.page_source
+        # the row is saved before the redirected page is drawn: wait for that page
+        wait.until(lambda d: "Bildirim tercihleri kaydedildi." in d.page_source)
     finally:
         telegram.stop()
