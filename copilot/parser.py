@@ -151,10 +151,9 @@ COMMANDS: tuple[Command, ...] = (
         "/futures/premiumIndex",
         "",
         "never",
-        "Fonlama oranı ve sonraki fonlama zamanı (kokpit uç noktası gelince).",
-        "Funding rate and next funding time (once the cockpit endpoint exists).",
+        "Fonlama oranı ve sonraki fonlama zamanı.",
+        "Funding rate and next funding time.",
         ("BTC fonlama oranı", "eth funding rate", "next funding"),
-        available=False,
     ),
     Command(
         "position.liquidation",
@@ -2099,22 +2098,22 @@ def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:
 
 
 def _funding(s: Sentence, ctx: PageContext, lang: str) -> Answer:
-    symbol = _symbol_or_context(s, ctx) or "BTCUSDT"
-    answer = Answer(
-        "market.funding",
-        "GET",
-        FUNDING_PATH,
-        None,
-        _t(
+    """A read of funding: a named (or the page's) symbol rides in the path as the GET's query;
+    with none, every symbol is read (no default symbol is guessed)."""
+    symbol = _symbol_or_context(s, ctx)
+    if symbol is None:
+        reply = _t(
             lang,
-            f"{symbol} fonlama oranı ve bir sonraki fonlama zamanı: kokpitin uç noktası henüz "
-            "yok, eklenince bu eylem onları getirir.",
-            f"{symbol} funding rate and next funding time: the cockpit endpoint does not exist "
-            "yet; this action fetches them once it does.",
-        ),
+            "Tüm sembollerin fonlama oranı ve bir sonraki fonlama zamanı getiriliyor.",
+            "Fetching the funding rate and next funding time of every symbol.",
+        )
+        return Answer("market.funding", "GET", FUNDING_PATH, None, reply)
+    reply = _t(
+        lang,
+        f"{symbol} fonlama oranı ve bir sonraki fonlama zamanı getiriliyor.",
+        f"Fetching {symbol}'s funding rate and next funding time.",
     )
-    answer.needs_endpoint = True
-    return answer
+    return Answer("market.funding", "GET", f"{FUNDING_PATH}?symbol={symbol}", None, reply)
 
 
 FUNDING_PATH = "/futures/premiumIndex"

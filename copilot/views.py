@@ -198,6 +198,10 @@ def _field_names() -> dict[str, str]:
         "conflicts": _("Conflicts"),
         "runId": _("Canary run"),
         "keepPosition": _("Keep the position"),
+        "rates": _("Funding rates"),
+        "lastFundingRate": _("Last funding rate"),
+        "nextFundingTime": _("Next funding"),
+        "indexPrice": _("Index price"),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
-from futures import income, order_modify, position_actions, preview, services
+from futures import funding_reads, income, order_modify, position_actions, preview, services
 from futures.schemas import (
     CancelAllIn,
     CancelAllOut,
@@ -46,6 +46,12 @@ def account(request):
 def positions(request, symbol: str | None = None):
     """Open positions from the exchange (also refreshes the stored snapshots)."""
     return services.positions_list(symbol=symbol)
+
+
+@router.get("/premiumIndex", auth=READ_AUTH)
+def premium_index(request, symbol: str | None = None):
+    """Funding rate, next funding time, mark and index price of one symbol (or all)."""
+    return funding_reads.funding_rates(symbol=symbol)
 
 
 @router.get("/openOrders", auth=READ_AUTH)

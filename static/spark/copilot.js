@@ -109,7 +109,8 @@
     return rows;
   }
   function permissionOf(action) {
-    return (page.actionPermissions || {})[action.method + " " + action.path] || "";
+    const path = action.path.split("?")[0]; // a GET's query rides in its path
+    return (page.actionPermissions || {})[action.method + " " + path] || "";
   }
 
   function renderTurn(prompt, answer) {

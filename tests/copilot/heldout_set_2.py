@@ -90,7 +90,7 @@ CASES: list[tuple] = [
     ("make bnb isolated", "margin.set", {"symbol": "BNBUSDT", "marginType": "ISOLATED"}, None),
     ("bu hafta ne kadar kar ettim", "pnl.summary", None, None),
     ("my profit this week", "pnl.summary", None, None),
-    ("sol funding", "market.funding", None, None),
+    ("sol funding", "market.funding", {"symbol": "SOLUSDT"}, None),
     ("fonlama ne zaman", "market.funding", None, None),
     ("btc likidasyon", "position.liquidation", None, SHORT_BTC),
     ("margin ratio", "account.margin", None, None),

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from copilot.parser import COMMANDS_BY_INTENT, interpret
 from copilot.safety import ALWAYS_CONFIRM as CONFIRM_ALWAYS
 from tests.copilot.eval_set import CASES
 
 
 def expected_action(intent: str, body) -> dict:
+    """The action of intent; for a GET, body names the query that rides in its path."""
     command = COMMANDS_BY_INTENT[intent]
+    if command.method == "GET" and body:
+        return {"method": "GET", "path": f"{command.path}?{urlencode(body)}", "body": None}
     return {"method": command.method, "path": command.path, "body": body}
 
 

@@ -1,0 +1,50 @@
+"""Funding rates and the next funding time (Binance's premiumIndex), for the page and copilot."""
+
+from __future__ import annotations
+
+import re
+
+from futures.binance.rest import client_from_settings
+from futures.supervisor import UnknownSymbol
+from spark_site.errors import ValidationFailed
+from spark_site.money import decimal_text
+
+SYMBOL = re.compile(r"^[A-Z0-9]{2,20}$")
+
+
+def funding_rates(*, symbol: str | None = None) -> dict:
+    """Mark and index price, last funding rate and next funding time of one symbol or all.
+
+    The rate is a fraction per funding interval (0.0001 = 0.01 %), as Binance gives it; times
+    are epoch milliseconds in UTC.
+    """
+    client = client_from_settings()
+    params = {}
+    if symbol is not None:
+        symbol = symbol.strip().upper()
+        if not SYMBOL.fullmatch(symbol):
+            raise ValidationFailed(
+                "symbol must be 2-20 letters or digits, e.g. BTCUSDT.",
+                details={"fields": [{"field": "symbol", "message": "invalid"}]},
+            )
+        if client.symbol_filters(symbol) is None:
+            raise UnknownSymbol(
+                f"{symbol} is not a symbol the exchange trades.",
+                details={"fields": [{"field": "symbol", "message": "unknown"}]},
+            )
+        params["symbol"] = symbol
+    body = client.request("GET", "/fapi/v1/premiumIndex", params)
+    rows = body if isinstance(body, list) else [body]
+    return {
+        "rates": [
+            {
+                "symbol": row["symbol"],
+                "markPrice": decimal_text(row.get("markPrice")),
+                "indexPrice": decimal_text(row.get("indexPrice")),
+                "lastFundingRate": decimal_text(row.get("lastFundingRate")),
+                "nextFundingTime": int(row.get("nextFundingTime") or 0),
+                "time": int(row.get("time") or 0),
+            }
+            for row in sorted(rows, key=lambda r: r["symbol"])
+        ]
+    }
