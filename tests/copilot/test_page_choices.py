@@ -68,19 +68,26 @@ def test_two_positions_offer_buttons_and_the_close_lists_exactly_what_it_does(
     assert "{" not in out.text
 
 
-def test_an_action_whose_endpoint_is_pending_cannot_be_run(
+def test_the_funding_read_and_the_trailing_stop_run_from_the_page(
     daphne, browser, exchange, api, alice, token_for
 ):
     token = token_for(alice)
     _hold(api, token, "ETHUSDT", "BUY", "0.02")
     assert api.get("/futures/positions", token=token).status_code == 200
+    exchange.control.funding("BTCUSDT", "0.0003")
     server = daphne(SPARK_STREAM_SYMBOLS="BTCUSDT,ETHUSDT", **exchange.spark_env())
     login_with_form(browser, server.url, alice)
     browser.get(server.url + "/copilot-home")
-    # the funding read is still pending (the trailing stop's route exists since issue 23)
+    # no command is pending any more: the funding read runs, for the named symbol only
     turn = ask_copilot(browser, "BTC fonlama oranı")
-    assert turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").get_attribute("disabled")
-    assert turn.find_element(By.CSS_SELECTOR, "[data-testid=run-disabled-reason]").text
+    assert action_of(turn)["path"] == "/futures/premiumIndex?symbol=BTCUSDT"
+    assert not turn.find_elements(By.CSS_SELECTOR, "[data-testid=run-disabled-reason]")
+    turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").click()
+    status, answer = response_of(browser, turn)
+    assert status == 200 and [r["symbol"] for r in answer["rates"]] == ["BTCUSDT"]
+    table = turn.find_element(By.CSS_SELECTOR, "[data-testid=response-table]").text
+    assert "BTCUSDT" in table and ("Son fonlama oranı" in table or "Last funding rate" in table)
+    assert "0,0003" in table or "0.0003" in table
     trail = ask_copilot(browser, "ETH %1 trailing stop")
     assert not trail.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").get_attribute(
         "disabled"
