@@ -14,14 +14,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from futures.models import Fill, Order, OrderStatus, OrderType
-from futures.services import _emit_order_changed, current_environment
+from futures.models import Order, OrderStatus, OrderType
+from futures.services import _emit_order_changed, current_environment, paper_fill_record
 
 logger = logging.getLogger(__name__)
 
-FEE_QUANTUM = Decimal("0.00000001")
 
 
 def crossed(order: Order, price: Decimal) -> bool:
@@ -64,24 +62,8 @@ def _fill(order: Order, market: Decimal) -> None:
     """A limit fills at its price (maker); a trigger at the market price that reached it."""
     maker = order.type == OrderType.LIMIT
     price = order.price if maker else market
-    rate = Decimal(
-        str(settings.SPARK_DRY_RUN_MAKER_FEE if maker else settings.SPARK_DRY_RUN_TAKER_FEE)
-    )
-    Fill.objects.create(
-        order=order,
-        trade_id=1,
-        price=price,
-        qty=order.quantity,
-        commission=(price * order.quantity * rate).quantize(FEE_QUANTUM),
-        commission_asset="USDT",
-        is_maker=maker,
-        simulated=True,
-        traded_at=timezone.now(),
-    )
-    order.apply_status(OrderStatus.FILLED, strict=True)
-    order.filled_qty = order.quantity
-    order.avg_price = price
-    order.save(update_fields=["status", "filled_qty", "avg_price", "updated_at"])
+    rate = settings.SPARK_DRY_RUN_MAKER_FEE if maker else settings.SPARK_DRY_RUN_TAKER_FEE
+    paper_fill_record(order, price, is_maker=maker, fee_rate=rate)
     _emit_order_changed(order)
 
 

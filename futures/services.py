@@ -877,6 +877,28 @@ def _marketable(order: Order, mark: Decimal) -> bool:
     return False
 
 
+def paper_fill_record(order: Order, price: Decimal, *, is_maker: bool, fee_rate) -> Fill:
+    """Book a dry-run order's whole quantity as one simulated fill at price and mark it FILLED
+    (at once from order.place, or later when a resting paper order is crossed)."""
+    fee = (price * order.quantity * Decimal(str(fee_rate))).quantize(Decimal("0.00000001"))
+    fill = Fill.objects.create(
+        order=order,
+        trade_id=1,
+        price=price,
+        qty=order.quantity,
+        commission=fee,
+        commission_asset="USDT",
+        is_maker=is_maker,
+        simulated=True,
+        traded_at=timezone.now(),
+    )
+    order.apply_status(OrderStatus.FILLED, strict=True)
+    order.filled_qty = order.quantity
+    order.avg_price = price
+    order.save(update_fields=["status", "filled_qty", "avg_price", "updated_at"])
+    return fill
+
+
 def _simulate_fill(order: Order, filters, mark: Decimal) -> dict:
     """Fill a dry-run order on paper: mark +/- slippage (never past a limit), fee at taker rate."""
     slip = Decimal(str(_setting("SPARK_DRY_RUN_SLIPPAGE_BPS", "2"))) / Decimal(10000)
@@ -898,23 +920,7 @@ def _simulate_fill(order: Order, filters, mark: Decimal) -> dict:
             price, is_maker = limit, True  # a resting limit, assumed reached
     if filters.tick_size > 0:
         price = price.quantize(filters.tick_size)
-    fee_rate = maker if is_maker else taker
-    fee = (price * order.quantity * fee_rate).quantize(Decimal("0.00000001"))
-    fill = Fill.objects.create(
-        order=order,
-        trade_id=1,
-        price=price,
-        qty=order.quantity,
-        commission=fee,
-        commission_asset="USDT",
-        is_maker=is_maker,
-        simulated=True,
-        traded_at=timezone.now(),
-    )
-    order.apply_status(OrderStatus.FILLED, strict=True)
-    order.filled_qty = order.quantity
-    order.avg_price = price
-    order.save(update_fields=["status", "filled_qty", "avg_price", "updated_at"])
+    fill = paper_fill_record(order, price, is_maker=is_maker, fee_rate=maker if is_maker else taker)
     out = _fill_dict(fill)
     out["markPrice"] = format(mark, "f")
     out["slippageBps"] = format(slip * 10000, "f")

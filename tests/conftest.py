@@ -72,17 +72,20 @@ class Api:
         self.client = client
         self.token = token
 
-    def _headers(self, token):
+    def _headers(self, token, lang: str | None = None):
         token = token if token is not None else self.token
-        return {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        if lang:  # a token client may pick the language of `message` (codes stay English)
+            headers["HTTP_ACCEPT_LANGUAGE"] = lang
+        return headers
 
     def get(self, path, token=None, **params):
         return self.client.get(path, params, **self._headers(token))
 
-    def post(self, path, body=None, token=None, raw: str | None = None):
+    def post(self, path, body=None, token=None, raw: str | None = None, lang: str | None = None):
         data = raw if raw is not None else json.dumps(body if body is not None else {})
         return self.client.post(
-            path, data=data, content_type="application/json", **self._headers(token)
+            path, data=data, content_type="application/json", **self._headers(token, lang)
         )
 
 

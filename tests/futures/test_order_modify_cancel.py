@@ -83,6 +83,7 @@ def test_modifying_a_cancelled_order_is_a_clear_conflict(api, alice, token_for, 
         "/futures/order.modify",
         {"symbol": "ETHUSDT", "clientOrderId": "mod-gone", "price": "3310"},
         token=token,
+        lang="en",
     )
     assert r.status_code == 409, r.content
     assert r.json()["error"]["code"] == "ORDER_NOT_MODIFIABLE"
@@ -98,6 +99,7 @@ def test_modifying_an_order_filled_behind_spark_says_it_filled(api, alice, token
         "/futures/order.modify",
         {"symbol": "ETHUSDT", "clientOrderId": "mod-filled", "price": "3380"},
         token=token,
+        lang="en",
     )
     assert r.status_code == 409, r.content
     assert "FILLED" in r.json()["error"]["message"]

@@ -81,6 +81,7 @@ def test_it_refuses_a_close_bigger_than_the_position(api, alice, token_for, exch
         "/futures/position.close",
         {"symbol": "ETHUSDT", "quantity": "0.05", "dryRun": False},
         token=token,
+        lang="en",
     )
     assert r.status_code == 422, r.content
     error = r.json()["error"]
