@@ -21,7 +21,6 @@ from futures.services import _emit_order_changed, current_environment, paper_fil
 logger = logging.getLogger(__name__)
 
 
-
 def crossed(order: Order, price: Decimal) -> bool:
     """True when the market at price has reached order (limit or trigger)."""
     buy = order.side == "BUY"

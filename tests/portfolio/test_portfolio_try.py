@@ -34,23 +34,29 @@ def test_the_api_gives_the_total_in_both_currencies(exchange, api):
     )
 
 
-def test_the_page_shows_the_try_total_in_turkish_format(exchange, client, api):
+def _page(client, viewer):
+    """The portfolio page as a logged-in viewer (every page needs a role)."""
+    client.force_login(viewer)
+    return client.get("/portfolio")
+
+
+def test_the_page_shows_the_try_total_in_turkish_format(exchange, client, api, bob):
     seed_portfolio(exchange)
     api.get("/api/portfolio", refresh="1")
-    html = client.get("/portfolio").content.decode()
+    html = _page(client, bob).content.decode()
     box = re.search(r'<p class="num" id="portfolio-total-try"(.*?)</p>', html, re.S).group(0)
     assert 'data-status="ok"' in box
     assert "1.247.192,25 TL" in box and "USDTTRY 34,5" in box
     assert re.search(r'data-role="fx-status" hidden', box)
 
 
-def test_a_stale_rate_is_marked_on_the_page(exchange, client, api):
+def test_a_stale_rate_is_marked_on_the_page(exchange, client, api, bob):
     seed_portfolio(exchange)
     api.get("/api/portfolio", refresh="1")
     fx.clear_cache()
     exchange.control.clock(-10 * 60 * 1000)  # BTCTurk's ticker 10 minutes old
     try:
-        html = client.get("/portfolio").content.decode()
+        html = _page(client, bob).content.decode()
     finally:
         exchange.control.clock(10 * 60 * 1000)
     box = re.search(r'<p class="num" id="portfolio-total-try"(.*?)</p>', html, re.S).group(0)
@@ -59,13 +65,13 @@ def test_a_stale_rate_is_marked_on_the_page(exchange, client, api):
 
 
 def test_btcturk_down_says_the_rate_is_unavailable(
-    exchange, client, api, settings, closed_port_url
+    exchange, client, api, settings, closed_port_url, bob
 ):
     seed_portfolio(exchange)
     api.get("/api/portfolio", refresh="1")
     settings.BTCTURK_BASE_URL = closed_port_url
     data = api.get("/api/portfolio").json()
     assert data["total_try"] is None and data["fx"]["status"] == "unavailable"
-    html = client.get("/portfolio").content.decode()
+    html = _page(client, bob).content.decode()
     box = re.search(r'<p class="num" id="portfolio-total-try"(.*?)</p>', html, re.S).group(0)
     assert ">TL kuru alınamadı<" in box and " TL<" not in box.split('data-role="try"')[1][:5]

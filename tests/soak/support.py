@@ -234,9 +234,17 @@ def compare_with_exchange(sim) -> dict:
             "client_order_id", "status"
         )
     )
-    fill_pnl = sum((f.realized_pnl for f in Fill.objects.filter(simulated=False)), start=Decimal(0))
-    ledger = sum((e.amount for e in PnLEntry.objects.filter(source="fill")), start=Decimal(0))
+    live_fills = Fill.objects.filter(simulated=False)
+    fill_pnl = sum((f.realized_pnl for f in live_fills), start=Decimal(0))
+    fill_fees = sum((f.commission for f in live_fills), start=Decimal(0))
+    booked = PnLEntry.objects.filter(source="fill")
+    realized = booked.filter(kind=PnLEntry.Kind.REALIZED)
+    ledger = sum((e.amount for e in realized), start=Decimal(0))
+    # Commissions are booked as losses beside realized PnL (issue 24): both must add up.
+    fees = booked.filter(kind=PnLEntry.Kind.COMMISSION)
+    ledger_fees = -sum((e.amount for e in fees), start=Decimal(0))
     exchange_pnl = sum((Decimal(t["realizedPnl"]) for t in trades), start=Decimal(0))
+    exchange_fees = sum((Decimal(t["commission"]) for t in trades), start=Decimal(0))
     return {
         "exchange_orders": len(remote),
         "exchange_trades": len(trades),
@@ -250,6 +258,9 @@ def compare_with_exchange(sim) -> dict:
         "fill_pnl": fill_pnl,
         "ledger_pnl": ledger,
         "exchange_pnl": exchange_pnl,
+        "fill_commission": fill_fees,
+        "ledger_commission": ledger_fees,
+        "exchange_commission": exchange_fees,
         "position": account["positions"].get(SYMBOL, {}).get("amt", "0"),
     }
 

@@ -88,6 +88,8 @@ def _assert_consistent(report, tally):
     assert report["stuck"] == [], report["stuck"]
     assert report["mismatches"] == [], report["mismatches"][:20]
     assert report["ledger_pnl"] == report["fill_pnl"] == report["exchange_pnl"], report
+    fees = (report["ledger_commission"], report["fill_commission"], report["exchange_commission"])
+    assert fees[0] == fees[1] == fees[2], report
     # Spark itself never failed: the only 5xx it answered are 503s naming the exchange.
     assert tally.errors == [], tally.errors[:10]
 
