@@ -125,6 +125,8 @@ class Order(models.Model):
     # TRAILING_STOP_MARKET: the callback in percent (0.1 to 10) and the optional activation.
     callback_rate = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     activation_price = models.DecimalField(**PRICE, null=True, blank=True)
+    # A dry-run trailing stop trails on paper: the best price since it activated (None: not yet).
+    trail_extreme = models.DecimalField(**PRICE, null=True, blank=True)
     dry_run = models.BooleanField(default=True)
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_SUBMIT

@@ -1,5 +1,5 @@
-"""Dry-run orders that rest: a LIMIT away from the market, a TP/SL trigger, filled on paper when
-the market crosses them (as freqtrade's dry-run does), never at placement.
+"""Dry-run orders that rest: a LIMIT away from the market, a TP/SL trigger, a trailing stop, filled
+on paper when the market crosses them (as freqtrade's dry-run does), never at placement.
 
 Filling a resting limit at its own price the moment it is placed reported fills that never could
 have happened (issue 23). The market streams call `fill_crossed` with each symbol's latest price;
@@ -30,7 +30,33 @@ def crossed(order: Order, price: Decimal) -> bool:
         return price >= order.stop_price if buy else price <= order.stop_price
     if order.type in (OrderType.TAKE_PROFIT_MARKET, OrderType.TAKE_PROFIT):
         return price <= order.stop_price if buy else price >= order.stop_price
-    return False  # a paper trailing stop rests until cancelled
+    return False  # a trailing stop moves with the market: see trailed()
+
+
+def trailed(order: Order, price: Decimal) -> bool:
+    """Advance a paper TRAILING_STOP_MARKET by one price; True when it triggers.
+
+    The same rule as Binance and the stand-in: a SELL trail (protecting a long) activates when the
+    price reaches activationPrice from below (at once when none is set: Binance's default is the
+    price at placement), then keeps the highest price seen and triggers when the price falls
+    callbackRate % below it; a BUY trail mirrors that. The best price is kept on the row, so a
+    restart of the streams does not forget how far the trail has moved.
+    """
+    sell = order.side == "SELL"
+    best = order.trail_extreme
+    if best is None:
+        start = order.activation_price
+        if start is not None and (price < start if sell else price > start):
+            return False
+        order.trail_extreme = price
+        order.save(update_fields=["trail_extreme"])
+        return False
+    moved = max(best, price) if sell else min(best, price)
+    if moved != best:
+        order.trail_extreme = moved
+        order.save(update_fields=["trail_extreme"])
+    rate = order.callback_rate / 100
+    return price <= moved * (1 - rate) if sell else price >= moved * (1 + rate)
 
 
 def resting(symbol: str):
@@ -48,7 +74,10 @@ def fill_crossed(symbol: str, price: Decimal) -> list[Order]:
     with transaction.atomic():
         # lock the rows: two stream processes (or a cancel) must not fill or cancel one twice
         for order in resting(symbol).select_for_update().order_by("created_at"):
-            if not crossed(order, price):
+            if order.type == OrderType.TRAILING_STOP_MARKET:
+                if not trailed(order, price):
+                    continue
+            elif not crossed(order, price):
                 continue
             _fill(order, price)
             filled.append(order)

@@ -267,6 +267,84 @@ def test_a_trail_bigger_than_the_position_is_refused(api, alice, token_for, exch
     assert _open_algos(exchange) == []
 
 
+def _paper_trail(api, token, cid, **extra):
+    r = api.post(
+        "/futures/order.trailing",
+        {"symbol": "ETHUSDT", "callbackRate": "1", "clientOrderId": cid, **extra},
+        token=token,
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["order"]["status"] == "NEW"  # a dry run: it rests on paper
+    return Order.objects.get(client_order_id=cid)
+
+
+def _feed(prices: list[str]) -> list[str]:
+    """Each price through the paper matcher in turn; the client ids it filled."""
+    from futures.paper import fill_crossed
+
+    return [o.client_order_id for p in prices for o in fill_crossed("ETHUSDT", Decimal(p))]
+
+
+def test_a_dry_run_trailing_stop_follows_the_high_and_fills_on_the_pullback(
+    api, alice, token_for, exchange
+):
+    token = token_for(alice)
+    _open_long(api, token, qty="0.01")
+    order = _paper_trail(api, token, "trail-paper")
+    # Activates at the first price (Binance: the price at placement), then trails the high:
+    # 3450 × (1 − 1 %) = 3415.50, so 3420 holds and 3415 fills.
+    assert _feed(["3400", "3450", "3430", "3420"]) == []
+    order.refresh_from_db()
+    assert (order.status, order.trail_extreme) == ("NEW", Decimal("3450"))
+    assert _feed(["3415"]) == ["trail-paper"]
+    order.refresh_from_db()
+    assert order.status == "FILLED"
+    (fill,) = order.fills.all()
+    assert (fill.price, fill.qty, fill.is_maker, fill.simulated) == (
+        Decimal("3415"),
+        Decimal("0.01"),
+        False,
+        True,
+    )
+    assert _feed(["3000"]) == []  # filled once
+    assert exchange_position(exchange, "ETHUSDT") == Decimal("0.01")  # nothing was sent
+
+
+def test_a_dry_run_trail_waits_for_its_activation_price(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _open_long(api, token, qty="0.01")
+    order = _paper_trail(api, token, "trail-act", activationPrice="3600")
+    # A fall before activation is not a pullback from anything: no fill, no trail yet.
+    assert _feed(["3500", "3300", "3599.99"]) == []
+    order.refresh_from_db()
+    assert order.trail_extreme is None
+    # Active at 3600; the high 3700 sets the stop at 3663.
+    assert _feed(["3600", "3700", "3664"]) == []
+    assert _feed(["3663"]) == ["trail-act"]
+
+
+def test_a_dry_run_trail_of_a_short_follows_the_low(api, alice, token_for, exchange):
+    token = token_for(alice)
+    r = api.post(
+        "/futures/order.place",
+        {
+            "symbol": "ETHUSDT",
+            "side": "SELL",
+            "type": "MARKET",
+            "quantity": "0.01",
+            "dryRun": False,
+            "clientOrderId": "short-1",
+        },
+        token=token,
+    )
+    assert r.status_code == 200, r.content
+    order = _paper_trail(api, token, "trail-short")
+    assert order.side == "BUY"
+    # The low 3300 sets the stop at 3333: 3332.99 holds, 3333 fills.
+    assert _feed(["3400", "3300", "3320", "3332.99"]) == []
+    assert _feed(["3333"]) == ["trail-short"]
+
+
 # ------------------------------------------------------------------------------- margin
 
 
