@@ -5,7 +5,15 @@ from __future__ import annotations
 from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
-from futures import funding_reads, income, order_modify, position_actions, preview, services
+from futures import (
+    attached,
+    funding_reads,
+    income,
+    order_modify,
+    position_actions,
+    preview,
+    services,
+)
 from futures.schemas import (
     CancelAllIn,
     CancelAllOut,
@@ -80,9 +88,25 @@ def order(
     "/order.place", auth=write_auth("futures.place_order", "order.place"), response=PlacedOut
 )
 def order_place(request, payload: OrderIn):
-    """Place an order. Dry-run unless `dryRun` is false; the answer says which happened."""
-    result = services.order_place(user=request.auth, request=order_request(payload))
-    return placed_out(result)
+    """Place an order. Dry-run unless `dryRun` is false; the answer says which happened.
+
+    With `takeProfit` / `stopLoss` the order is an entry whose TP/SL go on the position at its
+    first fill (at once for a market entry); the answer's `protection` says where they stand.
+    """
+    if payload.takeProfit is None and payload.stopLoss is None:
+        return placed_out(services.order_place(user=request.auth, request=order_request(payload)))
+    done = attached.place_entry(
+        user=request.auth,
+        request=order_request(payload),
+        take_profit=payload.takeProfit,
+        stop_loss=payload.stopLoss,
+    )
+    out = placed_out(done.entry)
+    out["protection"] = {
+        **attached.protection_out(done.entry.order),
+        "orders": [order_out(r.order) for r in done.protection],
+    }
+    return out
 
 
 def order_request(payload: OrderIn) -> services.OrderRequest:

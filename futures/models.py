@@ -69,6 +69,17 @@ class OrderStatus(models.TextChoices):
     UNKNOWN = "UNKNOWN", "unknown"
 
 
+class AttachState(models.TextChoices):
+    """Where the TP/SL attached to an entry order stands."""
+
+    NONE = "", "none"
+    PENDING = "pending", "waiting for the entry's fill"
+    PLACING = "placing", "being placed"
+    PLACED = "placed", "placed"
+    FAILED = "failed", "could not be placed"
+    DROPPED = "dropped", "entry ended unfilled"
+
+
 S = OrderStatus
 FINAL_STATUSES = frozenset({S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED, S.EXPIRED_IN_MATCH})
 OPEN_STATUSES = frozenset({S.PENDING_SUBMIT, S.NEW, S.PARTIALLY_FILLED, S.UNKNOWN})
@@ -127,6 +138,12 @@ class Order(models.Model):
     activation_price = models.DecimalField(**PRICE, null=True, blank=True)
     # A dry-run trailing stop trails on paper: the best price since it activated (None: not yet).
     trail_extreme = models.DecimalField(**PRICE, null=True, blank=True)
+    # TP/SL given with an entry, placed on the position at its first fill (futures/attached.py).
+    attach_take_profit = models.DecimalField(**PRICE, null=True, blank=True)
+    attach_stop_loss = models.DecimalField(**PRICE, null=True, blank=True)
+    attach_state = models.CharField(
+        max_length=8, choices=AttachState.choices, default=AttachState.NONE, blank=True
+    )
     dry_run = models.BooleanField(default=True)
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_SUBMIT
@@ -156,6 +173,12 @@ class Order(models.Model):
             models.Index(fields=["status", "environment"], name="futures_order_status_env"),
             # The gate's read of fills newer than the position snapshot, under its lock.
             models.Index(fields=["symbol", "filled_seen_at"], name="futures_order_fill_seen"),
+            # Entries whose TP/SL still wait for a fill: read after every order event.
+            models.Index(
+                fields=["attach_state"],
+                name="futures_order_attach_wait",
+                condition=models.Q(attach_state__in=["pending", "placing"]),
+            ),
         ]
         permissions = [
             ("place_order", "Can place futures orders"),

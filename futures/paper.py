@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
+from futures import attached
 from futures.models import Order, OrderStatus, OrderType
 from futures.services import _emit_order_changed, current_environment, paper_fill_record
 
@@ -83,6 +84,9 @@ def fill_crossed(symbol: str, price: Decimal) -> list[Order]:
             filled.append(order)
     for order in filled:
         logger.info("dry-run %s filled on paper at %s", order.client_order_id, order.avg_price)
+        attached.cancel_sibling(order)  # a paper TP filled: its SL goes, and the other way
+    if filled:
+        attached.attach_due()  # a paper entry filled: its TP/SL go on now
     return filled
 
 

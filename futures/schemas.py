@@ -43,6 +43,9 @@ class OrderIn(Schema):
     clientOrderId: str | None = Field(None, pattern=CLIENT_ORDER_ID)
     # Dry-run unless the caller sends the JSON boolean false; "false", 0 or null are 422.
     dryRun: StrictBool = True
+    # TP/SL attached to an entry: placed on the position at the entry's first fill.
+    takeProfit: Positive | None = None
+    stopLoss: Positive | None = None
 
 
 # Position actions derive two client ids from one (`<id>-tp`, `<id>-sl`): 3 characters fewer.
@@ -137,6 +140,8 @@ class PlacedOut(Schema):
     risk: dict[str, Any]
     simulatedFill: dict[str, Any] | None = None
     rounded: list[RoundedOut] = []
+    # An entry's attached TP/SL: prices, state (pending, placed, failed, ...) and orders.
+    protection: dict[str, Any] | None = None
 
 
 class ProtectOut(Schema):

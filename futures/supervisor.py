@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
-from futures import broadcast, klines, metrics, paper
+from futures import attached, broadcast, klines, metrics, paper
 from futures.binance.streams import Backoff, ListenKeyClient, MarketStream, UserStream
 from futures.events import MarketState, handle_user_event, reconcile_after_connect
 from futures.stream_health import OutageWatch
@@ -262,12 +262,22 @@ class Supervisor:
 
     async def _on_user_event(self, event: dict) -> None:
         await sync_to_async(handle_user_event, thread_sensitive=True)(event)
+        if event.get("e") == "ORDER_TRADE_UPDATE":
+            await self._attach_due()
+
+    async def _attach_due(self) -> None:
+        """Entries that filled get their attached TP/SL now (futures/attached.py)."""
+        try:
+            await sync_to_async(attached.attach_due, thread_sensitive=True)()
+        except Exception:
+            logger.exception("placing the TP/SL attached to filled entries failed")
 
     async def _reconcile(self) -> None:
         try:
             done = await sync_to_async(reconcile_after_connect, thread_sensitive=True)()
             self.reconciles += 1
             logger.info("user stream reconciled: %s", done)
+            await self._attach_due()  # a fill found by the reconciliation
         except Exception:
             self.reconcile_errors += 1
             logger.exception("reconciliation after the user stream connected failed")

@@ -63,7 +63,9 @@ def render(kind: str, payload: dict, lang: str) -> tuple[str, str]:
             subject = _("Order rejected: %(symbol)s") % {"symbol": p.get("symbol")}
             text = _("%(symbol)s order refused by %(by)s: %(reason)s") % {
                 "symbol": p.get("symbol"),
-                "by": _("the risk gate") if p.get("by") == "gate" else _("the exchange"),
+                "by": {"gate": _("the risk gate"), "spark": "Spark"}.get(
+                    p.get("by"), _("the exchange")
+                ),
                 "reason": p.get("reason") or "-",
             }
         elif kind == Kind.BREAKER_OPENED:
