@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 import psutil
 import pytest
+from asgiref.sync import sync_to_async
 
+from accounts.roles import TRADER
+from futures import attached
 from futures.binance.streams import Backoff
+from futures.models import AttachState, Order
+from futures.services import OrderRequest
 from futures.supervisor import Supervisor
 from tests.support.waiting import apoll
 
@@ -119,3 +125,45 @@ async def test_commands_arrive_over_the_channel_layer_and_status_reaches_the_cac
         serving.cancel()
         await asyncio.gather(serving, return_exceptions=True)
     assert sup.tasks == {} and sup._background == []  # noqa: SLF001
+
+
+async def test_a_limit_entry_filled_on_the_stream_gets_its_stop_from_the_supervisor(
+    sim_settings, make_user
+):
+    """The whole path: entry resting on the exchange, price crosses, the user stream brings the
+    fill, the supervisor places the attached stop with no request from anyone."""
+    sim = sim_settings
+    sim.control.set_price("ETHUSDT", "3400", mark="3400")
+    user = await sync_to_async(make_user)("ent-trader", TRADER)
+    sup = Supervisor(ws_root=sim.ws_url, user_stream=True, mode="test")
+    await sup.start(["ETHUSDT"])
+    try:
+        await apoll(lambda: up(sup) and sup.reconciles == 1)
+        done = await sync_to_async(attached.place_entry)(
+            user=user,
+            request=OrderRequest(
+                symbol="ETHUSDT",
+                side="BUY",
+                type="LIMIT",
+                quantity=Decimal("0.01"),
+                price=Decimal("3300"),
+                client_order_id="sup-entry",
+                dry_run=False,
+            ),
+            take_profit=None,
+            stop_loss=Decimal("3200"),
+        )
+        assert done.entry.order.attach_state == AttachState.PENDING
+        sim.control.set_price("ETHUSDT", "3290", mark="3290")
+
+        async def state():
+            row = await Order.objects.aget(client_order_id="sup-entry")
+            return row.attach_state == AttachState.PLACED
+
+        await apoll(state, what="the attached stop placed by the supervisor")
+        algos = sim.control.signed("GET", "/fapi/v1/openAlgoOrders", symbol="ETHUSDT").json()
+        assert [(a["orderType"], Decimal(a["triggerPrice"])) for a in algos] == [
+            ("STOP_MARKET", Decimal("3200"))
+        ]
+    finally:
+        await sup.stop()
