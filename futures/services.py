@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 # Refusals that carry values: templates, so each language writes its own sentence with them.
 NO_ORDER_OF = gettext_noop("No order %(ref)s of %(symbol)s.")
 NO_ORDER = gettext_noop("No order %(ref)s.")
+NOT_LISTED = gettext_noop("%(symbol)s is not a symbol of the exchange.")
 NO_ORDER_HERE = gettext_noop("No order %(ref)s here (give symbol to ask the exchange).")
 
 
@@ -573,16 +574,21 @@ def _reject(user, action: str, target: str, reason: str, payload: dict, exc) -> 
 
 def _validate_shape(req: OrderRequest) -> None:
     if req.side not in Side.values:
-        raise ValidationFailed(f"side must be BUY or SELL, got {req.side}.")
+        raise ValidationFailed(
+            gettext_noop("side must be BUY or SELL, got %(side)s."), params={"side": req.side}
+        )
     if req.type not in OrderType.values:
         raise ValidationFailed(
-            f"type must be one of {', '.join(OrderType.values)}, got {req.type}."
+            gettext_noop("type must be one of %(types)s, got %(type)s."),
+            params={"types": ", ".join(OrderType.values), "type": req.type},
         )
     if req.quantity is None or req.quantity <= 0:
         raise ValidationFailed("quantity must be positive.")
     needs_price = req.type in (OrderType.LIMIT, OrderType.STOP, OrderType.TAKE_PROFIT)
     if needs_price and not req.price:
-        raise ValidationFailed(f"A {req.type} order needs a price.")
+        raise ValidationFailed(
+            gettext_noop("A %(type)s order needs a price."), params={"type": req.type}
+        )
     if req.type == OrderType.MARKET and req.price:
         raise ValidationFailed("A MARKET order takes no price.")
     trailing = req.type == OrderType.TRAILING_STOP_MARKET
@@ -594,14 +600,19 @@ def _validate_shape(req: OrderRequest) -> None:
             details={"fields": [{"field": "callbackRate", "message": "not allowed"}]},
         )
     if req.type in ALGO_TYPES and not trailing and not req.stop_price:
-        raise ValidationFailed(f"A {req.type} order needs a stopPrice (its trigger price).")
+        raise ValidationFailed(
+            gettext_noop("A %(type)s order needs a stopPrice (its trigger price)."),
+            params={"type": req.type},
+        )
     if req.close_position and req.type not in CLOSE_POSITION_TYPES:
         raise ValidationFailed(
             "closePosition is for STOP_MARKET and TAKE_PROFIT_MARKET only.",
             details={"fields": [{"field": "closePosition", "message": "not allowed"}]},
         )
     if req.type in (OrderType.LIMIT, OrderType.MARKET) and req.stop_price:
-        raise ValidationFailed(f"A {req.type} order takes no stopPrice.")
+        raise ValidationFailed(
+            gettext_noop("A %(type)s order takes no stopPrice."), params={"type": req.type}
+        )
 
 
 CALLBACK_MIN, CALLBACK_MAX = Decimal("0.1"), Decimal("10")
@@ -672,7 +683,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
         filters = client.symbol_filters(symbol)
         if filters is None:
             raise ExchangeFilterError(
-                "SYMBOL", f"{symbol} is not a symbol of the exchange.", limit="listed", value=symbol
+                "SYMBOL", NOT_LISTED, limit="listed", value=symbol, params={"symbol": symbol}
             )
         mark = client.mark_price(symbol, max_age=float(_setting("SPARK_MARK_PRICE_MAX_AGE", 2)))
         checked = check_order(

@@ -236,3 +236,17 @@ def test_canary_refusals_carry_the_run_and_its_time(api, alice, token_for, excha
     assert tr["error"]["message"] == (
         f"{run['id']} numaralı canary koşusu onaylanamaz: durumu süresi doldu."
     )
+
+
+def test_order_shape_and_symbol_refusals_name_the_value(api, alice, token_for, exchange):
+    token = token_for(alice)
+    body = {**ETH, "type": "STOP_MARKET", "quantity": "0.01"}
+    tr, en = _both(api, token, "/futures/order.place", body)
+    assert tr["error"]["message"] == "STOP_MARKET emri için tetik fiyatı (stopPrice) gerekli."
+    assert en["error"]["message"] == "A STOP_MARKET order needs a stopPrice (its trigger price)."
+    tr, en = _both(
+        api, token, "/futures/order.place", {**ETH, "symbol": "NOPEUSDT", "quantity": "0.01"}
+    )
+    assert tr["error"]["code"] == "FILTER_REJECTED"
+    assert tr["error"]["message"] == "NOPEUSDT borsada listelenen bir sembol değil."
+    assert en["error"]["message"] == "NOPEUSDT is not a symbol of the exchange."
