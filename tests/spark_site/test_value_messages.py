@@ -250,3 +250,22 @@ def test_order_shape_and_symbol_refusals_name_the_value(api, alice, token_for, e
     assert tr["error"]["code"] == "FILTER_REJECTED"
     assert tr["error"]["message"] == "NOPEUSDT borsada listelenen bir sembol değil."
     assert en["error"]["message"] == "NOPEUSDT is not a symbol of the exchange."
+
+
+def test_strategy_lab_refusals_name_their_object(api, alice, token_for):
+    token = token_for(alice)
+    for path, tr_text, en_text in (
+        ("/strategies/runners/987654", "987654 numaralı çalıştırıcı bulunamadı", "runner 987654"),
+        ("/strategies/proposals/987654", "987654 numaralı öneri bulunamadı", "proposal 987654"),
+        (
+            "/strategies/backtests/987654",
+            "987654 numaralı geriye dönük test bulunamadı",
+            "backtest",
+        ),
+    ):
+        tr = api.client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="tr")
+        en = api.client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
+        assert tr.status_code == en.status_code == 404, (path, tr.content)
+        assert tr.json()["error"]["message"] == tr_text
+        assert en.json()["error"]["message"].startswith(en_text)
+        assert en.json()["error"]["message"].endswith(" not found")
