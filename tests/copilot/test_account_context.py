@@ -310,3 +310,15 @@ def test_another_users_order_is_never_the_target(api, alice, olga, token_for, ex
     mine = _chat(api, token_for(olga), f"ETH {theirs} nolu emri iptal et")
     assert mine["action"]["body"] == {"symbol": "ETHUSDT", "orderId": theirs}
     assert "⚠" not in mine["reply"]
+
+
+def test_a_viewer_gets_the_stop_loss_action_but_cannot_run_it(api, alice, bob, token_for, exchange):
+    _hold(api, token_for(alice))
+    viewer = token_for(bob)
+    answer = _chat(api, viewer, "ETH stop loss 3300")
+    assert answer["action"]["path"] == "/futures/position.protect"
+    response = api.post(answer["action"]["path"], {**answer["action"]["body"], "dryRun": False},
+                        token=viewer)  # fmt: skip
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "PERMISSION_DENIED"
+    assert _open_algos(exchange) == []
