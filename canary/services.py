@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.permissions import owner_name, require, require_owner
 from audit.models import AuditEntry
@@ -324,13 +325,20 @@ def canary_confirm(*, user, run_id: int, keep_position: bool = False) -> CanaryR
             outcome=AuditEntry.Outcome.DENIED,
         )
         raise CanaryLiveRefused(
-            "Canary confirmation is allowed only on a testnet (the stand-in, Binance futures "
-            f"testnet or demo); the configured exchange is {pol['environment']}.",
+            gettext_noop(
+                "Canary confirmation is allowed only on a testnet (the stand-in, Binance futures "
+                "testnet or demo); the configured exchange is %(environment)s."
+            ),
+            params={"environment": pol["environment"]},
             details={"environment": pol["environment"], "exchangeHost": pol["exchangeHost"]},
         )
     run = CanaryRun.objects.filter(pk=run_id).select_related("started_by").first()
     if run is None:
-        raise NotFound(f"No canary run {run_id}.", details={"runId": run_id})
+        raise NotFound(
+            gettext_noop("No canary run %(run)s."),
+            params={"run": run_id},
+            details={"runId": run_id},
+        )
     # A trader confirms only the runs they started; an operator may confirm anyone's.
     require_owner(
         user, run.started_by, action="canary.confirm", target=f"canary:{run.pk}", kind="canary run"
@@ -346,7 +354,8 @@ def canary_confirm(*, user, run_id: int, keep_position: bool = False) -> CanaryR
             metrics.RUNS.labels(status=run.status).inc()
         _refuse(user, run, "expired")
         raise CanaryExpired(
-            f"Canary run {run.pk} expired at {run.expires_at.isoformat()}; start a new run.",
+            gettext_noop("Canary run %(run)s expired at %(time)s; start a new run."),
+            params={"run": run.pk, "time": run.expires_at},
             details={"runId": run.pk, "expiresAt": run.expires_at.isoformat()},
         )
     # Before the claim: refused in hedge mode, the run stays SIMULATED and can be confirmed once
@@ -371,8 +380,13 @@ def canary_confirm(*, user, run_id: int, keep_position: bool = False) -> CanaryR
         run.refresh_from_db()
         _refuse(user, run, "not confirmable")
         raise CanaryConflict(
-            f"Canary run {run.pk} cannot be confirmed: it is {run.status}"
-            + (" and was already confirmed." if run.confirmed_at else "."),
+            gettext_noop(
+                "Canary run %(run)s cannot be confirmed: it is %(status)s and was already "
+                "confirmed."
+            )
+            if run.confirmed_at
+            else gettext_noop("Canary run %(run)s cannot be confirmed: it is %(status)s."),
+            params={"run": run.pk, "status": run.status},
             details={"runId": run.pk, "status": run.status},
         )
     run.refresh_from_db()
@@ -413,9 +427,11 @@ def _require_flat(user, run: CanaryRun) -> None:
         return
     _refuse(user, run, "position not flat")
     raise CanaryPositionNotFlat(
-        f"The account holds {format(amount, 'f')} {run.symbol}; the canary runs only on a flat "
-        "account so that it cannot change an existing position. Close the position and confirm "
-        "again.",
+        gettext_noop(
+            "The account holds %(amount)s %(symbol)s; the canary runs only on a flat account so "
+            "that it cannot change an existing position. Close the position and confirm again."
+        ),
+        params={"amount": amount, "symbol": run.symbol},
         details={"runId": run.pk, "symbol": run.symbol, "positionAmt": format(amount, "f")},
     )
 
@@ -571,5 +587,9 @@ def canary_status(*, limit: int = 20) -> dict:
 def run_get(run_id: int) -> CanaryRun:
     run = CanaryRun.objects.filter(pk=run_id).first()
     if run is None:
-        raise NotFound(f"No canary run {run_id}.", details={"runId": run_id})
+        raise NotFound(
+            gettext_noop("No canary run %(run)s."),
+            params={"run": run_id},
+            details={"runId": run_id},
+        )
     return run

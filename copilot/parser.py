@@ -104,14 +104,14 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "position.protect",
         "POST",
-        "/futures/order.place",
+        "/futures/position.protect",
         "futures.place_order",
         "always",
-        "Açık pozisyona zarar durdur / kâr al (reduce-only, pozisyonun miktarı).",
-        "Stop loss / take profit on an open position (reduce-only, the position's size).",
+        "Açık pozisyonun tamamına zarar durdur / kâr al (closePosition; öncekinin yerine geçer).",
+        "Stop loss / take profit on a whole open position (closePosition; replaces an earlier "
+        "one).",
         ("ETH stop loss 3300", "BTC kâr al 70000", "take profit 3600 on eth"),
-        "{symbol, side, type: STOP_MARKET|TAKE_PROFIT_MARKET, quantity, stopPrice, "
-        "reduceOnly: true, dryRun}",
+        "{symbol, stopLoss?, takeProfit?, dryRun}",
     ),
     Command(
         "position.trailing",
@@ -119,10 +119,10 @@ COMMANDS: tuple[Command, ...] = (
         "/futures/order.trailing",
         "futures.place_order",
         "always",
-        "İz süren stop (TRAILING_STOP_MARKET, callbackRate %0,1-10).",
-        "Trailing stop (TRAILING_STOP_MARKET, callbackRate 0.1-10 %).",
+        "Pozisyona iz süren stop (TRAILING_STOP_MARKET, reduce-only, callbackRate %0,1-10).",
+        "Trailing stop on a position (TRAILING_STOP_MARKET, reduce-only, callbackRate 0.1-10 %).",
         ("ETH %1 trailing stop", "1% trailing stop on btc"),
-        "{symbol, side, type: TRAILING_STOP_MARKET, quantity, callbackRate, reduceOnly, dryRun}",
+        "{symbol, callbackRate, quantity, dryRun}",
     ),
     Command(
         "order.modify",
@@ -1632,6 +1632,11 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if protective:
         # a stop on the other side of a held position protects it: it may only reduce it
         o.reduce_only = True
+        if o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET") and quantity >= abs(held):
+            # the whole position: the cockpit's TP/SL on the position (closePosition)
+            stop = o.stop_price if o.order_type == "STOP_MARKET" else None
+            take = None if stop is not None else (o.take_profit or o.stop_price)
+            return _protect_whole(symbol, held, stop, take, o.live, ctx, lang)
     body: dict = {
         "symbol": symbol,
         "side": side,
@@ -1841,7 +1846,12 @@ def _step_of(amount: Decimal) -> Decimal:
 
 
 def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
-    """Stop loss / take profit / trailing on a held position: reduce-only, the position's size."""
+    """Stop loss / take profit / trailing on a held position, through the cockpit's endpoints.
+
+    A TP/SL on the whole position is POST /futures/position.protect (closePosition: Binance
+    closes whatever is held when it fires); a named part of it is a reduce-only order of that
+    size, because a closePosition order carries no quantity.
+    """
     o = order_slots(s, ctx)
     trailing = _says_trailing(s)
     symbol, question = _which_position(s, ctx, lang, "koru", "protect")
@@ -1872,21 +1882,20 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
                 f"'{symbol[:-4]} 1% trailing stop'.",
                 [f"{symbol[:-4]} %1 trailing stop"],
             )
+        # the endpoint takes the side and reduce-only from the position; the size is stated
         body = {
             "symbol": symbol,
-            "side": side,
-            "type": "TRAILING_STOP_MARKET",
-            "quantity": _decimal_str(quantity),
             "callbackRate": _decimal_str(rate),
-            "reduceOnly": True,
+            "quantity": _decimal_str(quantity),
             "dryRun": not o.live,
         }
+        mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
         reply = _t(
             lang,
             f"{symbol} pozisyonuna %{num(rate, lang)} iz süren stop ({num(quantity, lang)} adet "
-            f"{_side_word(side, 'tr')}, reduce-only). Onay gerekir.",
+            f"{_side_word(side, 'tr')}, reduce-only, {mode}). Onay gerekir.",
             f"A {num(rate, lang)}% trailing stop on the {symbol} position ({_side_word(side, 'en')}"
-            f" {num(quantity, lang)}, reduce-only). Needs your confirmation.",
+            f" {num(quantity, lang)}, reduce-only, {mode}). Needs your confirmation.",
         )
         return Answer("position.trailing", "POST", TRAILING_PATH, body, reply)
     stop, take = o.stop_price, o.take_profit
@@ -1906,23 +1915,90 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             f"'{symbol[:-4]} take profit 3600'.",
             [f"{symbol[:-4]} stop loss 3300", f"{symbol[:-4]} kâr al 3600"],
         )
-    trigger = stop if stop is not None else take
-    kind = "STOP_MARKET" if stop is not None else "TAKE_PROFIT_MARKET"
+    if quantity < abs(held):
+        return _protect_part(symbol, held, quantity, stop, take, o.live, ctx, lang)
+    return _protect_whole(symbol, held, stop, take, o.live, ctx, lang)
+
+
+PROTECT_PATH = "/futures/position.protect"
+
+
+def _wrong_side(symbol, held, stop, take, ctx: PageContext, lang: str) -> Answer | None:
+    """A trigger on the wrong side of the mark would fire at once: a question, not an order."""
     mark = ctx.marks.get(symbol)
-    wrong_side = False
-    if mark is not None:
+    if mark is None:
+        return None
+    for trigger, is_stop in ((stop, True), (take, False)):
         # a long's stop is below the mark and its take-profit above; a short's the other way
-        below = trigger < mark
-        wrong_side = below != ((kind == "STOP_MARKET") == (held > 0))
-    if wrong_side:
+        if trigger is not None and (trigger < mark) != (is_stop == (held > 0)):
+            return _clarify(
+                lang,
+                f"{num(trigger, lang)} tetiği {symbol} işaret fiyatının ({num(mark, lang)}) "
+                "yanlış tarafında; hemen tetiklenirdi. Fiyatı kontrol edin.",
+                f"A trigger of {num(trigger, lang)} is on the wrong side of the {symbol} mark "
+                f"({num(mark, lang)}); it would fire at once. Check the price.",
+                [_t(lang, "pozisyonlarım", "my positions")],
+            )
+    return None
+
+
+def _protect_whole(symbol, held, stop, take, live, ctx: PageContext, lang: str) -> Answer:
+    """TP and/or SL on the whole position: POST /futures/position.protect (closePosition)."""
+    problem = _wrong_side(symbol, held, stop, take, ctx, lang)
+    if problem:
+        return problem
+    body: dict = {"symbol": symbol}
+    legs_tr, legs_en = [], []
+    if stop is not None:
+        body["stopLoss"] = _decimal_str(stop)
+        legs_tr.append(f"zarar durdur tetiği {num(stop, lang)}")
+        legs_en.append(f"stop loss at {num(stop, lang)}")
+    if take is not None:
+        body["takeProfit"] = _decimal_str(take)
+        legs_tr.append(f"kâr al tetiği {num(take, lang)}")
+        legs_en.append(f"take profit at {num(take, lang)}")
+    body["dryRun"] = not live
+    side = "SELL" if held > 0 else "BUY"
+    size = num(abs(held), lang)
+    mode = _t(lang, "GERÇEK" if live else "dry-run", "LIVE" if live else "dry-run")
+    reply = _t(
+        lang,
+        f"{symbol} pozisyonunun tamamına {' ve '.join(legs_tr)} ({mode}): tetiklenince "
+        f"pozisyonun tamamı (şu an {size} adet) piyasa {_side_word(side, 'tr')} emriyle "
+        "kapanır (closePosition). Varsa aynı türden önceki emir iptal edilip yerine konur. "
+        "Onay gerekir.",
+        f"{' and '.join(legs_en).capitalize()} on the whole {symbol} position ({mode}): when it "
+        f"fires, the whole position (now {size}) is closed by a market "
+        f"{_side_word(side, 'en')} (closePosition). An earlier one of the same kind is "
+        "cancelled and replaced. Needs your confirmation.",
+    )
+    return Answer(
+        "position.protect",
+        "POST",
+        PROTECT_PATH,
+        body,
+        reply,
+        suggestions=[_t(lang, "açık emirler", "open orders")],
+    )
+
+
+def _protect_part(symbol, held, quantity, stop, take, live, ctx, lang) -> Answer:
+    """A TP or SL on a named part of the position: a reduce-only order of that size."""
+    if stop is not None and take is not None:
         return _clarify(
             lang,
-            f"{num(trigger, lang)} tetiği {symbol} işaret fiyatının ({num(mark, lang)}) yanlış "
-            "tarafında; hemen tetiklenirdi. Fiyatı kontrol edin.",
-            f"A trigger of {num(trigger, lang)} is on the wrong side of the {symbol} mark "
-            f"({num(mark, lang)}); it would fire at once. Check the price.",
-            [_t(lang, "pozisyonlarım", "my positions")],
+            "Pozisyonun bir kısmına tek seferde tek koruma emri verilir: önce zarar durdur, "
+            "sonra kâr al yazın (ya da miktarı yazmayın, pozisyonun tamamı korunur).",
+            "A part of a position takes one protective order at a time: write the stop loss, "
+            "then the take profit (or name no size to protect the whole position).",
+            [f"{symbol[:-4]} stop loss {_decimal_str(stop)}"],
         )
+    problem = _wrong_side(symbol, held, stop, take, ctx, lang)
+    if problem:
+        return problem
+    side = "SELL" if held > 0 else "BUY"
+    kind = "STOP_MARKET" if stop is not None else "TAKE_PROFIT_MARKET"
+    trigger = stop if stop is not None else take
     body = {
         "symbol": symbol,
         "side": side,
@@ -1930,23 +2006,41 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "quantity": _decimal_str(quantity),
         "stopPrice": _decimal_str(trigger),
         "reduceOnly": True,
-        "dryRun": not o.live,
+        "dryRun": not live,
     }
     what = _t(
         lang,
-        "zarar durdur" if kind == "STOP_MARKET" else "kâr al",
-        "stop loss" if kind == "STOP_MARKET" else "take profit",
+        "zarar durdur" if stop is not None else "kâr al",
+        "stop loss" if stop is not None else "take profit",
     )
-    mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
+    mode = _t(lang, "GERÇEK" if live else "dry-run", "LIVE" if live else "dry-run")
+    whole = f"{symbol[:-4]} {'stop loss' if stop is not None else 'take profit'} " + (
+        _decimal_str(trigger)
+    )
     reply = _t(
         lang,
-        f"{symbol} pozisyonuna {what}: tetik {num(trigger, lang)}, {num(quantity, lang)} adet "
-        f"{_side_word(side, 'tr')}, reduce-only ({mode}). Onay gerekir.",
-        f"{what.capitalize()} on the {symbol} position: trigger {num(trigger, lang)}, "
-        f"{_side_word(side, 'en')} {num(quantity, lang)}, reduce-only ({mode}). Needs your "
-        "confirmation.",
+        f"{symbol} pozisyonunun {num(quantity, lang)} adedine {what}: tetik "
+        f"{num(trigger, lang)}, {_side_word(side, 'tr')}, reduce-only ({mode}). Pozisyonun "
+        f"tamamı için: '{whole}'.",
+        f"{what.capitalize()} on {num(quantity, lang)} of the {symbol} position: trigger "
+        f"{num(trigger, lang)}, {_side_word(side, 'en')}, reduce-only ({mode}). For the whole "
+        f"position: '{whole}'.",
     )
-    return Answer("position.protect", "POST", "/futures/order.place", body, reply)
+    if live:
+        reply += _t(
+            lang,
+            " Gerçek emir: çalıştırmadan önce onay gerekir.",
+            " Real order: it needs your confirmation before it runs.",
+        )
+    return Answer(
+        "order.place",
+        "POST",
+        "/futures/order.place",
+        body,
+        reply,
+        confirm_required=live,
+        suggestions=[whole],
+    )
 
 
 TRAILING_PATH = "/futures/order.trailing"
@@ -2023,16 +2117,20 @@ def _modify(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     body = {
         "symbol": row["symbol"],
         "orderId": int(row["orderId"]) if str(row.get("orderId", "")).isdigit() else None,
-        "side": row.get("side"),
         "quantity": _decimal_str(o.quantity) if o.quantity is not None else row.get("quantity"),
         "price": _decimal_str(new_price) if new_price is not None else row.get("price"),
     }
+    # the side stays the order's own (the endpoint takes none); the reply says it
+    side = row.get("side")
+    known = side in ("BUY", "SELL")
+    side_tr = f"{_side_word(side, 'tr')} " if known else ""
+    side_en = f"{_side_word(side, 'en').capitalize()} order" if known else "Order"
     reply = _t(
         lang,
-        f"{row['symbol']} {body['orderId']} nolu emir: fiyat {num(body['price'], lang)}, miktar "
-        f"{num(body['quantity'], lang)} olacak. Onay gerekir.",
-        f"Order {body['orderId']} on {row['symbol']}: price {num(body['price'], lang)}, quantity "
-        f"{num(body['quantity'], lang)}. Needs your confirmation.",
+        f"{row['symbol']} {body['orderId']} nolu {side_tr}emir: fiyat {num(body['price'], lang)}"
+        f", miktar {num(body['quantity'], lang)} olacak. Onay gerekir.",
+        f"{side_en} {body['orderId']} on {row['symbol']}: price {num(body['price'], lang)}, "
+        f"quantity {num(body['quantity'], lang)}. Needs your confirmation.",
     )
     return Answer("order.modify", "POST", MODIFY_PATH, body, reply)
 

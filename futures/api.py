@@ -132,7 +132,7 @@ def placed_out(result: services.OrderResult) -> dict:
         "dryRun": result.order.dry_run,
         "executed": result.executed,
         "created": result.created,
-        "message": result.message,
+        "message": result.localized_message(),  # the request's language, with what was rounded
         "order": order_out(result.order),
         "risk": result.decision,
         "simulatedFill": result.simulated_fill,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from futures.binance.rest import client_from_settings
+from futures.services import NOT_LISTED
 from futures.supervisor import UnknownSymbol
 from spark_site.errors import ValidationFailed
 from spark_site.money import decimal_text
@@ -29,7 +30,8 @@ def funding_rates(*, symbol: str | None = None) -> dict:
             )
         if client.symbol_filters(symbol) is None:
             raise UnknownSymbol(
-                f"{symbol} is not a symbol the exchange trades.",
+                NOT_LISTED,
+                params={"symbol": symbol},
                 details={"fields": [{"field": "symbol", "message": "unknown"}]},
             )
         params["symbol"] = symbol

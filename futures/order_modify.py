@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.permissions import owner_name, require, require_owner
 from audit.services import record
@@ -32,6 +33,7 @@ from risk.errors import RiskRejected
 from spark_site.errors import NotFound, ValidationFailed
 
 ACTION = "order.modify"
+NOT_MODIFIABLE = gettext_noop("Order %(cid)s can no longer be modified: it is %(status)s.")
 
 
 class NotModifiable(Conflict):
@@ -71,8 +73,8 @@ def order_modify(
     order = selectors.order_find(client_order_id=client_order_id, order_id=order_id)
     if order is None or order.symbol != symbol:
         raise NotFound(
-            _("No order %(ref)s of %(symbol)s.")
-            % {"ref": client_order_id or order_id, "symbol": symbol}
+            gettext_noop("No order %(ref)s of %(symbol)s."),
+            params={"ref": client_order_id or order_id, "symbol": symbol},
         )
     require_owner(user, order.user, action=ACTION, target=symbol, kind="order")
     _require_modifiable(user, order, payload)
@@ -97,8 +99,8 @@ def order_modify(
         raise
     if checked.quantity <= order.filled_qty:
         exc = ValidationFailed(
-            _("The new quantity must be above what has filled already (%(filled)s).")
-            % {"filled": _plain(order.filled_qty)},
+            gettext_noop("The new quantity must be above what has filled already (%(filled)s)."),
+            params={"filled": order.filled_qty.normalize()},
             details={"fields": [{"field": "quantity", "message": "not above filled"}]},
         )
         _audit_refusal(user, ACTION, symbol, payload, exc)
@@ -125,8 +127,8 @@ def order_modify(
 
                 now = refresh_order(client, order, source="rest:modify")
                 raise NotModifiable(
-                    _("Order %(cid)s can no longer be modified: it is %(status)s.")
-                    % {"cid": order.client_order_id, "status": now.status},
+                    NOT_MODIFIABLE,
+                    params={"cid": order.client_order_id, "status": now.status},
                     details={"status": now.status},
                 ) from failure
             raise failure
@@ -157,21 +159,21 @@ def order_modify(
 
 
 def _require_modifiable(user, order: Order, payload: dict) -> None:
-    reason = None
+    reason, params = None, None
     if order.type != OrderType.LIMIT or order.is_algo:
         reason = _(
             "Only LIMIT orders can be modified; move a TP/SL with position.protect "
             "(it replaces the earlier one)."
         )
     elif order.status not in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED):
-        reason = _("Order %(cid)s can no longer be modified: it is %(status)s.") % {
-            "cid": order.client_order_id,
-            "status": order.status,
-        }
+        reason = NOT_MODIFIABLE
+        params = {"cid": order.client_order_id, "status": order.status}
     if reason is None:
         return
     exc = NotModifiable(
-        reason, details={"status": order.status, "type": order.type, "dryRun": order.dry_run}
+        reason,
+        params=params,
+        details={"status": order.status, "type": order.type, "dryRun": order.dry_run},
     )
     _audit_refusal(user, ACTION, order.symbol, payload, exc)
     raise exc

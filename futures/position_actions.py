@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.permissions import require
 from audit.models import AuditEntry
@@ -38,10 +39,12 @@ class NoPosition(Conflict):
     code = "NO_POSITION"
 
 
-def _field_error(field: str, message: str, **details) -> ValidationFailed:
-    return ValidationFailed(
-        message, details={"fields": [{"field": field, "message": message}], **details}
-    )
+def _field_error(field: str, message: str, params: dict | None = None, **details):
+    """A refusal of one field; with params, message is a template its values fill per language."""
+    exc = ValidationFailed(message, params=params)
+    shown = exc.localized_message() or exc.message
+    exc.details = {"fields": [{"field": field, "message": shown}], **details}
+    return exc
 
 
 def _refuse(user, action: str, symbol: str, payload: dict, exc) -> None:
@@ -74,7 +77,8 @@ def _open_position(user, action: str, symbol: str, payload: dict) -> Decimal:
     amt = position_amount(symbol)
     if amt == 0:
         exc = NoPosition(
-            _("There is no open %(symbol)s position.") % {"symbol": symbol},
+            gettext_noop("There is no open %(symbol)s position."),
+            params={"symbol": symbol},
             details={"symbol": symbol},
         )
         _refuse(user, action, symbol, payload, exc)
@@ -92,8 +96,8 @@ def _part(user, action, symbol, payload, amt: Decimal, quantity: Decimal | None)
         # would refuse it (-2022), or, were it not reduce-only, open the other side.
         exc = _field_error(
             "quantity",
-            _("Quantity %(qty)s is bigger than the %(symbol)s position %(size)s.")
-            % {"qty": _plain(quantity), "symbol": symbol, "size": _plain(size)},
+            gettext_noop("Quantity %(qty)s is bigger than the %(symbol)s position %(size)s."),
+            {"qty": quantity.normalize(), "symbol": symbol, "size": size.normalize()},
             limit=_plain(size),
             value=_plain(quantity),
         )
@@ -170,19 +174,31 @@ class ProtectResult:
     replaced: list[Order]
 
 
+# One sentence per case (not words put together), so each language can say it its own way.
+_TRIGGER_SIDE = {
+    (True, True): gettext_noop(
+        "%(field)s must be above the mark price %(mark)s for a long position."
+    ),
+    (False, True): gettext_noop(
+        "%(field)s must be below the mark price %(mark)s for a long position."
+    ),
+    (True, False): gettext_noop(
+        "%(field)s must be above the mark price %(mark)s for a short position."
+    ),
+    (False, False): gettext_noop(
+        "%(field)s must be below the mark price %(mark)s for a short position."
+    ),
+}
+
+
 def _check_trigger(field: str, price: Decimal, *, long: bool, above: bool, mark: Decimal):
     """A trigger on the wrong side of the mark would fire at once (Binance -2021)."""
     if (price > mark) != above or price == mark:
-        where = _("above") if above else _("below")
+        template = _TRIGGER_SIDE[(above, long)]
         raise _field_error(
             field,
-            _("%(field)s must be %(where)s the mark price %(mark)s for a %(side)s position.")
-            % {
-                "field": field,
-                "where": where,
-                "mark": _plain(mark),
-                "side": _("long") if long else _("short"),
-            },
+            template,
+            {"field": field, "mark": mark.normalize()},
             mark=_plain(mark),
             value=_plain(price),
         )

@@ -17,7 +17,13 @@ from futures.binance.errors import ExchangeFilterError
 from futures.binance.filters import check_order
 from futures.binance.rest import client_from_settings
 from futures.models import ZERO, PositionSnapshot
-from futures.services import OrderRequest, _rounded, _validate_shape, current_environment
+from futures.services import (
+    NOT_LISTED,
+    OrderRequest,
+    _rounded,
+    _validate_shape,
+    current_environment,
+)
 from risk import gate
 from risk.models import RiskLimits
 
@@ -72,7 +78,7 @@ def order_preview(*, user, request: OrderRequest) -> dict:
     filters = client.symbol_filters(symbol)
     if filters is None:
         raise ExchangeFilterError(
-            "SYMBOL", f"{symbol} is not a symbol of the exchange.", limit="listed", value=symbol
+            "SYMBOL", NOT_LISTED, limit="listed", value=symbol, params={"symbol": symbol}
         )
     mark = client.mark_price(symbol, max_age=float(settings.SPARK_MARK_PRICE_MAX_AGE))
     filter_error = None

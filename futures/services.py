@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.permissions import may_act_on, owner_name, require, require_owner
 from audit.models import AuditEntry
@@ -46,6 +47,11 @@ from spark_site.errors import DomainError, NotFound, ValidationFailed
 from spark_site.exchange_env import environment_of
 
 logger = logging.getLogger(__name__)
+# Refusals that carry values: templates, so each language writes its own sentence with them.
+NO_ORDER_OF = gettext_noop("No order %(ref)s of %(symbol)s.")
+NO_ORDER = gettext_noop("No order %(ref)s.")
+NOT_LISTED = gettext_noop("%(symbol)s is not a symbol of the exchange.")
+NO_ORDER_HERE = gettext_noop("No order %(ref)s here (give symbol to ask the exchange).")
 
 
 class Conflict(DomainError):
@@ -506,9 +512,49 @@ class OrderResult:
     executed: str  # "simulated" | "exchange" | "existing"
     decision: dict
     simulated_fill: dict | None = None
-    message: str = ""
+    message: str = ""  # English; a catalogue template when message_params is set
     # What the symbol's grid changed ("0.0085 -> 0.008"): never silent.
     rounded: list[dict] = field(default_factory=list)
+    message_params: dict = field(default_factory=dict)
+
+    def localized_message(self) -> str:
+        """The message in the active language with its values, then what was rounded."""
+        from spark_site.error_messages import render, translated_template
+
+        text = translated_template(self.message, self.message_params)
+        if text is None:  # no catalogue entry: the English sentence, never a blank
+            text = render(self.message, self.message_params, "en")
+        changes = []
+        for row in self.rounded:
+            template = ROUNDED_FIELDS.get(row["field"])
+            if template is None:
+                continue
+            values = {"requested": Decimal(row["requested"]), "sent": Decimal(row["sent"])}
+            changes.append(translated_template(template, values) or template % row)
+        if changes:
+            notice = translated_template(ROUNDED, {"changes": ", ".join(changes)})
+            text += " " + (notice or ROUNDED % {"changes": ", ".join(changes)})
+        return text
+
+
+# What a placed order's answer says; the values stay apart so each language writes them its way.
+DRY_RUN_FILLED = gettext_noop(
+    "Dry run: validated and simulated at the mark price; nothing was sent."
+)
+DRY_RUN_RESTING = gettext_noop(
+    "Dry run: validated; it rests on paper until the market reaches its price; nothing was sent."
+)
+SENT = gettext_noop("Sent to the exchange (%(environment)s): %(status)s.")
+EXISTING = gettext_noop(
+    "An order with this clientOrderId exists: this is the first order, unchanged."
+)
+ROUNDED = gettext_noop("Rounded to the symbol's step and tick: %(changes)s.")
+ROUNDED_FIELDS = {
+    "quantity": gettext_noop("quantity %(requested)s → %(sent)s"),
+    "price": gettext_noop("price %(requested)s → %(sent)s"),
+    "stopPrice": gettext_noop("trigger price %(requested)s → %(sent)s"),
+    "activationPrice": gettext_noop("activation price %(requested)s → %(sent)s"),
+}
 
 
 def _setting(name: str, default):
@@ -528,16 +574,21 @@ def _reject(user, action: str, target: str, reason: str, payload: dict, exc) -> 
 
 def _validate_shape(req: OrderRequest) -> None:
     if req.side not in Side.values:
-        raise ValidationFailed(f"side must be BUY or SELL, got {req.side}.")
+        raise ValidationFailed(
+            gettext_noop("side must be BUY or SELL, got %(side)s."), params={"side": req.side}
+        )
     if req.type not in OrderType.values:
         raise ValidationFailed(
-            f"type must be one of {', '.join(OrderType.values)}, got {req.type}."
+            gettext_noop("type must be one of %(types)s, got %(type)s."),
+            params={"types": ", ".join(OrderType.values), "type": req.type},
         )
     if req.quantity is None or req.quantity <= 0:
         raise ValidationFailed("quantity must be positive.")
     needs_price = req.type in (OrderType.LIMIT, OrderType.STOP, OrderType.TAKE_PROFIT)
     if needs_price and not req.price:
-        raise ValidationFailed(f"A {req.type} order needs a price.")
+        raise ValidationFailed(
+            gettext_noop("A %(type)s order needs a price."), params={"type": req.type}
+        )
     if req.type == OrderType.MARKET and req.price:
         raise ValidationFailed("A MARKET order takes no price.")
     trailing = req.type == OrderType.TRAILING_STOP_MARKET
@@ -549,14 +600,19 @@ def _validate_shape(req: OrderRequest) -> None:
             details={"fields": [{"field": "callbackRate", "message": "not allowed"}]},
         )
     if req.type in ALGO_TYPES and not trailing and not req.stop_price:
-        raise ValidationFailed(f"A {req.type} order needs a stopPrice (its trigger price).")
+        raise ValidationFailed(
+            gettext_noop("A %(type)s order needs a stopPrice (its trigger price)."),
+            params={"type": req.type},
+        )
     if req.close_position and req.type not in CLOSE_POSITION_TYPES:
         raise ValidationFailed(
             "closePosition is for STOP_MARKET and TAKE_PROFIT_MARKET only.",
             details={"fields": [{"field": "closePosition", "message": "not allowed"}]},
         )
     if req.type in (OrderType.LIMIT, OrderType.MARKET) and req.stop_price:
-        raise ValidationFailed(f"A {req.type} order takes no stopPrice.")
+        raise ValidationFailed(
+            gettext_noop("A %(type)s order takes no stopPrice."), params={"type": req.type}
+        )
 
 
 CALLBACK_MIN, CALLBACK_MAX = Decimal("0.1"), Decimal("10")
@@ -627,7 +683,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
         filters = client.symbol_filters(symbol)
         if filters is None:
             raise ExchangeFilterError(
-                "SYMBOL", f"{symbol} is not a symbol of the exchange.", limit="listed", value=symbol
+                "SYMBOL", NOT_LISTED, limit="listed", value=symbol, params={"symbol": symbol}
             )
         mark = client.mark_price(symbol, max_age=float(_setting("SPARK_MARK_PRICE_MAX_AGE", 2)))
         checked = check_order(
@@ -750,12 +806,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
             executed="simulated",
             decision=order.risk_decision,
             simulated_fill=simulated,
-            message=(
-                "Dry run: validated and simulated at the mark price; nothing was sent."
-                if simulated
-                else "Dry run: validated; it rests on paper until the market reaches its "
-                "price; nothing was sent."
-            ),
+            message=DRY_RUN_FILLED if simulated else DRY_RUN_RESTING,
         )
     else:
         result = _send_to_exchange(client, order, user=user, payload=payload)
@@ -864,7 +915,7 @@ def _existing_result(order: Order, user, req: OrderRequest) -> OrderResult:
         executed="existing",
         decision=order.risk_decision,
         simulated_fill=_fill_dict(fill) if fill else None,
-        message="An order with this clientOrderId exists: this is the first order, unchanged.",
+        message=EXISTING,
     )
 
 
@@ -1001,7 +1052,8 @@ def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResu
         created=True,
         executed="exchange",
         decision=order.risk_decision,
-        message=f"Sent to the exchange ({order.environment}): {order.status}.",
+        message=SENT,
+        message_params={"environment": order.environment, "status": order.status},
     )
 
 
@@ -1027,7 +1079,7 @@ def order_cancel(
     order = selectors.order_find(client_order_id=client_order_id, order_id=order_id)
     payload = {"symbol": symbol, "clientOrderId": client_order_id, "orderId": order_id}
     if order is not None and order.symbol != symbol:
-        raise NotFound(f"No order {client_order_id or order_id} of {symbol}.")
+        raise NotFound(NO_ORDER_OF, params={"ref": client_order_id or order_id, "symbol": symbol})
     client = client_from_settings()
     if order is None and not may_act_on(user, None):
         # Not in Spark: placed outside it, so nobody here owns it. Say 404 only when the
@@ -1064,7 +1116,9 @@ def order_cancel(
     except BinanceError as exc:
         _audit_refusal(user, "order.cancel", symbol, payload, exc)
         if isinstance(exc, NoSuchOrder) and order is None:
-            raise NotFound(f"No order {client_order_id or order_id} of {symbol}.") from exc
+            raise NotFound(
+                NO_ORDER_OF, params={"ref": client_order_id or order_id, "symbol": symbol}
+            ) from exc
         raise
     record(
         actor=user,
@@ -1085,7 +1139,9 @@ def _require_on_exchange(client, symbol: str, client_order_id, order_id) -> None
     try:
         client.query_order(symbol, order_id=order_id, client_order_id=client_order_id)
     except NoSuchOrder as exc:
-        raise NotFound(f"No order {client_order_id or order_id} of {symbol}.") from exc
+        raise NotFound(
+            NO_ORDER_OF, params={"ref": client_order_id or order_id, "symbol": symbol}
+        ) from exc
 
 
 def order_cancel_all(*, user, symbol: str) -> dict:
@@ -1461,12 +1517,10 @@ def order_detail(
                 symbol.upper(), order_id=order_id, client_order_id=client_order_id
             )
         except NoSuchOrder as exc:
-            raise NotFound(f"No order {client_order_id or order_id}.") from exc
+            raise NotFound(NO_ORDER, params={"ref": client_order_id or order_id}) from exc
         order = order_sync_from_exchange(remote, source="rest:order")
     if order is None:
         raise NotFound(
-            f"No order {client_order_id or order_id}"
-            + ("" if symbol else " here (give symbol to ask the exchange)")
-            + "."
+            NO_ORDER if symbol else NO_ORDER_HERE, params={"ref": client_order_id or order_id}
         )
     return {"order": order_out(order, fills=True), "risk": order.risk_decision}

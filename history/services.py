@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from accounts.permissions import require
 from audit.models import AuditEntry
 from audit.services import record
@@ -43,7 +45,8 @@ def history_access(user, *, action: str, target: str = "") -> None:
 def _check_size(count: int) -> None:
     if count > MAX_EXPORT_ROWS:
         raise ExportTooLarge(
-            f"The export has {count} rows, more than {MAX_EXPORT_ROWS}: narrow the dates.",
+            gettext_noop("The export has %(rows)s rows, more than %(limit)s: narrow the dates."),
+            params={"rows": count, "limit": MAX_EXPORT_ROWS},
             details={
                 "fields": [{"field": "dateFrom", "message": "narrow the date range"}],
                 "rows": count,

@@ -13,6 +13,7 @@ from ninja.parser import Parser
 
 from spark_site import __version__
 from spark_site.degraded import REDIS_UNAVAILABLE, degraded_response, is_redis_down
+from spark_site.error_messages import message_of
 from spark_site.errors import DomainError, error_response
 from spark_site.money import json_loads
 
@@ -63,7 +64,8 @@ def on_validation_error(request, exc: NinjaValidationError):
 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    text = message_of(exc)  # in the request's language, with its values
+    return error_response(exc.status, exc.code, text, exc.details, localized=True)
 
 
 @api.exception_handler(AuthenticationError)

@@ -2,18 +2,27 @@
 
 Services raise with an English message (`DomainError("…")`); the one error shape
 (spark_site.errors.error_body) passes it through `localize()`. A message with a translation in
-locale/*/django.po is translated as it is; a message built with values (no entry in the catalogue)
-falls back to its code's sentence below, so a Turkish request never gets an English sentence. The
-exact English text stays available to any client that asks in English (Accept-Language: en
-without a session, or a user who picked English).
+locale/*/django.po is translated as it is. A message that carries values is raised as a template
+with its values apart (`DomainError("… %(mark)s …", params={"mark": mark})`): the template is
+translated and the values are written the language's way (Decimal 1234.5 → 1.234,5 in Turkish);
+`message_of(exc)` gives that sentence. A message built with values and no template falls back to
+its code's sentence below, so a Turkish request never gets an English sentence. The exact English
+text stays available to any client that asks in English (Accept-Language: en without a session,
+or a user who picked English).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
+
+ISTANBUL = ZoneInfo("Europe/Istanbul")
 
 # One sentence per stable error code (what a person can do about it).
 CODE_MESSAGES: dict[str, str] = {
@@ -93,3 +102,60 @@ def localize(code: str, message: str) -> str:
     if translated != message or message in _translated_values(language):
         return translated
     return gettext(CODE_MESSAGES.get(code, FALLBACK))
+
+
+def number(value: Decimal | int, language: str) -> str:
+    """A figure as the language writes it, every digit kept: 1.234,56 (tr), 1234.56 (en).
+
+    English keeps the plain form the API has always sent (no grouping), so English messages
+    read as before and a client may copy a figure back into a request.
+    """
+    text = format(value, "f") if isinstance(value, Decimal) else str(value)
+    if language.startswith("en"):
+        return text
+    sign = "-" if text.startswith("-") else ""
+    whole, _dot, frac = text.lstrip("-").partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return sign + ".".join(groups) + ("," + frac if frac else "")
+
+
+def render(template: str, params: dict[str, Any], language: str) -> str:
+    """template % params, each Decimal and time written the language's way (ints and text as
+    they are: an order number or a symbol is not a figure)."""
+    return template % {key: _shown(key, value, language) for key, value in params.items()}
+
+
+def _shown(key: str, value: Any, language: str) -> Any:
+    if key == "status" and isinstance(value, str) and not language.startswith("en"):
+        from spark_site.labels import label
+
+        return str(label(value))  # FILLED → gerçekleşti: a status in words, the code in details
+    if isinstance(value, Decimal):
+        return number(value, language)
+    if isinstance(value, datetime):
+        if language.startswith("en"):
+            return value.isoformat()  # UTC, as stored
+        return value.astimezone(ISTANBUL).strftime("%d.%m.%Y %H:%M:%S") + " (İstanbul)"
+    return value
+
+
+def translated_template(template: str, params: dict[str, Any]) -> str | None:
+    """template in the active language with its values, or None when the catalogue lacks it."""
+    language = translation.get_language() or "tr"
+    if language.startswith("en"):
+        return render(template, params, "en")
+    translated = gettext(template)
+    if translated == template:
+        return None
+    return render(translated, params, language)
+
+
+def message_of(exc) -> str:
+    """What a client reads for a DomainError: its own sentence with values when it has one in the
+    active language, else the catalogue's rule (localize)."""
+    own = exc.localized_message() if hasattr(exc, "localized_message") else None
+    return own if own is not None else localize(exc.code, exc.message)

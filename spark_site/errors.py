@@ -13,12 +13,39 @@ class DomainError(Exception):
     status = 409
     code = "CONFLICT"
 
-    def __init__(self, message: str, *, details: dict[str, Any] | None = None, code: str = ""):
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: dict[str, Any] | None = None,
+        code: str = "",
+        params: dict[str, Any] | None = None,
+    ):
+        """message: the English text, or with params a catalogue template ("%(mark)s").
+
+        A template keeps its values apart, so each language gets its own sentence with the
+        values in its own format (spark_site.error_messages.message_of); `message` stays the
+        English text for logs, the audit trail and English requests.
+        """
+        self.template = message if params is not None else None
+        self.params = dict(params or {})
+        if params is not None:
+            from spark_site.error_messages import render
+
+            message = render(message, self.params, "en")
         super().__init__(message)
         self.message = message
         self.details = details or {}
         if code:
             self.code = code
+
+    def localized_message(self) -> str | None:
+        """The message in the active language with its values, or None (the catalogue decides)."""
+        if self.template is None:
+            return None
+        from spark_site.error_messages import translated_template
+
+        return translated_template(self.template, self.params)
 
 
 class BadRequest(DomainError):

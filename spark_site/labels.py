@@ -76,6 +76,11 @@ LABELS = {
     "profit_factor": _("Profit factor"),
     "exposure_pct": _("Time in market %"),
     "trades": _("Trades"),
+    # Why a backtest trade ended (strategies.engine).
+    "stop_loss": _("stop loss hit"),
+    "take_profit": _("take profit hit"),
+    "signal": _("exit signal"),
+    "end": _("end of the period"),
 }
 
 

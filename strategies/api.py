@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
 from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
@@ -31,7 +32,7 @@ router = Router(tags=["strategies"])
 def _strategy(strategy_id: int) -> Strategy:
     s = Strategy.objects.filter(pk=strategy_id).first()
     if s is None:
-        raise NotFound(f"strategy {strategy_id} not found")
+        raise NotFound(gettext_noop("strategy %(id)s not found"), params={"id": strategy_id})
     return s
 
 
@@ -161,7 +162,7 @@ def proposal_list(request, status: str = ""):
 def proposal_get(request, proposal_id: int):
     p = ParamChangeProposal.objects.filter(pk=proposal_id).first()
     if p is None:
-        raise NotFound(f"proposal {proposal_id} not found")
+        raise NotFound(gettext_noop("proposal %(id)s not found"), params={"id": proposal_id})
     return selectors.proposal_out(p)
 
 
@@ -219,7 +220,7 @@ def optimization_create(request, payload: OptimizationIn):
 def optimization_get(request, opt_id: int):
     o = OptimizationRun.objects.filter(pk=opt_id).first()
     if o is None:
-        raise NotFound(f"optimization {opt_id} not found")
+        raise NotFound(gettext_noop("optimization %(id)s not found"), params={"id": opt_id})
     return selectors.optimization_out(o)
 
 
@@ -256,7 +257,7 @@ def runner_list(request):
 def runner_get(request, runner_id: int):
     r = StrategyRunner.objects.filter(pk=runner_id).first()
     if r is None:
-        raise NotFound(f"runner {runner_id} not found")
+        raise NotFound(gettext_noop("runner %(id)s not found"), params={"id": runner_id})
     return selectors.runner_out(r)
 
 

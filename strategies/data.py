@@ -9,6 +9,7 @@ from decimal import Decimal
 import numpy as np
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from spark_site.errors import DomainError, ServiceUnavailable, ValidationFailed
 from strategies.documents import INTERVALS
@@ -181,7 +182,10 @@ def load_bars(*, symbol: str, interval: str, start_ms: int, end_ms: int) -> dict
     )
     if not rows:
         raise NoData(
-            f"no stored klines for {symbol} {interval} in the period; fetch them first",
+            gettext_noop(
+                "no stored klines for %(symbol)s %(interval)s in the period; fetch them first"
+            ),
+            params={"symbol": symbol, "interval": interval},
             details={"symbol": symbol, "interval": interval},
         )
     arr = np.array(rows, dtype=object)

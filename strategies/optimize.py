@@ -20,6 +20,7 @@ import time
 import numpy as np
 from django.db import connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.permissions import owner_name, require, require_owner
 from audit.services import record
@@ -132,7 +133,7 @@ def optimization_cancel(*, user, opt_id: int) -> OptimizationRun:
     require(user, "strategies.run_backtest", action="strategy.optimize.cancel")
     run = OptimizationRun.objects.filter(pk=opt_id).select_related("created_by").first()
     if run is None:
-        raise NotFound(f"optimization {opt_id} not found")
+        raise NotFound(gettext_noop("optimization %(id)s not found"), params={"id": opt_id})
     require_owner(
         user,
         run.created_by,

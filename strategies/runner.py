@@ -20,6 +20,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.permissions import owner_name, require, require_owner
 from audit.models import AuditEntry
@@ -99,7 +100,9 @@ def runner_deploy(*, user, strategy: Strategy, document: dict | None = None) -> 
     if StrategyRunner.objects.filter(
         strategy=strategy, status=StrategyRunner.Status.RUNNING
     ).exists():
-        raise RunnerRefused(f"{strategy.name} is already running")
+        raise RunnerRefused(
+            gettext_noop("%(name)s is already running"), params={"name": strategy.name}
+        )
     bars = recent_bars(doc["symbol"], doc["timeframe"], limit=2)
     price = Decimal(str(bars["close"][-1])) if bars["close"].size else Decimal("0")
     qty = _quantity(doc, price) if price > 0 else Decimal("0")
@@ -114,7 +117,8 @@ def runner_deploy(*, user, strategy: Strategy, document: dict | None = None) -> 
             outcome=AuditEntry.Outcome.REJECTED,
         )
         raise RunnerRefused(
-            f"the canary of {strategy.name} did not pass ({canary.status})",
+            gettext_noop("the canary of %(name)s did not pass (%(status)s)"),
+            params={"name": strategy.name, "status": canary.status},
             details={"canary": canary.pk, "error": canary.error},
         )
     runner = StrategyRunner.objects.create(
@@ -139,7 +143,7 @@ def runner_stop(*, user, runner_id: int) -> StrategyRunner:
     require(user, "strategies.run_strategy", action="strategy.stop", target=f"runner:{runner_id}")
     runner = StrategyRunner.objects.filter(pk=runner_id).select_related("started_by").first()
     if runner is None:
-        raise NotFound(f"runner {runner_id} not found")
+        raise NotFound(gettext_noop("runner %(id)s not found"), params={"id": runner_id})
     require_owner(
         user, runner.started_by, action="strategy.stop", target=f"runner:{runner_id}", kind="runner"
     )

@@ -10,6 +10,7 @@ import numpy as np
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.permissions import require
 from audit.models import AuditEntry
@@ -57,10 +58,12 @@ def resolve_document(
         owner = getattr(draft, "owner_id", None)
         if draft is None or (user is not None and owner is not None and owner != user.pk):
             # someone else's draft is as good as missing: do not confirm that it exists
-            raise NotFound(f"strategy draft {draft_id} not found")
+            raise NotFound(gettext_noop("strategy draft %(id)s not found"), params={"id": draft_id})
         document = getattr(draft, "document", None) or getattr(draft, "strategy", None)
         if not isinstance(document, dict):
-            raise ValidationFailed(f"draft {draft_id} has no strategy document")
+            raise ValidationFailed(
+                gettext_noop("draft %(id)s has no strategy document"), params={"id": draft_id}
+            )
     return normalize(document)
 
 
@@ -159,7 +162,8 @@ def backtest_run(
     step = data.interval_ms(doc["timeframe"])
     if (end_ms - start_ms) // step > MAX_BARS:
         raise ValidationFailed(
-            f"the period holds more than {MAX_BARS} bars of {doc['timeframe']}",
+            gettext_noop("the period holds more than %(bars)s bars of %(timeframe)s"),
+            params={"bars": MAX_BARS, "timeframe": doc["timeframe"]},
             details={"field": "start"},
         )
     cfg = _config(config, doc)
@@ -202,7 +206,7 @@ def backtest_run(
 def get_backtest(run_id: int) -> BacktestRun:
     run = BacktestRun.objects.filter(pk=run_id).first()
     if run is None:
-        raise NotFound(f"backtest {run_id} not found")
+        raise NotFound(gettext_noop("backtest %(id)s not found"), params={"id": run_id})
     return run
 
 
@@ -214,7 +218,9 @@ def strategy_create(*, user, name: str, document: dict, draft_id: int | None = N
     require(user, "strategies.propose_change", action="strategy.create", target=name)
     doc = normalize(document)
     if Strategy.objects.filter(name=name).exists():
-        raise ProposalConflict(f"a strategy named {name!r} exists")
+        raise ProposalConflict(
+            gettext_noop("a strategy named %(name)s exists"), params={"name": repr(name)}
+        )
     s = Strategy.objects.create(name=name, document=doc, draft_id=draft_id, created_by=user)
     record(actor=user, action="strategy.create", target=name, payload={"version": 1})
     return s
@@ -285,7 +291,7 @@ def proposal_decide(
     require(user, "strategies.approve_proposal", action=action, target=f"proposal:{proposal_id}")
     p = ParamChangeProposal.objects.select_related("strategy").filter(pk=proposal_id).first()
     if p is None:
-        raise NotFound(f"proposal {proposal_id} not found")
+        raise NotFound(gettext_noop("proposal %(id)s not found"), params={"id": proposal_id})
     if p.proposer_id == user.pk:
         record(
             actor=user,
@@ -345,7 +351,7 @@ def strategy_approve(*, user, strategy_id: int, note: str = "") -> Strategy:
     )
     s = Strategy.objects.filter(pk=strategy_id).first()
     if s is None:
-        raise NotFound(f"strategy {strategy_id} not found")
+        raise NotFound(gettext_noop("strategy %(id)s not found"), params={"id": strategy_id})
     if s.created_by_id == user.pk:
         record(
             actor=user,

@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from accounts.pages import page_access
 from accounts.permissions import ACT_FOR_OTHERS, can
-from spark_site.error_messages import localize
+from spark_site.error_messages import message_of
 from spark_site.errors import DomainError
 from strategies import data, optimize, selectors, services
 from strategies.charts import equity_svg, heatmap_svg
@@ -73,7 +73,7 @@ def lab(request):
 
 def _post_fail(request, exc: DomainError, to: str, *args):
     # The API's catalogue: the message in the page's language (spark_site/error_messages.py).
-    messages.error(request, localize(exc.code, exc.message))
+    messages.error(request, message_of(exc))
     return redirect(to, *args)
 
 

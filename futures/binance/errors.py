@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from spark_site.errors import DomainError, ValidationFailed
 
 
@@ -33,6 +35,23 @@ class ExchangeRejected(BinanceError):
 
     status = 422
     code = "EXCHANGE_REJECTED"
+
+    def localized_message(self) -> str | None:
+        """The refusal with the exchange's code in the active language; the exchange's own
+        words (Binance writes English only) are quoted, not hidden behind a generic sentence."""
+        from django.utils import translation
+
+        from spark_site.error_messages import translated_template
+
+        if (translation.get_language() or "tr").startswith("en"):
+            return None  # the English message as it always was: "Exchange error -4049: …"
+        return translated_template(
+            REJECTED_BY_EXCHANGE, {"code": self.binance_code, "text": self.binance_msg}
+        )
+
+
+# Binance's code and its own (English) text, quoted.
+REJECTED_BY_EXCHANGE = gettext_noop("The exchange refused the request (code %(code)s): %(text)s")
 
 
 class NoSuchOrder(ExchangeRejected):
@@ -84,10 +103,14 @@ class ExchangeFilterError(ValidationFailed):
 
     code = "FILTER_REJECTED"
 
-    def __init__(self, filter_name: str, message: str, *, limit: Any, value: Any):
+    def __init__(
+        self, filter_name: str, message: str, *, limit: Any, value: Any, params: dict | None = None
+    ):
         self.filter_name = filter_name
         super().__init__(
-            message, details={"filter": filter_name, "limit": str(limit), "value": str(value)}
+            message,
+            params=params,
+            details={"filter": filter_name, "limit": str(limit), "value": str(value)},
         )
 
     @property

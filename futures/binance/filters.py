@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from django.utils.translation import gettext_noop
+
 from futures.binance.errors import ExchangeFilterError
 
 ZERO = Decimal("0")
@@ -87,6 +89,16 @@ class Checked:
     notional: Decimal
 
 
+# A message is a template with its values apart (spark_site.error_messages).
+MIN_NOTIONAL_AT_MARK = gettext_noop(
+    "Order notional %(notional)s is below the minimum %(min)s of %(symbol)s (mark price %(price)s)."
+)
+MIN_NOTIONAL_AT_PRICE = gettext_noop(
+    "Order notional %(notional)s is below the minimum %(min)s of %(symbol)s (order price "
+    "%(price)s)."
+)
+
+
 def check_order(
     f: SymbolFilters,
     *,
@@ -102,9 +114,10 @@ def check_order(
     if f.status != "TRADING":
         raise ExchangeFilterError(
             "SYMBOL_STATUS",
-            f"{f.symbol} is not trading ({f.status}).",
+            gettext_noop("%(symbol)s is not trading (%(status)s)."),
             limit="TRADING",
             value=f.status,
+            params={"symbol": f.symbol, "status": f.status},
         )
     is_market = type in ("MARKET", "STOP_MARKET", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET")
     step, lo, hi, name = (
@@ -116,14 +129,27 @@ def check_order(
     if qty <= 0 or (lo > 0 and qty < lo):
         raise ExchangeFilterError(
             name,
-            f"Quantity {quantity} is below the minimum {lo} of {f.symbol} "
-            f"(step {step}) after rounding down to {qty}.",
+            gettext_noop(
+                "Quantity %(quantity)s is below the minimum %(min)s of %(symbol)s (step %(step)s) "
+                "after rounding down to %(rounded)s."
+            ),
             limit=lo,
             value=quantity,
+            params={
+                "quantity": quantity,
+                "min": lo,
+                "symbol": f.symbol,
+                "step": step,
+                "rounded": qty,
+            },
         )
     if hi > 0 and qty > hi:
         raise ExchangeFilterError(
-            name, f"Quantity {qty} is above the maximum {hi} of {f.symbol}.", limit=hi, value=qty
+            name,
+            gettext_noop("Quantity %(quantity)s is above the maximum %(max)s of %(symbol)s."),
+            limit=hi,
+            value=qty,
+            params={"quantity": qty, "max": hi, "symbol": f.symbol},
         )
     rounded_price = _check_price(f, price, side=side) if price is not None else None
     rounded_stop = _check_price(f, stop_price, side=side) if stop_price is not None else None
@@ -135,10 +161,15 @@ def check_order(
     if not reduce_only and f.min_notional > 0 and notional < f.min_notional:
         raise ExchangeFilterError(
             "MIN_NOTIONAL",
-            f"Order notional {notional.normalize():f} is below the minimum {f.min_notional} of "
-            f"{f.symbol} ({'mark' if ref == mark_price else 'order'} price {ref}).",
+            MIN_NOTIONAL_AT_MARK if ref == mark_price else MIN_NOTIONAL_AT_PRICE,
             limit=f.min_notional,
             value=notional.quantize(Decimal("0.01")),
+            params={
+                "notional": notional.normalize(),
+                "min": f.min_notional,
+                "symbol": f.symbol,
+                "price": ref,
+            },
         )
     return Checked(quantity=qty, price=rounded_price, stop_price=rounded_stop, notional=notional)
 
@@ -148,16 +179,18 @@ def _check_price(f: SymbolFilters, price: Decimal, *, side: str) -> Decimal:
     if rounded <= 0 or (f.min_price > 0 and rounded < f.min_price):
         raise ExchangeFilterError(
             "PRICE_FILTER",
-            f"Price {price} is below the minimum {f.min_price} of {f.symbol}.",
+            gettext_noop("Price %(price)s is below the minimum %(min)s of %(symbol)s."),
             limit=f.min_price,
             value=price,
+            params={"price": price, "min": f.min_price, "symbol": f.symbol},
         )
     if f.max_price > 0 and rounded > f.max_price:
         raise ExchangeFilterError(
             "PRICE_FILTER",
-            f"Price {price} is above the maximum {f.max_price} of {f.symbol}.",
+            gettext_noop("Price %(price)s is above the maximum %(max)s of %(symbol)s."),
             limit=f.max_price,
             value=price,
+            params={"price": price, "max": f.max_price, "symbol": f.symbol},
         )
     return rounded
 
@@ -167,15 +200,17 @@ def _check_percent_price(f: SymbolFilters, price: Decimal, *, side: str, mark: D
         limit = (mark * f.multiplier_up).quantize(f.tick_size or Decimal("0.01"))
         raise ExchangeFilterError(
             "PERCENT_PRICE",
-            f"BUY price {price} is more than {f.multiplier_up}x the mark price {mark}.",
+            gettext_noop("BUY price %(price)s is more than %(times)sx the mark price %(mark)s."),
             limit=limit,
             value=price,
+            params={"price": price, "times": f.multiplier_up, "mark": mark},
         )
     if side == "SELL" and f.multiplier_down > 0 and price < mark * f.multiplier_down:
         limit = (mark * f.multiplier_down).quantize(f.tick_size or Decimal("0.01"))
         raise ExchangeFilterError(
             "PERCENT_PRICE",
-            f"SELL price {price} is less than {f.multiplier_down}x the mark price {mark}.",
+            gettext_noop("SELL price %(price)s is less than %(times)sx the mark price %(mark)s."),
             limit=limit,
             value=price,
+            params={"price": price, "times": f.multiplier_down, "mark": mark},
         )

@@ -67,3 +67,16 @@ def num(value) -> str:
         return "—"
     places = max(0, -number.normalize().as_tuple().exponent) if number == number else 0
     return number_format(number, places, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def fixed(value, places=2) -> str:
+    """A decimal to a fixed number of places in the page's format: 1.234,5678 (tr), 1,234.5678
+    (en); the live scripts write the same (SparkI18n.fixed)."""
+    number = _decimal(value)
+    if number is None:
+        return "—"
+    places = int(places)
+    return number_format(
+        number.quantize(Decimal(1).scaleb(-places)), places, use_l10n=True, force_grouping=True
+    )

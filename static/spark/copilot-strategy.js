@@ -38,7 +38,9 @@
 
   const OP_TEXT = { ">": ">", "<": "<", ">=": "≥", "<=": "≤",
                     crosses_above: "↗ crosses above", crosses_below: "↘ crosses below" };
-  function ruleText(r) { return r.left + " " + (OP_TEXT[r.op] || r.op) + " " + r.right; }
+  // a figure in the page's format (0,5 on a Turkish page); an indicator's name stays as it is
+  function shown(v) { return typeof v === "number" ? SparkI18n.number(String(v)) : String(v); }
+  function ruleText(r) { return shown(r.left) + " " + (OP_TEXT[r.op] || r.op) + " " + shown(r.right); }
 
   function paramInput(label, value, onChange, testid) {
     const id = "p-" + label.replace(/[^a-z0-9]+/gi, "-");
@@ -66,7 +68,7 @@
     (trace || []).forEach((row) => {
       const tr = el("tr", { "data-field": row.field });
       tr.appendChild(el("td", {}, row.field));
-      const value = typeof row.value === "object" ? JSON.stringify(row.value) : String(row.value);
+      const value = typeof row.value === "object" ? JSON.stringify(row.value) : shown(row.value);
       tr.appendChild(el("td", { class: "num" }, value));
       tr.appendChild(el("td", { class: row.words ? "" : "muted" }, row.words || T.traceDefault));
       tbody.appendChild(tr);

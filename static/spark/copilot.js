@@ -99,7 +99,12 @@
     if (b.quantity !== undefined) add(T.quantity, num(b.quantity));
     if (b.price !== undefined) add(T.price, num(b.price));
     if (b.stopPrice !== undefined) add(T.trigger, num(b.stopPrice));
+    if (b.stopLoss !== undefined) add(T.slTrigger, num(b.stopLoss));
+    if (b.takeProfit !== undefined) add(T.tpTrigger, num(b.takeProfit));
+    // a TP/SL on the position carries no size: it closes whatever is held when it fires
+    if (b.stopLoss !== undefined || b.takeProfit !== undefined) add(T.closes, T.wholePosition);
     if (b.callbackRate !== undefined) add(T.callbackRate, "%" + num(b.callbackRate));
+    if (b.activationPrice !== undefined) add(T.activationPrice, num(b.activationPrice));
     if (b.reduceOnly) add(T.reduceOnly, T.yes);
     if (b.leverage !== undefined) add(T.leverage, b.leverage + "x");
     if (b.marginType) add(T.marginType, b.marginType === "ISOLATED" ? T.isolated : T.crossed);

@@ -3,6 +3,7 @@
  *   SparkI18n.label("FILLED")   // "gerçekleşti" on a Turkish page (spark_site/labels.py table)
  *   SparkI18n.usd("1234.5678")  // "1.234,57": USD with 2 decimals on pages
  *   SparkI18n.number("0.5000")  // "0,5": a decimal with its own precision (up to 8 places)
+ *   SparkI18n.fixed("1234.5", 4) // "1.234,5000": a fixed number of places (the `fixed` filter)
  *   SparkI18n.percent("0.2512") // "%25,12": a fraction as a percent in the page's format
  *   SparkI18n.time(iso)         // "06.12.2026 04:05": Europe/Istanbul on Turkish pages
  *   SparkI18n.text("key")       // a page string passed with json_script (id "spark-strings")
@@ -43,6 +44,15 @@
     const s = String(value).trim();
     return DECIMAL.test(s) ? decimal.format(s) : s;
   }
+  const fixedFormats = {};
+  function fixed(value, places) {
+    if (value === null || value === undefined || value === "") return "—";
+    const s = String(value).trim();
+    if (!DECIMAL.test(s)) return s;
+    const f = fixedFormats[places] || (fixedFormats[places] = new Intl.NumberFormat(lang, {
+      minimumFractionDigits: places, maximumFractionDigits: places }));
+    return f.format(s); // a decimal string is formatted exactly, without a float round trip
+  }
   function percent(fraction) {
     if (fraction === null || fraction === undefined || fraction === "") return "—";
     const n = Number(fraction);
@@ -59,6 +69,7 @@
   }
 
   global.SparkI18n = {
-    label: label, usd: usd, number: number, percent: percent, time: time, text: text, lang: lang,
+    label: label, usd: usd, number: number, fixed: fixed, percent: percent, time: time, text: text,
+    lang: lang,
   };
 })(window);

@@ -58,15 +58,17 @@
     const status = card.querySelector(".runner-status");
     status.dataset.status = r.status;
     status.textContent = window.SparkI18n ? SparkI18n.label(r.status) : r.status;
-    card.querySelector(".runner-qty").textContent = Number(r.positionQty).toFixed(3);
-    card.querySelector(".runner-pnl").textContent = Number(r.realizedPnl).toFixed(4);
-    card.querySelector(".runner-upnl").textContent = Number(r.unrealizedPnl).toFixed(4);
+    // the page's number format (1.234,5678 on a Turkish page), as the server drew the card
+    card.querySelector(".runner-qty").textContent = SparkI18n.fixed(r.positionQty, 3);
+    card.querySelector(".runner-pnl").textContent = SparkI18n.fixed(r.realizedPnl, 4);
+    card.querySelector(".runner-upnl").textContent = SparkI18n.fixed(r.unrealizedPnl, 4);
     if (r.status !== "RUNNING") card.querySelector(".runner-stop")?.closest("form")?.remove();
     const list = card.querySelector(".runner-events");
     list.replaceChildren(...r.events.slice(0, 10).map((e) => {
       const li = document.createElement("li");
-      li.textContent = [e.at.slice(0, 19), e.action, e.outcome || "", e.side || "",
-        e.qty || "", e.price ? "@ " + e.price : "", e.message || ""].join(" ");
+      li.textContent = [SparkI18n.time(e.at), e.action, e.outcome || "", e.side || "",
+        e.qty ? SparkI18n.number(e.qty) : "", e.price ? "@ " + SparkI18n.number(e.price) : "",
+        e.message || ""].join(" ");
       return li;
     }));
   };

@@ -718,16 +718,9 @@ MARKS = {"marks": {"ETHUSDT": "3400", "BTCUSDT": "65000"}, "stepSizes": {"ETHUSD
 BALANCE = {**MARKS, "balance": {"availableBalance": "1000"}}
 
 
-def protect(symbol, side, qty, kind, trigger):
-    return {
-        "symbol": symbol,
-        "side": side,
-        "type": kind,
-        "quantity": qty,
-        "stopPrice": trigger,
-        "reduceOnly": True,
-        "dryRun": True,
-    }
+def protect(symbol, dry=True, **legs):
+    """POST /futures/position.protect: TP and/or SL on the whole position (closePosition)."""
+    return {"symbol": symbol, **legs, "dryRun": dry}
 
 
 CASES += [
@@ -745,25 +738,25 @@ CASES += [
     (
         "ETH stop loss 3300",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.02", "STOP_MARKET", "3300"),
+        protect("ETHUSDT", stopLoss="3300"),
         ETH_LONG,
     ),
     (
         "eth için zarar durdur 3250",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.02", "STOP_MARKET", "3250"),
+        protect("ETHUSDT", stopLoss="3250"),
         ETH_LONG,
     ),
     (
         "take profit 3600 on eth",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.02", "TAKE_PROFIT_MARKET", "3600"),
+        protect("ETHUSDT", takeProfit="3600"),
         ETH_LONG,
     ),
     (
         "ETH kâr al 3600",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.02", "TAKE_PROFIT_MARKET", "3600"),
+        protect("ETHUSDT", takeProfit="3600"),
         ETH_LONG,
     ),
     ("ETH stop loss 3300", "clarify", None, None),  # nothing to protect
@@ -771,27 +764,46 @@ CASES += [
     (
         "ETH %1 trailing stop",
         "position.trailing",
-        {
-            "symbol": "ETHUSDT",
-            "side": "SELL",
-            "type": "TRAILING_STOP_MARKET",
-            "quantity": "0.02",
-            "callbackRate": "1",
-            "reduceOnly": True,
-            "dryRun": True,
-        },
+        {"symbol": "ETHUSDT", "callbackRate": "1", "quantity": "0.02", "dryRun": True},
+        ETH_LONG,
+    ),
+    # a stop said as a plain order against the held side: the whole position is the cockpit's
+    # TP/SL (closePosition); a named part is a reduce-only order of that size
+    ("ETH 0.02 sat stop 3300", "position.protect", protect("ETHUSDT", stopLoss="3300"), ETH_LONG),
+    (
+        "ETH 0.01 sat stop 3300",
+        "order.place",
+        order("ETHUSDT", "SELL", "0.01", "STOP_MARKET", stopPrice="3300", reduceOnly=True),
+        ETH_LONG,
+    ),
+    (
+        "ETH stop loss 3300 take profit 3600",
+        "position.protect",
+        protect("ETHUSDT", stopLoss="3300", takeProfit="3600"),
+        ETH_LONG,
+    ),
+    (
+        "ETH 0,01 için zarar durdur 3300",
+        "order.place",
+        order("ETHUSDT", "SELL", "0.01", "STOP_MARKET", stopPrice="3300", reduceOnly=True),
+        ETH_LONG,
+    ),
+    (
+        "gerçek ETH stop loss 3300",
+        "position.protect",
+        protect("ETHUSDT", False, stopLoss="3300"),
         ETH_LONG,
     ),
     (
         "ETH emrimin fiyatını 3800 yap",
         "order.modify",
-        {"symbol": "ETHUSDT", "orderId": 81, "side": "SELL", "quantity": "0.01", "price": "3800"},
+        {"symbol": "ETHUSDT", "orderId": 81, "quantity": "0.01", "price": "3800"},
         ETH_ORDER,
     ),
     (
         "move my eth order to 3850",
         "order.modify",
-        {"symbol": "ETHUSDT", "orderId": 81, "side": "SELL", "quantity": "0.01", "price": "3850"},
+        {"symbol": "ETHUSDT", "orderId": 81, "quantity": "0.01", "price": "3850"},
         ETH_ORDER,
     ),
     ("kârım ne kadar", "pnl.summary", None, None),

@@ -38,16 +38,9 @@ def stop(symbol, side, qty, trigger, **extra):
     return order(symbol, side, qty, "STOP_MARKET", stopPrice=trigger, **extra)
 
 
-def protect(symbol, side, qty, kind, trigger):
-    return {
-        "symbol": symbol,
-        "side": side,
-        "type": kind,
-        "quantity": qty,
-        "stopPrice": trigger,
-        "reduceOnly": True,
-        "dryRun": True,
-    }
+def protect(symbol, dry=True, **legs):
+    """POST /futures/position.protect: TP and/or SL on the whole position (closePosition)."""
+    return {"symbol": symbol, **legs, "dryRun": dry}
 
 
 CASES: list[tuple] = [
@@ -162,61 +155,61 @@ CASES: list[tuple] = [
     (
         "ETH stop loss 3300",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.04", "STOP_MARKET", "3300"),
+        protect("ETHUSDT", stopLoss="3300"),
         LONG,
     ),
     (
         "eth stoploss 3300",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.04", "STOP_MARKET", "3300"),
+        protect("ETHUSDT", stopLoss="3300"),
         LONG,
     ),
     (
         "ETH'ye 3300'den stop loss koy",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.04", "STOP_MARKET", "3300"),
+        protect("ETHUSDT", stopLoss="3300"),
         LONG,
     ),
     (
         "ETH zarar durdur 3300",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.04", "STOP_MARKET", "3300"),
+        protect("ETHUSDT", stopLoss="3300"),
         LONG,
     ),
     (
         "set a stop loss at 3300 on eth",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.04", "STOP_MARKET", "3300"),
+        protect("ETHUSDT", stopLoss="3300"),
         LONG,
     ),
     (
         "sl 3300 eth",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.04", "STOP_MARKET", "3300"),
+        protect("ETHUSDT", stopLoss="3300"),
         LONG,
     ),
     (
         "ETH take profit 3700",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.04", "TAKE_PROFIT_MARKET", "3700"),
+        protect("ETHUSDT", takeProfit="3700"),
         LONG,
     ),
     (
         "eth kar al 3700",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.04", "TAKE_PROFIT_MARKET", "3700"),
+        protect("ETHUSDT", takeProfit="3700"),
         LONG,
     ),
     (
         "tp 3700 on my eth",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.04", "TAKE_PROFIT_MARKET", "3700"),
+        protect("ETHUSDT", takeProfit="3700"),
         LONG,
     ),
     (
         "BTC stop loss 68000",
         "position.protect",
-        protect("BTCUSDT", "BUY", "0.004", "STOP_MARKET", "68000"),
+        protect("BTCUSDT", stopLoss="68000"),
         SHORT_BTC,
     ),
     ("BTC stop loss 60000", "clarify", None, SHORT_BTC),  # below the mark of a short
@@ -246,7 +239,6 @@ CASES: list[tuple] = [
         {
             "symbol": "BTCUSDT",
             "orderId": 4401,
-            "side": "BUY",
             "quantity": "0.002",
             "price": "61000",
         },
@@ -258,7 +250,6 @@ CASES: list[tuple] = [
         {
             "symbol": "BTCUSDT",
             "orderId": 4401,
-            "side": "BUY",
             "quantity": "0.002",
             "price": "61000",
         },

@@ -44,19 +44,19 @@ CASES: list[tuple] = [
     (
         "ETH'ye 3250'den zarar durdur koy",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.04", "STOP_MARKET", "3250"),
+        protect("ETHUSDT", stopLoss="3250"),
         LONG,
     ),
     (
         "put a take profit at 3800 on eth",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.04", "TAKE_PROFIT_MARKET", "3800"),
+        protect("ETHUSDT", takeProfit="3800"),
         LONG,
     ),
     (
         "btc short icin stop loss 67000",
         "position.protect",
-        protect("BTCUSDT", "BUY", "0.004", "STOP_MARKET", "67000"),
+        protect("BTCUSDT", stopLoss="67000"),
         SHORT_BTC,
     ),
     ("SOL pozisyonumu kapat", "position.close", close("SOLUSDT", "SELL", "4"), SOL_LONG),
@@ -73,7 +73,6 @@ CASES: list[tuple] = [
         {
             "symbol": "BTCUSDT",
             "orderId": 4401,
-            "side": "BUY",
             "quantity": "0.002",
             "price": "59000",
         },
@@ -109,7 +108,7 @@ CASES: list[tuple] = [
     (
         "tp 3700",
         "position.protect",
-        protect("ETHUSDT", "SELL", "0.04", "TAKE_PROFIT_MARKET", "3700"),
+        protect("ETHUSDT", takeProfit="3700"),
         LONG,
     ),
 ]

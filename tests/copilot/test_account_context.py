@@ -113,30 +113,106 @@ def test_another_users_canary_run_is_not_offered_to_a_trader(api, alice, olga, t
     assert _chat(api, token_for(alice), "canary onay")["intent"] == "clarify"
 
 
-def test_a_stop_loss_protects_the_held_position_reduce_only(api, alice, token_for, exchange):
+def _open_algos(exchange, symbol="ETHUSDT") -> list[dict]:
+    """The stand-in's open conditional (algo) orders of symbol: what really reached it."""
+    return exchange.control.signed("GET", "/fapi/v1/openAlgoOrders", symbol=symbol).json()
+
+
+def _run(api, token, action, **overrides):
+    """Run an answer's action as the page does after the confirmation (live when asked)."""
+    body = {**action["body"], **overrides}
+    response = api.post(action["path"], body, token=token)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_stop_loss_sentence_is_the_cockpits_tp_sl_on_the_position(
+    api, alice, token_for, exchange
+):
     token = token_for(alice)
     _hold(api, token)
     answer = _chat(api, token, "ETH stop loss 3300")
     assert answer["intent"] == "position.protect"
     assert answer["action"] == {
         "method": "POST",
-        "path": "/futures/order.place",
-        "body": {
-            "symbol": "ETHUSDT",
-            "side": "SELL",
-            "type": "STOP_MARKET",
-            "quantity": "0.02",
-            "stopPrice": "3300",
-            "reduceOnly": True,
-            "dryRun": True,
-        },
+        "path": "/futures/position.protect",
+        "body": {"symbol": "ETHUSDT", "stopLoss": "3300", "dryRun": True},
     }
     assert answer["confirm_required"] is True
-    # a sell stop on a long, said as a plain order, is made reduce-only too
-    plain = _chat(api, token, "ETH 0.01 sat stop 3300")
-    assert plain["action"]["body"]["reduceOnly"] is True
+    assert answer["lang"] == "en"  # no Turkish word in it: answered in English
+    assert "3,300" in answer["reply"] and "0.02" in answer["reply"]  # trigger and size listed
+    turkish = _chat(api, token, "ETH'ye 3300'den zarar durdur koy")
+    assert turkish["action"] == answer["action"]
+    assert "3.300" in turkish["reply"] and "0,02" in turkish["reply"]
+    assert _open_algos(exchange) == []  # the copilot itself ran nothing
+    # the page runs the confirmed action live: the stand-in holds a closePosition stop
+    done = _run(api, token, answer["action"], dryRun=False)
+    assert [p["order"]["type"] for p in done["placed"]] == ["STOP_MARKET"]
+    (algo,) = _open_algos(exchange)
+    assert algo["closePosition"] is True
+    assert algo["side"] == "SELL" and algo["orderType"] == "STOP_MARKET"
+    assert Decimal(algo["triggerPrice"]) == Decimal("3300")
+    # a take profit said next adds the other leg; the stop stays
+    tp = _chat(api, token, "TP 3600")
+    assert tp["action"]["body"] == {"symbol": "ETHUSDT", "takeProfit": "3600", "dryRun": True}
+    _run(api, token, tp["action"], dryRun=False)
+    kinds = {a["orderType"]: Decimal(a["triggerPrice"]) for a in _open_algos(exchange)}
+    assert kinds == {"STOP_MARKET": Decimal("3300"), "TAKE_PROFIT_MARKET": Decimal("3600")}
+    # moving the stop replaces it on the stand-in (one stop, at the new price)
+    moved = _chat(api, token, "ETH zarar durdur 3250")
+    _run(api, token, moved["action"], dryRun=False)
+    kinds = {a["orderType"]: Decimal(a["triggerPrice"]) for a in _open_algos(exchange)}
+    assert kinds == {"STOP_MARKET": Decimal("3250"), "TAKE_PROFIT_MARKET": Decimal("3600")}
+    assert exchange_position(exchange, "ETHUSDT") == Decimal("0.02")  # nothing fired
+
+
+def test_a_stop_said_as_a_plain_order_on_the_whole_long_is_position_protect(
+    api, alice, token_for, exchange
+):
+    token = token_for(alice)
+    _hold(api, token)
+    whole = _chat(api, token, "ETH 0.02 sat stop 3300")
+    assert whole["intent"] == "position.protect"
+    assert whole["action"]["path"] == "/futures/position.protect"
+    assert whole["action"]["body"] == {"symbol": "ETHUSDT", "stopLoss": "3300", "dryRun": True}
+    # a named part cannot be a closePosition order: a reduce-only stop of exactly that part
+    part = _chat(api, token, "ETH 0.01 sat stop 3300")
+    assert part["action"]["path"] == "/futures/order.place"
+    body = part["action"]["body"]
+    assert body["reduceOnly"] is True and body["quantity"] == "0.01"
+    assert body["type"] == "STOP_MARKET" and body["side"] == "SELL"
     # a stop above the mark of a long would fire at once: a question
     assert _chat(api, token, "ETH stop loss 3600")["intent"] == "clarify"
+
+
+def test_a_trailing_sentence_trails_the_held_position_on_the_stand_in(
+    api, alice, token_for, exchange
+):
+    token = token_for(alice)
+    _hold(api, token)
+    answer = _chat(api, token, "ETH %1 trailing stop")
+    assert answer["intent"] == "position.trailing"
+    assert answer["action"] == {
+        "method": "POST",
+        "path": "/futures/order.trailing",
+        "body": {"symbol": "ETHUSDT", "callbackRate": "1", "quantity": "0.02", "dryRun": True},
+    }
+    assert answer["confirm_required"] is True
+    _run(api, token, answer["action"], dryRun=False)
+    (algo,) = _open_algos(exchange)
+    assert algo["orderType"] == "TRAILING_STOP_MARKET" and algo["side"] == "SELL"
+    assert algo["reduceOnly"] is True
+    assert Decimal(algo["quantity"]) == Decimal("0.02")
+    assert Decimal(algo["callbackRate"]) == Decimal("1")
+
+
+def test_a_protective_sentence_without_a_position_places_nothing(api, alice, token_for, exchange):
+    token = token_for(alice)
+    for prompt in ("ETH stop loss 3300", "TP 3600", "ETH %1 trailing stop"):
+        answer = _chat(api, token, prompt)
+        assert answer["intent"] == "clarify", prompt
+        assert answer["action"]["method"] == "GET", prompt
+    assert _open_algos(exchange) == []
 
 
 def test_a_notional_becomes_a_quantity_at_the_mark_price(api, alice, token_for, exchange):
@@ -234,3 +310,15 @@ def test_another_users_order_is_never_the_target(api, alice, olga, token_for, ex
     mine = _chat(api, token_for(olga), f"ETH {theirs} nolu emri iptal et")
     assert mine["action"]["body"] == {"symbol": "ETHUSDT", "orderId": theirs}
     assert "⚠" not in mine["reply"]
+
+
+def test_a_viewer_gets_the_stop_loss_action_but_cannot_run_it(api, alice, bob, token_for, exchange):
+    _hold(api, token_for(alice))
+    viewer = token_for(bob)
+    answer = _chat(api, viewer, "ETH stop loss 3300")
+    assert answer["action"]["path"] == "/futures/position.protect"
+    response = api.post(answer["action"]["path"], {**answer["action"]["body"], "dryRun": False},
+                        token=viewer)  # fmt: skip
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "PERMISSION_DENIED"
+    assert _open_algos(exchange) == []

@@ -3,6 +3,8 @@ of what will be done (sizes and prices), against real Daphne and the stand-in.""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -125,3 +127,32 @@ def test_a_read_of_positions_is_a_table_with_named_columns_not_json(
     assert not raw.is_displayed()
     turn.find_element(By.CSS_SELECTOR, "[data-testid=action-response] details > summary").click()
     assert raw.is_displayed() and "positionAmt" in raw.text
+
+
+def test_a_stop_loss_lists_the_whole_position_and_runs_on_the_stand_in(
+    daphne, browser, exchange, api, alice, token_for
+):
+    token = token_for(alice)
+    _hold(api, token, "ETHUSDT", "BUY", "0.02")
+    assert api.get("/futures/positions", token=token).status_code == 200
+    server = daphne(SPARK_STREAM_SYMBOLS="BTCUSDT,ETHUSDT", **exchange.spark_env())
+    login_with_form(browser, server.url, alice)
+    browser.get(server.url + "/copilot-home")
+    turn = ask_copilot(browser, "gerçek ETH zarar durdur 3300")
+    assert action_of(turn)["path"] == "/futures/position.protect"
+    listing = turn.find_element(By.CSS_SELECTOR, "[data-testid=confirm-list]").text
+    # Turkish labels and number format; the size is the whole position, said so
+    assert "Zarar durdur" in listing and "3.300" in listing
+    assert "pozisyonun tamamını" in listing and "GERÇEK" in listing.upper()
+    turn.find_element(By.CSS_SELECTOR, "[data-testid=run-action]").click()
+    alert = WebDriverWait(browser, 5).until(lambda d: d.switch_to.alert)
+    assert "3.300" in alert.text
+    alert.accept()
+    status, answer = response_of(browser, turn)
+    assert status == 200, answer
+    assert [p["order"]["type"] for p in answer["placed"]] == ["STOP_MARKET"]
+    shown = turn.find_element(By.CSS_SELECTOR, "[data-testid=action-response]").text
+    assert "Verilen emirler" in shown and "{" not in shown  # a table, the JSON folded away
+    (algo,) = exchange.control.signed("GET", "/fapi/v1/openAlgoOrders", symbol="ETHUSDT").json()
+    assert algo["orderType"] == "STOP_MARKET" and algo["closePosition"] is True
+    assert Decimal(algo["triggerPrice"]) == Decimal("3300")

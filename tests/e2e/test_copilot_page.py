@@ -163,6 +163,9 @@ def test_a_trader_generates_a_strategy_edits_it_and_saves_the_draft(daphne, brow
     )
     assert doc["timeframe"] == "4h" and doc["symbol"] == "BTCUSDT"
     assert "macd.macd" in card.find_element(By.CSS_SELECTOR, "[data-testid=rules-entry]").text
+    # the trace's figures in the page's format: the default stop loss 2.5 reads 2,5
+    stop_row = card.find_element(By.CSS_SELECTOR, "#strategy-trace tr[data-field=stop_loss_pct]")
+    assert stop_row.find_elements(By.TAG_NAME, "td")[1].text == "2,5"
 
     stop = card.find_element(By.CSS_SELECTOR, "[data-testid=param-stop-loss]")
     stop.clear()

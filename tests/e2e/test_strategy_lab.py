@@ -116,7 +116,7 @@ def test_an_optimization_shows_progress_then_heat_maps_and_a_runner_starts_and_s
     assert browser.find_element(By.CSS_SELECTOR, ".runner .runner-status").text == "çalışıyor"
     sim.control.clock(61_000)  # a new minute closes on the stand-in: the entry rule fires
     wait.until(lambda d: "open ok BUY" in d.find_element(By.CSS_SELECTOR, ".runner-events").text)
-    assert browser.find_element(By.CSS_SELECTOR, ".runner-qty").text == "0.008"
+    assert browser.find_element(By.CSS_SELECTOR, ".runner-qty").text == "0,008"  # Turkish
     browser.find_element(By.CSS_SELECTOR, ".runner-stop").click()
     wait.until(
         lambda d: d.find_element(By.CSS_SELECTOR, ".runner .runner-status").text == "durduruldu"

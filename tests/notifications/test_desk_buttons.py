@@ -151,3 +151,29 @@ def test_a_sentence_the_copilot_needs_more_words_for_runs_nothing(
     assert "status" not in answer["text"]  # /health was not called for a placeholder
     assert _buttons(answer) == {}
     assert "kapat" in answer["text"]
+
+
+def test_a_stop_loss_from_telegram_is_the_positions_tp_sl_on_the_exchange(
+    exchange, alice, telegram, desk, link, api, token_for
+):
+    token = token_for(alice)
+    opened = api.post(
+        "/futures/order.place",
+        {"symbol": "ETHUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.02", "dryRun": False},
+        token=token,
+    )
+    assert opened.status_code == 200, opened.content
+    api.get("/futures/positions", token=token)  # the position as Spark reads it
+    link(alice, 501)
+    question = _ask(telegram, desk, 501, "ETH zarar durdur 3300 canlı")
+    assert "/futures/position.protect" in question["text"]
+    assert "3.300" in question["text"]  # the reply in Turkish figures
+    algos = exchange.control.signed("GET", "/fapi/v1/openAlgoOrders", symbol="ETHUSDT").json()
+    assert algos == []  # nothing before the button
+    telegram.press(501, question, _buttons(question)["Onayla"])
+    desk()
+    (algo,) = exchange.control.signed("GET", "/fapi/v1/openAlgoOrders", symbol="ETHUSDT").json()
+    assert algo["orderType"] == "STOP_MARKET" and algo["closePosition"] is True
+    assert Decimal(algo["triggerPrice"]) == Decimal("3300")
+    placed = AuditEntry.objects.filter(action="order.place", actor=alice).order_by("-id").first()
+    assert placed.client_ip == "telegram:501"

@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 
 from accounts.roles import OPERATOR, TRADER, VIEWER
-from tests.support.english import english_in, visible_strings
+from tests.support.english import english_figures_in, english_in, visible_strings
 from tests.support.pages import NOT_PAGES, PAGE_NAMES, html_url_names, page_urls
 
 pytestmark = pytest.mark.django_db
 
 OPERATOR_ONLY = {"limits"}
+# Pages whose figures (runner cards, backtest metrics and trades) the scan also reads. The
+# dashboard and the portfolio keep the API's full-precision value in their hover titles.
+FIGURE_PAGES = {name for name in PAGE_NAMES if name.startswith("strategies:")}
 
 
 def test_the_page_list_names_every_page_of_the_site():
@@ -27,8 +30,12 @@ def test_every_page_is_turkish_for_every_role(client, make_user, role, sim_setti
             continue
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
         assert response.status_code == 200, (url, response.status_code)
-        for text, words in english_in(visible_strings(response.content.decode())):
+        strings = visible_strings(response.content.decode())
+        for text, words in english_in(strings):
             problems.append(f"{url}: {words} in {text!r}")
+        if name in FIGURE_PAGES:  # figures too: 1.234,56 on a Turkish page, never 0.008
+            for text, figure in english_figures_in(strings):
+                problems.append(f"{url}: English figure {figure} in {text!r}")
     assert not problems, "\n".join(problems)
 
 

@@ -133,3 +133,32 @@ def english_in(strings) -> list[tuple[str, list[str]]]:
         if words:
             found.append((text, words))
     return found
+
+
+# A figure as a person reads it: digits with separators between them ("1.234,56", "0.008").
+FIGURE = re.compile(r"(?<![\w.,:/-])\d[\d.,]*\d(?![\w.,:/-]|[.,]\d)|(?<![\w.,:/-])\d(?![\w.,:/-])")
+
+
+UNGROUPED = re.compile(r"-?\d{4,},\d+")
+TURKISH_FIGURE = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")
+
+
+def english_figures_in(strings) -> list[tuple[str, str]]:
+    """(string, figure) for every figure written the English way on a Turkish page.
+
+    Turkish writes 1.234,56: a decimal comma, and dots only between groups of three digits after
+    a first group that does not start with 0. Any other figure with a dot ("0.008", "3000.12",
+    "1,234.5") is English. Several dots and no comma ("127.0.0.1", a date 06.12.2026, a version
+    1.2.3) are not a figure. A decimal of 1000 or more without its thousands dots ("1234,5") is
+    not the Turkish format either.
+    """
+    found = []
+    for text in strings:
+        for figure in FIGURE.findall(text):
+            if UNGROUPED.fullmatch(figure):  # 1234,5: a decimal comma, but no thousands dots
+                found.append((text, figure))
+            if "." not in figure or (figure.count(".") > 1 and "," not in figure):
+                continue
+            if not TURKISH_FIGURE.fullmatch(figure):
+                found.append((text, figure))
+    return found

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from strategies.documents import ema_cross
-from strategies.models import BacktestRun, OptimizationRun, ParamChangeProposal, Strategy
+from strategies.models import (
+    BacktestRun,
+    OptimizationRun,
+    ParamChangeProposal,
+    Strategy,
+    StrategyRunner,
+)
 
 # Pages by URL name (namespace:name); those with an object get one made by page_urls().
 PAGE_NAMES = {
@@ -70,6 +78,18 @@ def page_urls(owner) -> dict[str, str]:
     # Names are data a person typed (not UI text): Turkish ones, so the scans see only the UI.
     ema = {**ema_cross(10, 30, symbol="BTCUSDT", timeframe="1h"), "name": "EMA 10/30 kesişim"}
     strategy = Strategy.objects.create(name="ema kesişim", document=ema, created_by=owner)
+    # figures with decimals and thousands, so the scans see how each page writes them
+    trade = {
+        "side": "long",
+        "entry_time": now - 7_200_000,
+        "exit_time": now - 3_600_000,
+        "qty": 0.0125,
+        "entry_price": 61234.5,
+        "exit_price": 62345.25,
+        "pnl": 1234.5678,
+        "return_pct": 1.81,
+        "exit_reason": "take_profit",
+    }
     backtest = BacktestRun.objects.create(
         strategy=strategy,
         document=ema,
@@ -78,6 +98,30 @@ def page_urls(owner) -> dict[str, str]:
         start_ms=now - 86_400_000,
         end_ms=now,
         created_by=owner,
+        config={"fee_rate": 0.0004, "slippage": 0.0005, "max_notional": 1500.5},
+        metrics={"total_return_pct": 12.34, "trades": 1, "sharpe": 1.5, "profit_factor": 2.25},
+        trades=[trade, {**trade, "exit_reason": "stop_loss", "pnl": -12.5}],
+    )
+    StrategyRunner.objects.create(
+        strategy=strategy,
+        version=1,
+        document=ema,
+        status=StrategyRunner.Status.STOPPED,
+        position_qty=Decimal("1234.5"),
+        entry_price=Decimal("61234.5"),
+        last_price=Decimal("62345.25"),
+        realized_pnl=Decimal("-1234.56789"),
+        events=[
+            {
+                "at": "2026-12-06T04:05:00+00:00",
+                "action": "open",
+                "outcome": "ok",
+                "side": "BUY",
+                "qty": "0.0125",
+                "price": "61234.5",
+            }
+        ],
+        started_by=owner,
     )
     proposal = ParamChangeProposal.objects.create(
         strategy=strategy, base_version=1, old_document=ema, new_document=ema, proposer=owner
