@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from audit.models import AuditEntry
 from audit.services import record
 from futures.binance.rest import client_from_settings
 from futures.models import AttachState, Order, OrderStatus, OrderType
-from futures.position_actions import position_protect
+from futures.position_actions import _field_error, position_protect
 from futures.services import (
     OrderRequest,
     OrderResult,
@@ -64,8 +65,27 @@ class EntryResult:
     protection: list[OrderResult]
 
 
-def _field_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, details={"fields": [{"field": field, "message": message}]})
+# Four sentences, not one with "above"/"long" slots: each language words them its own way.
+_ENTRY_SIDE = {
+    (True, True): gettext_noop(
+        "%(field)s must be above the entry price %(price)s for a long order."
+    ),
+    (False, True): gettext_noop(
+        "%(field)s must be below the entry price %(price)s for a long order."
+    ),
+    (True, False): gettext_noop(
+        "%(field)s must be above the entry price %(price)s for a short order."
+    ),
+    (False, False): gettext_noop(
+        "%(field)s must be below the entry price %(price)s for a short order."
+    ),
+}
+NOT_AN_ENTRY = gettext_noop(
+    "A take-profit or stop-loss can be attached to an order that opens a position only."
+)
+UNPROTECTED = gettext_noop(
+    "The entry %(cid)s filled but its TP/SL could not be placed: %(message)s"
+)
 
 
 def _reference(req: OrderRequest) -> Decimal:
@@ -81,10 +101,7 @@ def check(req: OrderRequest, take_profit: Decimal | None, stop_loss: Decimal | N
     """Refuse a TP/SL that cannot protect this entry, before anything is stored or sent."""
     field = "takeProfit" if take_profit is not None else "stopLoss"
     if req.reduce_only or req.close_position or req.type not in ENTRY_TYPES:
-        raise _field_error(
-            field,
-            _("A take-profit or stop-loss can be attached to an order that opens a position only."),
-        )
+        raise _field_error(field, NOT_AN_ENTRY)
     long = req.side == "BUY"
     reference = _reference(req)
     for name, price, tp in (("takeProfit", take_profit, True), ("stopLoss", stop_loss, False)):
@@ -96,13 +113,10 @@ def check(req: OrderRequest, take_profit: Decimal | None, stop_loss: Decimal | N
         if (price > reference) != above or price == reference:
             raise _field_error(
                 name,
-                _("%(field)s must be %(where)s the entry price %(price)s for a %(side)s order.")
-                % {
-                    "field": name,
-                    "where": _("above") if above else _("below"),
-                    "price": _s(reference),
-                    "side": _("long") if long else _("short"),
-                },
+                _ENTRY_SIDE[(above, long)],
+                {"field": name, "price": reference.normalize()},
+                price=_s(reference),
+                value=_s(price),
             )
 
 
@@ -203,7 +217,7 @@ def attach(entry: Order) -> list[OrderResult]:
     try:
         placed = _place_legs(entry)
     except DomainError as exc:
-        _failed(entry, exc.message, exc.code)
+        _failed(entry, exc.message, exc.code, turkish=_turkish(exc))
         return []
     except Exception as exc:  # noqa: BLE001 - an unexpected error must still leave a trace
         logger.exception("attaching the TP/SL of %s failed", entry.client_order_id)
@@ -251,21 +265,25 @@ def _place_legs(entry: Order) -> list[OrderResult]:
     return placed
 
 
-def _failed(entry: Order, message: str, code: str) -> None:
+def _turkish(exc: DomainError) -> str:
+    """exc's message in Turkish (with Turkish figures) where the catalogue has it."""
+    with translation.override("tr"):
+        return exc.localized_message() or exc.message
+
+
+def _failed(entry: Order, message: str, code: str, *, turkish: str | None = None) -> None:
     """The entry filled but is unprotected: say so on the row, in the audit and to the owner."""
     Order.objects.filter(pk=entry.pk).update(attach_state=AttachState.FAILED)
-    reason = _("The entry %(cid)s filled but its TP/SL could not be placed: %(message)s") % {
-        "cid": entry.client_order_id,
-        "message": message,
-    }
+    cid = entry.client_order_id
+    reason = UNPROTECTED % {"cid": cid, "message": message}
+    with translation.override("tr"):
+        # The owner reads it later in their language: both sentences ride in the event.
+        reason_tr = translation.gettext(UNPROTECTED) % {"cid": cid, "message": turkish or message}
     record(
         actor=entry.user,
         action="order.attach",
         target=entry.symbol,
-        payload={
-            "clientOrderId": entry.client_order_id,
-            "error": {"code": code, "message": message},
-        },
+        payload={"clientOrderId": cid, "error": {"code": code, "message": message}},
         outcome=AuditEntry.Outcome.FAILED,
     )
     event_emit(
@@ -275,9 +293,10 @@ def _failed(entry: Order, message: str, code: str) -> None:
         payload={
             "symbol": entry.symbol,
             "side": entry.side,
-            "clientOrderId": entry.client_order_id,
+            "clientOrderId": cid,
             "by": "spark",
             "reason": reason[:200],
+            "reason_tr": reason_tr[:200],
         },
     )
 

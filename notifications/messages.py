@@ -66,7 +66,8 @@ def render(kind: str, payload: dict, lang: str) -> tuple[str, str]:
                 "by": {"gate": _("the risk gate"), "spark": "Spark"}.get(
                     p.get("by"), _("the exchange")
                 ),
-                "reason": p.get("reason") or "-",
+                # a reason Spark wrote itself may come in each language (reason_tr)
+                "reason": p.get(f"reason_{lang[:2]}") or p.get("reason") or "-",
             }
         elif kind == Kind.BREAKER_OPENED:
             subject = _("Circuit breaker opened")

@@ -17,6 +17,7 @@ from futures import attached
 from futures.models import AttachState, Order
 from futures.paper import fill_crossed
 from futures.reconcile import reconcile_orders
+from notifications.messages import render
 from notifications.models import Event
 from tests.support.stand_in import exchange_position
 
@@ -164,6 +165,11 @@ def test_an_entry_that_fills_past_its_stop_is_reported_unprotected(api, alice, t
     event = Event.objects.get(dedupe_key=f"order.attach:{entry.pk}")
     assert event.owner == alice
     assert "gap" in event.payload["reason"]
+    _subject, text = render(event.kind, event.payload, "tr")
+    assert "Giriş emri gap gerçekleşti ama TP/SL'si yerleştirilemedi" in text
+    assert "3.150" in text  # the mark it fell to, in Turkish figures
+    _subject, text = render(event.kind, event.payload, "en")
+    assert "The entry gap filled but its TP/SL could not be placed" in text
 
 
 def test_a_dry_run_entry_gets_paper_legs_and_one_cancels_the_other(api, alice, token_for, exchange):
@@ -238,7 +244,7 @@ def test_two_processes_attaching_at_once_place_one_protection(api, alice, token_
 def test_the_refusal_names_the_entry_price_in_the_request_language(api, alice, token_for, exchange):
     body = {"type": "LIMIT", "price": "3300", "stopLoss": "3350", "dryRun": False}
     tr = _entry(api, token_for(alice), **body).json()["error"]
-    assert tr["message"] != "stopLoss must be below the entry price 3300 for a long order."
+    assert tr["message"] == "Uzun emirde stopLoss, giriş fiyatı 3.300 altında olmalı."
     assert tr["details"]["fields"][0]["field"] == "stopLoss"
     base = {"symbol": "ETHUSDT", "side": "BUY", "quantity": "0.01"}
     en = api.post("/futures/order.place", {**base, **body}, token=token_for(alice), lang="en")
