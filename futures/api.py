@@ -101,6 +101,8 @@ def order_request(payload: OrderIn) -> services.OrderRequest:
         side=payload.side,
         type=payload.type,
         quantity=payload.quantity,
+        quote_quantity=payload.quoteQuantity,
+        balance_percent=payload.balancePercent,
         price=payload.price,
         stop_price=payload.stopPrice,
         time_in_force=payload.timeInForce,
@@ -123,6 +125,7 @@ def placed_out(result: services.OrderResult) -> dict:
         "risk": result.decision,
         "simulatedFill": result.simulated_fill,
         "rounded": result.rounded,
+        "sized": result.sized,
     }
 
 

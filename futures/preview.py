@@ -12,11 +12,11 @@ from decimal import Decimal
 from django.conf import settings
 
 from accounts.permissions import require
-from futures import selectors
+from futures import selectors, sizing
 from futures.binance.errors import ExchangeFilterError
 from futures.binance.filters import check_order
 from futures.binance.rest import client_from_settings
-from futures.models import ZERO, PositionSnapshot
+from futures.models import ZERO
 from futures.services import OrderRequest, _rounded, _validate_shape, current_environment
 from risk import gate
 from risk.models import RiskLimits
@@ -26,16 +26,6 @@ CENT = Decimal("0.01")
 
 def _plain(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
-
-
-def _leverage(client, symbol: str) -> int:
-    row = PositionSnapshot.objects.filter(environment=current_environment(), symbol=symbol).first()
-    if row is not None and row.leverage:
-        return int(row.leverage)
-    for p in client.positions(symbol):
-        if p.get("symbol") == symbol and p.get("leverage") not in (None, ""):
-            return int(p["leverage"])
-    return 1
 
 
 def _bracket(client, symbol: str, notional: Decimal) -> dict | None:
@@ -67,6 +57,7 @@ def order_preview(*, user, request: OrderRequest) -> dict:
     """The preview of one order (see the module docstring); raises only for bad input."""
     symbol = request.symbol.upper()
     require(user, "futures.place_order", action="order.preview", target=symbol)
+    request, sized = sizing.sized_request(request)  # USDT or % of the balance -> quantity
     _validate_shape(request)
     client = client_from_settings()
     filters = client.symbol_filters(symbol)
@@ -93,7 +84,7 @@ def order_preview(*, user, request: OrderRequest) -> dict:
     quantity = checked.quantity if checked else request.quantity
     price = (checked.price if checked else request.price) or mark
     notional = quantity * (price if request.type == "LIMIT" else mark)
-    leverage = _leverage(client, symbol)
+    leverage = sizing.symbol_leverage(client, symbol)
     margin = notional / leverage
     bracket = _bracket(client, symbol, notional)
     liquidation = (
@@ -133,6 +124,7 @@ def order_preview(*, user, request: OrderRequest) -> dict:
         "estLiquidationPrice": _plain(liquidation),
         "estFee": _plain(fee.quantize(Decimal("0.0001"))),
         "rounded": _rounded(request, checked) if checked else [],
+        "sized": sized,
         "filter": filter_error,
         "risk": {"allowed": decision.allowed, "rules": decision.rules},
     }

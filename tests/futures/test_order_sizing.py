@@ -1,0 +1,211 @@
+"""An order's size in contracts, USDT notional or % of the available balance (futures/sizing.py),
+leverage and margin type from the order form, and a preview that follows the order's side."""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
+
+import pytest
+
+from audit.models import AuditEntry
+from futures.models import Order
+
+pytestmark = pytest.mark.django_db
+
+
+def _body(**extra) -> dict:
+    body = {"symbol": "ETHUSDT", "side": "BUY", "type": "MARKET"}
+    body.update(extra)
+    return body
+
+
+def _leverage(exchange) -> int:
+    (row,) = exchange.control.signed("GET", "/fapi/v2/positionRisk", symbol="ETHUSDT").json()
+    return int(row["leverage"])
+
+
+def _available(exchange) -> Decimal:
+    return Decimal(exchange.control.signed("GET", "/fapi/v3/account").json()["availableBalance"])
+
+
+# -- adversarial first ------------------------------------------------------------------------
+
+
+def test_a_viewer_cannot_change_leverage_or_margin_type(api, bob, token_for, exchange):
+    before = _leverage(exchange)
+    r = api.post("/futures/leverage", {"symbol": "ETHUSDT", "leverage": 7}, token=token_for(bob))
+    assert r.status_code == 403 and r.json()["error"]["code"] == "PERMISSION_DENIED"
+    r = api.post(
+        "/futures/marginType",
+        {"symbol": "ETHUSDT", "marginType": "ISOLATED"},
+        token=token_for(bob),
+    )
+    assert r.status_code == 403
+    assert _leverage(exchange) == before
+    assert AuditEntry.objects.filter(
+        action="leverage.change", outcome=AuditEntry.Outcome.DENIED
+    ).exists()
+
+
+@pytest.mark.parametrize("percent", ["100.01", "101", "-1", "0", "abc", "1,5", "0.001", True])
+@pytest.mark.parametrize("path", ["/futures/order.place", "/futures/order.preview"])
+def test_a_balance_percent_outside_0_to_100_is_422_naming_the_field(
+    api, alice, token_for, exchange, percent, path
+):
+    r = api.post(path, _body(balancePercent=percent), token=token_for(alice))
+    assert r.status_code == 422, r.content
+    fields = [f["field"] for f in r.json()["error"]["details"]["fields"]]
+    assert "balancePercent" in fields
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("notional", ["-5", "0", "1e3", "", None])
+def test_a_strange_usdt_notional_is_422_naming_the_field(api, alice, token_for, exchange, notional):
+    r = api.post("/futures/order.place", _body(quoteQuantity=notional), token=token_for(alice))
+    assert r.status_code == 422, r.content
+    fields = [f["field"] for f in r.json()["error"]["details"]["fields"]]
+    assert {"quoteQuantity"} & set(fields) or set(fields) == {
+        "quantity",
+        "quoteQuantity",
+        "balancePercent",
+    }
+    assert not Order.objects.exists()
+
+
+def test_two_ways_of_giving_the_size_are_refused_naming_both(api, alice, token_for, exchange):
+    r = api.post(
+        "/futures/order.place",
+        _body(quantity="0.01", quoteQuantity="50"),
+        token=token_for(alice),
+    )
+    assert r.status_code == 422
+    fields = [f["field"] for f in r.json()["error"]["details"]["fields"]]
+    assert fields == ["quantity", "quoteQuantity"]
+    r = api.post("/futures/order.place", _body(), token=token_for(alice))
+    assert r.status_code == 422
+    fields = [f["field"] for f in r.json()["error"]["details"]["fields"]]
+    assert fields == ["quantity", "quoteQuantity", "balancePercent"]
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "notional, becomes, smallest",
+    [
+        ("10", "0.002", "20.4"),  # 10 / 3400 = 0.0029 -> 0.002 = 6.80 USDT
+        ("20", "0.005", "20.4"),  # at the minimum, but rounding down to the step falls below it
+        ("0.5", "0", "20.4"),  # rounds to nothing
+    ],
+)
+def test_a_usdt_notional_below_the_minimum_says_so_and_the_smallest_that_passes(
+    api, alice, token_for, exchange, notional, becomes, smallest
+):
+    r = api.post(
+        "/futures/order.place", _body(quoteQuantity=notional), token=token_for(alice), lang="en"
+    )
+    assert r.status_code == 422, r.content
+    error = r.json()["error"]
+    assert error["code"] == "FILTER_REJECTED"
+    assert error["details"]["filter"] == "MIN_NOTIONAL"
+    assert error["details"]["fields"][0]["field"] == "quoteQuantity"
+    assert error["details"]["smallest"] == smallest
+    assert error["details"]["sized"]["quantity"] == becomes
+    assert "below the minimum notional 20 USDT" in error["message"]
+    assert f"give at least {smallest} USDT" in error["message"]
+    assert not Order.objects.exists()
+    assert AuditEntry.objects.filter(
+        action="order.place", outcome=AuditEntry.Outcome.REJECTED
+    ).exists()
+    # the smallest it names does pass
+    r = api.post("/futures/order.place", _body(quoteQuantity=smallest), token=token_for(alice))
+    assert r.status_code == 200, r.content
+    assert r.json()["order"]["quantity"] == "0.006"
+
+
+def test_a_turkish_request_gets_the_reason_in_turkish(api, alice, token_for, exchange):
+    r = api.post(
+        "/futures/order.place", _body(quoteQuantity="10"), token=token_for(alice), lang="tr"
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "FILTER_REJECTED"
+    assert "minimum" not in r.json()["error"]["message"]  # the code's Turkish sentence
+
+
+# -- the sizes it makes -----------------------------------------------------------------------
+
+
+def test_a_usdt_notional_becomes_a_quantity_rounded_down_to_the_step(
+    api, alice, token_for, exchange
+):
+    r = api.post("/futures/order.place", _body(quoteQuantity="50"), token=token_for(alice))
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["order"]["quantity"] == "0.014"  # 50 / 3400 = 0.01470... rounded down
+    assert body["sized"] == {
+        "from": "quoteQuantity",
+        "requested": "50",
+        "price": "3400",
+        "notional": "50",
+        "quantity": "0.014",
+        "rounding": "down to the step 0.001",
+    }
+    assert Order.objects.get().quantity == Decimal("0.014")
+
+
+def test_a_limit_order_is_sized_at_its_own_price(api, alice, token_for, exchange):
+    r = api.post(
+        "/futures/order.preview",
+        _body(type="LIMIT", price="3000", timeInForce="GTC", quoteQuantity="60"),
+        token=token_for(alice),
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["quantity"] == "0.02" and r.json()["sized"]["price"] == "3000"
+
+
+def test_a_balance_percent_is_margin_times_leverage(api, alice, token_for, exchange):
+    api.post("/futures/leverage", {"symbol": "ETHUSDT", "leverage": 10}, token=token_for(alice))
+    available = _available(exchange)
+    r = api.post("/futures/order.place", _body(balancePercent="0.1"), token=token_for(alice))
+    assert r.status_code == 200, r.content
+    expected = (available * Decimal("0.001") * 10 / Decimal("3400")).quantize(
+        Decimal("0.001"), rounding=ROUND_FLOOR
+    )
+    assert Decimal(r.json()["order"]["quantity"]) == expected > 0
+    sized = r.json()["sized"]
+    assert sized["from"] == "balancePercent" and sized["leverage"] == 10
+    assert Decimal(sized["availableBalance"]) == available
+
+
+def test_a_retry_of_a_sized_order_returns_the_first_even_after_a_price_move(
+    api, alice, token_for, exchange
+):
+    body = _body(quoteQuantity="50", clientOrderId="sized-retry-1")
+    first = api.post("/futures/order.place", body, token=token_for(alice))
+    assert first.status_code == 200, first.content
+    exchange.control.set_price("ETHUSDT", "2500", mark="2500")  # 50 USDT would be 0.02 now
+    again = api.post("/futures/order.place", body, token=token_for(alice))
+    assert again.status_code == 200, again.content
+    assert again.json()["order"]["clientOrderId"] == "sized-retry-1"
+    assert again.json()["order"]["quantity"] == "0.014"
+    assert Order.objects.count() == 1
+
+
+# -- the preview follows the side ---------------------------------------------------------------
+
+
+def test_the_preview_of_a_short_puts_liquidation_above_entry_by_binances_formula(
+    api, alice, token_for, exchange
+):
+    """By hand, ETHUSDT's first bracket (maintMarginRatio 0.005, cum 0), 0.01 at 3400, 10x:
+    margin 3.4; long  LP = (3.4 + 0 - 34) / (0.01 x 0.005 - 0.01) = 3075.38;
+                 short LP = (3.4 + 0 + 34) / (0.01 x 0.005 + 0.01) = 3721.39."""
+    api.post("/futures/leverage", {"symbol": "ETHUSDT", "leverage": 10}, token=token_for(alice))
+    answers = {
+        side: api.post(
+            "/futures/order.preview", _body(side=side, quantity="0.01"), token=token_for(alice)
+        ).json()
+        for side in ("BUY", "SELL")
+    }
+    assert answers["BUY"]["estLiquidationPrice"] == "3075.38"
+    assert answers["SELL"]["estLiquidationPrice"] == "3721.39"
+    assert answers["SELL"]["maintMarginRatio"] == "0.005"
+    assert answers["SELL"]["side"] == "SELL" and answers["SELL"]["initialMargin"] == "3.4"
