@@ -84,7 +84,7 @@ def order_preview(*, user, request: OrderRequest) -> dict:
     quantity = checked.quantity if checked else request.quantity
     price = (checked.price if checked else request.price) or mark
     notional = quantity * (price if request.type == "LIMIT" else mark)
-    leverage = sizing.symbol_leverage(client, symbol)
+    leverage, margin_type = sizing.symbol_settings(client, symbol)
     margin = notional / leverage
     bracket = _bracket(client, symbol, notional)
     liquidation = (
@@ -119,6 +119,7 @@ def order_preview(*, user, request: OrderRequest) -> dict:
         "markPrice": _plain(mark),
         "notional": _plain(notional.quantize(CENT)),
         "leverage": leverage,
+        "marginType": margin_type,
         "initialMargin": _plain(margin.quantize(CENT)),
         "maintMarginRatio": _plain(bracket["maintMarginRatio"]) if bracket else None,
         "estLiquidationPrice": _plain(liquidation),

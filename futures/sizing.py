@@ -34,15 +34,21 @@ def _plain(value: Decimal) -> str:
 
 def symbol_leverage(client, symbol: str) -> int:
     """The symbol's leverage: the stored position row's, else the exchange's, else 1."""
+    return symbol_settings(client, symbol)[0]
+
+
+def symbol_settings(client, symbol: str) -> tuple[int, str | None]:
+    """(leverage, "cross" | "isolated" | None) of symbol: the stored row's, else the exchange's."""
     from futures.services import current_environment  # services imports this module
 
     row = PositionSnapshot.objects.filter(environment=current_environment(), symbol=symbol).first()
-    if row is not None and row.leverage:
-        return int(row.leverage)
+    if row is not None and row.leverage and row.margin_type:
+        return int(row.leverage), row.margin_type
     for p in client.positions(symbol):
         if p.get("symbol") == symbol and p.get("leverage") not in (None, ""):
-            return int(p["leverage"])
-    return 1
+            margin = str(p.get("marginType") or "").lower() or None
+            return int(p["leverage"]), margin
+    return (int(row.leverage) if row is not None and row.leverage else 1), None
 
 
 def sized_request(request):
@@ -107,6 +113,7 @@ def sized_request(request):
     sized.update(
         notional=_plain(notional.quantize(CENT)),
         quantity=_plain(quantity),
+        step=_plain(step),
         rounding=f"down to the step {_plain(step)}",
     )
     minimum = filters.min_notional if not request.reduce_only else Decimal(0)

@@ -146,6 +146,7 @@ def test_a_usdt_notional_becomes_a_quantity_rounded_down_to_the_step(
         "price": "3400",
         "notional": "50",
         "quantity": "0.014",
+        "step": "0.001",
         "rounding": "down to the step 0.001",
     }
     assert Order.objects.get().quantity == Decimal("0.014")
