@@ -210,3 +210,65 @@ def test_the_preview_of_a_short_puts_liquidation_above_entry_by_binances_formula
     assert answers["SELL"]["estLiquidationPrice"] == "3721.39"
     assert answers["SELL"]["maintMarginRatio"] == "0.005"
     assert answers["SELL"]["side"] == "SELL" and answers["SELL"]["initialMargin"] == "3.4"
+
+
+def _hold(amount: str, entry: str, *, margin_type: str = "cross", isolated: str = "0"):
+    """A held position as the stream or a REST read stores it (the preview reads this row)."""
+    from futures.models import PositionSnapshot
+    from futures.services import current_environment
+
+    PositionSnapshot.objects.update_or_create(
+        environment=current_environment(),
+        symbol="ETHUSDT",
+        defaults={
+            "position_amt": Decimal(amount),
+            "entry_price": Decimal(entry),
+            "leverage": 10,
+            "margin_type": margin_type,
+            "isolated_margin": Decimal(isolated),
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "side, quantity, after, liquidation, margin",
+    [
+        # adds: 0.03 @ (60 + 34) / 0.03, margin 6 + 3.4 = 9.4;
+        # LP = (9.4 - 94) / (0.03 x 0.005 - 0.03) = 2834.17
+        ("BUY", "0.01", "0.03", "2834.17", "3.4"),
+        # shrinks: 0.01 @ 3000, margin 6 x 0.5 = 3; LP = (3 - 30) / (0.00005 - 0.01) = 2713.57
+        ("SELL", "0.01", "0.01", "2713.57", "0"),
+        # closes: flat, no liquidation
+        ("SELL", "0.02", "0", None, "0"),
+        # flips: short 0.03 @ 3400, margin 10.2; LP = (10.2 + 102) / (0.00015 + 0.03) = 3721.39
+        ("SELL", "0.05", "-0.03", "3721.39", "10.2"),
+    ],
+)
+def test_the_preview_starts_from_the_held_position_on_the_orders_side(
+    api, alice, token_for, exchange, side, quantity, after, liquidation, margin
+):
+    """By hand: a long 0.02 @ 3000 held at 10x cross (margin 0.02 x 3000 / 10 = 6), the mark at
+    3400, ETHUSDT's first bracket (maintMarginRatio 0.005, cum 0)."""
+    api.post("/futures/leverage", {"symbol": "ETHUSDT", "leverage": 10}, token=token_for(alice))
+    _hold("0.02", "3000")
+    r = api.post(
+        "/futures/order.preview", _body(side=side, quantity=quantity), token=token_for(alice)
+    )
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["position"] == {"before": "0.02", "after": after}
+    assert body["estLiquidationPrice"] == liquidation
+    assert Decimal(body["initialMargin"]) == Decimal(margin)
+
+
+def test_an_isolated_short_uses_its_own_margin(api, alice, token_for, exchange):
+    """Short 0.02 @ 3500 isolated with 10 margin, adding 0.01 short at 3400 (margin 3.4):
+    0.03 @ (70 + 34) / 0.03, margin 13.4; LP = (13.4 + 104) / (0.00015 + 0.03) = 3893.86."""
+    api.post("/futures/leverage", {"symbol": "ETHUSDT", "leverage": 10}, token=token_for(alice))
+    _hold("-0.02", "3500", margin_type="isolated", isolated="10")
+    r = api.post(
+        "/futures/order.preview", _body(side="SELL", quantity="0.01"), token=token_for(alice)
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["estLiquidationPrice"] == "3893.86"
+    assert r.json()["position"] == {"before": "-0.02", "after": "-0.03"}
