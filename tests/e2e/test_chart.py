@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -27,7 +28,7 @@ def _confirm_live(browser) -> None:
 
 
 def test_the_chart_draws_candles_follows_the_stream_and_shows_the_entry(
-    daphne, browser, sim, alice
+    daphne, browser, sim, alice, token_for
 ):
     sim.control.set_price("ETHUSDT", "3400", mark="3400")
     server = spark_with_streams(daphne, sim)
@@ -71,6 +72,20 @@ def test_the_chart_draws_candles_follows_the_stream_and_shows_the_entry(
         == "entry"
     )
 
+    # TP/SL placed through the API are drawn where the exchange holds them.
+    r = requests.post(
+        server.url + "/futures/position.protect",
+        json={"symbol": "ETHUSDT", "takeProfit": "3600", "stopLoss": "3300", "dryRun": False},
+        headers={"Authorization": f"Bearer {token_for(alice)}"},
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+    wait.until(lambda d: {"tp", "sl"} <= {line["kind"] for line in _chart(d)["lines"]})
+    lines = {line["kind"]: line["price"] for line in _chart(browser)["lines"]}
+    assert (lines["tp"], lines["sl"]) == (3600, 3300)
+    algos = sim.control.signed("GET", "/fapi/v1/openAlgoOrders", symbol="ETHUSDT").json()
+    assert sorted(Decimal(a["triggerPrice"]) for a in algos) == [Decimal(3300), Decimal(3600)]
+
     # Another timeframe reloads the history at that interval.
     browser.find_element(By.CSS_SELECTOR, "#chart-intervals [data-interval='1h']").click()
     wait.until(lambda d: _chart(d)["loads"] == 2)
@@ -82,3 +97,10 @@ def test_the_chart_draws_candles_follows_the_stream_and_shows_the_entry(
     # and the stream keeps moving the new timeframe's last candle
     sim.control.set_price("ETHUSDT", "3470", mark="3470")
     wait.until(lambda d: _chart(d)["last"]["close"] == 3470)
+
+    # Another symbol: its own history, its own live bar, none of ETHUSDT's lines.
+    Select(browser.find_element(By.ID, "symbol")).select_by_value("BTCUSDT")
+    wait.until(lambda d: _chart(d)["symbol"] == "BTCUSDT" and _chart(d)["loads"] == 3)
+    assert _chart(browser)["lines"] == []
+    sim.control.set_price("BTCUSDT", "64321.5", mark="64321.5")
+    wait.until(lambda d: _chart(d)["last"]["close"] == 64321.5)
