@@ -612,7 +612,8 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
             "dryRun": request.dry_run,
             "source": request.source,
         }
-        _reject(user, "order.place", request.symbol.upper(), "sizing", payload, exc)
+        reason = exc.reason if isinstance(exc, ExchangeFilterError) else "validation"
+        _reject(user, "order.place", request.symbol.upper(), reason, payload, exc)
         raise
     result = _order_place(user=user, request=request)
     result.sized = sized

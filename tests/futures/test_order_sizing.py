@@ -272,3 +272,20 @@ def test_an_isolated_short_uses_its_own_margin(api, alice, token_for, exchange):
     assert r.status_code == 200, r.content
     assert r.json()["estLiquidationPrice"] == "3893.86"
     assert r.json()["position"] == {"before": "-0.02", "after": "-0.03"}
+
+
+def test_a_size_below_the_minimum_is_counted_as_that_filters_rejection(
+    api, alice, token_for, exchange
+):
+    from prometheus_client import REGISTRY
+
+    def count() -> float:
+        value = REGISTRY.get_sample_value(
+            "spark_futures_order_reject_total", {"reason": "filter_min_notional"}
+        )
+        return value or 0.0
+
+    before = count()
+    r = api.post("/futures/order.place", _body(quoteQuantity="10"), token=token_for(alice))
+    assert r.status_code == 422
+    assert count() == before + 1
