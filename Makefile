@@ -8,8 +8,12 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 # The concurrent-orders bench's PostgreSQL database (created when missing) and Redis.
 BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/spark_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/0
+# The chart library served from static/vendor/ (no CDN at run time); `make vendor` re-fetches it.
+LWC_VERSION := 5.3.0
+LWC_SHA1 := f4a90dca971cf0727f9bbaceb1e5090cb3b5b4c9
+LWC_DIR := static/vendor/lightweight-charts
 
-.PHONY: run test quick lint format bench smoke run-streams clean
+.PHONY: run test quick lint format bench smoke run-streams clean vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +56,16 @@ bench: $(VENV)/.test-installed
 
 smoke: $(VENV)/.run-installed
 	$(BIN)/python scripts/smoke.py
+
+# Re-fetch the committed chart library from the npm registry: exactly LWC_VERSION, checked.
+vendor:
+	rm -rf .vendor-tmp && mkdir .vendor-tmp
+	cd .vendor-tmp && npm pack --silent lightweight-charts@$(LWC_VERSION)
+	echo "$(LWC_SHA1)  .vendor-tmp/lightweight-charts-$(LWC_VERSION).tgz" | sha1sum -c -
+	tar -xzf .vendor-tmp/lightweight-charts-$(LWC_VERSION).tgz -C .vendor-tmp
+	mkdir -p $(LWC_DIR)
+	cp .vendor-tmp/package/dist/lightweight-charts.standalone.production.js .vendor-tmp/package/LICENSE $(LWC_DIR)/
+	rm -rf .vendor-tmp
 
 clean:
 	rm -rf var/*.sqlite3* .pytest-*

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ninja import Router
+from ninja import Query, Router
 
 from accounts.auth import READ_AUTH, write_auth
 from futures import (
     attached,
+    chart,
     funding_reads,
     income,
     order_modify,
@@ -15,6 +16,7 @@ from futures import (
     services,
 )
 from futures.schemas import (
+    SYMBOL,
     CancelAllIn,
     CancelAllOut,
     CancelIn,
@@ -60,6 +62,15 @@ def positions(request, symbol: str | None = None):
 def premium_index(request, symbol: str | None = None):
     """Funding rate, next funding time, mark and index price of one symbol (or all)."""
     return funding_reads.funding_rates(symbol=symbol)
+
+
+@router.get("/klines", auth=READ_AUTH)
+def klines(
+    request, symbol: str = Query(..., pattern=SYMBOL), interval: str = "1m", limit: int = 300
+):
+    """Candles of a symbol for the chart (1m, 5m, 15m, 1h, 4h, 1d), oldest first; the live 1m
+    bar comes over /ws/live/ as the topic `kline:<SYMBOL>`."""
+    return chart.chart_klines(symbol=symbol, interval=interval, limit=limit)
 
 
 @router.get("/openOrders", auth=READ_AUTH)
@@ -115,6 +126,8 @@ def order_request(payload: OrderIn) -> services.OrderRequest:
         side=payload.side,
         type=payload.type,
         quantity=payload.quantity,
+        quote_quantity=payload.quoteQuantity,
+        balance_percent=payload.balancePercent,
         price=payload.price,
         stop_price=payload.stopPrice,
         time_in_force=payload.timeInForce,
@@ -137,6 +150,7 @@ def placed_out(result: services.OrderResult) -> dict:
         "risk": result.decision,
         "simulatedFill": result.simulated_fill,
         "rounded": result.rounded,
+        "sized": result.sized,
     }
 
 

@@ -1,6 +1,7 @@
 """Live events to browser sockets: `publish(topic, payload)` through channel-layer groups.
 
-Topics: `ticker:<SYMBOL>`, `depth:<SYMBOL>` (fast market data, coalesced), `orders`,
+Topics: `ticker:<SYMBOL>`, `depth:<SYMBOL>`, `kline:<SYMBOL>` (the 1m bar of the chart,
+futures/chart.py) (fast market data, coalesced), `orders`,
 `positions`, `account`, `risk`, `streams` (never dropped by the coalescing). Every consumer
 subscribed to a topic is in the group `live.<topic with ':' as '.'>` and receives
 `{"type": "live.event", "topic", "payload", "ts"}`.
@@ -25,7 +26,7 @@ from spark_site.groups import send_to_group
 logger = logging.getLogger(__name__)
 
 FIXED_TOPICS = frozenset({"orders", "positions", "account", "risk", "streams", "portfolio"})
-MARKET_TOPIC_RE = re.compile(r"^(ticker|depth):([A-Z0-9]{2,20})$")
+MARKET_TOPIC_RE = re.compile(r"^(ticker|depth|kline):([A-Z0-9]{2,20})$")
 LATEST_CACHE_PREFIX = "spark:live:latest:"
 
 # The latest value of every market topic published from this process (snapshots of new
@@ -41,7 +42,7 @@ def valid_topic(topic: str) -> bool:
 
 
 def is_market(topic: str) -> bool:
-    return topic.startswith(("ticker:", "depth:"))
+    return topic.startswith(("ticker:", "depth:", "kline:"))
 
 
 def group_of(topic: str) -> str:

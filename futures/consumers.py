@@ -12,7 +12,7 @@ frame and the socket stays open (spark_site/ws_frames.py). Topics are matched ex
 trailing newline, no lowercase symbols); at most MAX_TOPICS per socket.
 Topics may also be given in the query string: /ws/live/?topics=ticker:BTCUSDT,orders
 
-Fast market topics (ticker:, depth:) are coalesced per client: the latest value, at most one
+Fast market topics (ticker:, depth:, kline:) are coalesced per client: the latest value, at most one
 frame per topic every COALESCE_SECONDS; everything else is sent at once, in order, never dropped.
 """
 

@@ -2,17 +2,20 @@
 liquidation price from Binance's leverage brackets, fee, and every risk rule it would hit.
 
 Nothing is stored, sent or locked: it is the order form's live preview, so a trader sees the
-rule they would break before pressing the button, not after.
+rule they would break before pressing the button, not after. Everything follows the order's
+side: the liquidation is of the one-way position after a fill (a short's above its entry, a
+long's below; an order against the held position shrinks, closes or flips it).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 
 from accounts.permissions import require
-from futures import selectors
+from futures import selectors, sizing
 from futures.binance.errors import ExchangeFilterError
 from futures.binance.filters import check_order
 from futures.binance.rest import client_from_settings
@@ -34,16 +37,6 @@ def _plain(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
-def _leverage(client, symbol: str) -> int:
-    row = PositionSnapshot.objects.filter(environment=current_environment(), symbol=symbol).first()
-    if row is not None and row.leverage:
-        return int(row.leverage)
-    for p in client.positions(symbol):
-        if p.get("symbol") == symbol and p.get("leverage") not in (None, ""):
-            return int(p["leverage"])
-    return 1
-
-
 def _bracket(client, symbol: str, notional: Decimal) -> dict | None:
     rows = client.leverage_brackets(symbol)
     brackets = next((r["brackets"] for r in rows if r["symbol"] == symbol), [])
@@ -51,6 +44,54 @@ def _bracket(client, symbol: str, notional: Decimal) -> dict | None:
         (b for b in brackets if b["notionalFloor"] <= notional < b["notionalCap"]),
         brackets[-1] if brackets else None,
     )
+
+
+LIMIT_PRICED = frozenset({"LIMIT", "STOP", "TAKE_PROFIT"})
+
+
+@dataclass(frozen=True)
+class After:
+    """The one-way position after the order fills, and the margin the order itself needs."""
+
+    before: Decimal  # signed
+    amount: Decimal  # signed: negative = short
+    entry: Decimal
+    margin: Decimal  # the position's margin after the fill
+    needed: Decimal  # the initial margin of this order (0 for what only closes)
+
+
+def resulting_position(
+    *, held, side: str, quantity: Decimal, price: Decimal, leverage: int
+) -> After:
+    """The position after a fill of quantity at price, from the held PositionSnapshot (or flat).
+
+    Same side (or flat): sizes add, entry is their weighted average, margins add. The other
+    side: it shrinks (entry kept, margin in proportion, no new margin), closes (flat), or flips
+    (the excess opens at price with its own margin). A held position's margin is its isolated
+    margin, else (cross) its initial margin at the leverage: the estimate treats a cross
+    position as isolated, so the real liquidation of a cross position is farther away.
+    """
+    s = 1 if side == "BUY" else -1
+    amt = held.position_amt if held is not None else ZERO
+    held_entry = held.entry_price if held is not None else ZERO
+    held_margin = ZERO
+    if amt:
+        held_margin = (
+            held.isolated_margin
+            if held.margin_type == "isolated" and held.isolated_margin > 0
+            else abs(amt) * held_entry / leverage
+        )
+    after = amt + s * quantity
+    if not amt or (amt > 0) == (s > 0):
+        needed = quantity * price / leverage
+        entry = (abs(amt) * held_entry + quantity * price) / abs(after)
+        return After(amt, after, entry, held_margin + needed, needed)
+    if not after:
+        return After(amt, ZERO, ZERO, ZERO, ZERO)
+    if (after > 0) == (amt > 0):
+        return After(amt, after, held_entry, held_margin * abs(after) / abs(amt), ZERO)
+    needed = abs(after) * price / leverage
+    return After(amt, after, price, needed, needed)
 
 
 def liquidation_estimate(
@@ -73,6 +114,7 @@ def order_preview(*, user, request: OrderRequest) -> dict:
     """The preview of one order (see the module docstring); raises only for bad input."""
     symbol = request.symbol.upper()
     require(user, "futures.place_order", action="order.preview", target=symbol)
+    request, sized = sizing.sized_request(request)  # USDT or % of the balance -> quantity
     _validate_shape(request)
     client = client_from_settings()
     filters = client.symbol_filters(symbol)
@@ -99,12 +141,23 @@ def order_preview(*, user, request: OrderRequest) -> dict:
     quantity = checked.quantity if checked else request.quantity
     price = (checked.price if checked else request.price) or mark
     notional = quantity * (price if request.type == "LIMIT" else mark)
-    leverage = _leverage(client, symbol)
-    margin = notional / leverage
-    bracket = _bracket(client, symbol, notional)
+    leverage, margin_type = sizing.symbol_settings(client, symbol)
+    # Where it would fill: its limit price, else its trigger, else the mark.
+    trigger = (checked.stop_price if checked else request.stop_price) or request.activation_price
+    entry = price if request.type in LIMIT_PRICED else (trigger or mark)
+    held = PositionSnapshot.objects.filter(environment=current_environment(), symbol=symbol).first()
+    after = resulting_position(
+        held=held, side=request.side, quantity=quantity, price=entry, leverage=leverage
+    )
+    margin = after.needed if held is not None and held.position_amt else notional / leverage
+    bracket = _bracket(client, symbol, abs(after.amount) * after.entry) if after.amount else None
     liquidation = (
         liquidation_estimate(
-            side=request.side, quantity=quantity, price=price, margin=margin, bracket=bracket
+            side="BUY" if after.amount > 0 else "SELL",
+            quantity=abs(after.amount),
+            price=after.entry,
+            margin=after.margin,
+            bracket=bracket,
         )
         if bracket is not None and not request.reduce_only
         else None
@@ -134,11 +187,15 @@ def order_preview(*, user, request: OrderRequest) -> dict:
         "markPrice": _plain(mark),
         "notional": _plain(notional.quantize(CENT)),
         "leverage": leverage,
+        "marginType": margin_type,
         "initialMargin": _plain(margin.quantize(CENT)),
         "maintMarginRatio": _plain(bracket["maintMarginRatio"]) if bracket else None,
+        # the one-way position before and after a fill (the liquidation is the one after)
+        "position": {"before": _plain(after.before), "after": _plain(after.amount)},
         "estLiquidationPrice": _plain(liquidation),
         "estFee": _plain(fee.quantize(Decimal("0.0001"))),
         "rounded": _rounded(request, checked) if checked else [],
+        "sized": sized,
         "filter": filter_error,
         "risk": {"allowed": decision.allowed, "rules": decision.rules},
     }

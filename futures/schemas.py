@@ -17,6 +17,9 @@ CLIENT_ORDER_ID = r"^[\.A-Z\:/a-z0-9_-]{1,36}$"
 Positive = Money(**PRICE, gt=0)
 # Binance: 0.1 to 10 percent in steps of 0.1 (checked again, with the step, by the service).
 CallbackRate = Money(max_digits=3, decimal_places=1, ge=Decimal("0.1"), le=Decimal("10"))
+# Size as USDT notional or as a percentage of the available balance (futures/sizing.py).
+QuoteQuantity = Money(max_digits=20, decimal_places=8, gt=0)
+BalancePercent = Money(max_digits=5, decimal_places=2, gt=0, le=100)
 
 
 class OrderIn(Schema):
@@ -31,7 +34,10 @@ class OrderIn(Schema):
         "TAKE_PROFIT_MARKET",
         "TRAILING_STOP_MARKET",
     ]
-    quantity: Positive
+    # The size, exactly one way: contracts, USDT notional, or % of the available balance.
+    quantity: Positive | None = None
+    quoteQuantity: QuoteQuantity | None = None
+    balancePercent: BalancePercent | None = None
     price: Positive | None = None
     stopPrice: Positive | None = None
     timeInForce: Literal["GTC", "IOC", "FOK", "GTX"] | None = None
@@ -142,6 +148,8 @@ class PlacedOut(Schema):
     rounded: list[RoundedOut] = []
     # An entry's attached TP/SL: prices, state (pending, placed, failed, ...) and orders.
     protection: dict[str, Any] | None = None
+    # quoteQuantity / balancePercent: what was asked, the price used and the quantity it became
+    sized: dict[str, Any] | None = None
 
 
 class ProtectOut(Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_noop
 from accounts.permissions import may_act_on, owner_name, require, require_owner
 from audit.models import AuditEntry
 from audit.services import record
-from futures import ledger, metrics, position_mode, selectors
+from futures import ledger, metrics, position_mode, selectors, sizing
 from futures.binance.errors import (
     BinanceError,
     ExchangeFilterError,
@@ -489,7 +490,7 @@ class OrderRequest:
     symbol: str
     side: str
     type: str
-    quantity: Decimal
+    quantity: Decimal | None  # None: sized from quote_quantity or balance_percent
     price: Decimal | None = None
     stop_price: Decimal | None = None
     time_in_force: str | None = None
@@ -501,6 +502,8 @@ class OrderRequest:
     close_position: bool = False
     callback_rate: Decimal | None = None  # TRAILING_STOP_MARKET, percent 0.1-10
     activation_price: Decimal | None = None  # TRAILING_STOP_MARKET, optional
+    quote_quantity: Decimal | None = None  # size as USDT notional (futures/sizing.py)
+    balance_percent: Decimal | None = None  # size as % of the available balance
 
 
 @dataclass
@@ -516,6 +519,8 @@ class OrderResult:
     # What the symbol's grid changed ("0.0085 -> 0.008"): never silent.
     rounded: list[dict] = field(default_factory=list)
     message_params: dict = field(default_factory=dict)
+    # A size given in USDT or % of the balance, and the quantity it became (futures/sizing.py).
+    sized: dict | None = None
 
     def localized_message(self) -> str:
         """The message in the active language with its values, then what was rounded."""
@@ -638,6 +643,40 @@ def _validate_trailing(req: OrderRequest) -> None:
 
 
 def order_place(*, user, request: OrderRequest) -> OrderResult:
+    """Place an order whose size may be given in USDT or as % of the balance (see _order_place).
+
+    The size becomes a quantity first (futures/sizing.py); a retry of a client order id already
+    stored keeps that order's quantity, so a price move between the two is no mismatch.
+    """
+    require(user, "futures.place_order", action="order.place", target=request.symbol.upper())
+    if request.quantity is None and request.client_order_id:
+        first = selectors.order_pk(request.client_order_id)
+        if first is not None:
+            stored = Order.objects.values_list("quantity", flat=True).get(pk=first)
+            request = dataclasses.replace(
+                request, quantity=stored, quote_quantity=None, balance_percent=None
+            )
+    try:
+        request, sized = sizing.sized_request(request)
+    except ValidationFailed as exc:
+        payload = {
+            "symbol": request.symbol.upper(),
+            "side": request.side,
+            "type": request.type,
+            "quoteQuantity": request.quote_quantity,
+            "balancePercent": request.balance_percent,
+            "dryRun": request.dry_run,
+            "source": request.source,
+        }
+        reason = exc.reason if isinstance(exc, ExchangeFilterError) else "validation"
+        _reject(user, "order.place", request.symbol.upper(), reason, payload, exc)
+        raise
+    result = _order_place(user=user, request=request)
+    result.sized = sized
+    return result
+
+
+def _order_place(*, user, request: OrderRequest) -> OrderResult:
     """Place an order: permission, filters, idempotency, risk gate, save, exchange, audit.
 
     Dry-run (the default) stops after the gate: the order is stored with a simulated fill at

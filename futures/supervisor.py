@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
-from futures import attached, broadcast, klines, metrics, paper
+from futures import attached, broadcast, chart, klines, metrics, paper
 from futures.binance.streams import Backoff, ListenKeyClient, MarketStream, UserStream
 from futures.events import MarketState, handle_user_event, reconcile_after_connect
 from futures.stream_health import OutageWatch
@@ -216,7 +216,13 @@ class Supervisor:
 
     def _on_market(self, kind: str, data: dict) -> None:
         if kind == "kline":
-            self.klines.offer(data)
+            k = data.get("k") or {}
+            symbol = data.get("s") or k.get("s")
+            if k.get("i") == chart.LIVE_INTERVAL and symbol in self.symbols:
+                self.coalescer.offer(chart.topic(symbol), chart.bar_payload(k))
+            # The chart's streams are not the listeners': they must not wake the paper runners.
+            if klines.stream_name(symbol or "", k.get("i") or "") in self.kline_streams:
+                self.klines.offer(data)
             return
         out = self.market.apply(kind, data)
         if out is not None:
@@ -248,14 +254,19 @@ class Supervisor:
     async def _kline_subscriptions(self, every: float = 1.0) -> None:
         """Keep the market socket subscribed to the klines the listeners want (live)."""
         wanted = sync_to_async(klines.wanted_streams, thread_sensitive=True)
+        subscribed: list[str] | None = None
         while True:
             try:
                 names = await wanted()
-                if names != self.kline_streams:
-                    self.kline_streams = names
+                self.kline_streams = names
+                # plus the 1m bars of every streamed symbol, the dashboard chart's live feed
+                charted = {klines.stream_name(s, chart.LIVE_INTERVAL) for s in self.symbols}
+                streams = sorted(set(names) | charted)
+                if streams != subscribed:
+                    subscribed = streams
                     for conn in list(self.connections.values()):
                         if isinstance(conn, MarketStream) and conn.route != "public":
-                            await conn.set_extra(names)
+                            await conn.set_extra(streams)
             except Exception:
                 logger.exception("updating the kline subscriptions failed")
             await asyncio.sleep(every)

@@ -26,6 +26,7 @@ def dashboard(request):
             "symbols": symbols,
             "symbol": symbol,
             "can_trade": can(request.user, "futures.place_order"),
+            "can_set_leverage": can(request.user, "futures.change_leverage"),
             "trading_symbols": tradable_symbols(fallback=symbols),
             "can_control_streams": can(request.user, "futures.control_streams"),
             "hedge": _hedge_banner(),

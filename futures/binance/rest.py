@@ -522,6 +522,13 @@ class BinanceFutures(BinanceHttp):
             body = {**body, "amount": Decimal(str(body["amount"]))}
         return body
 
+    # ------------------------------------------------------------------ market data
+    def klines(self, symbol: str, interval: str, *, limit: int = 500) -> list[list]:
+        """The newest `limit` klines (Binance's array rows), oldest first."""
+        return self.request(
+            "GET", "/fapi/v1/klines", {"symbol": symbol, "interval": interval, "limit": limit}
+        )
+
     # ------------------------------------------------------------------ 11. exchange info
     def exchange_info(self, *, refresh: bool = False) -> dict:
         """Exchange info, cached for exchange_info_ttl seconds (refetched after that)."""

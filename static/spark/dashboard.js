@@ -236,12 +236,17 @@
       if (t.includes(",")) t = t.replace(/\./g, "").replace(",", ".");
       return t;
     };
+    const DECIMAL = /^\d+(\.\d+)?$/;
+    // The size in contracts (quantity), USDT (quoteQuantity) or % of the available balance
+    // (balancePercent): the server turns the last two into a quantity and says how (`sized`).
+    function sizeOf(body) { return body.quantity || body.quoteQuantity || body.balancePercent || ""; }
     function orderBody(side) {
       const f = new FormData(form);
       const body = {
         symbol: String(f.get("symbol") || "").trim().toUpperCase(), side: side, type: f.get("type"),
-        quantity: plain(f.get("quantity")), dryRun: form.elements.dryRun.checked,
+        dryRun: form.elements.dryRun.checked,
       };
+      body[f.get("sizeMode") || "quantity"] = plain(f.get("quantity"));
       if (form.elements.reduceOnly && form.elements.reduceOnly.checked) body.reduceOnly = true;
       if (body.type === "LIMIT") {
         body.price = plain(f.get("price"));
@@ -250,39 +255,100 @@
       if (body.type === "STOP_MARKET" || body.type === "TAKE_PROFIT_MARKET") body.stopPrice = plain(f.get("price"));
       return body;
     }
-    // The live preview: notional, margin, est. liquidation, fee and every risk rule, before sending.
+    // The live preview: notional, margin, est. liquidation, fee and every risk rule, before
+    // sending. Both sides are asked: a short's liquidation is above the entry, a long's below,
+    // and which button will be pressed is not known yet (no hover on a phone).
     const preview = $("order-preview");
+    const settings = $("order-settings-result");
     let previewTimer = null, previewSeq = 0;
+    function sizedText(s) { // "50 USDT → 0,014 (adıma aşağı yuvarlandı 0,001)"
+      if (!s) return "";
+      const unit = s.from === "balancePercent" ? " %" : " USDT";
+      return fmt(s.requested) + unit + " → " + fmt(s.quantity) + " (" + preview.dataset.sized + " " + fmt(s.step) + ")";
+    }
+    function syncSettings(d) { // the symbol's leverage and margin type, unless being edited
+      const lev = form.elements.leverage, mt = form.elements.marginType;
+      if (lev && !lev.dataset.touched && d.leverage) lev.value = d.leverage;
+      if (mt && !mt.dataset.touched && d.marginType) mt.value = d.marginType === "isolated" ? "ISOLATED" : "CROSSED";
+    }
+    async function previewOf(body) {
+      const r = await post("/futures/order.preview", body);
+      return r;
+    }
     async function showPreview() {
       const body = orderBody("BUY");
-      body.side = form.dataset.side || "BUY";
-      if (!preview || !/^\d+(\.\d+)?$/.test(body.quantity) || (body.type !== "MARKET" && !(body.price || body.stopPrice))) {
-        if (preview) preview.textContent = "";
+      if (!preview || !DECIMAL.test(sizeOf(body)) || (body.type !== "MARKET" && !(body.price || body.stopPrice))) {
+        if (preview) { preview.textContent = ""; delete preview.dataset.quantity; }
         return;
       }
       const seq = ++previewSeq;
-      const r = await post("/futures/order.preview", body);
+      const [buy, sell] = await Promise.all([previewOf(body), previewOf(Object.assign({}, body, { side: "SELL" }))]);
       if (seq !== previewSeq) return; // an older answer arriving late
-      const P = preview.dataset, d = r.data || {};
-      if (!r.ok) {
+      const P = preview.dataset, d = buy.data || {}, s = sell.data || {};
+      if (!buy.ok || !sell.ok) {
+        const bad = !buy.ok ? buy : sell;
+        const e = (bad.data && bad.data.error) || {};
         preview.className = "error";
-        preview.textContent = (d.error && d.error.message) || ("HTTP " + r.status);
+        preview.textContent = e.message || ("HTTP " + bad.status);
+        preview.dataset.allowed = "false";
+        delete preview.dataset.quantity;
         return;
       }
-      const parts = [P.notional + " ≈ " + fmt(d.notional) + " USDT", P.margin + " ≈ " + fmt(d.initialMargin) + " (" + d.leverage + "x)"];
-      if (d.estLiquidationPrice) parts.push(P.liquidation + " ≈ " + fmt(d.estLiquidationPrice));
+      syncSettings(d);
+      const parts = [];
+      if (d.sized) parts.push(sizedText(d.sized));
+      parts.push(P.notional + " ≈ " + fmt(d.notional) + " USDT", P.margin + " ≈ " + fmt(d.initialMargin) + " (" + d.leverage + "x)");
+      if (d.estLiquidationPrice || s.estLiquidationPrice) {
+        parts.push(P.liquidation + ": " + P.long + " ≈ " + fmt(d.estLiquidationPrice) + " · " + P.short + " ≈ " + fmt(s.estLiquidationPrice));
+      }
       parts.push(P.fee + " ≈ " + fmt(d.estFee));
-      const problems = (d.risk && d.risk.rules || []).map((x) => x.message);
-      if (d.filter) problems.push(d.filter.message);
+      const said = (x) => (x.risk && x.risk.rules || []).map((r) => r.message).concat(x.filter ? [x.filter.message] : []);
+      const longs = said(d), shorts = said(s);
+      const problems = longs.filter((m) => shorts.includes(m))
+        .concat(longs.filter((m) => !shorts.includes(m)).map((m) => P.long + ": " + m))
+        .concat(shorts.filter((m) => !longs.includes(m)).map((m) => P.short + ": " + m));
       preview.className = problems.length ? "error" : "muted";
       preview.textContent = parts.join(" · ") + (problems.length ? " — " + problems.join(" ") : "");
       preview.dataset.allowed = problems.length ? "false" : "true";
+      preview.dataset.quantity = d.quantity;
+      preview.dataset.liqLong = d.estLiquidationPrice || "";
+      preview.dataset.liqShort = s.estLiquidationPrice || "";
+    }
+    // Leverage and margin type of the form's symbol, through POST /futures/leverage and
+    // /futures/marginType (the same permission, audit and errors as the API).
+    const apply = $("order-settings-apply");
+    if (apply) {
+      ["leverage", "marginType"].forEach((n) => form.elements[n].addEventListener("input", (ev) => { ev.target.dataset.touched = "1"; }));
+      apply.addEventListener("click", async () => {
+        const symbol = String(form.elements.symbol.value || "").trim().toUpperCase();
+        const S = settings.dataset, done = [];
+        settings.className = "muted";
+        settings.textContent = "…";
+        const lev = String(form.elements.leverage.value || "").trim();
+        const r1 = await post("/futures/leverage", { symbol: symbol, leverage: /^\d+$/.test(lev) ? Number(lev) : lev });
+        if (!r1.ok) {
+          settings.className = "error";
+          settings.textContent = (r1.data && r1.data.error && r1.data.error.message) || ("HTTP " + r1.status);
+          return;
+        }
+        done.push(S.leverage + " " + r1.data.leverage + "x");
+        const mt = form.elements.marginType.value;
+        const r2 = await post("/futures/marginType", { symbol: symbol, marginType: mt });
+        if (!r2.ok) {
+          settings.className = "error";
+          settings.textContent = done.join(" · ") + " — " + ((r2.data && r2.data.error && r2.data.error.message) || ("HTTP " + r2.status));
+          return;
+        }
+        done.push(S.marginType + " " + (mt === "ISOLATED" ? S.isolated : S.cross));
+        settings.className = "ok";
+        settings.textContent = done.join(" · ");
+        delete form.elements.leverage.dataset.touched;
+        delete form.elements.marginType.dataset.touched;
+        showPreview();
+      });
     }
     form.addEventListener("input", () => { clearTimeout(previewTimer); previewTimer = setTimeout(showPreview, 300); });
     form.addEventListener("change", () => { clearTimeout(previewTimer); previewTimer = setTimeout(showPreview, 300); });
-    form.querySelectorAll("button[name=side]").forEach((b) => b.addEventListener("mouseenter", () => {
-      form.dataset.side = b.value;
-    }));
     showPreview();
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -295,6 +361,19 @@
         out.textContent = form.dataset.needsPrice;
         form.elements.price.focus();
         return;
+      }
+      if (body.dryRun !== true && !body.quantity) {
+        // A size in USDT or % is turned into a quantity first, and that quantity is what is
+        // confirmed and sent: the price cannot move it between the confirmation and the order.
+        const p = await post("/futures/order.preview", body);
+        if (!p.ok) {
+          out.className = "error";
+          out.textContent = (p.data && p.data.error && p.data.error.message) || ("HTTP " + p.status);
+          return;
+        }
+        delete body.quoteQuantity;
+        delete body.balancePercent;
+        body.quantity = p.data.quantity;
       }
       if (body.dryRun !== true) {
         // A live order is never one click: the user confirms what, how much and where.
@@ -325,6 +404,7 @@
         out.textContent = (body.dryRun ? I.label("dry-run") + " · " : "") + I.label(o.status || "NEW") + " " + (o.clientOrderId || o.client_order_id || "");
         // What the symbol's step or tick changed is said, never silent ("0,0085 → 0,008").
         const rounded = (r.data && r.data.rounded) || [];
+        if (r.data && r.data.sized) out.textContent += " · " + sizedText(r.data.sized);
         if (rounded.length) {
           out.textContent += " · " + form.dataset.rounded + ": " +
             rounded.map((x) => fmt(x.requested) + " → " + fmt(x.sent)).join(", ");

@@ -9,7 +9,8 @@
  *   SparkLive.showState(el, state);       // the state in the page's language (el's data-<state>)
  *   SparkLive.number("61234.50")          // "61.234,5" on a Turkish page, "61,234.5" in English
  *
- * Topics: ticker:<SYMBOL>, depth:<SYMBOL> (coalesced, at most every 100 ms), orders, positions,
+ * Topics: ticker:<SYMBOL>, depth:<SYMBOL>, kline:<SYMBOL> (the 1m bar; coalesced, at most every
+ * 100 ms), orders, positions,
  * account, risk, streams. Each subscription gets a snapshot first, then events. Every call
  * shares one socket per page; it reconnects by itself (1 s doubling to 30 s, with jitter) and
  * subscribes again, so each topic's next snapshot replaces whatever was missed meanwhile.

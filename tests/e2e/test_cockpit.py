@@ -284,7 +284,7 @@ def test_the_order_form_takes_any_trading_symbol_a_decimal_comma_and_post_only(
     preview = _by(browser, "order-preview")
     wait.until(lambda d: "Tutar ≈ 165 USDT" in preview.text and "100" in preview.text, preview.text)
     assert preview.get_attribute("data-allowed") == "false"
-    assert "Tahmini tasfiye ≈" in preview.text
+    assert "Tahmini tasfiye: Uzun ≈" in preview.text and "Kısa ≈" in preview.text
     price.clear()
 
     symbol = _by(browser, "order-symbol")

@@ -1,0 +1,86 @@
+"""The dashboard chart's candles: history from the exchange's klines, live from its 1m stream.
+
+One kline stream per streamed symbol (1m) feeds every timeframe: the page folds each 1m bar
+into the current bar of the chosen timeframe (open from history, high/low widened, close
+replaced), so switching timeframe never changes what the stream process subscribes and no
+per-page demand has to be tracked across processes. Prices stay decimal strings end to end.
+"""
+
+from __future__ import annotations
+
+from futures.binance.rest import client_from_settings
+from spark_site.errors import ValidationFailed
+
+# The chart's timeframes (Binance's interval names) and their length in milliseconds.
+INTERVALS = {
+    "1m": 60_000,
+    "5m": 300_000,
+    "15m": 900_000,
+    "1h": 3_600_000,
+    "4h": 14_400_000,
+    "1d": 86_400_000,
+}
+LIVE_INTERVAL = "1m"
+MAX_BARS = 1500  # Binance's most bars per /fapi/v1/klines call
+DEFAULT_BARS = 300
+
+
+def topic(symbol: str) -> str:
+    """The live topic of a symbol's 1m bars (futures/broadcast.py validates it)."""
+    return f"kline:{symbol}"
+
+
+def bar_payload(k: dict) -> dict:
+    """A kline stream bar ("k" of Binance's kline event) as the chart's bar."""
+    return {
+        "t": int(k["t"]),
+        "i": k["i"],
+        "o": k["o"],
+        "h": k["h"],
+        "l": k["l"],
+        "c": k["c"],
+        "v": k["v"],
+        "x": bool(k["x"]),
+    }
+
+
+def _row(row: list) -> dict:
+    return {
+        "t": int(row[0]),
+        "o": str(row[1]),
+        "h": str(row[2]),
+        "l": str(row[3]),
+        "c": str(row[4]),
+        "v": str(row[5]),
+    }
+
+
+def chart_klines(*, symbol: str, interval: str, limit: int = DEFAULT_BARS) -> dict:
+    """The newest `limit` bars of symbol at interval, oldest first (a read: any role)."""
+    symbol = symbol.upper()
+    if interval not in INTERVALS:
+        raise ValidationFailed(
+            f"interval must be one of {', '.join(INTERVALS)}.",
+            details={"fields": [{"field": "interval", "message": "unknown interval"}]},
+        )
+    if not 1 <= limit <= MAX_BARS:
+        raise ValidationFailed(
+            f"limit must be 1 to {MAX_BARS}.",
+            details={"fields": [{"field": "limit", "message": f"1 to {MAX_BARS}"}]},
+        )
+    from futures.supervisor import UnknownSymbol  # the supervisor imports this module
+
+    client = client_from_settings()
+    if client.symbol_filters(symbol) is None:
+        raise UnknownSymbol(
+            f"{symbol} is not a symbol the exchange trades.",
+            details={"fields": [{"field": "symbol", "message": "unknown"}]},
+        )
+    rows = client.klines(symbol, interval, limit=limit)
+    return {
+        "symbol": symbol,
+        "interval": interval,
+        "intervalMs": INTERVALS[interval],
+        "live": topic(symbol),
+        "bars": [_row(r) for r in rows],
+    }
