@@ -81,6 +81,12 @@ LABELS = {
     "take_profit": _("take profit hit"),
     "signal": _("exit signal"),
     "end": _("end of the period"),
+    # Where an entry's attached TP/SL stands (futures.models.AttachState).
+    "attach:pending": _("placed when the entry fills"),
+    "attach:placing": _("being placed"),
+    "attach:placed": _("placed"),
+    "attach:failed": _("could not be placed"),
+    "attach:dropped": _("dropped: the entry ended unfilled"),
 }
 
 

@@ -253,6 +253,9 @@
         body.timeInForce = f.get("timeInForce") || "GTC";
       }
       if (body.type === "STOP_MARKET" || body.type === "TAKE_PROFIT_MARKET") body.stopPrice = plain(f.get("price"));
+      // TP/SL attached to the entry: the server checks them now and puts them on the position
+      // at the entry's first fill.
+      ["takeProfit", "stopLoss"].forEach((n) => { const v = plain(f.get(n)); if (v) body[n] = v; });
       return body;
     }
     // The live preview: notional, margin, est. liquidation, fee and every risk rule, before
@@ -380,6 +383,7 @@
         const ok = await SparkLiveOrder.confirm({
           symbol: body.symbol, side: side, type: body.type, quantity: body.quantity,
           price: body.price, mark: marks.get(body.symbol),
+          takeProfit: body.takeProfit, stopLoss: body.stopLoss,
         });
         if (!ok) {
           out.className = "muted";
@@ -405,6 +409,13 @@
         // What the symbol's step or tick changed is said, never silent ("0,0085 → 0,008").
         const rounded = (r.data && r.data.rounded) || [];
         if (r.data && r.data.sized) out.textContent += " · " + sizedText(r.data.sized);
+        const prot = r.data && r.data.protection;
+        if (prot) {
+          out.dataset.protection = prot.state;
+          out.textContent += " · " + form.dataset.protection + ": " + I.label("attach:" + prot.state);
+        } else {
+          delete out.dataset.protection;
+        }
         if (rounded.length) {
           out.textContent += " · " + form.dataset.rounded + ": " +
             rounded.map((x) => fmt(x.requested) + " → " + fmt(x.sent)).join(", ");

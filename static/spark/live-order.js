@@ -3,7 +3,7 @@
  * real <dialog>; Cancel has the focus, so Enter or Escape sends nothing. Strings come from the
  * server-rendered dialog (templates/futures/_live_order_dialog.html), so they are Turkish first.
  *
- *   const ok = await SparkLiveOrder.confirm({symbol, side, type, quantity, price, mark});
+ *   const ok = await SparkLiveOrder.confirm({symbol, side, type, quantity, price, mark, takeProfit, stopLoss});
  */
 (function () {
   "use strict";
@@ -47,6 +47,14 @@
     const notional = multiply(order.quantity, price);
     set("confirm-notional", notional === null ? d.noMark
       : "≈ " + format(notional, 2, 2) + " " + quote(order.symbol) + " (" + (limit ? d.atLimit : d.atMark) + ")");
+    // A TP/SL attached to the entry is part of what is confirmed.
+    [["tp", order.takeProfit], ["sl", order.stopLoss]].forEach(([k, v]) => {
+      const dd = dialog.querySelector("[data-testid=confirm-" + k + "]");
+      const dt = dialog.querySelector("[data-testid=confirm-" + k + "-label]");
+      if (!dd || !dt) return;
+      dd.hidden = dt.hidden = !v;
+      dd.textContent = v ? (parse(v) ? format(v, 8) : String(v)) : "";
+    });
   }
 
   /** Ask before a live order; resolve true only when the user pressed the send button. */
