@@ -18,18 +18,13 @@ from futures.binance.errors import BinanceError, ExchangeFilterError, NoSuchOrde
 from futures.binance.filters import check_order
 from futures.binance.rest import client_from_settings
 from futures.models import Order, OrderStatus, OrderType
-from futures.services import (
-    Conflict,
-    _audit_refusal,
-    _emit_order_changed,
-    _reject,
-    current_environment,
-    dec,
-    order_sync_from_exchange,
-)
+from futures.services import Conflict, _audit_refusal, _reject
+from futures.sync import order_changed_on_commit, order_sync_from_exchange
 from risk import gate
 from risk.errors import RiskRejected
 from spark_site.errors import NotFound, ValidationFailed
+from spark_site.exchange_env import current_environment
+from spark_site.money import exchange_decimal
 
 ACTION = "order.modify"
 
@@ -225,10 +220,10 @@ def _modify_on_exchange(client, order: Order, checked) -> tuple[Order, dict, Exc
         except BinanceError as exc:
             return locked, old, exc
         # The sync never changes price or quantity (it only moves status and fills forward).
-        locked.quantity = dec(answer.get("origQty")) or checked.quantity
-        locked.price = dec(answer.get("price")) or checked.price
+        locked.quantity = exchange_decimal(answer.get("origQty")) or checked.quantity
+        locked.price = exchange_decimal(answer.get("price")) or checked.price
         locked.save(update_fields=["quantity", "price", "updated_at"])
-        _emit_order_changed(locked)
+        order_changed_on_commit(locked)
         order_sync_from_exchange(answer, source="rest:modify")
     return locked, old, None
 
@@ -243,5 +238,5 @@ def _store(order: Order, quantity: Decimal, price: Decimal) -> Order:
         locked.quantity = quantity
         locked.price = price
         locked.save(update_fields=["quantity", "price", "updated_at"])
-        _emit_order_changed(locked)
+        order_changed_on_commit(locked)
     return locked

@@ -26,12 +26,12 @@ from futures.services import (
     OrderRequest,
     OrderResult,
     _audit_refusal,
-    current_environment,
     order_cancel,
     order_place,
-    position_sync,
 )
+from futures.sync import position_sync
 from spark_site.errors import ValidationFailed
+from spark_site.exchange_env import current_environment
 
 
 class NoPosition(Conflict):

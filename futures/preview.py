@@ -17,9 +17,10 @@ from futures.binance.errors import ExchangeFilterError
 from futures.binance.filters import check_order
 from futures.binance.rest import client_from_settings
 from futures.models import ZERO, PositionSnapshot
-from futures.services import OrderRequest, _rounded, _validate_shape, current_environment
+from futures.services import OrderRequest, _rounded, _validate_shape
 from risk import gate
 from risk.models import RiskLimits
+from spark_site.exchange_env import current_environment
 
 CENT = Decimal("0.01")
 
