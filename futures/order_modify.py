@@ -18,6 +18,7 @@ from futures.binance.errors import BinanceError, ExchangeFilterError, NoSuchOrde
 from futures.binance.filters import check_order
 from futures.binance.rest import client_from_settings
 from futures.models import Order, OrderStatus, OrderType
+from futures.reconcile import refresh_order
 from futures.services import Conflict, _audit_refusal, _reject
 from futures.sync import order_changed_on_commit, order_sync_from_exchange
 from risk import gate
@@ -116,8 +117,6 @@ def order_modify(
             _audit_refusal(user, ACTION, symbol, payload, failure)
             if isinstance(failure, NoSuchOrder):
                 # Filled or cancelled on the exchange since this page was drawn: say which.
-                from futures.reconcile import refresh_order
-
                 now = refresh_order(client, order, source="rest:modify")
                 raise NotModifiable(
                     _("Order %(cid)s can no longer be modified: it is %(status)s.")

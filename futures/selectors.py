@@ -9,6 +9,7 @@ from decimal import Context, Decimal
 from django.db import connection
 from django.utils import timezone
 
+from futures.binance.rest import client_from_settings
 from futures.models import OPEN_STATUSES, PRICE, ZERO, Order, PositionSnapshot
 
 STALE = "stale"
@@ -164,30 +165,11 @@ def open_positions(environment: str):
     return PositionSnapshot.objects.filter(environment=environment).exclude(position_amt=0)
 
 
-# --------------------------------------------------------------- what futures lends to risk
-
-
-def risk_positions():
-    """Current positions for the risk status page (risk must not import futures)."""
-    from futures.position_mode import position_mode_known
-    from futures.services import current_environment
-    from risk.providers import Position
-
-    rows = [
-        Position(symbol=row.symbol, amount=row.position_amt, mark_price=row.mark_price or None)
-        for row in open_positions(current_environment())
-    ]
-    # Hedge mode: the LONG and SHORT sides are listed as they are (signed), never left out.
-    mode = position_mode_known()
-    for side in mode.side_positions if mode is not None and mode.dual else ():
-        rows.append(Position(symbol=side["symbol"], amount=Decimal(side["positionAmt"])))
-    return rows
+# ------------------------------------------------------- exchange filters (risk and copilot)
 
 
 def risk_filters(symbol: str) -> dict | None:
     """The exchange filters of symbol that risk compares its limits with (cached info)."""
-    from futures.binance.rest import client_from_settings
-
     f = client_from_settings().symbol_filters(symbol.upper())
     if f is None:
         return None
@@ -197,11 +179,3 @@ def risk_filters(symbol: str) -> dict | None:
         "stepSize": f.step_size,
         "maxQty": f.max_qty,
     }
-
-
-def register_risk_providers() -> None:
-    """Lend risk the two reads above (called from the futures AppConfig.ready())."""
-    from risk.providers import register_filters_provider, register_position_provider
-
-    register_position_provider(risk_positions)
-    register_filters_provider(risk_filters)

@@ -38,6 +38,8 @@ from futures.models import (
     PositionSnapshot,
     Side,
 )
+from futures.reconcile import refresh_order
+from futures.schemas import order_out
 from futures.sync import (
     account_sync,
     algo_sync_from_exchange,
@@ -739,8 +741,6 @@ def _cancelled_entry(order: Order, owner) -> dict:
 
 def _cancel_all_of(client, user, symbol: str, *, everyone: bool) -> list[dict]:
     """Cancel symbol's open orders (all, or user's own); the ones really cancelled."""
-    from futures.reconcile import refresh_order
-
     env = current_environment()
     cancelled: list[dict] = []
     # Paper orders rest in Spark only.
@@ -1000,8 +1000,6 @@ def positions_list(*, symbol: str | None = None) -> dict:
 
 def open_orders_list(*, symbol: str | None = None) -> dict:
     """Open orders on the exchange, plain and conditional, synced into the local rows."""
-    from futures.schemas import order_out
-
     symbol = symbol.upper() if symbol else None
     client = client_from_settings()
     orders = []
@@ -1033,8 +1031,6 @@ def order_detail(
     *, client_order_id: str | None = None, order_id: int | None = None, symbol: str | None = None
 ) -> dict:
     """One order by client or exchange id, with fills; asks the exchange if it is not local."""
-    from futures.schemas import order_out
-
     order = selectors.order_find(client_order_id=client_order_id, order_id=order_id)
     if order is None and symbol:
         try:

@@ -46,9 +46,3 @@ def daily_summary(user, now: datetime) -> dict:
             for row in open_positions(environment).order_by("symbol")
         ],
     }
-
-
-def register_summary_provider() -> None:
-    from notifications.summary import register_summary_provider as register
-
-    register(daily_summary)

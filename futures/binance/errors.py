@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from futures import metrics
 from spark_site.errors import DomainError, ValidationFailed
 
 
@@ -134,8 +135,6 @@ def count_error(exchange: str, exc: BinanceError | None = None, *, code: str = "
     The one place every path counts (REST, listen keys, the WebSocket API); the error is marked
     so a caller further up (the portfolio) does not count it again.
     """
-    from futures import metrics
-
     if exc is not None:
         if getattr(exc, "counted", False) or getattr(exc, "local", False):
             return
