@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.permissions import may_act_on
 from canary.models import CanaryRun
+from futures.binance.rest import client_from_settings
 from futures.models import OPEN_STATUSES, AccountSnapshot, Order
 from futures.selectors import open_positions, risk_filters
 from risk.models import PnLEntry, RiskLimits
@@ -112,8 +113,6 @@ def _market(symbols: list[str], positions: list[dict]) -> tuple[dict, dict]:
 
     An unreachable exchange leaves them out: a notional then becomes a question, never a guess.
     """
-    from futures.binance.rest import client_from_settings
-
     marks: dict[str, str] = {}
     steps: dict[str, str] = {}
     held = {p["symbol"] for p in positions}

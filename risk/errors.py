@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from risk.models import RiskLimits
+from risk.selectors import filter_conflicts
 from spark_site.errors import DomainError
 
 if TYPE_CHECKING:
@@ -49,7 +51,4 @@ def _conflicts_for(decision: Decision) -> list[dict]:
     symbol = decision.facts.get("symbol")
     if not symbol or not names & {"max_notional", "max_position"}:
         return []
-    from risk.models import RiskLimits
-    from risk.selectors import filter_conflicts
-
     return filter_conflicts(RiskLimits.load(), symbol)

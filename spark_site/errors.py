@@ -6,6 +6,8 @@ from typing import Any
 
 from django.http import JsonResponse
 
+from spark_site.error_messages import localize
+
 
 class DomainError(Exception):
     """A failure a client can understand; subclassed per app with its status and code."""
@@ -58,8 +60,6 @@ def error_body(
 
     localized=True: message was built with gettext already (it carries values, e.g. field names).
     """
-    from spark_site.error_messages import localize
-
     text = message if localized else localize(code, message)
     return {"error": {"code": code, "message": text, "details": details or {}}}
 
