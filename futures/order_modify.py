@@ -25,17 +25,13 @@ from risk import gate
 from risk.errors import RiskRejected
 from spark_site.errors import NotFound, ValidationFailed
 from spark_site.exchange_env import current_environment
-from spark_site.money import exchange_decimal
+from spark_site.money import decimal_text, exchange_decimal
 
 ACTION = "order.modify"
 
 
 class NotModifiable(Conflict):
     code = "ORDER_NOT_MODIFIABLE"
-
-
-def _plain(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
 
 
 def order_modify(
@@ -94,7 +90,7 @@ def order_modify(
     if checked.quantity <= order.filled_qty:
         exc = ValidationFailed(
             _("The new quantity must be above what has filled already (%(filled)s).")
-            % {"filled": _plain(order.filled_qty)},
+            % {"filled": decimal_text(order.filled_qty)},
             details={"fields": [{"field": "quantity", "message": "not above filled"}]},
         )
         _audit_refusal(user, ACTION, symbol, payload, exc)
@@ -102,14 +98,14 @@ def order_modify(
     if checked.quantity == order.quantity and checked.price == order.price:
         exc = NotModifiable(
             _("Nothing to change: the order already has this price and quantity."),
-            details={"price": _plain(order.price), "quantity": _plain(order.quantity)},
+            details={"price": decimal_text(order.price), "quantity": decimal_text(order.quantity)},
             code="NOTHING_TO_MODIFY",
         )
         _audit_refusal(user, ACTION, symbol, payload, exc)
         raise exc
     _gate(user, order, checked.quantity, checked.price, mark, payload)
     if order.dry_run:
-        old = {"price": _plain(order.price), "quantity": _plain(order.quantity)}
+        old = {"price": decimal_text(order.price), "quantity": decimal_text(order.quantity)}
         order = _store(order, checked.quantity, checked.price)
     else:
         order, old, failure = _modify_on_exchange(client, order, checked)
@@ -124,9 +120,9 @@ def order_modify(
                     details={"status": now.status},
                 ) from failure
             raise failure
-    new = {"price": _plain(order.price), "quantity": _plain(order.quantity)}
+    new = {"price": decimal_text(order.price), "quantity": decimal_text(order.quantity)}
     rounded = [
-        {"field": name, "requested": _plain(asked), "sent": _plain(sent)}
+        {"field": name, "requested": decimal_text(asked), "sent": decimal_text(sent)}
         for name, asked, sent in (
             ("price", price, checked.price),
             ("quantity", quantity, checked.quantity),
@@ -206,7 +202,7 @@ def _modify_on_exchange(client, order: Order, checked) -> tuple[Order, dict, Exc
         locked = (
             Order.objects.select_for_update(of=("self",)).select_related("user").get(pk=order.pk)
         )
-        old = {"price": _plain(locked.price), "quantity": _plain(locked.quantity)}
+        old = {"price": decimal_text(locked.price), "quantity": decimal_text(locked.quantity)}
         try:
             answer = client.modify_order(
                 locked.symbol,

@@ -32,6 +32,7 @@ from futures.services import (
 from futures.sync import position_sync
 from spark_site.errors import ValidationFailed
 from spark_site.exchange_env import current_environment
+from spark_site.money import decimal_text
 
 
 class NoPosition(Conflict):
@@ -93,17 +94,13 @@ def _part(user, action, symbol, payload, amt: Decimal, quantity: Decimal | None)
         exc = _field_error(
             "quantity",
             _("Quantity %(qty)s is bigger than the %(symbol)s position %(size)s.")
-            % {"qty": _plain(quantity), "symbol": symbol, "size": _plain(size)},
-            limit=_plain(size),
-            value=_plain(quantity),
+            % {"qty": decimal_text(quantity), "symbol": symbol, "size": decimal_text(size)},
+            limit=decimal_text(size),
+            value=decimal_text(quantity),
         )
         _refuse(user, action, symbol, payload, exc)
         raise exc
     return quantity
-
-
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def _existing(cid: str | None) -> Order | None:
@@ -180,11 +177,11 @@ def _check_trigger(field: str, price: Decimal, *, long: bool, above: bool, mark:
             % {
                 "field": field,
                 "where": where,
-                "mark": _plain(mark),
+                "mark": decimal_text(mark),
                 "side": _("long") if long else _("short"),
             },
-            mark=_plain(mark),
-            value=_plain(price),
+            mark=decimal_text(mark),
+            value=decimal_text(price),
         )
 
 
@@ -369,7 +366,7 @@ def position_margin_change(*, user, symbol: str, amount: Decimal, add: bool) -> 
     return {
         "symbol": symbol,
         "type": payload["type"],
-        "amount": _plain(Decimal(str(answer.get("amount", amount)))),
-        "isolatedMargin": _plain(row.isolated_margin) if row else None,
-        "liquidationPrice": _plain(row.liquidation_price) if row else None,
+        "amount": decimal_text(Decimal(str(answer.get("amount", amount)))),
+        "isolatedMargin": decimal_text(row.isolated_margin) if row else None,
+        "liquidationPrice": decimal_text(row.liquidation_price) if row else None,
     }

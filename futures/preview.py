@@ -21,12 +21,9 @@ from futures.services import OrderRequest, _rounded, _validate_shape
 from risk import gate
 from risk.models import RiskLimits
 from spark_site.exchange_env import current_environment
+from spark_site.money import decimal_text
 
 CENT = Decimal("0.01")
-
-
-def _plain(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
 
 
 def _leverage(client, symbol: str) -> int:
@@ -124,15 +121,15 @@ def order_preview(*, user, request: OrderRequest) -> dict:
         "symbol": symbol,
         "side": request.side,
         "type": request.type,
-        "quantity": _plain(quantity),
-        "price": _plain(price),
-        "markPrice": _plain(mark),
-        "notional": _plain(notional.quantize(CENT)),
+        "quantity": decimal_text(quantity),
+        "price": decimal_text(price),
+        "markPrice": decimal_text(mark),
+        "notional": decimal_text(notional.quantize(CENT)),
         "leverage": leverage,
-        "initialMargin": _plain(margin.quantize(CENT)),
-        "maintMarginRatio": _plain(bracket["maintMarginRatio"]) if bracket else None,
-        "estLiquidationPrice": _plain(liquidation),
-        "estFee": _plain(fee.quantize(Decimal("0.0001"))),
+        "initialMargin": decimal_text(margin.quantize(CENT)),
+        "maintMarginRatio": decimal_text(bracket["maintMarginRatio"]) if bracket else None,
+        "estLiquidationPrice": decimal_text(liquidation),
+        "estFee": decimal_text(fee.quantize(Decimal("0.0001"))),
         "rounded": _rounded(request, checked) if checked else [],
         "filter": filter_error,
         "risk": {"allowed": decision.allowed, "rules": decision.rules},

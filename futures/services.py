@@ -53,6 +53,7 @@ from risk import gate
 from risk.errors import RiskRejected
 from spark_site.errors import DomainError, NotFound, ValidationFailed
 from spark_site.exchange_env import current_environment
+from spark_site.money import decimal_text
 
 logger = logging.getLogger(__name__)
 
@@ -907,10 +908,6 @@ def exchange_health() -> dict:
     }
 
 
-def _s(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
-
-
 def _mode_doc(*, fresh: bool = False) -> dict | None:
     """The position mode (read again when stale if fresh), or None when never read."""
     known = position_mode.position_mode_for_page() if fresh else position_mode.position_mode_known()
@@ -923,12 +920,12 @@ def account_overview() -> dict:
     snap = account_sync(answer, source="rest:account")
     return {
         "environment": snap.environment,
-        "walletBalance": _s(snap.wallet_balance),
-        "availableBalance": _s(snap.available_balance),
-        "marginBalance": _s(snap.margin_balance),
-        "unrealizedPnl": _s(snap.unrealized_pnl),
-        "maintMargin": _s(snap.maint_margin),
-        "marginRatio": _s(snap.margin_ratio),
+        "walletBalance": decimal_text(snap.wallet_balance),
+        "availableBalance": decimal_text(snap.available_balance),
+        "marginBalance": decimal_text(snap.margin_balance),
+        "unrealizedPnl": decimal_text(snap.unrealized_pnl),
+        "maintMargin": decimal_text(snap.maint_margin),
+        "marginRatio": decimal_text(snap.margin_ratio),
         "assets": [
             {
                 "asset": a.get("asset"),
@@ -981,12 +978,12 @@ def positions_list(*, symbol: str | None = None) -> dict:
             {
                 "symbol": r.symbol,
                 "positionSide": "BOTH",
-                "positionAmt": _s(r.position_amt),
+                "positionAmt": decimal_text(r.position_amt),
                 "side": "LONG" if r.position_amt > 0 else "SHORT",
-                "entryPrice": _s(r.entry_price),
-                "markPrice": _s(r.mark_price),
-                "unrealizedPnl": _s(r.unrealized_pnl),
-                "liquidationPrice": _s(r.liquidation_price),
+                "entryPrice": decimal_text(r.entry_price),
+                "markPrice": decimal_text(r.mark_price),
+                "unrealizedPnl": decimal_text(r.unrealized_pnl),
+                "liquidationPrice": decimal_text(r.liquidation_price),
                 "leverage": r.leverage,
                 "marginType": r.margin_type,
                 "updatedAt": r.updated_at.isoformat(),

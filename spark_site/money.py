@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, WithJsonSchema
@@ -36,6 +36,8 @@ __all__ = [
 # "NaN" or "Infinity": each of those was accepted (or crashed) somewhere before.
 DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 DECIMAL_TEXT_MAX = 64
+# Django's SQLite converter's reading of a float (see column_decimal).
+_FROM_FLOAT = Context(prec=15).create_decimal_from_float
 
 
 class JsonNumber(float):
@@ -166,11 +168,15 @@ def exchange_decimal(value: Any) -> Decimal | None:
         return None
 
 
-def column_decimal(value: Any, places: int) -> Decimal | None:
-    """A DecimalField value read by raw SQL: SQLite hands NUMERIC back as int, float or str,
-    so it is quantized to the column's places; PostgreSQL's Decimal is returned as it is."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
+def column_decimal(value: Any, places: int | None = None) -> Decimal | None:
+    """A DecimalField value (or a sum of one) read by raw SQL, as the ORM reads it.
+
+    PostgreSQL hands back an exact Decimal, returned as it is. SQLite hands NUMERIC back as a
+    float, int or text: read like Django's SQLite converter (15 significant digits, then the
+    column's places), so a raw read and an ORM read of the same row are the same Decimal.
+    places=None (a computed sum) keeps the digits without rounding to a column.
+    """
+    if value is None or isinstance(value, Decimal):
         return value
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    number = _FROM_FLOAT(value) if isinstance(value, int | float) else Decimal(value)
+    return number.quantize(Decimal(1).scaleb(-places)) if places is not None else number
