@@ -16,7 +16,7 @@ from audit.services import record
 from futures import selectors
 from futures.binance.errors import BinanceError, ExchangeFilterError, NoSuchOrder
 from futures.binance.filters import check_order
-from futures.binance.rest import client_from_settings
+from futures.binance.ws_api import order_client_from_settings
 from futures.models import Order, OrderStatus, OrderType
 from futures.reconcile import refresh_order
 from futures.services import Conflict, _audit_refusal, _reject
@@ -68,7 +68,7 @@ def order_modify(
         )
     require_owner(user, order.user, action=ACTION, target=symbol, kind="order")
     _require_modifiable(user, order, payload)
-    client = client_from_settings()
+    client = order_client_from_settings()  # REST or the WebSocket API (SPARK_ORDER_TRANSPORT)
     new_price = price if price is not None else order.price
     new_qty = quantity if quantity is not None else order.quantity
     try:

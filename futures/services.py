@@ -28,6 +28,7 @@ from futures.binance.errors import (
 )
 from futures.binance.filters import check_order
 from futures.binance.rest import client_from_settings, new_client_order_id
+from futures.binance.ws_api import order_client_from_settings
 from futures.models import (
     ALGO_TYPES,
     CLOSE_POSITION_TYPES,
@@ -215,7 +216,9 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
         _reject(user, "order.place", symbol, "validation", payload, exc)
         raise
     env = current_environment()
-    client = client_from_settings()
+    # The order transport (REST, or the WebSocket API with SPARK_ORDER_TRANSPORT=ws); its reads
+    # other than orders go over REST either way.
+    client = order_client_from_settings()
     try:
         # Dry runs too: a simulation against positions the one-way gate cannot see would lie.
         position_mode.require_one_way(
@@ -612,7 +615,7 @@ def order_cancel(
     payload = {"symbol": symbol, "clientOrderId": client_order_id, "orderId": order_id}
     if order is not None and order.symbol != symbol:
         raise NotFound(f"No order {client_order_id or order_id} of {symbol}.")
-    client = client_from_settings()
+    client = order_client_from_settings()
     if order is None and not may_act_on(user, None):
         # Not in Spark: placed outside it, so nobody here owns it. Say 404 only when the
         # exchange has no such order either; otherwise it is an operator's to cancel.
