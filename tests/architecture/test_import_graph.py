@@ -200,3 +200,17 @@ def test_a_hidden_import_would_be_found():
     )
     said = Import("futures.apps", "futures.broadcast", 9, True, "    import x  # app registry")
     assert hidden_imports([hidden, said]) == ["futures.events:7: from futures import services"]
+
+
+def test_portfolio_uses_only_the_futures_connector_and_the_live_channel(graph):
+    """The table: portfolio imports futures.binance (signing, HTTP); it also publishes on the
+    platform's one live channel (futures.broadcast) and counts exchange errors in the one
+    counter (futures.metrics). Nothing of orders or positions."""
+    used = {
+        i.target for i in graph if app_of(i.module) == "portfolio" and app_of(i.target) == "futures"
+    }
+    assert used, "the walker sees portfolio's connector imports"
+    assert {t for t in used if not t.startswith("futures.binance.")} <= {
+        "futures.broadcast",
+        "futures.metrics",
+    }
