@@ -10,6 +10,6 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from accounts import signals  # noqa: F401 - connects the login/logout audit receivers
-        from accounts.roles import sync_roles_after_migrate
+        from accounts.roles import sync_roles_after_migrate  # noqa: PLC0415 - ready(): the app registry is loaded now
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from ninja.security import APIKeyCookie, HttpBearer
 
+from accounts.permissions import require
 from accounts.selectors import token_owner, token_touch
 from spark_site.errors import NotAuthenticated, PermissionDenied
 
@@ -97,8 +98,6 @@ class _PermissionFirst:
         self.action = action
 
     def authenticate(self, request, key):
-        from accounts.permissions import require
-
         user = super().authenticate(request, key)
         if user is not None:
             require(user, self.permission, action=self.action, target=request.path[:200])

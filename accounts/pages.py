@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from spark_site.access import page_refusal
+
 
 def page_access(request):
     """None when the page may be shown, else the login redirect or the 403 page (one rule)."""
-    from spark_site.access import page_refusal
-
     return page_refusal(request)

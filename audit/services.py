@@ -8,6 +8,7 @@ from typing import Any
 
 from audit.context import current_client_ip
 from audit.models import AuditEntry
+from spark_site.logging_filters import redact
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +22,6 @@ def _is_secret_key(key: str) -> bool:
 
 def scrub(value: Any) -> Any:
     """Return a JSON-safe copy of value with secret-looking keys and configured secrets blanked."""
-    from spark_site.logging_filters import redact
-
     if isinstance(value, dict):
         return {str(k): ("***" if _is_secret_key(str(k)) else scrub(v)) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -26,6 +26,9 @@ from audit.models import AuditEntry
 from audit.services import record
 from canary import evidence, metrics
 from canary.models import CanaryRun
+from futures.binance.rest import client_from_settings
+from futures.position_mode import HedgeModeUnsupported, position_mode_forget, require_one_way
+from futures.services import OrderRequest, order_place
 from risk import providers as risk_providers
 from risk.errors import RiskRejected
 from spark_site import __version__
@@ -122,8 +125,6 @@ def _filters_used(symbol: str) -> dict | None:
     is the fallback when the connector cannot answer.
     """
     try:
-        from futures.binance.rest import client_from_settings
-
         filters = client_from_settings().symbol_filters(symbol)
     except Exception as exc:  # evidence records what it could not read
         found = risk_providers.filters(symbol)
@@ -217,8 +218,6 @@ def _parse_request(symbol, side, quantity) -> dict:
 
 def canary_run(*, user, symbol=None, side=None, quantity=None) -> CanaryRun:
     """Dry-run a small order through the order service and the risk gate; store the run."""
-    from futures.services import OrderRequest, order_place
-
     require(user, "canary.run_canary", action="canary.run", target=symbol or _default_symbol())
     req = _parse_request(symbol, side, quantity)
     pol = policy()
@@ -360,7 +359,6 @@ def canary_confirm(*, user, run_id: int, keep_position: bool = False) -> CanaryR
         )
     # Before the claim: refused in hedge mode, the run stays SIMULATED and can be confirmed once
     # the account is one-way again (its side positions would make "flat" a guess).
-    from futures.position_mode import HedgeModeUnsupported, position_mode_forget, require_one_way
 
     try:
         # Read now (max_age=0): equal LONG and SHORT sides would sum to a "flat" account.
@@ -395,8 +393,6 @@ def canary_confirm(*, user, run_id: int, keep_position: bool = False) -> CanaryR
 
 def _position_amount(symbol: str) -> Decimal:
     """The exchange's own net position of symbol (read now, not Spark's snapshot)."""
-    from futures.binance.rest import client_from_settings
-
     rows = client_from_settings().positions(symbol)
     return sum(
         (Decimal(str(r.get("positionAmt", "0"))) for r in rows if r.get("symbol") == symbol),
@@ -447,8 +443,6 @@ def _refuse(user, run: CanaryRun, why: str) -> None:
 
 
 def _execute(run: CanaryRun, user) -> CanaryRun:
-    from futures.services import OrderRequest, order_place
-
     started = time.perf_counter()
     latency: dict = {}
     confirmation: dict = {"latencyMs": latency}

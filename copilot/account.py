@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Sum
@@ -20,16 +19,14 @@ from django.utils import timezone
 
 from accounts.permissions import may_act_on
 from canary.models import CanaryRun
+from futures.binance.rest import client_from_settings
 from futures.models import OPEN_STATUSES, AccountSnapshot, Order
 from futures.selectors import open_positions, risk_filters
 from risk.models import PnLEntry, RiskLimits
 from spark_site.exchange_env import environment_of
+from spark_site.money import decimal_text
 
 log = logging.getLogger(__name__)
-
-
-def _s(value) -> str | None:
-    return None if value is None else format(Decimal(value).normalize(), "f")
 
 
 def account_context(*, user, prompt: str, symbols: list[str] | None = None) -> dict:
@@ -38,11 +35,11 @@ def account_context(*, user, prompt: str, symbols: list[str] | None = None) -> d
     positions = [
         {
             "symbol": row.symbol,
-            "positionAmt": _s(row.position_amt),
-            "entryPrice": _s(row.entry_price),
-            "markPrice": _s(row.mark_price) if row.mark_price else None,
-            "liquidationPrice": _s(row.liquidation_price),
-            "unrealizedPnl": _s(row.unrealized_pnl),
+            "positionAmt": decimal_text(row.position_amt),
+            "entryPrice": decimal_text(row.entry_price),
+            "markPrice": decimal_text(row.mark_price) if row.mark_price else None,
+            "liquidationPrice": decimal_text(row.liquidation_price),
+            "unrealizedPnl": decimal_text(row.unrealized_pnl),
             "leverage": row.leverage,
             "marginType": row.margin_type,
         }
@@ -58,9 +55,9 @@ def account_context(*, user, prompt: str, symbols: list[str] | None = None) -> d
             "clientOrderId": o.client_order_id,
             "side": o.side,
             "type": o.type,
-            "quantity": _s(o.quantity),
-            "price": _s(o.price),
-            "stopPrice": _s(o.stop_price),
+            "quantity": decimal_text(o.quantity),
+            "price": decimal_text(o.price),
+            "stopPrice": decimal_text(o.stop_price),
         }
         for o in orders.order_by("created_at")[:50]
     ]
@@ -75,12 +72,12 @@ def account_context(*, user, prompt: str, symbols: list[str] | None = None) -> d
     snap = AccountSnapshot.objects.filter(environment=env).first()
     if snap is not None:
         context["balance"] = {
-            "walletBalance": _s(snap.wallet_balance),
-            "availableBalance": _s(snap.available_balance),
-            "marginBalance": _s(snap.margin_balance),
-            "maintMargin": _s(snap.maint_margin),
-            "marginRatio": _s(snap.margin_ratio),
-            "unrealizedPnl": _s(snap.unrealized_pnl),
+            "walletBalance": decimal_text(snap.wallet_balance),
+            "availableBalance": decimal_text(snap.available_balance),
+            "marginBalance": decimal_text(snap.margin_balance),
+            "maintMargin": decimal_text(snap.maint_margin),
+            "marginRatio": decimal_text(snap.margin_ratio),
+            "unrealizedPnl": decimal_text(snap.unrealized_pnl),
         }
     context["pnl"] = _pnl()
     marks, steps = _market(symbols or [], positions)
@@ -94,15 +91,16 @@ def _pnl() -> dict:
     today = limits.trading_day()
     rows = PnLEntry.objects.filter(trading_day=today)
     by_symbol = {
-        r["symbol"]: _s(r["total"]) for r in rows.values("symbol").annotate(total=Sum("amount"))
+        r["symbol"]: decimal_text(r["total"])
+        for r in rows.values("symbol").annotate(total=Sum("amount"))
     }
     week = PnLEntry.objects.filter(trading_day__gt=today - timedelta(days=7)).aggregate(
         total=Sum("amount")
     )["total"]
     today_total = rows.aggregate(total=Sum("amount"))["total"]
     return {
-        "today": _s(today_total or 0),
-        "week": _s(week or 0),
+        "today": decimal_text(today_total or 0),
+        "week": decimal_text(week or 0),
         "bySymbol": by_symbol,
     }
 
@@ -112,8 +110,6 @@ def _market(symbols: list[str], positions: list[dict]) -> tuple[dict, dict]:
 
     An unreachable exchange leaves them out: a notional then becomes a question, never a guess.
     """
-    from futures.binance.rest import client_from_settings
-
     marks: dict[str, str] = {}
     steps: dict[str, str] = {}
     held = {p["symbol"] for p in positions}
@@ -121,9 +117,9 @@ def _market(symbols: list[str], positions: list[dict]) -> tuple[dict, dict]:
         try:
             filters = risk_filters(symbol)
             if filters and filters.get("stepSize"):
-                steps[symbol] = _s(filters["stepSize"])
+                steps[symbol] = decimal_text(filters["stepSize"])
             if symbol in symbols:
-                marks[symbol] = _s(client_from_settings().mark_price(symbol, max_age=5.0))
+                marks[symbol] = decimal_text(client_from_settings().mark_price(symbol, max_age=5.0))
         except Exception as exc:  # noqa: BLE001 - a read for a reply; the order path checks again
             log.info("copilot: no market data for %s (%s)", symbol, type(exc).__name__)
     return marks, steps

@@ -21,6 +21,7 @@ import requests
 from django.conf import settings
 from pydantic import ValidationError
 
+from canary.schemas import ConfirmIn, RunIn
 from copilot.parser import (
     COMMANDS,
     COMMANDS_BY_INTENT,
@@ -31,6 +32,7 @@ from copilot.parser import (
     _clarify,
     _t,
 )
+from futures.schemas import CancelAllIn, CancelIn, LeverageIn, MarginTypeIn, OrderIn
 from spark_site.money import json_loads
 
 log = logging.getLogger(__name__)
@@ -45,9 +47,6 @@ def enabled() -> bool:
 
 def _schemas() -> dict[str, type]:
     """The request schema of every POST endpoint a command may name (the API's own)."""
-    from canary.schemas import ConfirmIn, RunIn
-    from futures.schemas import CancelAllIn, CancelIn, LeverageIn, MarginTypeIn, OrderIn
-
     return {
         "/futures/order.place": OrderIn,
         "/futures/order.cancel": CancelIn,

@@ -7,17 +7,13 @@ class FuturesConfig(AppConfig):
     verbose_name = _("Futures")
 
     def ready(self) -> None:
-        from futures import broadcast, supervisor
-        from spark_site.startup import on_startup
+        # Imported here, not at the top: the app registry must be ready before models load.
+        from futures import broadcast, providers, supervisor  # noqa: PLC0415 - app registry
+        from spark_site.startup import on_startup  # noqa: PLC0415 - app registry
 
         broadcast.connect_signals()
         # risk shows positions and filter conflicts through these (it must not import futures).
-        from futures.selectors import register_risk_providers
-
-        register_risk_providers()
-        from futures.summary import register_summary_provider
-
-        register_summary_provider()
+        providers.register_providers()
         # The hook itself checks SPARK_STREAMS_EMBEDDED when the server starts serving
         # (settings are read at run time, so tests and run_streams can override them).
         on_startup(supervisor.embedded_main)

@@ -29,16 +29,12 @@ from audit.services import record
 from futures.binance.rest import client_from_settings
 from futures.models import AttachState, Order, OrderStatus, OrderType
 from futures.position_actions import _field_error, position_protect
-from futures.services import (
-    OrderRequest,
-    OrderResult,
-    _emit_order_changed,
-    current_environment,
-    order_place,
-)
+from futures.services import OrderRequest, OrderResult, order_place
+from futures.sync import order_changed_on_commit
 from notifications.models import Kind
 from notifications.services import event_emit
 from spark_site.errors import DomainError, ValidationFailed
+from spark_site.exchange_env import current_environment
 
 logger = logging.getLogger(__name__)
 
@@ -317,7 +313,7 @@ def cancel_sibling(leg: Order) -> Order | None:
             return None
         sibling.apply_status(OrderStatus.CANCELED, strict=True)
         sibling.save(update_fields=["status", "updated_at"])
-        _emit_order_changed(sibling)
+        order_changed_on_commit(sibling)
     return sibling
 
 

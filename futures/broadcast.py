@@ -21,7 +21,11 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models.signals import post_save
 
+from futures import signals
+from risk import models as risk_models
+from risk.services import risk_status
 from spark_site.groups import send_to_group
+from spark_site.money import plain
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +144,7 @@ async def cancel_and_wait(tasks: list[asyncio.Task], timeout: float = 5.0) -> No
 
 # ------------------------------------------------------------------------------ serializers
 
-
-def _s(value: Any) -> Any:
-    return None if value is None else (f"{value:f}" if hasattr(value, "is_finite") else value)
+_s = plain
 
 
 def order_payload(order) -> dict:
@@ -198,43 +200,8 @@ def account_payload(a) -> dict:
     }
 
 
-# ------------------------------------------------------------------------------ snapshots (sync)
-
-
-def snapshot(topic: str) -> Any:
-    """The current state of a non-market topic, read from the database (sync)."""
-    from futures.models import OPEN_STATUSES, AccountSnapshot, Order, PositionSnapshot
-    from futures.services import current_environment
-
-    env = current_environment()
-    if topic == "orders":
-        rows = Order.objects.filter(status__in=OPEN_STATUSES, environment=env)[:50]
-        recent = Order.objects.filter(environment=env).exclude(status__in=OPEN_STATUSES)[:10]
-        return {
-            "open": [order_payload(o) for o in rows],
-            "recent": [order_payload(o) for o in recent],
-        }
-    if topic == "positions":
-        rows = PositionSnapshot.objects.filter(environment=env).exclude(position_amt=0)
-        return {"positions": [position_payload(p) for p in rows]}
-    if topic == "account":
-        snap = AccountSnapshot.objects.filter(environment=env).first()
-        return account_payload(snap) if snap else None
-    if topic == "risk":
-        return risk_snapshot()
-    if topic == "streams":
-        from futures.supervisor import read_status
-
-        return read_status()
-    return None
-
-
 def risk_snapshot() -> dict | None:
     """Risk status as the risk app reports it (risk never imports futures; we ask it)."""
-    try:
-        from risk.services import risk_status
-    except ImportError:
-        return None
     try:
         return risk_status()
     except Exception:
@@ -282,20 +249,15 @@ def on_account_changed(sender, account=None, **kwargs) -> None:
 
 
 def connect_signals() -> None:
-    from futures import signals
-
     signals.order_changed.connect(on_order_changed, dispatch_uid="live-orders")
     signals.position_changed.connect(on_position_changed, dispatch_uid="live-positions")
-    account_changed = getattr(signals, "account_changed", None)
-    if account_changed is not None:
-        account_changed.connect(on_account_changed, dispatch_uid="live-account")
+    signals.account_changed.connect(on_account_changed, dispatch_uid="live-account")
     # Risk never imports futures; futures listens to the risk rows it may read (the arrows of
     # ARCHITECTURE.md allow futures -> risk).
-    try:
-        from risk import models as risk_models
-    except ImportError:
-        return
-    for name in ("CircuitBreaker", "RiskLimits", "SymbolPositionLimit", "PnLEntry"):
-        model = getattr(risk_models, name, None)
-        if model is not None:
-            post_save.connect(on_risk_saved, sender=model, dispatch_uid=f"live-risk-{name}")
+    for model in (
+        risk_models.CircuitBreaker,
+        risk_models.RiskLimits,
+        risk_models.SymbolPositionLimit,
+        risk_models.PnLEntry,
+    ):
+        post_save.connect(on_risk_saved, sender=model, dispatch_uid=f"live-risk-{model.__name__}")

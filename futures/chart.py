@@ -8,6 +8,7 @@ per-page demand has to be tracked across processes. Prices stay decimal strings 
 
 from __future__ import annotations
 
+from futures.binance.errors import UnknownSymbol
 from futures.binance.rest import client_from_settings
 from spark_site.errors import ValidationFailed
 
@@ -68,8 +69,6 @@ def chart_klines(*, symbol: str, interval: str, limit: int = DEFAULT_BARS) -> di
             f"limit must be 1 to {MAX_BARS}.",
             details={"fields": [{"field": "limit", "message": f"1 to {MAX_BARS}"}]},
         )
-    from futures.supervisor import UnknownSymbol  # the supervisor imports this module
-
     client = client_from_settings()
     if client.symbol_filters(symbol) is None:
         raise UnknownSymbol(

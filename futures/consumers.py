@@ -27,7 +27,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.core.cache import cache
 
-from futures import broadcast
+from futures import broadcast, live_snapshot
 from spark_site.degraded import is_redis_down
 from spark_site.ws_frames import SafeJsonConsumer, error_frame
 
@@ -138,7 +138,7 @@ class LiveConsumer(SafeJsonConsumer):
                 data = await cache.aget(broadcast.LATEST_CACHE_PREFIX + topic)
             return data
         try:
-            return await database_sync_to_async(broadcast.snapshot)(topic)
+            return await database_sync_to_async(live_snapshot.snapshot)(topic)
         except Exception:
             logger.exception("snapshot of %s failed", topic)
             return None

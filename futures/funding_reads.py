@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from futures.binance.errors import UnknownSymbol
 from futures.binance.rest import client_from_settings
 from futures.services import NOT_LISTED
-from futures.supervisor import UnknownSymbol
 from spark_site.errors import ValidationFailed
 from spark_site.money import decimal_text
 

@@ -16,12 +16,15 @@ from datetime import datetime, timedelta
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.permissions import require
 from audit.services import record
-from futures import ledger
+from futures import ledger, sync
 from futures.binance.errors import BinanceError
+from futures.binance.rest import client_from_settings
 from futures.models import Fill, Order
 from risk.models import PnLEntry
 from spark_site.errors import ValidationFailed
+from spark_site.exchange_env import current_environment
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +89,6 @@ def _fill_of(env: str, row: dict) -> Fill | None:
 
 def _sync_missing_fills(client, env: str, symbol: str, trade_ids: list[int]) -> int:
     """Record fills the stream never delivered (their order too, if Spark never saw it)."""
-    from futures import services
-
     wanted = set(trade_ids)
     by_order: dict[int, list[dict]] = defaultdict(list)
     from_id, last_wanted, found = min(wanted), max(wanted), 0
@@ -116,9 +117,9 @@ def _sync_missing_fills(client, env: str, symbol: str, trade_ids: list[int]) -> 
             answer = client.request(
                 "GET", "/fapi/v1/order", {"symbol": symbol, "orderId": order_id}, signed=True
             )
-            order = services.order_sync_from_exchange(answer, source="income")
+            order = sync.order_sync_from_exchange(answer, source="income")
         if order is not None:
-            new += services.trades_sync(order, rows, source="income")
+            new += sync.trades_sync(order, rows, source="income")
     return new
 
 
@@ -136,41 +137,33 @@ def income_sync(
     Without a start: from a funding period before the newest exchange entry of this environment
     (or seven days back when there is none), so a reconnect after a long gap still catches up.
     """
-    from futures.events import rest_client
-    from futures.services import current_environment
-
     env = current_environment()
     end_ms = _now_ms() if end_ms is None else int(end_ms)
     if start_ms is None:
         start_ms = default_start_ms(env, end_ms)
-    own_client = client is None
-    client = rest_client() if own_client else client
+    # The shared pooled client unless one is given; its session stays open (the order path's
+    # warm connections).
+    client = client_from_settings() if client is None else client
     done = {"environment": env, "startTime": int(start_ms), "endTime": end_ms}
     counts = {"rows": 0, "booked": 0, "fills": 0, "pending": 0}
     missing: dict[str, set[int]] = defaultdict(set)
-    try:
-        for row in income_rows(client, int(start_ms), end_ms, income_type=income_type):
-            counts["rows"] += 1
-            if row.get("incomeType") in ledger.TRADE_INCOME:
-                fill = _fill_of(env, row)
-                if fill is None:
-                    missing[row.get("symbol") or ""].add(int(row["tradeId"]))
-                else:
-                    counts["booked"] += ledger.book_fill(fill.order, fill)
-                continue
-            created = ledger.book_income_row(env, row)
-            if created is None:
-                counts["pending"] += 1
+    for row in income_rows(client, int(start_ms), end_ms, income_type=income_type):
+        counts["rows"] += 1
+        if row.get("incomeType") in ledger.TRADE_INCOME:
+            fill = _fill_of(env, row)
+            if fill is None:
+                missing[row.get("symbol") or ""].add(int(row["tradeId"]))
             else:
-                counts["booked"] += int(created)
-        for symbol, trade_ids in missing.items():
-            if symbol:
-                counts["fills"] += _sync_missing_fills(client, env, symbol, sorted(trade_ids))
-    finally:
-        if own_client:
-            session = getattr(client, "session", None)
-            if session is not None:
-                session.close()
+                counts["booked"] += ledger.book_fill(fill.order, fill)
+            continue
+        created = ledger.book_income_row(env, row)
+        if created is None:
+            counts["pending"] += 1
+        else:
+            counts["booked"] += int(created)
+    for symbol, trade_ids in missing.items():
+        if symbol:
+            counts["fills"] += _sync_missing_fills(client, env, symbol, sorted(trade_ids))
     done.update(counts)
     return done
 
@@ -187,8 +180,6 @@ def default_start_ms(env: str, end_ms: int) -> int:
 
 def income_sync_requested(*, user, start: datetime | None = None, end: datetime | None = None):
     """The operator's on-demand sync (futures.reconcile_orders), audited with what it booked."""
-    from accounts.permissions import require
-
     require(user, "futures.reconcile_orders", action="ledger.sync")
     now = timezone.now()
     errors = []

@@ -21,6 +21,8 @@ import logging
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from futures.binance.errors import BinanceError
+from futures.binance.rest import client_from_settings
 from futures.models import ZERO, Fill, Order
 from risk.models import PnLEntry
 from risk.services import pnl_record
@@ -52,9 +54,6 @@ def to_usd(asset: str, amount: Decimal) -> Decimal | None:
     asset = (asset or "USDT").upper()
     if asset in USD_ASSETS:
         return amount
-    from futures.binance.errors import BinanceError
-    from futures.binance.rest import client_from_settings
-
     try:
         mark = client_from_settings().mark_price(f"{asset}USDT", max_age=5.0)
     except (BinanceError, KeyError, ValueError, ArithmeticError):

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from spark_site.errors import DomainError
+
+if TYPE_CHECKING:
+    from futures.binance.reports import OrderReport
+
+logger = logging.getLogger(__name__)
 
 PRICE = {"max_digits": 28, "decimal_places": 10}
 ZERO = Decimal("0")
@@ -233,6 +241,35 @@ class Order(models.Model):
             return False
         self.status = status
         return True
+
+    def apply_report(self, report: OrderReport) -> list[str]:
+        """Move towards what the exchange reports; return the names of the fields it changed.
+
+        Quantities only grow and the status follows TRANSITIONS, so an older report arriving
+        late never undoes a newer one (freqtrade's Order.update_from_ccxt_object, with rules).
+        """
+        fields: list[str] = []
+        if self.exchange_order_id is None and report.exchange_order_id not in (None, ""):
+            self.exchange_order_id = int(report.exchange_order_id)
+            fields.append("exchange_order_id")
+        if report.filled_qty is not None and report.filled_qty > self.filled_qty:
+            self.filled_qty = report.filled_qty
+            # The gate counts this fill on top of any position read requested from now on.
+            self.filled_seen_at = timezone.now()
+            fields += ["filled_qty", "filled_seen_at"]
+        if (
+            report.avg_price
+            and (self.avg_price or ZERO) != report.avg_price
+            and (report.filled_qty is None or report.filled_qty >= self.filled_qty)
+        ):
+            self.avg_price = report.avg_price
+            fields.append("avg_price")
+        status = report.status
+        if status in OrderStatus.values and self.apply_status(status):
+            fields.append("status")
+        elif status and status not in OrderStatus.values:
+            logger.info("order %s: exchange status %s not modelled", self.client_order_id, status)
+        return fields
 
 
 class Fill(models.Model):

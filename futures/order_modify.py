@@ -17,20 +17,16 @@ from audit.services import record
 from futures import selectors
 from futures.binance.errors import BinanceError, ExchangeFilterError, NoSuchOrder
 from futures.binance.filters import check_order
-from futures.binance.rest import client_from_settings
+from futures.binance.ws_api import order_client_from_settings
 from futures.models import Order, OrderStatus, OrderType
-from futures.services import (
-    Conflict,
-    _audit_refusal,
-    _emit_order_changed,
-    _reject,
-    current_environment,
-    dec,
-    order_sync_from_exchange,
-)
+from futures.reconcile import refresh_order
+from futures.services import Conflict, _audit_refusal, _reject
+from futures.sync import order_changed_on_commit, order_sync_from_exchange
 from risk import gate
 from risk.errors import RiskRejected
 from spark_site.errors import NotFound, ValidationFailed
+from spark_site.exchange_env import current_environment
+from spark_site.money import decimal_text, exchange_decimal
 
 ACTION = "order.modify"
 NOT_MODIFIABLE = gettext_noop("Order %(cid)s can no longer be modified: it is %(status)s.")
@@ -38,10 +34,6 @@ NOT_MODIFIABLE = gettext_noop("Order %(cid)s can no longer be modified: it is %(
 
 class NotModifiable(Conflict):
     code = "ORDER_NOT_MODIFIABLE"
-
-
-def _plain(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
 
 
 def order_modify(
@@ -78,7 +70,7 @@ def order_modify(
         )
     require_owner(user, order.user, action=ACTION, target=symbol, kind="order")
     _require_modifiable(user, order, payload)
-    client = client_from_settings()
+    client = order_client_from_settings()  # REST or the WebSocket API (SPARK_ORDER_TRANSPORT)
     new_price = price if price is not None else order.price
     new_qty = quantity if quantity is not None else order.quantity
     try:
@@ -108,14 +100,14 @@ def order_modify(
     if checked.quantity == order.quantity and checked.price == order.price:
         exc = NotModifiable(
             _("Nothing to change: the order already has this price and quantity."),
-            details={"price": _plain(order.price), "quantity": _plain(order.quantity)},
+            details={"price": decimal_text(order.price), "quantity": decimal_text(order.quantity)},
             code="NOTHING_TO_MODIFY",
         )
         _audit_refusal(user, ACTION, symbol, payload, exc)
         raise exc
     _gate(user, order, checked.quantity, checked.price, mark, payload)
     if order.dry_run:
-        old = {"price": _plain(order.price), "quantity": _plain(order.quantity)}
+        old = {"price": decimal_text(order.price), "quantity": decimal_text(order.quantity)}
         order = _store(order, checked.quantity, checked.price)
     else:
         order, old, failure = _modify_on_exchange(client, order, checked)
@@ -123,8 +115,6 @@ def order_modify(
             _audit_refusal(user, ACTION, symbol, payload, failure)
             if isinstance(failure, NoSuchOrder):
                 # Filled or cancelled on the exchange since this page was drawn: say which.
-                from futures.reconcile import refresh_order
-
                 now = refresh_order(client, order, source="rest:modify")
                 raise NotModifiable(
                     NOT_MODIFIABLE,
@@ -132,9 +122,9 @@ def order_modify(
                     details={"status": now.status},
                 ) from failure
             raise failure
-    new = {"price": _plain(order.price), "quantity": _plain(order.quantity)}
+    new = {"price": decimal_text(order.price), "quantity": decimal_text(order.quantity)}
     rounded = [
-        {"field": name, "requested": _plain(asked), "sent": _plain(sent)}
+        {"field": name, "requested": decimal_text(asked), "sent": decimal_text(sent)}
         for name, asked, sent in (
             ("price", price, checked.price),
             ("quantity", quantity, checked.quantity),
@@ -214,7 +204,7 @@ def _modify_on_exchange(client, order: Order, checked) -> tuple[Order, dict, Exc
         locked = (
             Order.objects.select_for_update(of=("self",)).select_related("user").get(pk=order.pk)
         )
-        old = {"price": _plain(locked.price), "quantity": _plain(locked.quantity)}
+        old = {"price": decimal_text(locked.price), "quantity": decimal_text(locked.quantity)}
         try:
             answer = client.modify_order(
                 locked.symbol,
@@ -227,10 +217,10 @@ def _modify_on_exchange(client, order: Order, checked) -> tuple[Order, dict, Exc
         except BinanceError as exc:
             return locked, old, exc
         # The sync never changes price or quantity (it only moves status and fills forward).
-        locked.quantity = dec(answer.get("origQty")) or checked.quantity
-        locked.price = dec(answer.get("price")) or checked.price
+        locked.quantity = exchange_decimal(answer.get("origQty")) or checked.quantity
+        locked.price = exchange_decimal(answer.get("price")) or checked.price
         locked.save(update_fields=["quantity", "price", "updated_at"])
-        _emit_order_changed(locked)
+        order_changed_on_commit(locked)
         order_sync_from_exchange(answer, source="rest:modify")
     return locked, old, None
 
@@ -245,5 +235,5 @@ def _store(order: Order, quantity: Decimal, price: Decimal) -> Order:
         locked.quantity = quantity
         locked.price = price
         locked.save(update_fields=["quantity", "price", "updated_at"])
-        _emit_order_changed(locked)
+        order_changed_on_commit(locked)
     return locked

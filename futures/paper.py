@@ -17,7 +17,9 @@ from django.db import transaction
 
 from futures import attached
 from futures.models import Order, OrderStatus, OrderType
-from futures.services import _emit_order_changed, current_environment, paper_fill_record
+from futures.services import paper_fill_record
+from futures.sync import order_changed_on_commit
+from spark_site.exchange_env import current_environment
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +98,7 @@ def _fill(order: Order, market: Decimal) -> None:
     price = order.price if maker else market
     rate = settings.SPARK_DRY_RUN_MAKER_FEE if maker else settings.SPARK_DRY_RUN_TAKER_FEE
     paper_fill_record(order, price, is_maker=maker, fee_rate=rate)
-    _emit_order_changed(order)
+    order_changed_on_commit(order)
 
 
 class PaperWatch:

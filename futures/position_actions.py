@@ -27,12 +27,13 @@ from futures.services import (
     OrderRequest,
     OrderResult,
     _audit_refusal,
-    current_environment,
     order_cancel,
     order_place,
-    position_sync,
 )
+from futures.sync import position_sync
 from spark_site.errors import ValidationFailed
+from spark_site.exchange_env import current_environment
+from spark_site.money import decimal_text
 
 
 class NoPosition(Conflict):
@@ -98,16 +99,12 @@ def _part(user, action, symbol, payload, amt: Decimal, quantity: Decimal | None)
             "quantity",
             gettext_noop("Quantity %(qty)s is bigger than the %(symbol)s position %(size)s."),
             {"qty": quantity.normalize(), "symbol": symbol, "size": size.normalize()},
-            limit=_plain(size),
-            value=_plain(quantity),
+            limit=decimal_text(size),
+            value=decimal_text(quantity),
         )
         _refuse(user, action, symbol, payload, exc)
         raise exc
     return quantity
-
-
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def _existing(cid: str | None) -> Order | None:
@@ -199,8 +196,8 @@ def _check_trigger(field: str, price: Decimal, *, long: bool, above: bool, mark:
             field,
             template,
             {"field": field, "mark": mark.normalize()},
-            mark=_plain(mark),
-            value=_plain(price),
+            mark=decimal_text(mark),
+            value=decimal_text(price),
         )
 
 
@@ -385,7 +382,7 @@ def position_margin_change(*, user, symbol: str, amount: Decimal, add: bool) -> 
     return {
         "symbol": symbol,
         "type": payload["type"],
-        "amount": _plain(Decimal(str(answer.get("amount", amount)))),
-        "isolatedMargin": _plain(row.isolated_margin) if row else None,
-        "liquidationPrice": _plain(row.liquidation_price) if row else None,
+        "amount": decimal_text(Decimal(str(answer.get("amount", amount)))),
+        "isolatedMargin": decimal_text(row.isolated_margin) if row else None,
+        "liquidationPrice": decimal_text(row.liquidation_price) if row else None,
     }

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import record
+from futures.binance.rest import client_from_settings
 from spark_site.errors import DomainError
 from spark_site.exchange_env import environment_of
 
@@ -128,8 +129,6 @@ def position_mode_known() -> PositionMode | None:
 def position_mode_refresh(*, source: str, client=None) -> PositionMode:
     """Read the mode from the exchange now and keep it (side positions are kept while hedge)."""
     if client is None:
-        from futures.binance.rest import client_from_settings
-
         client = client_from_settings()
     dual = client.position_mode()
     kept: tuple[dict, ...] = ()

@@ -20,21 +20,13 @@ from futures.binance.errors import ExchangeFilterError
 from futures.binance.filters import check_order
 from futures.binance.rest import client_from_settings
 from futures.models import ZERO, PositionSnapshot
-from futures.services import (
-    NOT_LISTED,
-    OrderRequest,
-    _rounded,
-    _validate_shape,
-    current_environment,
-)
+from futures.services import NOT_LISTED, OrderRequest, _rounded, _validate_shape
 from risk import gate
 from risk.models import RiskLimits
+from spark_site.exchange_env import current_environment
+from spark_site.money import decimal_text
 
 CENT = Decimal("0.01")
-
-
-def _plain(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
 
 
 def _bracket(client, symbol: str, notional: Decimal) -> dict | None:
@@ -182,18 +174,18 @@ def order_preview(*, user, request: OrderRequest) -> dict:
         "symbol": symbol,
         "side": request.side,
         "type": request.type,
-        "quantity": _plain(quantity),
-        "price": _plain(price),
-        "markPrice": _plain(mark),
-        "notional": _plain(notional.quantize(CENT)),
+        "quantity": decimal_text(quantity),
+        "price": decimal_text(price),
+        "markPrice": decimal_text(mark),
+        "notional": decimal_text(notional.quantize(CENT)),
         "leverage": leverage,
         "marginType": margin_type,
-        "initialMargin": _plain(margin.quantize(CENT)),
-        "maintMarginRatio": _plain(bracket["maintMarginRatio"]) if bracket else None,
+        "initialMargin": decimal_text(margin.quantize(CENT)),
+        "maintMarginRatio": decimal_text(bracket["maintMarginRatio"]) if bracket else None,
         # the one-way position before and after a fill (the liquidation is the one after)
-        "position": {"before": _plain(after.before), "after": _plain(after.amount)},
-        "estLiquidationPrice": _plain(liquidation),
-        "estFee": _plain(fee.quantize(Decimal("0.0001"))),
+        "position": {"before": decimal_text(after.before), "after": decimal_text(after.amount)},
+        "estLiquidationPrice": decimal_text(liquidation),
+        "estFee": decimal_text(fee.quantize(Decimal("0.0001"))),
         "rounded": _rounded(request, checked) if checked else [],
         "sized": sized,
         "filter": filter_error,

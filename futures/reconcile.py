@@ -16,15 +16,15 @@ from futures import selectors
 from futures.binance.errors import BinanceError, NoSuchOrder
 from futures.binance.rest import BinanceFutures, client_from_settings
 from futures.models import Order, OrderStatus
-from futures.services import (
-    _set_status,
+from futures.sync import (
     account_sync,
     algo_sync_from_exchange,
-    current_environment,
     order_sync_from_exchange,
     position_sync,
+    set_status,
     trades_sync,
 )
+from spark_site.exchange_env import current_environment
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +60,13 @@ def _absent_on_exchange(order: Order) -> Order:
         return order
     if order.status in (OrderStatus.PENDING_SUBMIT, OrderStatus.UNKNOWN):
         # Never reached the exchange (the lost request really was lost).
-        return _set_status(
+        return set_status(
             order,
             OrderStatus.REJECTED,
             error={"code": "NOT_ON_EXCHANGE", "message": "The exchange has no such order."},
         )
     # Known as open but gone from the exchange's memory (retention): it is no longer working.
-    return _set_status(
+    return set_status(
         order,
         OrderStatus.EXPIRED,
         error={"code": "NOT_ON_EXCHANGE", "message": "The exchange no longer knows this order."},

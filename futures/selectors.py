@@ -4,56 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Context, Decimal
+from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
 
-from futures.models import OPEN_STATUSES, PRICE, ZERO, Order, PositionSnapshot
+from futures import sql
+from futures.binance.rest import client_from_settings
+from futures.models import OPEN_STATUSES, ZERO, Order, PositionSnapshot
+from spark_site.money import column_decimal
 
 STALE = "stale"
 
-# The reads below run on every order, two of them under the risk gate's lock that every order
-# waits on: each is one raw statement, where the ORM spent several times the query on building
-# it. Tables are this app's (futures_<model>); values are always parameters.
-_ORDER_PK_SQL = "SELECT id FROM futures_order WHERE client_order_id = %s"
-_POSITION_FRESH_SQL = (
-    "SELECT source, updated_at >= %s, rest_requested_at IS NOT NULL FROM futures_positionsnapshot"
-    " WHERE environment = %s AND symbol = %s"
-)
-_OPEN_STATUS_LIST = sorted(OPEN_STATUSES)
-# One placeholder per open status (a test counts every status of OPEN_STATUSES).
-# The position is the newest REST read's (a stream-only row: its last amount). Orders count
-# twice over: the unfilled part while open, and the filled part while it may be missing from
-# that position -- filled (as Spark learned) at or after the REST request was sent, or with no
-# REST read to compare with. Counting a fill that the read did include is a moment's
-# over-count, never an under-count.
-# A fill is unseen by the REST read when seen at/after its request, or with no read.
-_EXPOSURE_SQL = (
-    "SELECT MAX(COALESCE(s.rest_position_amt, s.position_amt)), SUM(CASE WHEN o.side = %s "
-    "AND o.reduce_only = %s AND o.status IN (%s, %s, %s, %s) THEN o.quantity - o.filled_qty "
-    "ELSE 0 END), SUM(CASE WHEN o.side = %s AND o.filled_qty > 0 AND "
-    "(s.rest_requested_at IS NULL OR o.filled_seen_at IS NULL OR o.filled_seen_at >= "
-    "s.rest_requested_at) THEN o.filled_qty ELSE 0 END), SUM(CASE WHEN o.filled_qty > 0 AND "
-    "(s.rest_requested_at IS NULL OR o.filled_seen_at IS NULL OR o.filled_seen_at >= "
-    "s.rest_requested_at) THEN (CASE WHEN o.side = %s THEN o.filled_qty ELSE -o.filled_qty "
-    "END) ELSE 0 END) FROM (SELECT 1 AS one) x LEFT JOIN futures_positionsnapshot s ON "
-    "s.environment = %s AND s.symbol = %s LEFT JOIN futures_order o ON o.environment = %s "
-    "AND o.symbol = %s AND o.dry_run = %s AND (o.status IN (%s, %s, %s, %s) OR "
-    "(o.filled_qty > 0 AND (s.rest_requested_at IS NULL OR o.filled_seen_at IS NULL OR "
-    "o.filled_seen_at >= s.rest_requested_at)))"
-)
-# SQLite hands NUMERIC back as a float: read it as the ORM does (15 significant digits, then a
-# column's own places), so a raw read and an ORM read of the same row are the same Decimal.
-_FROM_FLOAT = Context(prec=15).create_decimal_from_float
-_COLUMN_PLACES = Decimal(1).scaleb(-PRICE["decimal_places"])
-
-
-def _decimal(value, *, column: bool) -> Decimal | None:
-    if value is None or isinstance(value, Decimal):  # PostgreSQL: exact already
-        return value
-    number = _FROM_FLOAT(value) if isinstance(value, int | float) else Decimal(value)
-    return number.quantize(_COLUMN_PLACES) if column else number
+# The reads below run on every order, two of them under the risk gate's lock: each is one raw
+# statement of futures/sql.py, its decimals read as the ORM reads them (spark_site.money).
 
 
 def one(queryset):
@@ -67,7 +31,7 @@ def position_is_fresh(environment: str, symbol: str, max_age_seconds: float) -> 
     oldest = timezone.now() - timedelta(seconds=max_age_seconds)
     with connection.cursor() as cursor:
         params = [connection.ops.adapt_datetimefield_value(oldest), environment, symbol]
-        cursor.execute(_POSITION_FRESH_SQL, params)
+        cursor.execute(sql.POSITION_FRESH, params)
         row = cursor.fetchone()
     return row is not None and row[0] != STALE and bool(row[1]) and bool(row[2])
 
@@ -82,7 +46,7 @@ def position_was_read(environment: str, symbol: str) -> bool:
 def order_pk(client_order_id: str) -> int | None:
     """The id of the order with this client order id, or None (the idempotency check)."""
     with connection.cursor() as cursor:
-        cursor.execute(_ORDER_PK_SQL, [client_order_id])
+        cursor.execute(sql.ORDER_PK, [client_order_id])
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -112,7 +76,7 @@ def exposure(environment: str, symbol: str, side: str) -> Exposure:
     params = [
         side,
         False,
-        *_OPEN_STATUS_LIST,
+        *sql.OPEN_STATUS_LIST,
         side,
         "BUY",
         environment,
@@ -120,18 +84,18 @@ def exposure(environment: str, symbol: str, side: str) -> Exposure:
         environment,
         symbol,
         False,
-        *_OPEN_STATUS_LIST,
+        *sql.OPEN_STATUS_LIST,
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_EXPOSURE_SQL, params)
+        cursor.execute(sql.EXPOSURE, params)
         position, open_qty, unseen, unseen_signed = cursor.fetchone()
-    position = _decimal(position, column=True) if position is not None else ZERO
-    unseen = _decimal(unseen, column=False) if unseen is not None else ZERO
-    unseen_signed = _decimal(unseen_signed, column=False) if unseen_signed is not None else ZERO
+    position = column_decimal(position, sql.PRICE_PLACES) if position is not None else ZERO
+    unseen = column_decimal(unseen) if unseen is not None else ZERO
+    unseen_signed = column_decimal(unseen_signed) if unseen_signed is not None else ZERO
     sign = 1 if side == "BUY" else -1
     return Exposure(
         position=position + sign * unseen,
-        open_qty=_decimal(open_qty, column=False) if open_qty is not None else ZERO,
+        open_qty=column_decimal(open_qty) if open_qty is not None else ZERO,
         estimate=position + unseen_signed,
     )
 
@@ -164,30 +128,11 @@ def open_positions(environment: str):
     return PositionSnapshot.objects.filter(environment=environment).exclude(position_amt=0)
 
 
-# --------------------------------------------------------------- what futures lends to risk
-
-
-def risk_positions():
-    """Current positions for the risk status page (risk must not import futures)."""
-    from futures.position_mode import position_mode_known
-    from futures.services import current_environment
-    from risk.providers import Position
-
-    rows = [
-        Position(symbol=row.symbol, amount=row.position_amt, mark_price=row.mark_price or None)
-        for row in open_positions(current_environment())
-    ]
-    # Hedge mode: the LONG and SHORT sides are listed as they are (signed), never left out.
-    mode = position_mode_known()
-    for side in mode.side_positions if mode is not None and mode.dual else ():
-        rows.append(Position(symbol=side["symbol"], amount=Decimal(side["positionAmt"])))
-    return rows
+# ------------------------------------------------------- exchange filters (risk and copilot)
 
 
 def risk_filters(symbol: str) -> dict | None:
     """The exchange filters of symbol that risk compares its limits with (cached info)."""
-    from futures.binance.rest import client_from_settings
-
     f = client_from_settings().symbol_filters(symbol.upper())
     if f is None:
         return None
@@ -197,11 +142,3 @@ def risk_filters(symbol: str) -> dict | None:
         "stepSize": f.step_size,
         "maxQty": f.max_qty,
     }
-
-
-def register_risk_providers() -> None:
-    """Lend risk the two reads above (called from the futures AppConfig.ready())."""
-    from risk.providers import register_filters_provider, register_position_provider
-
-    register_position_provider(risk_positions)
-    register_filters_provider(risk_filters)

@@ -1,26 +1,27 @@
-"""The one place orders, fills and positions are created or changed."""
+"""Commands (place, cancel, leverage, margin type) and the exchange reads behind the API.
+
+The one place orders are created or changed on request; what the exchange answers is written by
+futures/sync.py, the only writer of exchange truth.
+"""
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from accounts.permissions import may_act_on, owner_name, require, require_owner
 from audit.models import AuditEntry
 from audit.services import record
-from futures import ledger, metrics, position_mode, selectors, sizing
+from futures import metrics, position_mode, selectors, sizing
 from futures.binance.errors import (
     BinanceError,
     ExchangeFilterError,
@@ -29,11 +30,10 @@ from futures.binance.errors import (
 )
 from futures.binance.filters import check_order
 from futures.binance.rest import client_from_settings, new_client_order_id
+from futures.binance.ws_api import order_client_from_settings
 from futures.models import (
     ALGO_TYPES,
     CLOSE_POSITION_TYPES,
-    ZERO,
-    AccountSnapshot,
     Fill,
     Order,
     OrderStatus,
@@ -41,11 +41,23 @@ from futures.models import (
     PositionSnapshot,
     Side,
 )
-from futures.signals import account_changed, order_changed, position_changed
+from futures.reconcile import refresh_order
+from futures.schemas import order_out
+from futures.sync import (
+    account_sync,
+    algo_sync_from_exchange,
+    order_changed_on_commit,
+    order_sync_from_exchange,
+    position_sync,
+    set_status,
+    settle_placed,
+)
 from risk import gate
 from risk.errors import RiskRejected
+from spark_site.error_messages import render, translated_template
 from spark_site.errors import DomainError, NotFound, ValidationFailed
-from spark_site.exchange_env import environment_of
+from spark_site.exchange_env import current_environment
+from spark_site.money import decimal_text
 
 logger = logging.getLogger(__name__)
 # Refusals that carry values: templates, so each language writes its own sentence with them.
@@ -65,419 +77,6 @@ class ClientOrderIdMismatch(Conflict):
     were this one would tell the caller an order was placed that never was."""
 
     code = "CLIENT_ORDER_ID_MISMATCH"
-
-
-# ------------------------------------------------------------------------------------ helpers
-
-
-def current_environment() -> str:
-    """The environment orders go to, derived from the configured base URL (read lazily)."""
-    return environment_of(settings.BINANCE_FUTURES_BASE_URL)
-
-
-def dec(value: Any) -> Decimal | None:
-    """Decimal of an exchange field ("0.001", 5, None, "") or None."""
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-
-
-def _ms_to_dt(ms: Any) -> datetime:
-    try:
-        return datetime.fromtimestamp(int(ms) / 1000, tz=UTC)
-    except (TypeError, ValueError):
-        return timezone.now()
-
-
-def _bool(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
-
-
-def _emit_order_changed(order: Order) -> None:
-    transaction.on_commit(lambda: order_changed.send(sender=Order, order=order))
-
-
-# ------------------------------------------------------------------ exchange -> database sync
-
-
-def _normalise_order(payload: dict) -> dict:
-    """One shape for a REST order object and an ORDER_TRADE_UPDATE `o` dict."""
-    if "X" in payload and "c" in payload:  # user-stream event
-        return {
-            "client_order_id": payload.get("c") or "",
-            "exchange_order_id": payload.get("i"),
-            "symbol": payload.get("s") or "",
-            "side": payload.get("S") or "",
-            "type": payload.get("ot") or payload.get("o") or "",
-            "time_in_force": payload.get("f") or "",
-            "quantity": dec(payload.get("q")),
-            "price": dec(payload.get("p")),
-            "stop_price": dec(payload.get("sp")),
-            "reduce_only": _bool(payload.get("R")),
-            "status": payload.get("X") or "",
-            "filled_qty": dec(payload.get("z")),
-            "avg_price": dec(payload.get("ap")),
-            "trade": (
-                {
-                    "trade_id": int(payload["t"]),
-                    "price": dec(payload.get("L")) or ZERO,
-                    "qty": dec(payload.get("l")) or ZERO,
-                    "commission": dec(payload.get("n")) or ZERO,
-                    "commission_asset": payload.get("N") or "",
-                    "realized_pnl": dec(payload.get("rp")) or ZERO,
-                    "is_maker": _bool(payload.get("m")),
-                    "traded_at": _ms_to_dt(payload.get("T")),
-                }
-                if payload.get("x") == "TRADE" and payload.get("t") not in (None, 0, "0")
-                else None
-            ),
-        }
-    return {
-        "client_order_id": payload.get("clientOrderId") or "",
-        "exchange_order_id": payload.get("orderId"),
-        "symbol": payload.get("symbol") or "",
-        "side": payload.get("side") or "",
-        "type": payload.get("origType") or payload.get("type") or "",
-        "time_in_force": payload.get("timeInForce") or "",
-        "quantity": dec(payload.get("origQty")),
-        "price": dec(payload.get("price")),
-        "stop_price": dec(payload.get("stopPrice")),
-        "reduce_only": _bool(payload.get("reduceOnly")),
-        "status": payload.get("status") or "",
-        "filled_qty": dec(payload.get("executedQty")),
-        "avg_price": dec(payload.get("avgPrice")),
-        "trade": None,
-    }
-
-
-def _tif(value: str) -> str:
-    return value if value in ("GTC", "IOC", "FOK", "GTX") else ""
-
-
-def order_sync_from_exchange(payload: dict, *, source: str) -> Order | None:
-    """Apply what the exchange says about an order (REST object or ORDER_TRADE_UPDATE `o`).
-
-    Creates the order if Spark has never seen it (placed elsewhere, liquidation), moves its
-    status through the transition table (a late event never moves FILLED back to NEW), and
-    records the fill of a TRADE event once per trade id. Returns None for an unusable payload.
-    """
-    data = _normalise_order(payload)
-    cid = data["client_order_id"]
-    if not cid or not data["symbol"]:
-        logger.warning("order sync from %s ignored a payload without id or symbol", source)
-        return None
-    fill_created: Fill | None = None
-    with transaction.atomic():
-        order = _locked_order(data, source)
-        created = order._state.adding  # noqa: SLF001 - created just now
-        fields = _apply_exchange_fields(order, data)  # what this payload changed
-        if data["trade"] is not None:
-            fill_created = _record_fill(order, data["trade"])
-        if created or fields or fill_created is not None:
-            if source.startswith("rest") or source == "reconcile":
-                order.raw_response = payload
-                fields.append("raw_response")
-            order.save(update_fields=None if created else [*fields, "updated_at"])
-            _emit_order_changed(order)
-        if fill_created is not None:
-            # Realized PnL and commission into the ledger (idempotent by reference: a fill seen
-            # by the stream and again by reconciliation or the income sync books once).
-            ledger.book_fill(order, fill_created)
-    return order
-
-
-def _apply_exchange_fields(order: Order, data: dict) -> list[str]:
-    """Move order towards what the exchange says; return the names of the fields it changed.
-
-    Quantities only grow and the status follows the transition table, so an older event
-    arriving late never undoes a newer one.
-    """
-    fields: list[str] = []
-    if order.exchange_order_id is None and data["exchange_order_id"] not in (None, ""):
-        order.exchange_order_id = int(data["exchange_order_id"])
-        fields.append("exchange_order_id")
-    if data["filled_qty"] is not None and data["filled_qty"] > order.filled_qty:
-        order.filled_qty = data["filled_qty"]
-        # The gate counts this fill on top of any position read requested from now on.
-        order.filled_seen_at = timezone.now()
-        fields += ["filled_qty", "filled_seen_at"]
-    if (
-        data["avg_price"]
-        and (order.avg_price or ZERO) != data["avg_price"]
-        and (data["filled_qty"] is None or data["filled_qty"] >= order.filled_qty)
-    ):
-        order.avg_price = data["avg_price"]
-        fields.append("avg_price")
-    status = data["status"]
-    if status in OrderStatus.values and order.apply_status(status):
-        fields.append("status")
-    elif status and status not in OrderStatus.values:
-        logger.info("order %s: exchange status %s not modelled", order.client_order_id, status)
-    return fields
-
-
-def _settle_placed(order: Order, payload: dict) -> bool:
-    """Apply the exchange's answer to the order this request has just created, in one UPDATE.
-
-    It applies only while the row is still as the request created it (PENDING_SUBMIT, no
-    exchange id): a compare-and-set, so no lock and no re-read. False when the user stream or
-    reconciliation got there first; the caller then takes order_sync_from_exchange's locked
-    path, which merges the answer with what they wrote.
-    """
-    data = _normalise_order(payload)
-    if (
-        data["client_order_id"] != order.client_order_id
-        or data["exchange_order_id"] in (None, "")
-        or data["trade"] is not None
-        or order.status != OrderStatus.PENDING_SUBMIT
-        or order.exchange_order_id is not None
-    ):
-        return False
-    settled = copy.copy(order)
-    fields = _apply_exchange_fields(settled, data)
-    settled.raw_response = payload
-    settled.updated_at = timezone.now()
-    changes = {name: getattr(settled, name) for name in (*fields, "raw_response", "updated_at")}
-    as_created = Order.objects.filter(
-        pk=order.pk, status=OrderStatus.PENDING_SUBMIT, exchange_order_id=None
-    )
-    if not as_created.update(**changes):
-        return False
-    for name, value in changes.items():
-        setattr(order, name, value)
-    _emit_order_changed(order)
-    return True
-
-
-def _locked_order(data: dict, source: str) -> Order:
-    cid = data["client_order_id"]
-    order = selectors.one(Order.objects.select_for_update().filter(client_order_id=cid))
-    if order is not None:
-        return order
-    order = Order(
-        client_order_id=cid,
-        exchange_order_id=data["exchange_order_id"] or None,
-        environment=current_environment(),
-        symbol=data["symbol"],
-        side=data["side"],
-        type=data["type"] if data["type"] in ("LIMIT", "MARKET") else data["type"][:20],
-        time_in_force=_tif(data["time_in_force"]),
-        quantity=data["quantity"] or ZERO,
-        price=data["price"] or None,
-        stop_price=data["stop_price"] or None,
-        reduce_only=data["reduce_only"],
-        dry_run=False,
-        status=OrderStatus.NEW,
-        source=f"external:{source}"[:32],
-    )
-    try:
-        with transaction.atomic():
-            order.save(force_insert=True)
-    except IntegrityError:
-        # Another worker (stream vs reconcile) created it between our read and insert.
-        return Order.objects.select_for_update().get(client_order_id=cid)
-    order._state.adding = True  # noqa: SLF001 - tell the caller it is new
-    return order
-
-
-def _record_fill(order: Order, trade: dict) -> Fill | None:
-    """Insert the fill once; a replayed trade id returns None and changes nothing."""
-    if Fill.objects.filter(order=order, trade_id=trade["trade_id"]).exists():
-        return None
-    try:
-        with transaction.atomic():
-            return Fill.objects.create(order=order, **trade)
-    except IntegrityError:
-        return None
-
-
-def trades_sync(order: Order, trades: list[dict], *, source: str) -> int:
-    """Record REST userTrades rows of one order; return how many fills were new."""
-    new = 0
-    with transaction.atomic():
-        # Lock the order row first, as order_sync_from_exchange does: the fill's ledger entries
-        # then take the limits lock, and a stream thread holding the order while this one held
-        # the limits (the other order) deadlocked on PostgreSQL.
-        Order.objects.select_for_update().filter(pk=order.pk).first()
-        for t in trades:
-            if t.get("orderId") != order.exchange_order_id:
-                continue
-            fill = _record_fill(
-                order,
-                {
-                    "trade_id": int(t["id"]),
-                    "price": dec(t.get("price")) or ZERO,
-                    "qty": dec(t.get("qty")) or ZERO,
-                    "commission": dec(t.get("commission")) or ZERO,
-                    "commission_asset": t.get("commissionAsset") or "",
-                    "realized_pnl": dec(t.get("realizedPnl")) or ZERO,
-                    "is_maker": _bool(t.get("maker")),
-                    "traded_at": _ms_to_dt(t.get("time")),
-                },
-            )
-            if fill is not None:
-                new += 1
-                ledger.book_fill(order, fill)
-        if new:
-            _emit_order_changed(order)
-    return new
-
-
-def position_sync(
-    positions: list[dict],
-    *,
-    source: str,
-    requested_at: datetime | None = None,
-    symbols: tuple[str, ...] = (),
-) -> list[PositionSnapshot]:
-    """Upsert the current position rows from REST positionRisk or ACCOUNT_UPDATE `P` entries.
-
-    A REST read passes requested_at, the time (Spark's clock, taken before sending) of its
-    request: it also becomes the risk gate's position, unless a read requested later has been
-    stored already (an older answer arriving late must not hide newer fills). symbols names
-    what a REST read asked for: one missing from the answer has no position (0).
-    """
-    env = current_environment()
-    if requested_at is not None:
-        answered = {p.get("symbol") for p in positions}
-        positions = [
-            *positions,
-            *({"symbol": s, "positionAmt": "0"} for s in symbols if s not in answered),
-        ]
-    # LONG/SHORT rows exist only on a hedge-mode account: they are not one-way positions, and
-    # dropping them would show the gate a flat account. position_mode keeps them (banner,
-    # status) and marks the account hedge, which stops every order until it is one-way again.
-    side_rows = [p for p in positions if _position_side(p) != "BOTH"]
-    rows: list[PositionSnapshot] = []
-    with transaction.atomic():
-        if side_rows:
-            position_mode.side_positions_seen(side_rows, source=source)
-        for p in positions:
-            if _position_side(p) != "BOTH":
-                continue  # kept by position_mode above
-            symbol = p.get("symbol") or p.get("s")
-            if not symbol:
-                continue
-            values: dict[str, Any] = {"source": source[:32]}
-            for field, keys in (
-                ("position_amt", ("positionAmt", "pa")),
-                ("entry_price", ("entryPrice", "ep")),
-                ("mark_price", ("markPrice", "mp")),
-                ("unrealized_pnl", ("unRealizedProfit", "unrealizedProfit", "up")),
-                ("liquidation_price", ("liquidationPrice",)),
-                ("isolated_margin", ("isolatedWallet", "iw")),
-            ):
-                for key in keys:
-                    if key in p and dec(p[key]) is not None:
-                        values[field] = dec(p[key])
-                        break
-            margin_type = p.get("marginType") or p.get("mt")
-            if margin_type:
-                values["margin_type"] = str(margin_type).lower()
-            if p.get("leverage") not in (None, ""):
-                values["leverage"] = int(p["leverage"])
-            row, _ = PositionSnapshot.objects.update_or_create(
-                environment=env, symbol=symbol, defaults=values
-            )
-            if requested_at is not None and "position_amt" in values:
-                newer = Q(rest_requested_at__isnull=True) | Q(rest_requested_at__lt=requested_at)
-                PositionSnapshot.objects.filter(pk=row.pk).filter(newer).update(
-                    rest_position_amt=values["position_amt"], rest_requested_at=requested_at
-                )
-            rows.append(row)
-        _update_position_metrics(env)
-        if rows:
-            transaction.on_commit(
-                lambda: position_changed.send(
-                    sender=PositionSnapshot, positions=rows, environment=env
-                )
-            )
-    return rows
-
-
-def _position_side(p: dict) -> str:
-    return p.get("positionSide") or p.get("ps") or "BOTH"
-
-
-def _update_position_metrics(env: str) -> None:
-    open_rows = PositionSnapshot.objects.filter(environment=env).exclude(position_amt=0)
-    metrics.POSITION_COUNT.set(open_rows.count())
-    metrics.PNL_UNREALIZED_USD.set(float(sum((r.unrealized_pnl for r in open_rows), ZERO)))
-
-
-def account_sync(account: dict, *, source: str) -> AccountSnapshot:
-    """Store the account totals of a REST account answer and export the account gauges."""
-    env = current_environment()
-    margin_balance = dec(account.get("totalMarginBalance")) or ZERO
-    maint = dec(account.get("totalMaintMargin")) or ZERO
-    ratio = (maint / margin_balance) if margin_balance > 0 else ZERO
-    values = {
-        "wallet_balance": dec(account.get("totalWalletBalance")) or ZERO,
-        "available_balance": dec(account.get("availableBalance")) or ZERO,
-        "margin_balance": margin_balance,
-        "unrealized_pnl": dec(account.get("totalUnrealizedProfit")) or ZERO,
-        "maint_margin": maint,
-        "margin_ratio": ratio.quantize(Decimal("0.0000000001")),
-        "raw": {k: v for k, v in account.items() if k not in ("positions",)},
-    }
-    snap, _ = AccountSnapshot.objects.update_or_create(environment=env, defaults=values)
-    metrics.ACCOUNT_BALANCE_USD.set(float(values["wallet_balance"]))
-    metrics.MARGIN_RATIO.set(float(ratio))
-    transaction.on_commit(lambda: account_changed.send(sender=AccountSnapshot, account=snap))
-    record_source = source  # kept for symmetry with the other sync functions
-    logger.debug("account synced from %s", record_source)
-    return snap
-
-
-# ----------------------------------------------------------------------------- algo orders
-
-# ALGO_UPDATE / algoOrder statuses -> our order statuses (TRIGGERED: the spawned order works).
-_ALGO_STATUS = {
-    "NEW": OrderStatus.NEW,
-    "TRIGGERING": OrderStatus.NEW,
-    "TRIGGERED": OrderStatus.NEW,
-    "FINISHED": OrderStatus.FILLED,
-    "CANCELED": OrderStatus.CANCELED,
-    "REJECTED": OrderStatus.REJECTED,
-    "EXPIRED": OrderStatus.EXPIRED,
-}
-
-
-def algo_sync_from_exchange(payload: dict, *, source: str) -> Order | None:
-    """Apply a REST algo order object or an ALGO_UPDATE `o` dict to its local order."""
-    cid = payload.get("clientAlgoId") or payload.get("caid")
-    algo_id = payload.get("algoId") or payload.get("aid")
-    status = payload.get("algoStatus") or payload.get("X") or ""
-    if not cid:
-        return None
-    with transaction.atomic():
-        order = selectors.one(Order.objects.select_for_update().filter(client_order_id=cid))
-        if order is None:
-            return None
-        changed = False
-        if algo_id and order.algo_id != int(algo_id):
-            order.algo_id = int(algo_id)
-            changed = True
-        if status == "FINISHED" and not dec(payload.get("actualQty") or payload.get("aq")):
-            status = "CANCELED"  # finished without executing anything
-        mapped = _ALGO_STATUS.get(status)
-        if mapped and order.apply_status(mapped):
-            changed = True
-        executed = dec(payload.get("actualQty") or payload.get("aq"))
-        if executed and executed > order.filled_qty:
-            order.filled_qty = executed
-            order.filled_seen_at = timezone.now()  # see _apply_exchange_fields
-            changed = True
-        if source.startswith("rest"):
-            order.raw_response = payload
-            changed = True
-        if changed:
-            order.save()
-            _emit_order_changed(order)
-    return order
 
 
 # ------------------------------------------------------------------------------- placement
@@ -524,8 +123,6 @@ class OrderResult:
 
     def localized_message(self) -> str:
         """The message in the active language with its values, then what was rounded."""
-        from spark_site.error_messages import render, translated_template
-
         text = translated_template(self.message, self.message_params)
         if text is None:  # no catalogue entry: the English sentence, never a blank
             text = render(self.message, self.message_params, "en")
@@ -713,7 +310,9 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
         _reject(user, "order.place", symbol, "validation", payload, exc)
         raise
     env = current_environment()
-    client = client_from_settings()
+    # The order transport (REST, or the WebSocket API with SPARK_ORDER_TRANSPORT=ws); its reads
+    # other than orders go over REST either way.
+    client = order_client_from_settings()
     try:
         # Dry runs too: a simulation against positions the one-way gate cannot see would lie.
         position_mode.require_one_way(
@@ -820,7 +419,7 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
                     order.apply_status(OrderStatus.NEW, strict=True)
                     order.save(update_fields=["status", "updated_at"])
                 if req.dry_run:
-                    _emit_order_changed(order)
+                    order_changed_on_commit(order)
                 # A live order is announced once the exchange has answered (a few ms later);
                 # every outcome of _send_to_exchange saves and announces it.
     if existing is not None:
@@ -1030,19 +629,6 @@ def _fill_dict(fill: Fill) -> dict:
     }
 
 
-def _set_status(order: Order, status: str, *, error: dict | None = None) -> Order:
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        changed = locked.apply_status(status)
-        if error:
-            locked.error = error
-            changed = True
-        if changed:
-            locked.save()
-            _emit_order_changed(locked)
-    return locked
-
-
 def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResult:
     try:
         response = client.place_order(
@@ -1062,7 +648,7 @@ def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResu
     except ExchangeUnavailable as exc:
         # Unknown execution status: the order may exist. Reconciliation settles it; never
         # resend from here.
-        order = _set_status(order, OrderStatus.UNKNOWN, error={"code": exc.code, **exc.details})
+        order = set_status(order, OrderStatus.UNKNOWN, error={"code": exc.code, **exc.details})
         _reject(user, "order.place", order.symbol, "exchange_unknown", payload, exc)
         raise
     except BinanceError as exc:
@@ -1070,17 +656,17 @@ def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResu
         if hedge is not None:
             # The account went hedge since the last reading: the exchange refused the order.
             error = {"code": hedge.code, "exchangeCode": exc.binance_code}
-            order = _set_status(order, OrderStatus.REJECTED, error=error)
+            order = set_status(order, OrderStatus.REJECTED, error=error)
             _reject(user, "order.place", order.symbol, "hedge_mode", payload, hedge)
             raise hedge from exc
-        order = _set_status(order, OrderStatus.REJECTED, error={"code": exc.code, **exc.details})
+        order = set_status(order, OrderStatus.REJECTED, error={"code": exc.code, **exc.details})
         _reject(user, "order.place", order.symbol, exc.reason, payload, exc)
         raise
     placed = order
     if order.is_algo:
         order = algo_sync_from_exchange(response, source="rest:place") or order
     else:
-        if not _settle_placed(order, response):
+        if not settle_placed(order, response):
             order = order_sync_from_exchange(response, source="rest:place") or order
         if order.filled_qty > 0:
             selectors.mark_position_stale(order.environment, order.symbol)
@@ -1119,7 +705,7 @@ def order_cancel(
     payload = {"symbol": symbol, "clientOrderId": client_order_id, "orderId": order_id}
     if order is not None and order.symbol != symbol:
         raise NotFound(NO_ORDER_OF, params={"ref": client_order_id or order_id, "symbol": symbol})
-    client = client_from_settings()
+    client = order_client_from_settings()
     if order is None and not may_act_on(user, None):
         # Not in Spark: placed outside it, so nobody here owns it. Say 404 only when the
         # exchange has no such order either; otherwise it is an operator's to cancel.
@@ -1139,12 +725,12 @@ def order_cancel(
     owner = order.user if order else None
     try:
         if order is not None and order.dry_run:
-            order = _set_status(order, OrderStatus.CANCELED)  # on paper: nothing was sent
+            order = set_status(order, OrderStatus.CANCELED)  # on paper: nothing was sent
         elif order is not None and order.is_algo:
             client.cancel_order(
                 symbol, order_id=order.algo_id, client_order_id=order.client_order_id, is_algo=True
             )
-            order = _set_status(order, OrderStatus.CANCELED)
+            order = set_status(order, OrderStatus.CANCELED)
         else:
             response = client.cancel_order(
                 symbol,
@@ -1253,8 +839,6 @@ def _cancelled_entry(order: Order, owner) -> dict:
 
 def _cancel_all_of(client, user, symbol: str, *, everyone: bool) -> list[dict]:
     """Cancel symbol's open orders (all, or user's own); the ones really cancelled."""
-    from futures.reconcile import refresh_order
-
     env = current_environment()
     cancelled: list[dict] = []
     # Paper orders rest in Spark only.
@@ -1263,7 +847,7 @@ def _cancel_all_of(client, user, symbol: str, *, everyone: bool) -> list[dict]:
     ).select_related("user")
     for order in resting if everyone else resting.filter(user=user):
         owner = order.user
-        order = _set_status(order, OrderStatus.CANCELED)
+        order = set_status(order, OrderStatus.CANCELED)
         if order.status == OrderStatus.CANCELED:
             cancelled.append(_cancelled_entry(order, owner))
     if not everyone:
@@ -1318,7 +902,7 @@ def _cancel_own(client, order: Order) -> Order | None:
                 client_order_id=order.client_order_id,
                 is_algo=True,
             )
-            return _set_status(order, OrderStatus.CANCELED)
+            return set_status(order, OrderStatus.CANCELED)
         answer = client.cancel_order(
             order.symbol,
             order_id=order.exchange_order_id,
@@ -1421,10 +1005,6 @@ def exchange_health() -> dict:
     }
 
 
-def _s(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
-
-
 def _mode_doc(*, fresh: bool = False) -> dict | None:
     """The position mode (read again when stale if fresh), or None when never read."""
     known = position_mode.position_mode_for_page() if fresh else position_mode.position_mode_known()
@@ -1437,12 +1017,12 @@ def account_overview() -> dict:
     snap = account_sync(answer, source="rest:account")
     return {
         "environment": snap.environment,
-        "walletBalance": _s(snap.wallet_balance),
-        "availableBalance": _s(snap.available_balance),
-        "marginBalance": _s(snap.margin_balance),
-        "unrealizedPnl": _s(snap.unrealized_pnl),
-        "maintMargin": _s(snap.maint_margin),
-        "marginRatio": _s(snap.margin_ratio),
+        "walletBalance": decimal_text(snap.wallet_balance),
+        "availableBalance": decimal_text(snap.available_balance),
+        "marginBalance": decimal_text(snap.margin_balance),
+        "unrealizedPnl": decimal_text(snap.unrealized_pnl),
+        "maintMargin": decimal_text(snap.maint_margin),
+        "marginRatio": decimal_text(snap.margin_ratio),
         "assets": [
             {
                 "asset": a.get("asset"),
@@ -1495,12 +1075,12 @@ def positions_list(*, symbol: str | None = None) -> dict:
             {
                 "symbol": r.symbol,
                 "positionSide": "BOTH",
-                "positionAmt": _s(r.position_amt),
+                "positionAmt": decimal_text(r.position_amt),
                 "side": "LONG" if r.position_amt > 0 else "SHORT",
-                "entryPrice": _s(r.entry_price),
-                "markPrice": _s(r.mark_price),
-                "unrealizedPnl": _s(r.unrealized_pnl),
-                "liquidationPrice": _s(r.liquidation_price),
+                "entryPrice": decimal_text(r.entry_price),
+                "markPrice": decimal_text(r.mark_price),
+                "unrealizedPnl": decimal_text(r.unrealized_pnl),
+                "liquidationPrice": decimal_text(r.liquidation_price),
                 "leverage": r.leverage,
                 "marginType": r.margin_type,
                 "updatedAt": r.updated_at.isoformat(),
@@ -1514,8 +1094,6 @@ def positions_list(*, symbol: str | None = None) -> dict:
 
 def open_orders_list(*, symbol: str | None = None) -> dict:
     """Open orders on the exchange, plain and conditional, synced into the local rows."""
-    from futures.schemas import order_out
-
     symbol = symbol.upper() if symbol else None
     client = client_from_settings()
     orders = []
@@ -1547,8 +1125,6 @@ def order_detail(
     *, client_order_id: str | None = None, order_id: int | None = None, symbol: str | None = None
 ) -> dict:
     """One order by client or exchange id, with fills; asks the exchange if it is not local."""
-    from futures.schemas import order_out
-
     order = selectors.order_find(client_order_id=client_order_id, order_id=order_id)
     if order is None and symbol:
         try:

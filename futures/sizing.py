@@ -22,6 +22,7 @@ from futures.binance.filters import floor_to_step
 from futures.binance.rest import client_from_settings
 from futures.models import PositionSnapshot
 from spark_site.errors import ValidationFailed
+from spark_site.exchange_env import current_environment
 
 SIZE_FIELDS = ("quantity", "quoteQuantity", "balancePercent")
 MARKET_TYPES = frozenset({"MARKET", "STOP_MARKET", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"})
@@ -39,8 +40,6 @@ def symbol_leverage(client, symbol: str) -> int:
 
 def symbol_settings(client, symbol: str) -> tuple[int, str | None]:
     """(leverage, "cross" | "isolated" | None) of symbol: the stored row's, else the exchange's."""
-    from futures.services import current_environment  # services imports this module
-
     row = PositionSnapshot.objects.filter(environment=current_environment(), symbol=symbol).first()
     if row is not None and row.leverage and row.margin_type:
         return int(row.leverage), row.margin_type

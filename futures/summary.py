@@ -6,9 +6,9 @@ from datetime import datetime
 
 from futures.models import Fill, Order
 from futures.selectors import open_positions
-from futures.services import current_environment
 from risk.models import CircuitBreaker, RiskLimits
 from risk.selectors import loss_budget
+from spark_site.exchange_env import current_environment
 from spark_site.money import decimal_text
 
 
@@ -46,9 +46,3 @@ def daily_summary(user, now: datetime) -> dict:
             for row in open_positions(environment).order_by("symbol")
         ],
     }
-
-
-def register_summary_provider() -> None:
-    from notifications.summary import register_summary_provider as register
-
-    register(daily_summary)

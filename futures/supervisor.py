@@ -27,7 +27,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
+from accounts.permissions import require
+from audit.services import record
 from futures import attached, broadcast, chart, klines, metrics, paper
+from futures.binance.errors import UnknownSymbol
 from futures.binance.streams import Backoff, ListenKeyClient, MarketStream, UserStream
 from futures.events import MarketState, handle_user_event, reconcile_after_connect
 from futures.stream_health import OutageWatch
@@ -431,10 +434,6 @@ class StreamsUnavailable(ServiceUnavailable):
     code = "STREAMS_UNAVAILABLE"
 
 
-class UnknownSymbol(ValidationFailed):
-    code = "UNKNOWN_SYMBOL"
-
-
 _exchange_symbols: tuple[float, frozenset[str]] | None = None
 
 
@@ -506,9 +505,6 @@ def read_status() -> dict:
 
 def streams_start(*, user, symbols: list[str]) -> dict:
     """Start the streams (or change their symbols); validated against exchange info, audited."""
-    from accounts.permissions import require
-    from audit.services import record
-
     target = ",".join(symbols)[:200]
     require(user, "futures.control_streams", action="streams.start", target=target)
     wanted = [s.strip().upper() for s in symbols if s and s.strip()]
@@ -547,9 +543,6 @@ def streams_start(*, user, symbols: list[str]) -> dict:
 
 def streams_stop(*, user) -> dict:
     """Stop every stream; audited."""
-    from accounts.permissions import require
-    from audit.services import record
-
     require(user, "futures.control_streams", action="streams.stop", target="streams")
     try:
         reply = async_to_sync(acommand)("stop")

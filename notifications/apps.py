@@ -7,8 +7,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from notifications import receivers, worker
-        from spark_site.startup import on_startup
+        from notifications import receivers, worker  # noqa: PLC0415 - ready(): the app registry is loaded now
+        from spark_site.startup import on_startup  # noqa: PLC0415 - ready(): the app registry is loaded now
 
         receivers.connect()
         # The hook checks SPARK_NOTIFIER_EMBEDDED when the server starts serving.

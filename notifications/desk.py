@@ -27,6 +27,8 @@ from django.utils.translation import pgettext
 from audit.context import bind_client_ip
 from audit.models import AuditEntry
 from audit.services import record
+from copilot.services import chat_answer
+from futures.selectors import open_positions
 from notifications import services
 from notifications.channels.telegram import BotApi
 from notifications.messages import number
@@ -138,8 +140,6 @@ def help_text() -> str:
 
 
 def answer_sentence(bot: BotApi, chat_id: int, user, sentence: str, lang: str) -> None:
-    from copilot.services import chat_answer
-
     answer = chat_answer(user=user, prompt=sentence, context=_context(user, lang))
     action = answer["action"]
     if answer["intent"] in NO_ACTION_INTENTS:
@@ -238,8 +238,6 @@ def _digest(action: dict) -> str:
 
 def _context(user, lang: str) -> dict:
     """What the copilot may know about the account: the open positions (a read)."""
-    from futures.selectors import open_positions
-
     env = settings.BINANCE_FUTURES_RESOLVED_ENV
     positions = [
         {"symbol": p.symbol, "positionAmt": str(p.position_amt)} for p in open_positions(env)

@@ -4,6 +4,9 @@ Each receiver runs inside the save that caused it (post_save runs in the saving 
 so the event commits or rolls back with the change. Senders are named lazily ("app.Model"):
 this app imports none of those apps' modules.
 
+The low loss budget event is risk's own (risk/alerts.py): it needs risk's budget rule, and risk
+may import this app, never the other way.
+
 Left out on purpose: a refusal by the risk gate keeps no Order row; it is taken from its
 audit entry (written right after the gate's transaction, in autocommit: a crash between the
 two loses that one event).
@@ -11,14 +14,10 @@ two loses that one event).
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db.models.signals import post_save
 
 from notifications.models import Kind
 from notifications.services import event_emit
-
-LOW_BUDGET_SHARE = Decimal("0.2")
 
 
 def on_fill(sender, instance, created, **kwargs) -> None:
@@ -103,28 +102,6 @@ def on_breaker(sender, instance, created, **kwargs) -> None:
         )
 
 
-def on_pnl(sender, instance, created, **kwargs) -> None:
-    """Once a trading day (per breaker acknowledgement), when the loss budget drops under 20 %."""
-    if not created or kwargs.get("raw") or instance.amount >= 0:
-        return
-    from django.apps import apps
-
-    limits = apps.get_model("risk", "RiskLimits").load()
-    breaker = apps.get_model("risk", "CircuitBreaker").load()
-    from risk.selectors import loss_budget  # the one budget rule; risk never imports us
-
-    budget = loss_budget(limits, breaker, instance.trading_day)
-    limit = limits.daily_loss_limit_usd
-    if limit <= 0 or budget["remaining"] >= limit * LOW_BUDGET_SHARE:
-        return
-    ack = breaker.acknowledged_pnl if breaker.acknowledged_day == instance.trading_day else 0
-    event_emit(
-        kind=Kind.LOSS_BUDGET_LOW,
-        dedupe_key=f"loss_budget.low:{instance.trading_day}:{ack}",
-        payload={"remaining": str(max(budget["remaining"], 0)), "limit": str(limit)},
-    )
-
-
 def on_canary(sender, instance, created, **kwargs) -> None:
     if kwargs.get("raw") or instance.status not in ("CONFIRMED", "REJECTED", "FAILED"):
         return
@@ -158,7 +135,6 @@ def connect() -> None:
     post_save.connect(on_order, sender="futures.Order", dispatch_uid="notify_order")
     post_save.connect(on_audit, sender="audit.AuditEntry", dispatch_uid="notify_audit")
     post_save.connect(on_breaker, sender="risk.CircuitBreaker", dispatch_uid="notify_breaker")
-    post_save.connect(on_pnl, sender="risk.PnLEntry", dispatch_uid="notify_pnl")
     post_save.connect(on_canary, sender="canary.CanaryRun", dispatch_uid="notify_canary")
     post_save.connect(
         on_proposal, sender="strategies.ParamChangeProposal", dispatch_uid="notify_proposal"

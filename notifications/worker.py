@@ -31,7 +31,7 @@ from django.db import close_old_connections
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from notifications import metrics, services, summary
+from notifications import desk, metrics, services, summary
 from notifications.channels import DeliveryError, NotSent, OutcomeUnknown
 from notifications.channels import email as email_channel
 from notifications.channels import webhook as webhook_channel
@@ -306,8 +306,6 @@ def delivery_loop(stop: threading.Event, worker: Worker | None = None) -> None:
 def desk_loop(stop: threading.Event, bot: BotApi | None = None) -> None:
     """Serve the Telegram desk until stop is set: register the webhook (webhook mode) or
     long-poll getUpdates."""
-    from notifications import desk
-
     bot = bot or BotApi()
     if not bot.configured:
         logger.info("TELEGRAM_BOT_TOKEN is not set: the Telegram desk is off")

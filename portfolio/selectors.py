@@ -12,15 +12,7 @@ from django.utils.dateparse import parse_datetime
 from portfolio.connectors.base import LABELS
 from portfolio.models import PortfolioSnapshot
 from portfolio.valuation import share, usd
-
-
-def _s(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
-
-
-def _amount(value: Decimal | None) -> str | None:
-    """An amount without the storage's trailing zeros: "0.5", not "0.500000000000000000"."""
-    return None if value is None else format(value.normalize(), "f")
+from spark_site.money import decimal_text, plain
 
 
 def _age(fetched_at: str | None, now: datetime) -> float | None:
@@ -50,17 +42,17 @@ def portfolio_view(snap: PortfolioSnapshot, *, now: datetime | None = None) -> d
                 "age_seconds": _age(state.get("fetched_at"), now),
                 "error": state.get("error"),
                 "unpriced": state.get("unpriced", []),  # held, but no USD route on this exchange
-                "value_usd": _s(value),
-                "share": _s(share(value, total)),
+                "value_usd": plain(value),
+                "share": plain(share(value, total)),
                 "assets": [
                     {
                         "asset": a.asset,
-                        "quantity": _amount(a.quantity),
-                        "free": _amount(a.free),
-                        "locked": _amount(a.locked),
-                        "price_usd": _amount(a.price_usd),
-                        "value_usd": _s(a.value_usd),
-                        "share": _s(share(a.value_usd, total)),
+                        "quantity": decimal_text(a.quantity),
+                        "free": decimal_text(a.free),
+                        "locked": decimal_text(a.locked),
+                        "price_usd": decimal_text(a.price_usd),
+                        "value_usd": plain(a.value_usd),
+                        "share": plain(share(a.value_usd, total)),
                         "stale": a.stale,
                     }
                     for a in rows
@@ -75,9 +67,9 @@ def portfolio_view(snap: PortfolioSnapshot, *, now: datetime | None = None) -> d
     allocation = [
         {
             "asset": name,
-            "quantity": _amount(qty[name]),
-            "value_usd": _s(usd(val[name])),
-            "share": _s(share(val[name], total)),
+            "quantity": decimal_text(qty[name]),
+            "value_usd": plain(usd(val[name])),
+            "share": plain(share(val[name], total)),
         }
         for name in sorted(qty, key=lambda n: (-val[n], n))
     ]
@@ -85,7 +77,7 @@ def portfolio_view(snap: PortfolioSnapshot, *, now: datetime | None = None) -> d
         "snapshot_id": snap.id,
         "as_of": snap.taken_at.isoformat(),
         "age_seconds": round((now - snap.taken_at).total_seconds(), 3),
-        "total_usd": _s(total),
+        "total_usd": plain(total),
         "partial": snap.partial,
         "refresh_latency_ms": snap.latency_ms,
         "exchanges": exchanges,
@@ -104,8 +96,8 @@ def with_try(view: dict, quote) -> dict:
     total_try = quote.to_try(Decimal(view["total_usd"])) if view["total_usd"] else None
     for ex in view["exchanges"]:
         value = quote.to_try(Decimal(ex["value_usd"])) if ex["value_usd"] else None
-        ex["value_try"] = _s(value)
-    return {**view, "total_try": _s(total_try), "fx": quote.as_dict()}
+        ex["value_try"] = plain(value)
+    return {**view, "total_try": plain(total_try), "fx": quote.as_dict()}
 
 
 def value_history(*, hours: int = 24 * 7, limit: int = 2000) -> list[tuple[datetime, Decimal]]:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from futures.binance.rest import client_from_settings
 from portfolio import metrics
 from portfolio.connectors.base import (
     EXCHANGES,
@@ -257,8 +258,6 @@ def positions_open() -> list[dict]:
 
     Raises the typed exchange error (rendered 502/503) after counting it; amounts are strings.
     """
-    from futures.binance.rest import client_from_settings
-
     rows = client_from_settings().positions()  # a failure is counted by the connector
     out = []
     for row in rows:

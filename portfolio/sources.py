@@ -10,6 +10,8 @@ from typing import Protocol
 from django.conf import settings
 
 from portfolio.connectors.base import SourceFetch
+from portfolio.connectors.binance import SpotClient, futures_source
+from portfolio.connectors.btcturk import BTCTurkClient
 
 
 class Source(Protocol):
@@ -39,9 +41,6 @@ def _pooled(kind: str, base: str, key: str, secret: str, make: Callable[[], Sour
 
 def configured_sources() -> list[Source]:
     """A connector per exchange with a base URL and keys (read now: tests override them)."""
-    from portfolio.connectors.binance import SpotClient, futures_source
-    from portfolio.connectors.btcturk import BTCTurkClient
-
     timeout = exchange_timeout()
     out: list[Source] = []
     spot = (

@@ -12,6 +12,7 @@ import logging
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from portfolio.services import portfolio_refresh, snapshots_thin
 from spark_site.startup import on_startup
 
 logger = logging.getLogger(__name__)
@@ -23,8 +24,6 @@ def interval_seconds() -> float:
 
 def snapshot_once() -> None:
     from django.db import connections
-
-    from portfolio.services import portfolio_refresh, snapshots_thin
 
     try:
         portfolio_refresh()

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
+from risk.models import RiskLimits
+from risk.selectors import filter_conflicts
 from spark_site.error_messages import render
 from spark_site.errors import DomainError
 
@@ -138,7 +140,4 @@ def _conflicts_for(decision: Decision) -> list[dict]:
     symbol = decision.facts.get("symbol")
     if not symbol or not names & {"max_notional", "max_position"}:
         return []
-    from risk.models import RiskLimits
-    from risk.selectors import filter_conflicts
-
     return filter_conflicts(RiskLimits.load(), symbol)

@@ -11,8 +11,9 @@ from django.db.models import Sum
 
 from risk import providers
 from risk.budget import COMMISSION, FUNDING, REALIZED, LossBudget, loss_budget_of
-from risk.models import CircuitBreaker, PnLEntry, RiskLimits
+from risk.models import CircuitBreaker, PnLEntry, RiskLimits, SymbolPositionLimit
 from risk.money import fmt
+from spark_site.money import column_decimal
 
 ZERO = Decimal("0")
 
@@ -100,23 +101,35 @@ def filter_conflicts(limits: RiskLimits, symbol: str) -> list[dict]:
 
 
 def _dec(value) -> Decimal | None:
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return value
-    # SQLite hands NUMERIC back as int/float/str; 8 places is the columns' precision.
-    return Decimal(str(value)).quantize(Decimal("0.00000001"))
+    # A raw read of a MONEY column, as the ORM reads it (one reader with futures' raw reads).
+    return column_decimal(value, _MONEY_PLACES)
 
 
-# The tables of this app's models (risk_<model>), values always as parameters.
+def _t(model) -> str:
+    return model._meta.db_table
+
+
+def _c(model, name: str, alias: str = "") -> str:
+    column = model._meta.get_field(name).column
+    return f"{alias}.{column}" if alias else column
+
+
+_MONEY_PLACES = PnLEntry._meta.get_field("amount").decimal_places
+_DAY_SUM = (
+    f"(SELECT SUM({_c(PnLEntry, 'amount')}) FROM {_t(PnLEntry)}"  # noqa: S608 - names from _meta, values are parameters
+    f" WHERE {_c(PnLEntry, 'trading_day')} = %s AND {_c(PnLEntry, 'kind')} = %s)"
+)
+# The gate's one read besides the limits row (table and column names from the models' _meta,
+# values always as parameters): the symbol's cap, the day's sum of each counted kind, and the
+# breaker. Params: limits id, symbol, (day, kind) x 3, the breaker's id.
 _GATE_STATE_SQL = (
-    "SELECT (SELECT max_position_qty FROM risk_symbolpositionlimit"
-    " WHERE limits_id = %s AND symbol = %s),"
-    " (SELECT SUM(amount) FROM risk_pnlentry WHERE trading_day = %s AND kind = %s),"
-    " (SELECT SUM(amount) FROM risk_pnlentry WHERE trading_day = %s AND kind = %s),"
-    " (SELECT SUM(amount) FROM risk_pnlentry WHERE trading_day = %s AND kind = %s),"
-    " b.state, b.opened_reason, b.acknowledged_day, b.acknowledged_pnl"
-    " FROM (SELECT 1 AS one) x LEFT JOIN risk_circuitbreaker b ON b.id = %s"
+    f"SELECT (SELECT {_c(SymbolPositionLimit, 'max_position_qty')} FROM"  # noqa: S608 - names from _meta, values are parameters
+    f" {_t(SymbolPositionLimit)} WHERE {_c(SymbolPositionLimit, 'limits')} = %s AND"
+    f" {_c(SymbolPositionLimit, 'symbol')} = %s), {_DAY_SUM}, {_DAY_SUM}, {_DAY_SUM},"
+    f" {_c(CircuitBreaker, 'state', 'b')}, {_c(CircuitBreaker, 'opened_reason', 'b')},"
+    f" {_c(CircuitBreaker, 'acknowledged_day', 'b')}, {_c(CircuitBreaker, 'acknowledged_pnl', 'b')}"
+    f" FROM (SELECT 1 AS one) x LEFT JOIN {_t(CircuitBreaker)} b"
+    f" ON {_c(CircuitBreaker, 'id', 'b')} = %s"
 )
 
 

@@ -129,12 +129,10 @@ SETTINGS: dict[str, tuple[str | tuple[str, str] | None, str, str]] = {
     ),
     "SPARK_ORDER_TRANSPORT": (
         None,
-        "`rest` or `ws`: how orders reach the exchange (REST calls or the WebSocket API); read "
-        "by `futures.binance.ws_api.order_client_from_settings()`, which the services use once "
-        "the futures refactor lands",
-        "`rest` ya da `ws`: emirlerin borsaya nasıl gittiği (REST ya da WebSocket API); "
-        "`futures.binance.ws_api.order_client_from_settings()` okur, servisler futures "
-        "yeniden düzenlemesinden sonra bunu kullanacak",
+        "`rest` or `ws`: how Spark's orders (place, cancel, modify) reach the exchange (REST "
+        "calls or the WebSocket API; batches and reads stay on REST)",
+        "`rest` ya da `ws`: Spark'ın emirlerinin (verme, iptal, değiştirme) borsaya nasıl "
+        "gittiği (REST ya da WebSocket API; toplu emirler ve okumalar REST'te kalır)",
     ),
     "BINANCE_RECV_WINDOW": (None, "signed request window, ms", "imzalı istek penceresi, ms"),
     "BINANCE_HTTP_TIMEOUT_SECONDS": (None, "exchange HTTP timeout", "borsa HTTP zaman aşımı"),

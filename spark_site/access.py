@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.permissions import require
 from spark_site.errors import PermissionDenied
 from spark_site.middleware import is_api_path
 
@@ -28,8 +29,6 @@ def is_public_page(path: str) -> bool:
 
 def page_refusal(request: HttpRequest) -> HttpResponse | None:
     """None when request may see the page at its path; else the redirect or the 403 page."""
-    from accounts.permissions import require
-
     path = request.path
     if is_api_path(path) or is_public_page(path):
         return None

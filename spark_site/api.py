@@ -11,11 +11,23 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
+from accounts.api import router as accounts_router
+from audit.services import record
+from canary.api import router as canary_router
+from copilot.api import router as copilot_router
+from futures.api import router as futures_router
+from futures.streams_api import router as streams_router
+from history.api import router as history_router
+from notifications.api import router as notifications_router
+from portfolio.api import router as portfolio_router
+from risk.api import router as risk_router
 from spark_site import __version__
 from spark_site.degraded import REDIS_UNAVAILABLE, degraded_response, is_redis_down
 from spark_site.error_messages import message_of
 from spark_site.errors import DomainError, error_response
+from spark_site.health import router as health_router
 from spark_site.money import json_loads
+from strategies.api import router as strategies_router
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +84,6 @@ def on_domain_error(request, exc: DomainError):
 def on_auth_error(request, exc):
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         # An anonymous attempt to change something is a refusal worth tracing.
-        from audit.services import record
 
         record(
             actor=None,
@@ -119,18 +130,6 @@ def on_unexpected(request, exc: Exception):
 
 
 def _register_routers() -> None:
-    from accounts.api import router as accounts_router
-    from canary.api import router as canary_router
-    from copilot.api import router as copilot_router
-    from futures.api import router as futures_router
-    from futures.streams_api import router as streams_router
-    from history.api import router as history_router
-    from notifications.api import router as notifications_router
-    from portfolio.api import router as portfolio_router
-    from risk.api import router as risk_router
-    from spark_site.health import router as health_router
-    from strategies.api import router as strategies_router
-
     api.add_router("/", health_router)
     # risk is mounted under /futures/risk/ (the seed's paths) before the futures router.
     api.add_router("/futures/risk/", risk_router)

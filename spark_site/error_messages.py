@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
+from spark_site.labels import label
+
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 
 # One sentence per stable error code (what a person can do about it).
@@ -131,8 +133,6 @@ def render(template: str, params: dict[str, Any], language: str) -> str:
 
 def _shown(key: str, value: Any, language: str) -> Any:
     if key == "status" and isinstance(value, str) and not language.startswith("en"):
-        from spark_site.labels import label
-
         return str(label(value))  # FILLED → gerçekleşti: a status in words, the code in details
     if isinstance(value, Decimal):
         return number(value, language)

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.http import JsonResponse
 
+from spark_site.error_messages import localize, render, translated_template
+
 
 class DomainError(Exception):
     """A failure a client can understand; subclassed per app with its status and code."""
@@ -30,8 +32,6 @@ class DomainError(Exception):
         self.template = message if params is not None else None
         self.params = dict(params or {})
         if params is not None:
-            from spark_site.error_messages import render
-
             message = render(message, self.params, "en")
         super().__init__(message)
         self.message = message
@@ -43,8 +43,6 @@ class DomainError(Exception):
         """The message in the active language with its values, or None (the catalogue decides)."""
         if self.template is None:
             return None
-        from spark_site.error_messages import translated_template
-
         return translated_template(self.template, self.params)
 
 
@@ -85,8 +83,6 @@ def error_body(
 
     localized=True: message was built with gettext already (it carries values, e.g. field names).
     """
-    from spark_site.error_messages import localize
-
     text = message if localized else localize(code, message)
     return {"error": {"code": code, "message": text, "details": details or {}}}
 

@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from django.conf import settings
 from urllib3.util import parse_url
 
 SIM, TESTNET, DEMO, LIVE = "sim", "testnet", "demo", "live"
@@ -98,3 +99,9 @@ def environment_of(base_url: str) -> str:
     if host in _TESTNET_HOSTS:
         return TESTNET if host.startswith("testnet") else DEMO
     return LIVE
+
+
+def current_environment() -> str:
+    """The environment orders go to, derived from the configured base URL (read at each call,
+    so a test's settings override applies)."""
+    return environment_of(settings.BINANCE_FUTURES_BASE_URL)

@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from accounts.models import LanguagePreference
+
 SESSION_KEY = "spark_language"
 DEFAULT = "tr"
 
@@ -34,8 +36,6 @@ def picked_language(request: HttpRequest) -> str | None:
         return code
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from accounts.models import LanguagePreference
-
         pref = LanguagePreference.objects.filter(user=user).values_list("language", flat=True)
         if code := supported(next(iter(pref), None)):
             if session is not None:
@@ -66,8 +66,6 @@ def remember_language(request: HttpRequest, response: HttpResponse, code: str) -
         samesite="Lax",
     )
     if request.user.is_authenticated:
-        from accounts.models import LanguagePreference
-
         LanguagePreference.objects.update_or_create(user=request.user, defaults={"language": code})
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from decimal import Decimal
+from decimal import Context, Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, WithJsonSchema
@@ -19,13 +19,25 @@ from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, WithJso
 # StrictBool is for every flag that can make an order live or change state: JSON true/false
 # only. "false", 0, "no" and null are refused (422), never coerced: a loose "false" once placed
 # live orders.
-__all__ = ["JsonNumber", "Money", "StrictBool", "decimal_text", "json_loads", "read_decimal"]
+__all__ = [
+    "JsonNumber",
+    "Money",
+    "StrictBool",
+    "column_decimal",
+    "decimal_text",
+    "exchange_decimal",
+    "json_loads",
+    "plain",
+    "read_decimal",
+]
 
 # The one text form accepted for a decimal string: ASCII digits, an optional leading minus and
 # an optional fraction. No spaces, "+", exponent, "_" separators, hex, other scripts' digits,
 # "NaN" or "Infinity": each of those was accepted (or crashed) somewhere before.
 DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 DECIMAL_TEXT_MAX = 64
+# Django's SQLite converter's reading of a float (see column_decimal).
+_FROM_FLOAT = Context(prec=15).create_decimal_from_float
 
 
 class JsonNumber(float):
@@ -135,3 +147,36 @@ def decimal_text(value: Any) -> str | None:
     if number.is_zero():
         return "0"
     return format(number.normalize(), "f")
+
+
+def plain(value: Any) -> Any:
+    """A Decimal as its fixed-point text ("0.0010" stays "0.0010"); None and others unchanged."""
+    return None if value is None else (f"{value:f}" if isinstance(value, Decimal) else value)
+
+
+def exchange_decimal(value: Any) -> Decimal | None:
+    """Decimal of an exchange field ("0.001", 5, None, "") or None when it holds no number.
+
+    Lenient on purpose: what the exchange says is read, never refused (read_decimal is the
+    strict reader for what a caller sends).
+    """
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def column_decimal(value: Any, places: int | None = None) -> Decimal | None:
+    """A DecimalField value (or a sum of one) read by raw SQL, as the ORM reads it.
+
+    PostgreSQL hands back an exact Decimal, returned as it is. SQLite hands NUMERIC back as a
+    float, int or text: read like Django's SQLite converter (15 significant digits, then the
+    column's places), so a raw read and an ORM read of the same row are the same Decimal.
+    places=None (a computed sum) keeps the digits without rounding to a column.
+    """
+    if value is None or isinstance(value, Decimal):
+        return value
+    number = _FROM_FLOAT(value) if isinstance(value, int | float) else Decimal(value)
+    return number.quantize(Decimal(1).scaleb(-places)) if places is not None else number

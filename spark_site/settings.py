@@ -224,7 +224,8 @@ BINANCE_FUTURES_WS_API_URL = env_str(
     _WS_API.get(BINANCE_FUTURES_ENV, f"{BINANCE_FUTURES_WS_URL}/ws-fapi/v1"),
 ).rstrip("/")
 # How orders reach the exchange: "rest" (POST /fapi/v1/order...) or "ws" (the WebSocket API,
-# futures.binance.ws_api). Read by futures.binance.ws_api.order_client_from_settings().
+# futures.binance.ws_api). Read by futures.binance.ws_api.order_client_from_settings(), which
+# place, cancel and modify use.
 SPARK_ORDER_TRANSPORT = env_str("SPARK_ORDER_TRANSPORT", "rest").strip().lower()
 if SPARK_ORDER_TRANSPORT not in ("rest", "ws"):
     raise ImproperlyConfigured(

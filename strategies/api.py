@@ -6,6 +6,7 @@ from django.utils.translation import gettext_noop
 from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
+from accounts.permissions import require
 from spark_site.errors import NotFound, ValidationFailed
 from strategies import data, optimize, runner, selectors, services
 from strategies.documents import with_params
@@ -73,8 +74,6 @@ def backtest_get(request, run_id: int):
 @router.post("/klines/fetch", auth=write_auth("strategies.run_backtest", "strategy.klines.fetch"))
 def klines_fetch(request, payload: KlinesIn):
     """Fetch (incrementally) and store klines of a period; report the gaps left."""
-    from accounts.permissions import require
-
     require(request.auth, "strategies.run_backtest", action="strategy.klines.fetch")
     start, end = services.period_from(payload.start, payload.end, payload.days)
     return data.fetch_klines(

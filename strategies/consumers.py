@@ -14,8 +14,10 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 
 from spark_site.ws_frames import SafeJsonConsumer
+from strategies.models import OptimizationRun, StrategyRunner
 from strategies.optimize import group_of
 from strategies.runner import RUNNERS_GROUP
+from strategies.selectors import optimization_out, runner_out
 
 
 class _GroupConsumer(SafeJsonConsumer):
@@ -59,9 +61,6 @@ class OptimizationConsumer(_GroupConsumer):
 
     @database_sync_to_async
     def snapshot(self) -> dict | None:
-        from strategies.models import OptimizationRun
-        from strategies.selectors import optimization_out
-
         run = OptimizationRun.objects.filter(pk=self.opt_id).first()
         return optimization_out(run, full=False) if run else None
 
@@ -75,9 +74,6 @@ class RunnerConsumer(_GroupConsumer):
 
     @database_sync_to_async
     def snapshot(self) -> dict:
-        from strategies.models import StrategyRunner
-        from strategies.selectors import runner_out
-
         return {"runners": [runner_out(r) for r in StrategyRunner.objects.all()[:50]]}
 
     async def runner_update(self, event: dict) -> None:

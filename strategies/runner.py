@@ -25,11 +25,14 @@ from django.utils.translation import gettext_noop
 from accounts.permissions import owner_name, require, require_owner
 from audit.models import AuditEntry
 from audit.services import record
+from canary.services import canary_run, policy
+from futures.services import OrderRequest, order_place
 from spark_site.errors import DomainError, NotFound
 from spark_site.groups import send_to_group
 from strategies import data, engine
 from strategies.documents import normalize
 from strategies.models import Strategy, StrategyRunner
+from strategies.selectors import runner_out
 from strategies.services import FourEyesViolation, approved_document
 
 HISTORY_BARS = 300
@@ -81,8 +84,6 @@ def _quantity(doc: dict, price: Decimal) -> Decimal:
 
 def runner_deploy(*, user, strategy: Strategy, document: dict | None = None) -> StrategyRunner:
     """Start a runner for the approved parameters: canary first, then paper trading."""
-    from canary.services import canary_run, policy
-
     require(user, "strategies.run_strategy", action="strategy.deploy", target=strategy.name)
     try:
         doc = approved_document(strategy, document)
@@ -163,8 +164,6 @@ def runner_stop(*, user, runner_id: int) -> StrategyRunner:
 
 def publish(runner: StrategyRunner) -> None:
     """Send the runner's state to the live Strategy Lab pages (never fails the caller)."""
-    from strategies.selectors import runner_out
-
     send_to_group(RUNNERS_GROUP, {"type": "runner.update", "runner": runner_out(runner)})
 
 
@@ -175,8 +174,6 @@ def _event(runner: StrategyRunner, **fields) -> None:
 
 
 def _place(runner: StrategyRunner, *, side: str, qty: Decimal, reduce_only: bool, bar_ms: int):
-    from futures.services import OrderRequest, order_place
-
     doc = runner.document
     tag = "x" if reduce_only else "o"
     return order_place(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from futures.klines import stream_name
+from futures.supervisor import read_status
 from strategies.models import (
     BacktestRun,
     OptimizationRun,
@@ -93,9 +95,6 @@ def optimization_out(o: OptimizationRun, *, full: bool = True) -> dict:
 
 def runner_feed(document: dict) -> dict:
     """The kline stream that feeds this document's runners, and whether it is live now."""
-    from futures.klines import stream_name
-    from futures.supervisor import read_status
-
     status = read_status()
     name = stream_name(document.get("symbol", ""), document.get("timeframe", ""))
     return {

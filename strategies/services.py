@@ -15,6 +15,8 @@ from django.utils.translation import gettext_noop
 from accounts.permissions import require
 from audit.models import AuditEntry
 from audit.services import record
+from risk.models import RiskLimits
+from risk.selectors import symbol_limit
 from spark_site.errors import DomainError, NotFound, ValidationFailed
 from strategies import data, engine
 from strategies.documents import normalize, params_of
@@ -69,9 +71,6 @@ def resolve_document(
 
 def _platform_limits(symbol: str) -> dict:
     """The risk app's limits in force (one row, edited by operators) for a backtest default."""
-    from risk.models import RiskLimits
-    from risk.selectors import symbol_limit
-
     limits = RiskLimits.load()
     kind, value = symbol_limit(limits, symbol)
     out = {

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 from pydantic import ValidationError as PydanticValidationError
 
 from accounts.pages import page_access
-from accounts.permissions import ACT_FOR_OTHERS, can
+from accounts.permissions import ACT_FOR_OTHERS, can, require
 from spark_site.error_messages import message_of
 from spark_site.errors import DomainError
-from strategies import data, optimize, selectors, services
+from strategies import data, optimize, runner, selectors, services
 from strategies.charts import equity_svg, heatmap_svg
 from strategies.documents import ema_cross, params_of, with_params
 from strategies.models import BacktestRun, OptimizationRun, ParamChangeProposal, Strategy
@@ -349,8 +349,6 @@ def optimization_cancel(request, opt_id: int):
 @require_POST
 def runner_deploy(request, strategy_id: int):
 
-    from strategies import runner
-
     s = get_object_or_404(Strategy, pk=strategy_id)
     try:
         r = runner.runner_deploy(user=request.user, strategy=s)
@@ -367,8 +365,6 @@ def runner_deploy(request, strategy_id: int):
 @login_required
 @require_POST
 def runner_stop(request, runner_id: int):
-    from strategies import runner
-
     try:
         r = runner.runner_stop(user=request.user, runner_id=runner_id)
     except DomainError as exc:
@@ -379,8 +375,6 @@ def runner_stop(request, runner_id: int):
 @login_required
 @require_POST
 def klines_fetch(request):
-    from accounts.permissions import require
-
     try:
         require(request.user, "strategies.run_backtest", action="strategy.klines.fetch")
         start, end = services.period_from(None, None, int(request.POST.get("days") or 30))

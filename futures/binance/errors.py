@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext_noop
 
+from futures import metrics
+from spark_site.error_messages import translated_template
 from spark_site.errors import DomainError, ValidationFailed
 
 
@@ -39,10 +42,6 @@ class ExchangeRejected(BinanceError):
     def localized_message(self) -> str | None:
         """The refusal with the exchange's code in the active language; the exchange's own
         words (Binance writes English only) are quoted, not hidden behind a generic sentence."""
-        from django.utils import translation
-
-        from spark_site.error_messages import translated_template
-
         if (translation.get_language() or "tr").startswith("en"):
             return None  # the English message as it always was: "Exchange error -4049: …"
         return translated_template(
@@ -157,11 +156,15 @@ def count_error(exchange: str, exc: BinanceError | None = None, *, code: str = "
     The one place every path counts (REST, listen keys, the WebSocket API); the error is marked
     so a caller further up (the portfolio) does not count it again.
     """
-    from futures import metrics
-
     if exc is not None:
         if getattr(exc, "counted", False) or getattr(exc, "local", False):
             return
         exc.counted = True
         code = metric_code(exc)
     metrics.EXCHANGE_API_ERRORS.labels(exchange=exchange, code=code or "UNKNOWN").inc()
+
+
+class UnknownSymbol(ValidationFailed):
+    """A symbol the exchange does not list (422 naming the field)."""
+
+    code = "UNKNOWN_SYMBOL"

@@ -8,6 +8,8 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import get_language
 
+from portfolio import fx
+
 register = template.Library()
 
 
@@ -27,6 +29,4 @@ def usdttry() -> dict:
     """BTCTurk's USDTTRY for a page that shows USD totals (see portfolio/fx.py): rate, time,
     status ok/stale/unavailable. A tag, so a page of any app can show TRY without importing
     the portfolio app."""
-    from portfolio import fx
-
     return fx.usdttry().as_dict()

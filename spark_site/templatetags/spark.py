@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import template
 from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language
 
 from spark_site.labels import label as label_of
+from spark_site.money import exchange_decimal
 
 register = template.Library()
 
@@ -21,19 +22,10 @@ def label(code) -> str:
     return label_of(code)
 
 
-def _decimal(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-
-
 @register.filter
 def usd(value) -> str:
     """USD with 2 decimals in the page's format (1.234,56); '—' when missing."""
-    number = _decimal(value)
+    number = exchange_decimal(value)
     if number is None:
         return "—"
     return number_format(number.quantize(Decimal("0.01")), 2, use_l10n=True, force_grouping=True)
@@ -62,7 +54,7 @@ def local_time(value) -> str:
 @register.filter
 def num(value) -> str:
     """A decimal in the page's format with its own precision (0,00012 stays 0,00012)."""
-    number = _decimal(value)
+    number = exchange_decimal(value)
     if number is None:
         return "—"
     places = max(0, -number.normalize().as_tuple().exponent) if number == number else 0
@@ -73,7 +65,7 @@ def num(value) -> str:
 def fixed(value, places=2) -> str:
     """A decimal to a fixed number of places in the page's format: 1.234,5678 (tr), 1,234.5678
     (en); the live scripts write the same (SparkI18n.fixed)."""
-    number = _decimal(value)
+    number = exchange_decimal(value)
     if number is None:
         return "—"
     places = int(places)

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from futures.services import order_sync_from_exchange
+from futures.sync import order_sync_from_exchange
 from risk.models import PnLEntry
 from tests.support.exchange_events import closing_fill
 

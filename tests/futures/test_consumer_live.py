@@ -13,7 +13,7 @@ from asgiref.sync import sync_to_async
 
 from futures import broadcast
 from futures.routing import websocket_urlpatterns
-from futures.services import order_sync_from_exchange
+from futures.sync import order_sync_from_exchange
 from tests.support import sessions
 from tests.support.exchange_events import order_update
 from tests.support.sessions import websocket_app

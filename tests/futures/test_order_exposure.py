@@ -11,7 +11,8 @@ from django.db import connection
 from futures import metrics
 from futures.binance.errors import ExchangeFilterError
 from futures.models import Order
-from futures.services import OrderRequest, order_place, order_sync_from_exchange
+from futures.services import OrderRequest, order_place
+from futures.sync import order_sync_from_exchange
 from risk.errors import RiskRejected
 from risk.models import PnLEntry, RiskLimits
 from tests.support.exchange_events import closing_fill

@@ -137,7 +137,7 @@ def test_exposure_adds_every_fill_seen_since_the_position_read_was_requested():
 
 
 def test_an_older_rest_answer_never_replaces_a_newer_position_read():
-    from futures.services import position_sync
+    from futures.sync import position_sync
 
     newer = timezone.now()
     position_sync(

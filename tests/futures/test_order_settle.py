@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from futures import services
+from futures import sync
 from futures.models import Order, OrderStatus
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def stream_fill() -> dict:
 def test_an_untouched_order_takes_the_answer_in_one_statement():
     order = new_order()
     with CaptureQueriesContext(connection) as queries:
-        assert services._settle_placed(order, rest_answer("EXPIRED"))
+        assert sync.settle_placed(order, rest_answer("EXPIRED"))
     assert len(queries) == 1  # no lock, no re-read, no transaction of its own
     stored = Order.objects.get(pk=order.pk)
     assert (stored.status, stored.exchange_order_id) == (OrderStatus.EXPIRED, 777)
@@ -90,9 +90,9 @@ def test_an_untouched_order_takes_the_answer_in_one_statement():
 
 def test_a_late_new_answer_never_undoes_the_fill_the_stream_recorded_first():
     order = new_order()  # what the placing request still holds
-    services.order_sync_from_exchange(stream_fill(), source="ws")
-    assert not services._settle_placed(order, rest_answer("NEW"))
-    merged = services.order_sync_from_exchange(rest_answer("NEW"), source="rest:place")
+    sync.order_sync_from_exchange(stream_fill(), source="ws")
+    assert not sync.settle_placed(order, rest_answer("NEW"))
+    merged = sync.order_sync_from_exchange(rest_answer("NEW"), source="rest:place")
     assert (merged.status, merged.filled_qty) == (OrderStatus.FILLED, Decimal("0.01"))
     stored = Order.objects.get(pk=order.pk)
     assert (stored.status, stored.exchange_order_id) == (OrderStatus.FILLED, 777)
@@ -102,6 +102,6 @@ def test_a_late_new_answer_never_undoes_the_fill_the_stream_recorded_first():
 def test_an_answer_for_another_order_changes_nothing():
     order = new_order()
     other = {**rest_answer(), "clientOrderId": "someone-else"}
-    assert not services._settle_placed(order, other)
+    assert not sync.settle_placed(order, other)
     stored = Order.objects.get(pk=order.pk)
     assert (stored.status, stored.exchange_order_id) == (OrderStatus.PENDING_SUBMIT, None)

@@ -215,7 +215,7 @@ def test_the_preview_of_a_short_puts_liquidation_above_entry_by_binances_formula
 def _hold(amount: str, entry: str, *, margin_type: str = "cross", isolated: str = "0"):
     """A held position as the stream or a REST read stores it (the preview reads this row)."""
     from futures.models import PositionSnapshot
-    from futures.services import current_environment
+    from spark_site.exchange_env import current_environment
 
     PositionSnapshot.objects.update_or_create(
         environment=current_environment(),

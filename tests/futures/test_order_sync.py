@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from futures.models import Fill, IllegalTransition, Order, PositionSnapshot
-from futures.services import order_sync_from_exchange, position_sync
 from futures.signals import order_changed, position_changed
+from futures.sync import order_sync_from_exchange, position_sync
 from tests.support.exchange_events import order_update
 
 pytestmark = pytest.mark.django_db

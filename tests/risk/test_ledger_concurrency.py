@@ -19,7 +19,7 @@ from django.db import connections
 from audit.models import AuditEntry
 from futures import ledger
 from futures.models import Fill
-from futures.services import order_sync_from_exchange, trades_sync
+from futures.sync import order_sync_from_exchange, trades_sync
 from risk.models import CircuitBreaker, PnLEntry, RiskLimits
 from tests.support.exchange_events import closing_fill, order_update
 
