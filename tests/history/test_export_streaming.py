@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import threading
 from decimal import Decimal
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connections
 
 from audit.models import AuditEntry
 from futures.models import Order
@@ -35,6 +37,16 @@ BOM = b"\xef\xbb\xbf"
 def handler():
     handler = OneHopASGIHandler(threads=2)
     yield handler
+    # Each worker thread keeps its database connection (CONN_MAX_AGE): close both, so the
+    # test database can be dropped.
+    meet = threading.Barrier(2)
+
+    def close() -> None:
+        meet.wait(10)
+        connections.close_all()
+
+    for done in [handler.executor.submit(close) for _ in range(2)]:
+        done.result()
     handler.executor.shutdown(wait=True)
 
 
