@@ -68,6 +68,9 @@ class OneHopASGIHandler(ASGIHandler):
                 await self.send_response(response, send)
             finally:
                 if pump is not None and pump.started:
+                    # A client gone mid-answer (Daphne cancels this task) leaves Django's
+                    # async iterators unclosed: stop the reader here, not at their finalisation.
+                    pump.halt()
                     await pump.finished()  # the pump thread closed the response
                 elif response.streaming:
                     close = sync_to_async(
@@ -108,6 +111,7 @@ class _Pump:
         self.started = False
         self.stop = threading.Event()
         self.future: asyncio.Future | None = None
+        self.queue: asyncio.Queue | None = None
 
     def _run(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
         end: object = _END
@@ -125,7 +129,7 @@ class _Pump:
 
     async def parts(self):
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue = asyncio.Queue(maxsize=self.AHEAD)
+        self.queue = queue = asyncio.Queue(maxsize=self.AHEAD)
         self.started = True
         self.future = loop.run_in_executor(self.executor, self._run, loop, queue)
         try:
@@ -137,9 +141,13 @@ class _Pump:
                     raise part
                 yield part
         finally:
-            self.stop.set()
-            while not queue.empty():  # free a reader waiting to put its next part
-                queue.get_nowait()
+            self.halt()
+
+    def halt(self) -> None:
+        """Stop the reader: it ends at its next part (on the event loop's thread)."""
+        self.stop.set()
+        while self.queue is not None and not self.queue.empty():  # free a waiting put
+            self.queue.get_nowait()
 
     async def finished(self) -> None:
         if self.future is not None:

@@ -170,3 +170,64 @@ async def test_a_slow_client_holds_the_reader_a_few_parts_ahead(handler, alice, 
     assert ahead[0] <= _Pump.AHEAD + 2
     assert made == 21  # the header part and 20 parts of rows: the whole file in the end
     assert answer["body"].count(b"\r\n") == 20 * exports.CHUNK_ROWS + 1
+
+
+async def test_a_client_gone_mid_file_stops_the_reader_and_closes_the_answer(
+    handler, alice, bob, token_for
+):
+    """Daphne cancels the request of a client that went away: the reader stops where it is
+    (a few parts ahead at most) and the response is closed once (request_finished)."""
+    from django.core.signals import request_finished
+
+    await sync_to_async(_orders)(alice, 20 * exports.CHUNK_ROWS)
+    token = await sync_to_async(token_for)(bob)
+    made = 0
+    real_stream = exports.stream
+
+    def counting(*args, **kwargs):
+        nonlocal made
+        for part in real_stream(*args, **kwargs):
+            made += 1
+            yield part
+
+    two_sent = asyncio.Event()
+    sent = 0
+
+    async def client(message):
+        nonlocal sent
+        if message["type"] == "http.response.body" and message.get("body"):
+            sent += 1
+            if sent == 2:
+                two_sent.set()
+                await asyncio.sleep(3600)  # gone: nothing more is taken
+
+    finished = []
+
+    def on_finished(**kwargs):
+        finished.append(kwargs)
+
+    exports.stream = counting
+    request_finished.connect(on_finished)
+    try:
+        request = asyncio.create_task(
+            asgi_request(
+                handler,
+                "/api/history/orders.csv",
+                headers={"Authorization": f"Bearer {token}"},
+                send_hook=client,
+            )
+        )
+        await asyncio.wait_for(two_sent.wait(), 60)
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+        # The reader thread notices at its next part and closes the answer.
+        for _ in range(200):
+            if finished:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        request_finished.disconnect(on_finished)
+        exports.stream = real_stream
+    assert len(finished) == 1
+    assert made <= 2 + _Pump.AHEAD + 2 < 21  # stopped: never read the whole file
