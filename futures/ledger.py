@@ -18,8 +18,11 @@ same reference.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from futures.binance.errors import BinanceError
 from futures.binance.rest import client_from_settings
@@ -44,22 +47,67 @@ INCOME_KINDS = {
 TRADE_INCOME = frozenset({"REALIZED_PNL", "COMMISSION"})
 
 
-def to_usd(asset: str, amount: Decimal) -> Decimal | None:
-    """Return amount of asset in USD now (at the fill when called from the stream), or None.
+# A fill this recent is valued at the mark price read now; an older one (found later by the
+# income sync, or a stream that caught up) at the mark price of its own minute.
+RECENT = timedelta(seconds=60)
+MINUTE_MS = 60_000
+PLACES = Decimal("0.00000001")
 
-    A stablecoin counts 1:1; another asset (a BNB commission) is valued at its USDT-M mark
-    price. None when that price cannot be read: the caller books nothing, and the next income
-    sync tries again, rather than booking a made-up figure.
+
+@dataclass(frozen=True)
+class Valued:
+    """An amount in USD and how it was valued (the ledger entry's note; empty for USD)."""
+
+    usd: Decimal
+    note: str = ""
+
+
+def to_usd(asset: str, amount: Decimal, at: datetime | None = None) -> Valued | None:
+    """Return amount of asset in USD at `at` (the fill's or the income row's time), or None.
+
+    A stablecoin counts 1:1. Another asset (a BNB commission) is valued at its USDT-M mark
+    price: read now when `at` is within RECENT of now (the stream books a fill as it happens),
+    otherwise the close of the 1-minute mark-price kline holding `at` (GET
+    /fapi/v1/markPriceKlines), so a commission booked hours later by the income sync is valued
+    at the price of its fill, not of its booking. None when that price cannot be read: the
+    caller books nothing, and the next income sync tries again, rather than booking a guess.
     """
     asset = (asset or "USDT").upper()
     if asset in USD_ASSETS:
-        return amount
+        return Valued(amount)
+    symbol = f"{asset}USDT"
+    client = client_from_settings()
     try:
-        mark = client_from_settings().mark_price(f"{asset}USDT", max_age=5.0)
-    except (BinanceError, KeyError, ValueError, ArithmeticError):
+        if at is None or timezone.now() - at <= RECENT:
+            price = client.mark_price(symbol, max_age=5.0)
+            note = f"{symbol} mark price {price} read at booking, within 60 s of the fill"
+        else:
+            price, minute = _mark_at(client, symbol, at)
+            note = (
+                f"{symbol} mark price {price} at {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC "
+                f"(close of the 1m markPriceKlines bar opened {minute:%H:%M}), the time of the "
+                "exchange event, not of its booking"
+            )
+    except (BinanceError, KeyError, IndexError, TypeError, ValueError, ArithmeticError):
         logger.warning("no USD price for %s: its ledger entry waits for the next sync", asset)
         return None
-    return (amount * mark).quantize(Decimal("0.00000001"))
+    return Valued((amount * price).quantize(PLACES), note)
+
+
+def _mark_at(client, symbol: str, at: datetime) -> tuple[Decimal, datetime]:
+    """The mark price of symbol at `at`: its 1-minute mark-price kline's close, and its open."""
+    ms = int(at.timestamp() * 1000)
+    opened = ms - ms % MINUTE_MS
+    rows = client.request(
+        "GET",
+        "/fapi/v1/markPriceKlines",
+        {"symbol": symbol, "interval": "1m", "startTime": opened, "endTime": opened, "limit": 1},
+    )
+    row = next(r for r in rows or [] if int(r[0]) == opened)  # StopIteration: no such bar
+    price = Decimal(str(row[4]))
+    if not price.is_finite() or price <= 0:
+        raise ValueError(f"{symbol} mark price {price} at {at}")
+    return price, datetime.fromtimestamp(opened / 1000, tz=UTC)
 
 
 def fill_ref(env: str, kind: str, symbol: str, client_order_id: str, trade_id: int) -> str:
@@ -94,18 +142,19 @@ def book_fill(order: Order, fill: Fill) -> int:
         )
         if PnLEntry.objects.filter(source_ref=ref).exists():
             return booked  # booked already: no price lookup for a replay
-        usd = to_usd(asset, fill.commission)
-        if usd is not None:
+        valued = to_usd(asset, fill.commission, fill.traded_at)
+        if valued is not None:
             _, created = pnl_record(
                 source=PnLEntry.Source.FILL,
                 source_ref=ref,
                 symbol=order.symbol,
-                amount=-usd,
+                amount=-valued.usd,
                 actor="system",
                 at=fill.traded_at,
                 kind=PnLEntry.Kind.COMMISSION,
                 asset=asset,
                 asset_amount=-fill.commission,
+                note=valued.note,
             )
             booked += created
     return booked
@@ -127,19 +176,21 @@ def book_income_row(env: str, row: dict) -> bool | None:
     income_type = str(row.get("incomeType") or "")
     amount = Decimal(str(row["income"]))
     asset = str(row.get("asset") or "USDT").upper()
-    usd = to_usd(asset, amount)
-    if usd is None:
+    at = datetime.fromtimestamp(int(row["time"]) / 1000, tz=UTC)
+    valued = to_usd(asset, amount, at)
+    if valued is None:
         return None
     _, created = pnl_record(
         source=PnLEntry.Source.INCOME,
         source_ref=income_ref(env, row),
         symbol=str(row.get("symbol") or ""),
-        amount=usd,
+        amount=valued.usd,
         actor="system",
-        at=datetime.fromtimestamp(int(row["time"]) / 1000, tz=UTC),
+        at=at,
         kind=INCOME_KINDS.get(income_type, PnLEntry.Kind.OTHER),
         asset=asset,
         asset_amount=amount,
         income_type=income_type[:40],
+        note=valued.note,
     )
     return created

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from ninja import Query, Router
 
 from accounts.auth import read_auth
@@ -27,8 +27,9 @@ READ = read_auth(services.VIEW, "history.read")
 AUDIT = read_auth(services.VIEW_AUDIT, "audit.export")
 
 
-def _file(export: services.ExportFile) -> HttpResponse:
-    response = HttpResponse(export.content, content_type=export.content_type)
+def _file(export: services.ExportFile) -> StreamingHttpResponse:
+    """The file streamed part by part (spark_site/http_handler.py reads it in one thread)."""
+    response = StreamingHttpResponse(export.parts, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
 

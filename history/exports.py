@@ -5,6 +5,9 @@
 Europe/Istanbul as `YYYY-MM-DD HH:MM:SS`; with the decimal comma a Turkish Excel reads every
 amount as a number. Amounts are printed from their Decimal, never through a float.
 Text cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) are prefixed with `'`.
+
+Every file is made part by part (BOM and header first, then CHUNK_ROWS rows a part) from an
+iterator over its rows, so an export of any size holds one part in memory, never the file.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +29,9 @@ FORMATS = (CSV, EXCEL)
 POINT, COMMA = "point", "comma"
 DECIMALS = (POINT, COMMA)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOM = b"\xef\xbb\xbf"
+# Rows per streamed part: about 100-200 KB, few enough sends, little held at once.
+CHUNK_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -62,15 +68,33 @@ class Dialect:
         return f"{name} (Europe/Istanbul)" if self.format == EXCEL else f"{name} (UTC)"
 
 
-def write(dialect: Dialect, header: list[str], rows: Iterable[list]) -> bytes:
-    """The file's bytes: a header row, then one row per item."""
+def stream(dialect: Dialect, header: list[str], rows: Iterable[list]) -> Iterator[bytes]:
+    """The file part by part: the BOM (Excel) with the header row, then CHUNK_ROWS rows a part."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=dialect.delimiter, lineterminator="\r\n")
+
+    def take() -> bytes:
+        data = out.getvalue().encode("utf-8")
+        out.seek(0)
+        out.truncate()
+        return data
+
     writer.writerow(header)
+    yield (BOM if dialect.format == EXCEL else b"") + take()
+    pending = 0
     for row in rows:
         writer.writerow([dialect.cell(v) for v in row])
-    data = out.getvalue().encode("utf-8")
-    return b"\xef\xbb\xbf" + data if dialect.format == EXCEL else data
+        pending += 1
+        if pending == CHUNK_ROWS:
+            yield take()
+            pending = 0
+    if pending:
+        yield take()
+
+
+def write(dialect: Dialect, header: list[str], rows: Iterable[list]) -> bytes:
+    """The whole file's bytes (small files and tests)."""
+    return b"".join(stream(dialect, header, rows))
 
 
 ORDER_COLUMNS = [
@@ -94,7 +118,7 @@ ORDER_COLUMNS = [
 ]
 
 
-def orders_csv(dialect: Dialect, orders) -> bytes:
+def orders_csv(dialect: Dialect, orders) -> Iterator[bytes]:
     """Orders as a file (no exchange answers or errors: they are not records a desk keeps)."""
     header = [dialect.time_header("createdAt"), *ORDER_COLUMNS[1:]]
     rows = (
@@ -119,7 +143,7 @@ def orders_csv(dialect: Dialect, orders) -> bytes:
         ]
         for o in orders
     )
-    return write(dialect, header, rows)
+    return stream(dialect, header, rows)
 
 
 FILL_COLUMNS = [
@@ -139,7 +163,7 @@ FILL_COLUMNS = [
 ]
 
 
-def fills_csv(dialect: Dialect, fills) -> bytes:
+def fills_csv(dialect: Dialect, fills) -> Iterator[bytes]:
     """Fills as a file."""
     header = [dialect.time_header("tradedAt"), *FILL_COLUMNS[1:]]
     rows = (
@@ -160,19 +184,21 @@ def fills_csv(dialect: Dialect, fills) -> bytes:
         ]
         for f in fills
     )
-    return write(dialect, header, rows)
+    return stream(dialect, header, rows)
 
 
-def pnl_csv(dialect: Dialect, key: str, rows: list[dict], kinds: tuple[str, ...]) -> bytes:
+def pnl_csv(
+    dialect: Dialect, key: str, rows: list[dict], kinds: tuple[str, ...]
+) -> Iterator[bytes]:
     """PnL per day or per symbol: one column per kind, then net."""
     header = [key, *kinds, "net"]
-    return write(dialect, header, ([r[key], *(r[k] for k in kinds), r["net"]] for r in rows))
+    return stream(dialect, header, ([r[key], *(r[k] for k in kinds), r["net"]] for r in rows))
 
 
 AUDIT_COLUMNS = ["createdAt", "actor", "action", "target", "outcome", "clientIp", "payload"]
 
 
-def audit_csv(dialect: Dialect, entries) -> bytes:
+def audit_csv(dialect: Dialect, entries) -> Iterator[bytes]:
     """Audit entries as a file; payloads are scrubbed again, so no secret leaves in a file."""
     header = [dialect.time_header("createdAt"), *AUDIT_COLUMNS[1:]]
     rows = (
@@ -187,4 +213,4 @@ def audit_csv(dialect: Dialect, entries) -> bytes:
         ]
         for e in entries
     )
-    return write(dialect, header, rows)
+    return stream(dialect, header, rows)

@@ -181,6 +181,8 @@ class PnLEntry(models.Model):
     asset_amount = models.DecimalField(**MONEY, null=True, blank=True)
     # The exchange's income type (FUNDING_FEE, TRANSFER, ...) for income rows; empty otherwise.
     income_type = models.CharField(max_length=40, blank=True)
+    # How a non-USD amount was valued (which price, of when, from where); empty for USD.
+    note = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices)
     source_ref = models.CharField(max_length=120)
     trading_day = models.DateField(db_index=True)

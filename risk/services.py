@@ -66,6 +66,7 @@ def pnl_record(
     asset: str = "USDT",
     asset_amount: Decimal | None = None,
     income_type: str = "",
+    note: str = "",
 ) -> tuple[PnLEntry, bool]:
     """Book one movement of the wallet; return (entry, created). Idempotent by source_ref.
 
@@ -95,6 +96,7 @@ def pnl_record(
                 asset=asset or "USDT",
                 asset_amount=amount if asset_amount is None else Decimal(asset_amount),
                 income_type=income_type,
+                note=note[:200],
                 source=source,
                 source_ref=source_ref,
                 trading_day=limits.trading_day(when),

@@ -10,11 +10,19 @@ hop to a fixed pool of SPARK_HTTP_THREADS threads, and sends the finished respon
 event loop. The pool's threads keep their database connections for CONN_MAX_AGE, as under a
 WSGI server, and `request_started`/`request_finished` close any that are too old or broken.
 `async_to_sync` in a view still reaches the server's event loop (channel-layer sends).
+
+A streamed answer with a sync iterator (a CSV export, a file) would be read whole into a list
+by Django before its first byte is sent. Here one worker thread reads it part by part instead
+and hands each part to the event loop through a small queue: the server holds a few parts at a
+time whatever the size, a slow client slows the reader, and the iterator's database cursor is
+used, and the response closed, in that one thread. The thread is held until the answer is sent.
 Figures: bench/bench_server_floor.py and bench/bench_order_path.py.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
@@ -51,11 +59,20 @@ class OneHopASGIHandler(ASGIHandler):
         try:
             set_script_prefix(get_script_prefix(scope))
             response = await self._serve(scope, body_file)
+            pump = None
+            if response.streaming and not response.is_async:
+                pump = _Pump(response, self.executor)
+                response.streaming_content = pump.parts()
             try:
                 # A client gone by now is fine: Daphne drops replies to closed connections.
                 await self.send_response(response, send)
             finally:
-                if response.streaming:
+                if pump is not None and pump.started:
+                    # A client gone mid-answer (Daphne cancels this task) leaves Django's
+                    # async iterators unclosed: stop the reader here, not at their finalisation.
+                    pump.halt()
+                    await pump.finished()  # the pump thread closed the response
+                elif response.streaming:
                     close = sync_to_async(
                         response.close, thread_sensitive=False, executor=self.executor
                     )
@@ -77,3 +94,64 @@ class OneHopASGIHandler(ASGIHandler):
         if not response.streaming:
             response.close()
         return response
+
+
+class _Pump:
+    """A sync streamed answer read in one worker thread, AHEAD parts at most waiting to be sent.
+
+    The thread closes the response when the parts end or the sender stops (request_finished in
+    the thread whose database connection the iterator used)."""
+
+    AHEAD = 4
+
+    def __init__(self, response, executor: ThreadPoolExecutor):
+        self.response = response
+        self.source = response.streaming_content  # the sync iterator of bytes
+        self.executor = executor
+        self.started = False
+        self.stop = threading.Event()
+        self.future: asyncio.Future | None = None
+        self.queue: asyncio.Queue | None = None
+
+    def _run(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
+        end: object = _END
+        try:
+            for part in self.source:
+                asyncio.run_coroutine_threadsafe(queue.put(part), loop).result()
+                if self.stop.is_set():
+                    return
+        except BaseException as exc:  # handed to the sender, which raises it
+            end = exc
+        finally:
+            self.response.close()
+            if not self.stop.is_set():
+                asyncio.run_coroutine_threadsafe(queue.put(end), loop).result()
+
+    async def parts(self):
+        loop = asyncio.get_running_loop()
+        self.queue = queue = asyncio.Queue(maxsize=self.AHEAD)
+        self.started = True
+        self.future = loop.run_in_executor(self.executor, self._run, loop, queue)
+        try:
+            while True:
+                part = await queue.get()
+                if part is _END:
+                    return
+                if isinstance(part, BaseException):
+                    raise part
+                yield part
+        finally:
+            self.halt()
+
+    def halt(self) -> None:
+        """Stop the reader: it ends at its next part (on the event loop's thread)."""
+        self.stop.set()
+        while self.queue is not None and not self.queue.empty():  # free a waiting put
+            self.queue.get_nowait()
+
+    async def finished(self) -> None:
+        if self.future is not None:
+            await self.future
+
+
+_END = object()

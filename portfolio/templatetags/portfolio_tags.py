@@ -27,6 +27,7 @@ def percent(fraction: str | None) -> str:
 @register.simple_tag
 def usdttry() -> dict:
     """BTCTurk's USDTTRY for a page that shows USD totals (see portfolio/fx.py): rate, time,
-    status ok/stale/unavailable. A tag, so a page of any app can show TRY without importing
-    the portfolio app."""
-    return fx.usdttry().as_dict()
+    status ok/stale/unavailable, and ``when`` (the time as a datetime, for the date filter). A
+    tag, so a page of any app can show TRY without importing the portfolio app."""
+    quote = fx.usdttry()
+    return {**quote.as_dict(), "when": quote.at}

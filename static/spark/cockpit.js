@@ -217,6 +217,7 @@
     if (card) {
       card.textContent = usd(total);
       card.dataset.value = text(total);
+      if (window.SparkFx) SparkFx.put($("account-upnl-try"), text(total)); // and in TL
     }
     follow(open.map((p) => p.symbol));
   }

@@ -81,39 +81,17 @@
   }
 
   // -- account, positions, orders, risk, streams ---------------------------------------------
-  // a × b of two decimal strings, rounded half up to 2 places, as a string: exact (BigInt), so
-  // the TRY figure is never a float's.
-  function timesDecimal(a, b) {
-    const parse = (s) => {
-      const neg = s.startsWith("-");
-      const [i, f = ""] = (neg ? s.slice(1) : s).split(".");
-      return { neg, n: BigInt(i + f), scale: f.length };
-    };
-    const x = parse(String(a)), y = parse(String(b));
-    let n = x.n * y.n, scale = x.scale + y.scale;
-    if (scale > 2) {
-      const div = 10n ** BigInt(scale - 2);
-      n = n / div + ((n % div) * 2n >= div ? 1n : 0n);
-    } else {
-      n = n * 10n ** BigInt(2 - scale);
-    }
-    const digits = n.toString().padStart(3, "0");
-    const sign = x.neg !== y.neg && n !== 0n ? "-" : "";
-    return sign + digits.slice(0, -2) + "." + digits.slice(-2);
-  }
-  function renderTry(usd) {
-    const box = $("account-balance-try");
-    const valid = /^-?\d+(\.\d+)?$/;
-    if (!box || !box.dataset.rate || !valid.test(String(usd))) return;
-    box.querySelector('[data-role="try"]').textContent =
-      "≈ " + fmt(timesDecimal(usd, box.dataset.rate)) + " TL";
-  }
+  // Each USD total also in TL (static/spark/fx.js: the page's USDTTRY, exact, stale marked).
+  function tl(id, value) { if (window.SparkFx) SparkFx.put($(id), value); }
   function renderAccount(a) {
     if (!a) return;
     usd("account-balance", a.wallet_balance);
     if ($("account-balance")) $("account-balance").textContent += " USDT";
-    renderTry(a.wallet_balance);
+    tl("account-balance-try", a.wallet_balance);
     usd("account-available", a.available_balance);
+    tl("account-available-try", a.available_balance);
+    usd("account-margin", a.margin_balance);
+    tl("account-margin-try", a.margin_balance);
     // account-upnl is cockpit.js's: it follows the mark price of every position.
     text("account-ratio", fmt(a.margin_ratio));
   }
@@ -136,6 +114,19 @@
       " · " + L.left + " " + I.usd(today.remainingLossBudget) + " USD";
     p.title = [today.pnl, today.dailyLossLimit, today.remainingLossBudget].join(" / ");
     box.appendChild(p);
+    // The day's PnL and the budget left, in TL too.
+    const inTl = document.createElement("div");
+    inTl.className = "num muted";
+    const pnlTl = document.createElement("span");
+    pnlTl.className = "fx-try";
+    pnlTl.id = "risk-pnl-try";
+    const leftTl = document.createElement("span");
+    leftTl.className = "fx-try";
+    leftTl.id = "risk-left-try";
+    inTl.append(L.pnl + " ", pnlTl, " · " + L.left + " ", leftTl);
+    box.appendChild(inTl);
+    tl("risk-pnl-try", today.pnl);
+    tl("risk-left-try", today.remainingLossBudget);
     // Each part of the day's PnL, and which of them the limit counts (net by default).
     const parts = document.createElement("div");
     parts.className = "num muted";
