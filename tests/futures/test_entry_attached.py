@@ -29,6 +29,15 @@ def _entry(api, token, **body):
     return api.post("/futures/order.place", {**base, **body}, token=token)
 
 
+def _live_limit_entry(api, token, cid, **protection):
+    """A live LIMIT BUY 0.01 ETH at 3300 (resting: the market is at 3400) with its TP/SL."""
+    r = _entry(
+        api, token, type="LIMIT", price="3300", dryRun=False, clientOrderId=cid, **protection
+    )
+    assert r.status_code == 200, r.content
+    return r
+
+
 def _algos(exchange):
     rows = exchange.control.signed("GET", "/fapi/v1/openAlgoOrders", symbol="ETHUSDT").json()
     return sorted((a["orderType"], Decimal(a["triggerPrice"]), a["closePosition"]) for a in rows)
@@ -74,15 +83,7 @@ def test_a_market_entry_is_protected_in_the_same_request(api, alice, token_for, 
 
 
 def test_a_limit_entry_is_protected_only_when_it_fills(api, alice, token_for, exchange):
-    r = _entry(
-        api,
-        token_for(alice),
-        type="LIMIT",
-        price="3300",
-        dryRun=False,
-        stopLoss="3200",
-        clientOrderId="ent-lim",
-    )
+    r = _live_limit_entry(api, token_for(alice), "ent-lim", stopLoss="3200")
     assert r.status_code == 200, r.content
     assert r.json()["protection"] == {
         "takeProfit": None,
@@ -144,15 +145,7 @@ def test_a_viewer_cannot_place_an_entry_with_protection(api, bob, token_for, exc
 
 
 def test_an_entry_that_fills_past_its_stop_is_reported_unprotected(api, alice, token_for, exchange):
-    _entry(
-        api,
-        token_for(alice),
-        type="LIMIT",
-        price="3300",
-        dryRun=False,
-        stopLoss="3200",
-        clientOrderId="gap",
-    )
+    _live_limit_entry(api, token_for(alice), "gap", stopLoss="3200")
     exchange.control.set_price("ETHUSDT", "3150", mark="3150")  # through the limit and the stop
     reconcile_orders(actor="system")
     attached.attach_due()
@@ -210,16 +203,7 @@ def test_a_dry_run_entry_gets_paper_legs_and_one_cancels_the_other(api, alice, t
 @pytest.mark.backends
 def test_two_processes_attaching_at_once_place_one_protection(api, alice, token_for, exchange):
     """Two stream processes see the same fill: the compare-and-set lets exactly one place it."""
-    _entry(
-        api,
-        token_for(alice),
-        type="LIMIT",
-        price="3300",
-        dryRun=False,
-        takeProfit="3600",
-        stopLoss="3200",
-        clientOrderId="race",
-    )
+    _live_limit_entry(api, token_for(alice), "race", takeProfit="3600", stopLoss="3200")
     exchange.control.set_price("ETHUSDT", "3290", mark="3290")
     reconcile_orders(actor="system")
     barrier = threading.Barrier(4)
