@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.permissions import require
 from audit.models import AuditEntry
@@ -64,6 +65,8 @@ from spark_site.errors import DomainError, ValidationFailed
 from spark_site.exchange_env import current_environment
 
 SOURCE = "order.batch"
+BATCH_SIZE = gettext_noop("A batch holds 1 to %(limit)s orders, got %(count)s.")
+REPEATED_ID = gettext_noop("Each order of a batch needs its own clientOrderId.")
 
 
 @dataclasses.dataclass
@@ -101,7 +104,8 @@ def order_batch(*, user, requests: list[OrderRequest], dry_run: bool = True) -> 
     require(user, "futures.place_order", action="order.place", target=symbols)
     if not 1 <= len(requests) <= MAX_BATCH_ORDERS:
         raise ValidationFailed(
-            f"A batch holds 1 to {MAX_BATCH_ORDERS} orders, got {len(requests)}.",
+            BATCH_SIZE,
+            params={"limit": MAX_BATCH_ORDERS, "count": len(requests)},
             details={"fields": [{"field": "orders", "message": "1 to 5 orders"}]},
         )
     started = time.perf_counter()
@@ -206,7 +210,7 @@ def _refuse_repeated_ids(items: list[_Item]) -> None:
         cid = item.request.client_order_id
         if cid in seen:
             exc = ValidationFailed(
-                "Each order of a batch needs its own clientOrderId.",
+                REPEATED_ID,
                 details={"fields": [{"field": "clientOrderId", "message": "repeated"}]},
             )
             _name_item(exc, item.index)
