@@ -12,6 +12,7 @@ from django.db import connection
 from audit.models import AuditEntry
 from futures.models import Order
 from futures.order_batch import order_batch
+from futures.position_mode import position_mode_forget
 from futures.services import OrderRequest
 from risk.errors import RiskRejected
 from risk.models import RiskLimits
@@ -299,3 +300,34 @@ def test_parallel_batches_never_take_the_position_past_its_cap(make_user, exchan
     position = exchange_position(exchange, "ETHUSDT")
     assert position == Decimal("0.04")
     assert position * Decimal("3400") <= Decimal("150")
+
+
+def test_a_lost_batch_answer_is_settled_by_lookup_never_sent_twice(api, alice, token_for, exchange):
+    exchange.control.faults(lose_order_responses=1)  # the batch executes, its answer is lost
+    try:
+        orders = [_item(clientOrderId="lost-1"), _item(clientOrderId="lost-2", price="3250")]
+        r = _batch(api, token_for(alice), orders, dryRun=False)
+    finally:
+        exchange.control.clear_faults()
+    assert r.status_code == 200, r.content
+    assert [i["order"]["status"] for i in r.json()["orders"]] == ["NEW", "NEW"]
+    assert sorted(o["clientOrderId"] for o in exchange_orders(exchange, "ETHUSDT")) == [
+        "lost-1",
+        "lost-2",
+    ]
+
+
+def test_a_batch_on_a_hedge_mode_account_is_refused_and_sends_nothing(
+    api, alice, token_for, exchange
+):
+    position_mode_forget()
+    assert exchange.control.position_mode(True) == {"code": 200, "msg": "success"}
+    try:
+        r = _batch(api, token_for(alice), [_item(), _item(price="3250")], dryRun=False)
+        assert r.status_code == 409, r.content
+        assert r.json()["error"]["code"] == "HEDGE_MODE_UNSUPPORTED"
+        assert Order.objects.count() == 0
+        assert exchange_orders(exchange, "ETHUSDT") == []
+    finally:
+        exchange.control.position_mode(False)
+        position_mode_forget()
