@@ -331,3 +331,22 @@ def test_a_batch_on_a_hedge_mode_account_is_refused_and_sends_nothing(
     finally:
         exchange.control.position_mode(False)
         position_mode_forget()
+
+
+def test_another_users_client_order_id_is_a_conflict_not_their_order(
+    api, alice, make_user, token_for, exchange
+):
+    tina = make_user("tina", "trader")
+    first = _batch(api, token_for(alice), [_item(clientOrderId="mine-1")], dryRun=False)
+    assert first.status_code == 200, first.content
+    r = _batch(
+        api,
+        token_for(tina),
+        [_item(clientOrderId="bob-1"), _item(clientOrderId="mine-1")],
+        dryRun=False,
+    )
+    assert r.status_code == 409, r.content
+    assert r.json()["error"]["details"]["item"] == 1
+    assert "order" not in r.json()
+    assert not Order.objects.filter(client_order_id="bob-1").exists()
+    assert [o["clientOrderId"] for o in exchange_orders(exchange, "ETHUSDT")] == ["mine-1"]
