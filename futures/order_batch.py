@@ -61,12 +61,20 @@ from futures.sync import (
 )
 from risk import gate
 from risk.errors import RiskRejected
+from spark_site.error_messages import message_of
 from spark_site.errors import DomainError, ValidationFailed
 from spark_site.exchange_env import current_environment
 
 SOURCE = "order.batch"
 BATCH_SIZE = gettext_noop("A batch holds 1 to %(limit)s orders, got %(count)s.")
 REPEATED_ID = gettext_noop("Each order of a batch needs its own clientOrderId.")
+# An item's own answer when the exchange refused it or its outcome is unknown (the reason in the
+# request's language; the stored error keeps the codes and the English text).
+ITEM_REFUSED = gettext_noop("The exchange did not place this order: %(reason)s")
+ITEM_UNKNOWN = gettext_noop(
+    "The outcome of this order is unknown; reconciliation settles it, it is never sent again: "
+    "%(reason)s"
+)
 
 
 @dataclasses.dataclass
@@ -458,14 +466,14 @@ def _wire(order: Order) -> dict:
 def _settle_error(user, item: _Item, exc: BinanceError) -> None:
     """An item the exchange refused ends REJECTED; one whose outcome is unknown, UNKNOWN."""
     order = item.order
-    error = {"code": exc.code, "message": exc.message, **exc.details}
+    error = {"code": exc.code, **exc.details}  # as order.place stores it: codes, no prose
     reason = exc.reason
     if isinstance(exc, ExchangeUnavailable):
         # It may exist: reconciliation settles it; never sent again from here.
         order = set_status(order, OrderStatus.UNKNOWN, error=error)
         reason = "exchange_unknown"
     elif not isinstance(exc, NoSuchOrder) and (hedge := _hedge_refusal(exc)) is not None:
-        error = {"code": hedge.code, "exchangeCode": exc.binance_code, "message": hedge.message}
+        error = {"code": hedge.code, "exchangeCode": exc.binance_code}
         order = set_status(order, OrderStatus.REJECTED, error=error)
         reason, exc = "hedge_mode", hedge
     else:
@@ -475,6 +483,9 @@ def _settle_error(user, item: _Item, exc: BinanceError) -> None:
     item.refused = True
     item.order = order
     item.result = _sent_result(order, item.order.user)
+    unknown = order.status == OrderStatus.UNKNOWN
+    item.result.message = ITEM_UNKNOWN if unknown else ITEM_REFUSED
+    item.result.message_params = {"reason": message_of(exc)}
 
 
 def _settle_answer(item: _Item, answer: dict) -> None:

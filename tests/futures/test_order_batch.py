@@ -10,9 +10,11 @@ import pytest
 from django.db import connection
 
 from audit.models import AuditEntry
+from futures.binance.http import BinanceHttp
 from futures.models import Order
 from futures.order_batch import order_batch
 from futures.position_mode import position_mode_forget
+from futures.reconcile import reconcile_orders
 from futures.services import OrderRequest
 from risk.errors import RiskRejected
 from risk.models import RiskLimits
@@ -172,12 +174,17 @@ def test_an_item_the_exchange_refuses_is_rejected_and_the_others_placed(
         _item(clientOrderId="x-2", side="SELL", price="3500", reduceOnly=True),
         _item(clientOrderId="x-3", price="3250"),
     ]
-    r = _batch(api, token_for(alice), orders, dryRun=False)
+    r = api.post(
+        "/futures/order.batch",
+        {"orders": orders, "dryRun": False},
+        token=token_for(alice),
+        lang="en",
+    )
     assert r.status_code == 200, r.content
     items = r.json()["orders"]
     assert [i["order"]["status"] for i in items] == ["NEW", "REJECTED", "NEW"]
     assert items[1]["error"]["exchangeCode"] == -2022
-    assert "ReduceOnly" in items[1]["error"]["message"]
+    assert "did not place" in items[1]["message"] and "ReduceOnly" in items[1]["message"]
     assert items[0]["error"] is None and items[2]["error"] is None
     held = sorted(o["clientOrderId"] for o in exchange_orders(exchange, "ETHUSDT"))
     assert "x-1" in held and "x-3" in held
@@ -350,3 +357,36 @@ def test_another_users_client_order_id_is_a_conflict_not_their_order(
     assert "order" not in r.json()
     assert not Order.objects.filter(client_order_id="bob-1").exists()
     assert [o["clientOrderId"] for o in exchange_orders(exchange, "ETHUSDT")] == ["mine-1"]
+
+
+def test_an_unknown_outcome_is_unknown_and_reconciled_never_sent_again(
+    api, alice, token_for, exchange, settings
+):
+    token = token_for(alice)
+    # Everything the order path reads is fresh beforehand, so only the batch meets the outage.
+    settings.SPARK_MARK_PRICE_MAX_AGE = settings.SPARK_POSITION_MAX_AGE = 600
+    settings.SPARK_POSITION_MODE_MAX_AGE = 600
+    assert api.get("/futures/positions", token=token, symbol="ETHUSDT").status_code == 200
+    assert _batch(api, token, [_item(clientOrderId="warm")]).status_code == 200  # mark, filters
+    exchange.control.faults(error_rate=1.0)  # every call fails: the batch and each look-up
+    try:
+        orders = [_item(clientOrderId="unk-1"), _item(clientOrderId="unk-2", price="3250")]
+        r = _batch(api, token, orders, dryRun=False)
+    finally:
+        exchange.control.clear_faults()
+        BinanceHttp.clear_backoff()
+    assert r.status_code == 200, r.content
+    items = r.json()["orders"]
+    assert [i["error"]["code"] for i in items] == ["EXCHANGE_STATUS_UNKNOWN"] * 2
+    assert all(i["message"].startswith("Bu emrin sonucu bilinmiyor") for i in items)  # Turkish
+    assert [o.status for o in Order.objects.filter(dry_run=False).order_by("client_order_id")] == [
+        "UNKNOWN",
+        "UNKNOWN",
+    ]
+    assert exchange_orders(exchange, "ETHUSDT") == []
+    requests_before = exchange.control.counters()["requests"]
+    reconcile_orders()
+    assert {o.status for o in Order.objects.filter(dry_run=False)} <= {"UNKNOWN", "REJECTED"}
+    # Reconciliation only asked; nothing was placed again.
+    assert exchange_orders(exchange, "ETHUSDT") == []
+    assert exchange.control.counters()["requests"] > requests_before
