@@ -10,6 +10,7 @@ from futures import (
     chart,
     funding_reads,
     income,
+    order_batch,
     order_modify,
     position_actions,
     preview,
@@ -17,6 +18,8 @@ from futures import (
 )
 from futures.schemas import (
     SYMBOL,
+    BatchIn,
+    BatchOut,
     CancelAllIn,
     CancelAllOut,
     CancelIn,
@@ -120,7 +123,26 @@ def order_place(request, payload: OrderIn):
     return out
 
 
-def order_request(payload: OrderIn) -> services.OrderRequest:
+@router.post(
+    "/order.batch", auth=write_auth("futures.place_order", "order.place"), response=BatchOut
+)
+def order_batch_route(request, payload: BatchIn):
+    """Place 1 to 5 orders in one exchange call (e.g. an entry with its reduce-only TP and SL).
+
+    Every item passes the risk gate before anything is sent, counted together; one refused item
+    refuses the batch (nothing stored or sent). The exchange may then refuse single items: each
+    answer says its own status and error. Dry-run unless `dryRun` is false.
+    """
+    results = order_batch.order_batch(
+        user=request.auth,
+        requests=[order_request(item, dry_run=payload.dryRun) for item in payload.orders],
+        dry_run=payload.dryRun,
+    )
+    return {"orders": [{**placed_out(r), "error": r.order.error or None} for r in results]}
+
+
+def order_request(payload, *, dry_run: bool | None = None) -> services.OrderRequest:
+    """The service's request from an OrderIn (or a batch item, whose dryRun is the batch's)."""
     return services.OrderRequest(
         symbol=payload.symbol,
         side=payload.side,
@@ -133,7 +155,7 @@ def order_request(payload: OrderIn) -> services.OrderRequest:
         time_in_force=payload.timeInForce,
         reduce_only=payload.reduceOnly,
         client_order_id=payload.clientOrderId,
-        dry_run=payload.dryRun,
+        dry_run=payload.dryRun if dry_run is None else dry_run,
         close_position=payload.closePosition,
         callback_rate=payload.callbackRate,
         activation_price=payload.activationPrice,

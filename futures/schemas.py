@@ -54,6 +54,45 @@ class OrderIn(Schema):
     stopLoss: Positive | None = None
 
 
+class BatchOrderIn(Schema):
+    """One order of a batch: OrderIn's fields less dryRun (the batch's) and attached TP/SL
+    (a batch carries its TP/SL as items of their own)."""
+
+    symbol: str = Field(..., pattern=SYMBOL)
+    side: Literal["BUY", "SELL"]
+    type: Literal[
+        "LIMIT",
+        "MARKET",
+        "STOP",
+        "STOP_MARKET",
+        "TAKE_PROFIT",
+        "TAKE_PROFIT_MARKET",
+        "TRAILING_STOP_MARKET",
+    ]
+    quantity: Positive | None = None
+    quoteQuantity: QuoteQuantity | None = None
+    balancePercent: BalancePercent | None = None
+    price: Positive | None = None
+    stopPrice: Positive | None = None
+    timeInForce: Literal["GTC", "IOC", "FOK", "GTX"] | None = None
+    reduceOnly: StrictBool = False
+    closePosition: StrictBool = False
+    callbackRate: CallbackRate | None = None
+    activationPrice: Positive | None = None
+    clientOrderId: str | None = Field(None, pattern=CLIENT_ORDER_ID)
+
+    model_config = {"extra": "forbid"}
+
+
+class BatchIn(Schema):
+    # 1 to 5 orders (Binance's batchOrders limit); a 6th is 422, nothing placed.
+    orders: list[BatchOrderIn] = Field(..., min_length=1, max_length=5)
+    # Dry-run unless the caller sends the JSON boolean false, for every item at once.
+    dryRun: StrictBool = True
+
+    model_config = {"extra": "forbid"}
+
+
 # Position actions derive two client ids from one (`<id>-tp`, `<id>-sl`): 3 characters fewer.
 CLIENT_ID_PREFIX = r"^[\.A-Z\:/a-z0-9_-]{1,33}$"
 
@@ -150,6 +189,15 @@ class PlacedOut(Schema):
     protection: dict[str, Any] | None = None
     # quoteQuantity / balancePercent: what was asked, the price used and the quantity it became
     sized: dict[str, Any] | None = None
+
+
+class BatchItemOut(PlacedOut):
+    # The item's refusal by the exchange ({code, message, ...}), None when it was placed.
+    error: dict[str, Any] | None = None
+
+
+class BatchOut(Schema):
+    orders: list[BatchItemOut]
 
 
 class ProtectOut(Schema):

@@ -58,8 +58,16 @@ api = NinjaAPI(
 
 def _field_path(loc) -> str:
     # ninja locations look like ("body", "payload", "quantity"): keep what names the field.
-    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
-    return ".".join(parts) or ".".join(str(p) for p in loc)
+    # A list item is named by its index: ("orders", 2, "quantity") -> "orders[2].quantity".
+    path = ""
+    for part in loc:
+        if part in ("body", "payload", "query", "path"):
+            continue
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or ".".join(str(p) for p in loc)
 
 
 @api.exception_handler(NinjaValidationError)
