@@ -389,3 +389,23 @@ def test_an_order_status_move_names_both_statuses_in_words(alice):
     assert "FILLED" not in tr and "NEW" not in tr, tr
     assert tr.startswith('Bir emir "')
     assert _in("en", caught.value) == "An order cannot move from FILLED to NEW."
+
+
+def test_a_strategy_document_refusal_names_its_value_in_turkish():
+    from spark_site.errors import ValidationFailed
+    from strategies.documents import ema_cross, get_param, normalize
+
+    for bad, tr_text, en_text in (
+        ({"timeframe": "7m"}, "bilinmeyen zaman dilimi '7m'", "unknown timeframe '7m'"),
+        ({"side": "sideways"}, "side long ya da short olmalı", "side must be long or short"),
+        ({"entry": {"logic": "xor", "rules": []}}, "entry.logic all ya da any olmalı", None),
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            normalize({**ema_cross(), **bad})
+        assert caught.value.code == "INVALID_STRATEGY"
+        assert _in("tr", caught.value) == tr_text
+        if en_text:
+            assert _in("en", caught.value) == en_text
+    with pytest.raises(ValidationFailed) as caught:
+        get_param(ema_cross(), "nope.period")
+    assert _in("tr", caught.value) == "bilinmeyen parametre 'nope.period'"
