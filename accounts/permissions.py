@@ -27,7 +27,8 @@ def require(user, permission: str, *, action: str, target: str = "") -> None:
             outcome=AuditEntry.Outcome.DENIED,
         )
         raise PermissionDenied(
-            f"You do not have the permission {permission} needed for {action}.",
+            "You do not have the permission %(permission)s needed for %(action)s.",
+            params={"permission": permission, "action": action},
             details={"permission": permission},
         )
 

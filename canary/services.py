@@ -453,7 +453,8 @@ def _execute(run: CanaryRun, user) -> CanaryRun:
         held = _position_amount(run.symbol)
         if held != 0:
             raise CanaryPositionNotFlat(
-                f"The account holds {format(held, 'f')} {run.symbol}; the canary did not run.",
+                "The account holds %(held)s %(symbol)s; the canary did not run.",
+                params={"held": held, "symbol": run.symbol},
                 details={"symbol": run.symbol, "positionAmt": format(held, "f")},
             )
         result = order_place(

@@ -61,18 +61,21 @@ def chart_klines(*, symbol: str, interval: str, limit: int = DEFAULT_BARS) -> di
     symbol = symbol.upper()
     if interval not in INTERVALS:
         raise ValidationFailed(
-            f"interval must be one of {', '.join(INTERVALS)}.",
+            "interval must be one of %(allowed)s.",
+            params={"allowed": ", ".join(INTERVALS)},
             details={"fields": [{"field": "interval", "message": "unknown interval"}]},
         )
     if not 1 <= limit <= MAX_BARS:
         raise ValidationFailed(
-            f"limit must be 1 to {MAX_BARS}.",
+            "limit must be 1 to %(max)s.",
+            params={"max": MAX_BARS},
             details={"fields": [{"field": "limit", "message": f"1 to {MAX_BARS}"}]},
         )
     client = client_from_settings()
     if client.symbol_filters(symbol) is None:
         raise UnknownSymbol(
-            f"{symbol} is not a symbol the exchange trades.",
+            "%(symbol)s is not a symbol the exchange trades.",
+            params={"symbol": symbol},
             details={"fields": [{"field": "symbol", "message": "unknown"}]},
         )
     rows = client.klines(symbol, interval, limit=limit)

@@ -229,13 +229,16 @@ class Order(models.Model):
         returns False, or raises IllegalTransition with strict=True.
         """
         if status not in OrderStatus.values:
-            raise IllegalTransition(f"Unknown order status {status!r}.", details={"to": status})
+            raise IllegalTransition(
+                "Unknown order status %(value)r.", params={"value": status}, details={"to": status}
+            )
         if status == self.status:
             return False
         if status not in TRANSITIONS[self.status]:
             if strict:
                 raise IllegalTransition(
-                    f"An order cannot move from {self.status} to {status}.",
+                    "An order cannot move from %(from_status)s to %(status)s.",
+                    params={"from_status": self.status, "status": status},
                     details={"from": self.status, "to": status},
                 )
             return False

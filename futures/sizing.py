@@ -88,7 +88,8 @@ def sized_request(request):
     filters = client.symbol_filters(symbol)
     if filters is None:
         raise ValidationFailed(
-            f"{symbol} is not a symbol the exchange trades.",
+            "%(symbol)s is not a symbol the exchange trades.",
+            params={"symbol": symbol},
             details={"fields": [{"field": "symbol", "message": "unknown"}]},
         )
     mark = client.mark_price(symbol, max_age=float(settings.SPARK_MARK_PRICE_MAX_AGE))

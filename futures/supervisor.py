@@ -524,7 +524,9 @@ def streams_start(*, user, symbols: list[str]) -> dict:
             outcome="rejected",
         )
         raise UnknownSymbol(
-            f"Not traded on the exchange: {', '.join(unknown)}.", details={"unknown": unknown}
+            "Not traded on the exchange: %(symbols)s.",
+            params={"symbols": ", ".join(unknown)},
+            details={"unknown": unknown},
         )
     try:
         reply = async_to_sync(acommand)("start", symbols=sorted(set(wanted)))

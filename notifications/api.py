@@ -35,7 +35,9 @@ def shared_secret_check(request, *, sent: str | None, expected: str, action: str
             payload={"reason": "bad_secret" if expected else "receiver_off"},
             outcome=AuditEntry.Outcome.DENIED,
         )
-        raise NotAuthenticated(f"The {who} secret is wrong or not configured.")
+        raise NotAuthenticated(
+            "The %(who)s secret is wrong or not configured.", params={"who": who}
+        )
     return who
 
 

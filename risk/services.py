@@ -40,7 +40,8 @@ def _clean_reason(reason: str | None) -> str:
         )
     if len(text) > REASON_MAX:
         raise ValidationFailed(
-            f"The reason is longer than {REASON_MAX} characters.",
+            "The reason is longer than %(max)s characters.",
+            params={"max": REASON_MAX},
             details={"fields": [{"field": "reason", "message": f"max {REASON_MAX} characters"}]},
         )
     return text

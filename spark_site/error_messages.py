@@ -132,7 +132,11 @@ def render(template: str, params: dict[str, Any], language: str) -> str:
 
 
 def _shown(key: str, value: Any, language: str) -> Any:
-    if key == "status" and isinstance(value, str) and not language.startswith("en"):
+    if (
+        (key == "status" or key.endswith("_status"))
+        and isinstance(value, str)
+        and not language.startswith("en")
+    ):
         return str(label(value))  # FILLED → gerçekleşti: a status in words, the code in details
     if isinstance(value, Decimal):
         return number(value, language)

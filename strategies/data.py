@@ -41,7 +41,7 @@ def interval_ms(interval: str) -> int:
         return INTERVALS[interval]
     except KeyError:
         raise ValidationFailed(
-            f"unknown interval {interval!r}", details={"field": "interval"}
+            "unknown interval %(value)r", params={"value": interval}, details={"field": "interval"}
         ) from None
 
 
@@ -51,7 +51,9 @@ def _get(session: requests.Session, params: dict) -> list:
     try:
         r = session.get(f"{base}/fapi/v1/klines", params=params, timeout=timeout)
     except requests.RequestException as exc:
-        raise ExchangeDataError(f"klines request failed: {type(exc).__name__}") from exc
+        raise ExchangeDataError(
+            "klines request failed: %(error)s", params={"error": type(exc).__name__}
+        ) from exc
     if r.status_code != 200:
         try:
             body = r.json()
@@ -64,7 +66,11 @@ def _get(session: requests.Session, params: dict) -> list:
                 f"the exchange refused the klines request: {body.get('msg') or r.status_code}",
                 details=details,
             )
-        raise ExchangeDataError(f"klines request failed with HTTP {r.status_code}", details=details)
+        raise ExchangeDataError(
+            "klines request failed with HTTP %(http)s",
+            params={"http": r.status_code},
+            details=details,
+        )
     return r.json()
 
 

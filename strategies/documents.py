@@ -46,25 +46,28 @@ SIZE_TYPES = ("percent_equity", "fixed_qty", "fixed_notional")
 OPS = (">", "<", ">=", "<=", "gt", "lt", "gte", "lte", "crosses_above", "crosses_below")
 
 
-def _bad(message: str, **details) -> ValidationFailed:
-    return ValidationFailed(message, details=details, code="INVALID_STRATEGY")
+def _bad(message: str, params: dict | None = None, **details) -> ValidationFailed:
+    """message: English, or with params a catalogue template (Turkish with the values)."""
+    return ValidationFailed(message, details=details, code="INVALID_STRATEGY", params=params)
 
 
 def _rules(block, where: str) -> dict:
     if isinstance(block, list):
         block = {"logic": "all", "rules": block}
     if not isinstance(block, dict):
-        raise _bad(f"{where} must be a rule block", field=where)
+        raise _bad("%(where)s must be a rule block", {"where": where}, field=where)
     logic = block.get("logic", "all")
     if logic not in ("all", "any"):
-        raise _bad(f"{where}.logic must be all or any", field=where)
+        raise _bad("%(where)s.logic must be all or any", {"where": where}, field=where)
     rules = block.get("rules") or []
     out = []
     for r in rules:
         if not isinstance(r, dict) or not {"left", "op", "right"} <= set(r):
-            raise _bad(f"each {where} rule needs left, op and right", field=where)
+            raise _bad(
+                "each %(where)s rule needs left, op and right", {"where": where}, field=where
+            )
         if r["op"] not in OPS:
-            raise _bad(f"unknown operator {r['op']!r}", field=where)
+            raise _bad("unknown operator %(value)r", {"value": r["op"]}, field=where)
         out.append({"left": r["left"], "op": r["op"], "right": r["right"]})
     return {"logic": logic, "rules": out}
 
@@ -84,7 +87,7 @@ def normalize(doc: dict) -> dict:
         "side": str(d.get("side") or "long").lower(),
     }
     if out["timeframe"] not in INTERVALS:
-        raise _bad(f"unknown timeframe {out['timeframe']!r}", field="timeframe")
+        raise _bad("unknown timeframe %(value)r", {"value": out["timeframe"]}, field="timeframe")
     if out["side"] not in ("long", "short"):
         raise _bad("side must be long or short", field="side")
     inds = []
@@ -93,15 +96,19 @@ def normalize(doc: dict) -> dict:
         kind = str(raw.get("type") or raw.get("name") or "").upper()
         kind = indicators.ALIASES.get(kind, kind)
         if kind not in indicators.REGISTRY:
-            raise _bad(f"unknown indicator {kind!r}", field="indicators")
+            raise _bad("unknown indicator %(value)r", {"value": kind}, field="indicators")
         ident = str(raw.get("id") or kind.lower())
         if ident.lower() in seen:
-            raise _bad(f"duplicate indicator id {ident!r}", field="indicators")
+            raise _bad("duplicate indicator id %(value)r", {"value": ident}, field="indicators")
         seen.add(ident.lower())
         params = dict(raw.get("params") or {})
         for k, v in params.items():
             if not isinstance(v, int | float) or isinstance(v, bool) or v <= 0:
-                raise _bad(f"{ident}.{k} must be a positive number", field=f"{ident}.{k}")
+                raise _bad(
+                    "%(field)s must be a positive number",
+                    {"field": f"{ident}.{k}"},
+                    field=f"{ident}.{k}",
+                )
         inds.append({"id": ident, "type": kind, "params": params})
     out["indicators"] = inds
     out["entry"] = _rules(d.get("entry") or {"rules": []}, "entry")
@@ -116,15 +123,19 @@ def normalize(doc: dict) -> dict:
         try:
             v = float(v)
         except (TypeError, ValueError):
-            raise _bad(f"{key} must be a number", field=key) from None
+            raise _bad("%(field)s must be a number", {"field": key}, field=key) from None
         if not 0 < v < 100:
-            raise _bad(f"{key} must be between 0 and 100", field=key)
+            raise _bad("%(field)s must be between 0 and 100", {"field": key}, field=key)
         out[key] = v
     size = d.get("position_size") or {"type": "percent_equity", "value": 10}
     if isinstance(size, int | float):
         size = {"type": "percent_equity", "value": size}
     if size.get("type") not in SIZE_TYPES:
-        raise _bad(f"position_size.type must be one of {', '.join(SIZE_TYPES)}", field="size")
+        raise _bad(
+            "position_size.type must be one of %(allowed)s",
+            {"allowed": ", ".join(SIZE_TYPES)},
+            field="size",
+        )
     try:
         value = float(size.get("value"))
     except (TypeError, ValueError):
@@ -150,7 +161,7 @@ def get_param(doc: dict, path: str):
         return doc["position_size"].get(rest)
     if head in doc and not rest:
         return doc[head]
-    raise _bad(f"unknown parameter {path!r}", field=path)
+    raise _bad("unknown parameter %(value)r", {"value": path}, field=path)
 
 
 def with_params(doc: dict, params: dict) -> dict:
@@ -168,7 +179,7 @@ def with_params(doc: dict, params: dict) -> dict:
             elif head in ("stop_loss_pct", "take_profit_pct") and not rest:
                 out[head] = value
             else:
-                raise _bad(f"unknown parameter {path!r}", field=path)
+                raise _bad("unknown parameter %(value)r", {"value": path}, field=path)
     return normalize(out)
 
 

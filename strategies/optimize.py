@@ -86,11 +86,15 @@ def optimization_start(
     for path, values in space.items():
         get_param(document, path)  # raises on an unknown parameter
         if not values:
-            raise ValidationFailed(f"{path} has no values", details={"field": path})
+            raise ValidationFailed(
+                "%(path)s has no values", params={"path": path}, details={"field": path}
+            )
     combos = combinations(space, method, samples, seed=0)
     if len(combos) > MAX_COMBINATIONS:
         raise ValidationFailed(
-            f"{len(combos)} combinations; at most {MAX_COMBINATIONS}", details={"field": "space"}
+            "%(count)s combinations; at most %(max)s",
+            params={"count": len(combos), "max": MAX_COMBINATIONS},
+            details={"field": "space"},
         )
     for c in combos:  # every set must make a valid document before the job starts
         with_params(document, c)

@@ -95,7 +95,9 @@ def _config(overrides: dict | None, doc: dict | None = None) -> engine.BacktestC
         cfg.max_notional = min(own, cfg.max_notional) if cfg.max_notional else own
     for key, value in (overrides or {}).items():
         if not hasattr(cfg, key):
-            raise ValidationFailed(f"unknown backtest setting {key!r}", details={"field": key})
+            raise ValidationFailed(
+                "unknown backtest setting %(value)r", params={"value": key}, details={"field": key}
+            )
         setattr(cfg, key, None if value is None else float(value))
     return cfg
 

@@ -97,7 +97,9 @@ def _form_config(request) -> dict:
         return ConfigIn.model_validate(typed).overrides()
     except PydanticValidationError as exc:
         key = ".".join(str(p) for p in exc.errors()[0]["loc"])
-        raise services.ValidationFailed(f"{key} must be a number in range") from None
+        raise services.ValidationFailed(
+            "%(field)s must be a number in range", params={"field": key}
+        ) from None
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils import translation
@@ -31,6 +32,23 @@ class BinanceError(DomainError):
     def reason(self) -> str:
         """Bounded metric label: exchange_<code>."""
         return f"exchange_{abs(self.binance_code)}" if self.binance_code else "exchange_http"
+
+    # The sentence of this kind of failure with the exchange's code, in the request's language
+    # (the English message keeps the exchange's or the connector's own words); None: the
+    # code's sentence says it all.
+    LOCALIZED: str | None = gettext_noop(
+        "The exchange answered with error %(code)s (HTTP %(http)s); nothing was changed."
+    )
+
+    def localized_params(self) -> dict[str, Any]:
+        return {"code": self.binance_code, "http": self.http_status}
+
+    def localized_message(self) -> str | None:
+        """English: the message as it always was ("Exchange error -1001: …"). Other languages:
+        LOCALIZED with the code, never the English text of the exchange or the connector."""
+        if (translation.get_language() or "tr").startswith("en") or self.LOCALIZED is None:
+            return None
+        return translated_template(self.LOCALIZED, self.localized_params())
 
 
 class ExchangeRejected(BinanceError):
@@ -64,6 +82,7 @@ class AuthenticationFailed(BinanceError):
 
     status = 502
     code = "EXCHANGE_AUTH_FAILED"
+    LOCALIZED = gettext_noop("The exchange refused the API key or its signature (code %(code)s).")
 
 
 class ClockSkew(BinanceError):
@@ -71,6 +90,7 @@ class ClockSkew(BinanceError):
 
     status = 503
     code = "EXCHANGE_CLOCK_SKEW"
+    LOCALIZED = None
 
 
 class RateLimited(BinanceError):
@@ -83,18 +103,32 @@ class RateLimited(BinanceError):
         self.retry_after = float(retry_after)
         super().__init__(code, msg, http_status, retryAfterSeconds=round(self.retry_after, 3))
 
+    LOCALIZED = gettext_noop(
+        "The exchange's rate limit was hit; try again in %(seconds)s seconds (nothing was sent)."
+    )
+
+    def localized_params(self) -> dict[str, Any]:
+        return {"seconds": Decimal(str(round(self.retry_after, 3))).normalize()}
+
 
 class ExchangeUnavailable(BinanceError):
     """5xx or a network failure: a definite failure of a request that changes nothing."""
 
     status = 503
     code = "EXCHANGE_UNAVAILABLE"
+    LOCALIZED = gettext_noop(
+        "The exchange cannot be reached or is not answering (code %(code)s); nothing was changed."
+    )
 
 
 class UnknownExecutionStatus(ExchangeUnavailable):
     """Timeout, 5xx, -1000 or -1007 on a request that may have executed (an order placement)."""
 
     code = "EXCHANGE_STATUS_UNKNOWN"
+    LOCALIZED = gettext_noop(
+        "The exchange did not say whether the order was taken (code %(code)s); it is being "
+        "reconciled."
+    )
 
 
 class ExchangeFilterError(ValidationFailed):

@@ -332,7 +332,8 @@ class BinanceFutures(BinanceHttp):
         """
         if not 1 <= len(orders) <= MAX_BATCH_ORDERS:
             raise ValidationFailed(
-                f"A batch holds 1 to {MAX_BATCH_ORDERS} orders, got {len(orders)}.",
+                "A batch holds 1 to %(max)s orders, got %(count)s.",
+                params={"max": MAX_BATCH_ORDERS, "count": len(orders)},
                 details={"limit": MAX_BATCH_ORDERS, "value": len(orders)},
             )
         items = [
@@ -388,7 +389,8 @@ class BinanceFutures(BinanceHttp):
         """
         if not 1 <= len(changes) <= MAX_BATCH_ORDERS:
             raise ValidationFailed(
-                f"A batch holds 1 to {MAX_BATCH_ORDERS} orders, got {len(changes)}.",
+                "A batch holds 1 to %(max)s orders, got %(count)s.",
+                params={"max": MAX_BATCH_ORDERS, "count": len(changes)},
                 details={"limit": MAX_BATCH_ORDERS, "value": len(changes)},
             )
         batch = [modify_params(**c) for c in changes]
@@ -415,7 +417,8 @@ class BinanceFutures(BinanceHttp):
         assert wanted is not None
         if not 1 <= len(wanted) <= MAX_BATCH_CANCELS:
             raise ValidationFailed(
-                f"A batch cancel holds 1 to {MAX_BATCH_CANCELS} orders, got {len(wanted)}.",
+                "A batch cancel holds 1 to %(max)s orders, got %(count)s.",
+                params={"max": MAX_BATCH_CANCELS, "count": len(wanted)},
                 details={"limit": MAX_BATCH_CANCELS, "value": len(wanted)},
             )
         params: dict[str, Any] = {"symbol": symbol}
@@ -638,7 +641,9 @@ def modify_params(
         raise ValidationFailed("Send either a price or a priceMatch mode.")
     if price_match is not None and price_match not in PRICE_MATCHES:
         raise ValidationFailed(
-            f"Unknown priceMatch {price_match!r}.", details={"allowed": list(PRICE_MATCHES)}
+            "Unknown priceMatch %(value)r.",
+            params={"value": price_match},
+            details={"allowed": list(PRICE_MATCHES)},
         )
     return {
         "symbol": symbol,
@@ -672,7 +677,9 @@ def _one_reference(order_id: int | None, client_order_id: str | None) -> None:
 def _check_position_side(position_side: str | None) -> None:
     if position_side is not None and position_side not in POSITION_SIDES:
         raise ValidationFailed(
-            f"Unknown positionSide {position_side!r}.", details={"allowed": list(POSITION_SIDES)}
+            "Unknown positionSide %(value)r.",
+            params={"value": position_side},
+            details={"allowed": list(POSITION_SIDES)},
         )
 
 

@@ -140,6 +140,13 @@
     td.textContent = v.upnl ? usd(v.upnl) + (v.roe === null ? "" : " (" + fmt(v.roe.toFixed(2)) + "%)") : "—";
     td.className = "num " + (v.upnl && v.upnl.d < 0n ? "down" : "up");
     if (v.upnl) { td.dataset.value = text(v.upnl); td.title = text(v.upnl); }
+    if (window.SparkFx) { // the TL on a second, small line: the row stays as wide at 390 px
+      const tl = document.createElement("div");
+      tl.className = "muted fx-try small";
+      tl.dataset.col = "upnl-try";
+      td.appendChild(tl);
+      SparkFx.put(tl, v.upnl ? text(v.upnl) : null);
+    }
   }
   function protections(symbol) {
     const out = [];

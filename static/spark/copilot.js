@@ -330,19 +330,34 @@
   history.forEach((h) => renderTurn(h.prompt, h.answer));
 
   // ------------------------------------------------------------------ panels
+  // The TL of a USD figure (static/spark/fx.js), on its own line under it; none without fx.js.
+  function tl(usd, testid) {
+    if (!window.SparkFx) return null;
+    const span = el("div", { class: "muted fx-try small", "data-testid": testid });
+    SparkFx.put(span, usd === undefined ? null : usd);
+    return span;
+  }
+  // rows: [label, shown value, class, USD value for a TL line, its test id]
   function kv(dl, rows) {
     dl.replaceChildren();
-    rows.forEach(([k, v, cls]) => {
+    rows.forEach(([k, v, cls, usd, testid]) => {
       dl.appendChild(el("dt", {}, k));
-      dl.appendChild(el("dd", { class: cls || "num" }, v === null || v === undefined ? "—" : v));
+      const dd = el("dd", { class: cls || "num" }, v === null || v === undefined ? "—" : v);
+      if (testid) {
+        dd.dataset.value = usd === null || usd === undefined ? "" : String(usd);
+        const line = tl(usd, testid + "-try");
+        if (line) dd.appendChild(line);
+      }
+      dl.appendChild(dd);
     });
   }
   function renderAccount() {
     const a = live.account;
     if (!a) return;
     const n = SparkLive.number;
-    kv($("panel-account"), [[T.wallet, n(a.wallet_balance)], [T.available, n(a.available_balance)],
-                            [T.unrealized, n(a.unrealized_pnl)]]);
+    kv($("panel-account"), [[T.wallet, n(a.wallet_balance), null, a.wallet_balance, "panel-wallet"],
+                            [T.available, n(a.available_balance), null, a.available_balance, "panel-available"],
+                            [T.unrealized, n(a.unrealized_pnl), null, a.unrealized_pnl, "panel-upnl"]]);
   }
   function renderRisk() {
     const r = live.risk;
@@ -350,8 +365,9 @@
     const open = breakerOpen();
     kv($("panel-risk"), [
       [T.breaker, open ? T.open : T.closed, open ? "badge bad" : "badge ok"],
-      [T.todayPnl, SparkLive.number(r.today && r.today.pnl)],
-      [T.lossBudget, SparkLive.number(r.today && r.today.remainingLossBudget)],
+      [T.todayPnl, SparkLive.number(r.today && r.today.pnl), null, r.today && r.today.pnl, "panel-pnl"],
+      [T.lossBudget, SparkLive.number(r.today && r.today.remainingLossBudget), null,
+       r.today && r.today.remainingLossBudget, "panel-budget"],
       [T.maxNotional, SparkLive.number(r.limits && (r.limits.maxNotionalUsd || r.limits.max_notional_usd))],
     ]);
   }
@@ -368,7 +384,10 @@
       tr.appendChild(el("td", {}, p.symbol));
       tr.appendChild(el("td", { class: "num" }, SparkLive.number(p.position_amt)));
       tr.appendChild(el("td", { class: "num" }, SparkLive.number(p.entry_price)));
-      tr.appendChild(el("td", { class: "num" }, SparkLive.number(p.unrealized_pnl)));
+      const upnl = el("td", { class: "num", "data-value": p.unrealized_pnl }, SparkLive.number(p.unrealized_pnl));
+      const line = tl(p.unrealized_pnl, "panel-upnl-" + p.symbol + "-try");
+      if (line) upnl.appendChild(line);
+      tr.appendChild(upnl);
       tbody.appendChild(tr);
     });
   }

@@ -3,6 +3,7 @@
  *   <p id="fx" data-rate="34.5" data-at="2026-12-06T03:52:49+00:00" data-max-age="300"
  *      data-status="ok">…<span data-role="stale" hidden>eski kur</span></p>
  *   SparkFx.put(document.getElementById("account-balance-try"), "10000.00")  // "≈ 345.000,00 TL"
+ *   <span class="fx-try" data-usd="12.5"></span>  // a server-rendered figure: filled on load
  *
  * The product is exact (BigInt decimal arithmetic, rounded half up to the kuruş), never a
  * float's, so the TL figure is what portfolio/fx.py would compute. A rate older than its allowed
@@ -75,11 +76,19 @@
     mark(el, state);
   }
 
+  // Every server-rendered figure (.fx-try with data-usd) under root, in TL; a live page calls
+  // it again after it redraws, or put() with the new USD value.
+  function fill(root) {
+    (root || document).querySelectorAll(".fx-try[data-usd]").forEach((el) => put(el, el.dataset.usd));
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => fill());
+  else fill();
+
   // A page left open: every TL figure follows the rate's status (checked each 15 s).
   setInterval(() => {
     const state = status();
     document.querySelectorAll(".fx-try[data-value]").forEach((el) => mark(el, state));
   }, 15000);
 
-  global.SparkFx = { times, put, status };
+  global.SparkFx = { times, put, status, fill };
 })(window);

@@ -62,6 +62,10 @@
     card.querySelector(".runner-qty").textContent = SparkI18n.fixed(r.positionQty, 3);
     card.querySelector(".runner-pnl").textContent = SparkI18n.fixed(r.realizedPnl, 4);
     card.querySelector(".runner-upnl").textContent = SparkI18n.fixed(r.unrealizedPnl, 4);
+    if (window.SparkFx) { // and in TL, at the page's USDTTRY
+      SparkFx.put(card.querySelector(".runner-pnl-try"), r.realizedPnl);
+      SparkFx.put(card.querySelector(".runner-upnl-try"), r.unrealizedPnl);
+    }
     if (r.status !== "RUNNING") card.querySelector(".runner-stop")?.closest("form")?.remove();
     const list = card.querySelector(".runner-events");
     list.replaceChildren(...r.events.slice(0, 10).map((e) => {

@@ -115,6 +115,14 @@ def test_no_page_scrolls_sideways_or_clips_a_column(site, open_browser, olga, wi
     browser.get(server.url + "/")
     settle(browser, "dashboard")
     if SHOTS:
+        # the picture shows the chart drawn (its candles loaded) and a frame painted after it
+        WebDriverWait(browser, 20, poll_frequency=0.1).until(
+            lambda d: d.find_element(By.ID, "chart").get_attribute("data-state") == "ready"
+        )
+        browser.execute_async_script(
+            "const done = arguments[0];"
+            " requestAnimationFrame(() => requestAnimationFrame(() => done(true)));"
+        )
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(Path(SHOTS) / f"dashboard-{width}.png"))
 

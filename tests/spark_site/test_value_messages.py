@@ -269,3 +269,143 @@ def test_strategy_lab_refusals_name_their_object(api, alice, token_for):
         assert tr.json()["error"]["message"] == tr_text
         assert en.json()["error"]["message"].startswith(en_text)
         assert en.json()["error"]["message"].endswith(" not found")
+
+
+def _get_both(api, token, path, **params) -> tuple[dict, dict]:
+    """The error of the same GET asked in Turkish and in English."""
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    tr = api.client.get(path, params, HTTP_ACCEPT_LANGUAGE="tr", **auth)
+    en = api.client.get(path, params, HTTP_ACCEPT_LANGUAGE="en", **auth)
+    assert tr.status_code == en.status_code, (tr.content, en.content)
+    return tr.json(), en.json()
+
+
+def _in(language: str, exc) -> str:
+    with translation.override(language):
+        return message_of(exc)
+
+
+def test_chart_refusals_name_the_interval_the_limit_and_the_symbol(api, bob, token_for, exchange):
+    token = token_for(bob)  # a read: the lowest role asks
+    tr, en = _get_both(api, token, "/futures/klines", symbol="ETHUSDT", interval="7m")
+    _not_generic(tr["error"])
+    assert tr["error"]["message"] == "interval şunlardan biri olmalı: 1m, 5m, 15m, 1h, 4h, 1d."
+    assert en["error"]["message"] == "interval must be one of 1m, 5m, 15m, 1h, 4h, 1d."
+    tr, en = _get_both(api, token, "/futures/klines", symbol="ETHUSDT", limit=100000)
+    assert tr["error"]["message"] == "limit 1 ile 1500 arasında olmalı."
+    assert en["error"]["message"] == "limit must be 1 to 1500."
+    tr, en = _get_both(api, token, "/futures/klines", symbol="NOPEUSDT")
+    assert tr["error"]["code"] == en["error"]["code"] == "UNKNOWN_SYMBOL"
+    assert tr["error"]["message"] == "NOPEUSDT borsada işlem gören bir sembol değil."
+    assert en["error"]["message"] == "NOPEUSDT is not a symbol the exchange trades."
+
+
+def test_streams_for_a_symbol_not_traded_name_it(api, olga, token_for, exchange):
+    tr, en = _both(api, token_for(olga), "/futures/ws.start", {"symbols": ["ETHUSDT", "NOPEUSDT"]})
+    assert tr["error"]["code"] == "UNKNOWN_SYMBOL"
+    _not_generic(tr["error"])
+    assert tr["error"]["message"] == "Borsada işlem görmüyor: NOPEUSDT."
+    assert en["error"]["message"] == "Not traded on the exchange: NOPEUSDT."
+
+
+def test_a_role_one_step_too_low_is_told_which_permission_it_lacks(api, bob, token_for, exchange):
+    tr, en = _both(api, token_for(bob), "/futures/order.place", {**ETH, "quantity": "0.01"})
+    assert tr["error"]["code"] == "PERMISSION_DENIED"
+    _not_generic(tr["error"])
+    assert tr["error"]["message"].endswith("yetkiniz yok.")
+    assert "futures.place_order" in tr["error"]["message"]
+    assert en["error"]["message"].startswith("You do not have the permission futures.place_order")
+
+
+def test_an_exchange_that_does_not_answer_gives_its_code_in_turkish(exchange):
+    import socket
+
+    from futures.binance.errors import BinanceError
+    from futures.binance.rest import BinanceFutures
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    client = BinanceFutures(closed, "k", "s" * 32, timeout=2)
+    with pytest.raises(BinanceError) as caught:
+        client.ping()
+    exc = caught.value
+    assert exc.code == "EXCHANGE_UNAVAILABLE"
+    assert _in("tr", exc) == (
+        "Borsaya ulaşılamıyor ya da borsa yanıt vermiyor (kod -1001); hiçbir şey değiştirilmedi."
+    )
+    assert _in("en", exc) == exc.message and "Network error calling GET" in exc.message
+
+
+def test_a_rate_limit_says_when_to_try_again_the_turkish_way():
+    from futures.binance.errors import RateLimited
+
+    exc = RateLimited(-1003, "Too many requests; current limit is 2400.", 429, retry_after=1.5)
+    assert _in("tr", exc) == (
+        "Borsanın istek sınırına ulaşıldı; 1,5 saniye sonra tekrar deneyin (hiçbir şey "
+        "gönderilmedi)."
+    )
+    assert _in("en", exc) == "Exchange error -1003: Too many requests; current limit is 2400."
+    assert "Too many" not in _in("tr", exc)  # the exchange's English stays out of Turkish
+
+
+def test_batch_refusals_name_the_limit_and_the_count(exchange):
+    from futures.binance.rest import MAX_BATCH_CANCELS, MAX_BATCH_ORDERS, client_from_settings
+    from spark_site.errors import ValidationFailed
+
+    client = client_from_settings()
+    too_many = [{"symbol": "ETHUSDT"}] * (MAX_BATCH_ORDERS + 1)
+    with pytest.raises(ValidationFailed) as caught:
+        client.place_batch(too_many)
+    count = MAX_BATCH_ORDERS + 1
+    assert _in("tr", caught.value) == (
+        f"Bir toplu istek 1 ile {MAX_BATCH_ORDERS} arasında emir taşır; gelen: {count}."
+    )
+    assert _in("en", caught.value) == f"A batch holds 1 to {MAX_BATCH_ORDERS} orders, got {count}."
+    with pytest.raises(ValidationFailed) as caught:
+        client.cancel_batch("ETHUSDT", client_order_ids=[])
+    assert _in("tr", caught.value) == (
+        f"Toplu iptal 1 ile {MAX_BATCH_CANCELS} arasında emir taşır; gelen: 0."
+    )
+
+
+def test_an_order_status_move_names_both_statuses_in_words(alice):
+    from futures.models import IllegalTransition, Order
+
+    order = Order.objects.create(
+        symbol="ETHUSDT",
+        side="BUY",
+        type="LIMIT",
+        quantity=Decimal("0.01"),
+        price=Decimal("3000"),
+        client_order_id="msg-transition-1",
+        environment="testnet",
+        status="FILLED",
+        user=alice,
+    )
+    with pytest.raises(IllegalTransition) as caught:
+        order.apply_status("NEW", strict=True)
+    tr = _in("tr", caught.value)
+    assert "FILLED" not in tr and "NEW" not in tr, tr
+    assert tr.startswith('Bir emir "')
+    assert _in("en", caught.value) == "An order cannot move from FILLED to NEW."
+
+
+def test_a_strategy_document_refusal_names_its_value_in_turkish():
+    from spark_site.errors import ValidationFailed
+    from strategies.documents import ema_cross, get_param, normalize
+
+    for bad, tr_text, en_text in (
+        ({"timeframe": "7m"}, "bilinmeyen zaman dilimi '7m'", "unknown timeframe '7m'"),
+        ({"side": "sideways"}, "side long ya da short olmalı", "side must be long or short"),
+        ({"entry": {"logic": "xor", "rules": []}}, "entry.logic all ya da any olmalı", None),
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            normalize({**ema_cross(), **bad})
+        assert caught.value.code == "INVALID_STRATEGY"
+        assert _in("tr", caught.value) == tr_text
+        if en_text:
+            assert _in("en", caught.value) == en_text
+    with pytest.raises(ValidationFailed) as caught:
+        get_param(ema_cross(), "nope.period")
+    assert _in("tr", caught.value) == "bilinmeyen parametre 'nope.period'"
