@@ -42,7 +42,9 @@ def test_it_refuses_a_canary_on_an_account_holding_a_short_and_leaves_the_short_
     error = response.json()["error"]
     assert error["code"] == "CANARY_POSITION_NOT_FLAT"
     assert error["details"]["positionAmt"] == "-0.014"
-    assert "pozisyon olmamasını" in error["message"]  # Turkish by default
+    # Turkish by default, with the position in Turkish figures
+    assert error["message"].startswith("Hesapta -0,014 ETHUSDT var;"), error["message"]
+    assert "yalnızca düz (pozisyonsuz) hesapta" in error["message"]
     english = api.client.post(
         "/canary/confirm",
         {"runId": run["id"]},
