@@ -42,7 +42,6 @@ from futures.models import (
     Side,
 )
 from futures.reconcile import refresh_order
-from futures.schemas import order_out
 from futures.sync import (
     account_sync,
     algo_sync_from_exchange,
@@ -1092,19 +1091,20 @@ def positions_list(*, symbol: str | None = None) -> dict:
     }
 
 
-def open_orders_list(*, symbol: str | None = None) -> dict:
-    """Open orders on the exchange, plain and conditional, synced into the local rows."""
+def open_orders_list(*, symbol: str | None = None) -> tuple[str, list[Order | dict]]:
+    """Open orders on the exchange, plain and conditional, synced into the local rows: the
+    environment and the rows (the exchange's own fields for an algo order with no row here)."""
     symbol = symbol.upper() if symbol else None
     client = client_from_settings()
     orders = []
     for remote in client.open_orders(symbol):
         local = order_sync_from_exchange(remote, source="rest:openOrders")
         if local is not None:
-            orders.append(order_out(local))
+            orders.append(local)
     for remote in client.open_algo_orders(symbol):
         local = algo_sync_from_exchange(remote, source="rest:openOrders")
         orders.append(
-            order_out(local)
+            local
             if local is not None
             else {
                 "clientOrderId": remote.get("clientAlgoId"),
@@ -1118,12 +1118,12 @@ def open_orders_list(*, symbol: str | None = None) -> dict:
                 "status": remote.get("algoStatus"),
             }
         )
-    return {"environment": current_environment(), "orders": orders}
+    return current_environment(), orders
 
 
 def order_detail(
     *, client_order_id: str | None = None, order_id: int | None = None, symbol: str | None = None
-) -> dict:
+) -> Order:
     """One order by client or exchange id, with fills; asks the exchange if it is not local."""
     order = selectors.order_find(client_order_id=client_order_id, order_id=order_id)
     if order is None and symbol:
@@ -1138,4 +1138,4 @@ def order_detail(
         raise NotFound(
             NO_ORDER if symbol else NO_ORDER_HERE, params={"ref": client_order_id or order_id}
         )
-    return {"order": order_out(order, fills=True), "risk": order.risk_decision}
+    return order
