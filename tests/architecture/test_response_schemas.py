@@ -1,0 +1,107 @@
+"""Every API route declares what it answers (a ninja `response=` schema), so the OpenAPI
+document describes each answer and ninja checks it: a shaping function that forgets a key is a
+500 in the tests, not a silently different answer.
+
+The exceptions are listed by method and path with the reason; the list may only shrink (a listed
+route that has a schema now fails, so it is taken off).
+"""
+
+from __future__ import annotations
+
+import pytest
+from ninja import NinjaAPI, Router, Schema
+from ninja.constants import NOT_SET
+
+from spark_site.api import api
+
+# Routes that answer a file or a stream, not JSON: an HttpResponse has no schema to declare.
+FILE_DOWNLOADS = {
+    ("GET", "/api/history/orders.csv"),
+    ("GET", "/api/history/fills.csv"),
+    ("GET", "/api/history/pnl.csv"),
+    ("GET", "/api/history/funding.csv"),
+    ("GET", "/api/history/audit.csv"),
+    ("GET", "/canary/runs/{run_id}/evidence"),  # the evidence document as a JSON download
+}
+# Routes not converted yet (issue 21's remainder): each one is work left, not a design choice.
+NOT_YET = {
+    ("GET", "/futures/risk/status"),
+    ("POST", "/futures/risk/circuit-breaker/close"),
+    ("POST", "/futures/risk/circuit-breaker/open"),
+    ("POST", "/futures/risk/record-pnl"),
+    ("POST", "/futures/ws.start"),
+    ("POST", "/futures/ws.stop"),
+    ("GET", "/futures/ws.status"),
+    ("POST", "/canary/run"),
+    ("POST", "/canary/confirm"),
+    ("GET", "/canary/status"),
+    ("GET", "/api/portfolio"),
+    ("GET", "/positions"),
+    ("GET", "/strategies/backtests"),
+    ("GET", "/strategies/backtests/{run_id}"),
+    ("POST", "/strategies/klines/fetch"),
+    ("GET", "/strategies/klines/gaps"),
+    ("GET", "/strategies/strategies"),
+    ("POST", "/strategies/strategies/{strategy_id}/approve"),
+    ("GET", "/strategies/proposals"),
+    ("GET", "/strategies/proposals/{proposal_id}"),
+    ("POST", "/strategies/proposals/{proposal_id}/approve"),
+    ("POST", "/strategies/proposals/{proposal_id}/reject"),
+    ("GET", "/strategies/optimizations/{opt_id}"),
+    ("POST", "/strategies/optimizations/{opt_id}/cancel"),
+    ("GET", "/strategies/runners"),
+    ("GET", "/strategies/runners/{runner_id}"),
+    ("POST", "/strategies/runners/{runner_id}/stop"),
+    ("GET", "/api/history/orders"),
+    ("GET", "/api/history/fills"),
+    ("GET", "/api/history/pnl"),
+    ("GET", "/api/history/funding"),
+}
+
+
+def _undeclared(ninja_api: NinjaAPI) -> set[tuple[str, str]]:
+    """(method, path) of every operation whose 200 answer has no declared schema."""
+    found = set()
+    for bound in ninja_api._get_bound_routers():
+        for path, view in bound.path_operations.items():
+            full = "/" + "/".join(p.strip("/") for p in (bound.prefix, path) if p.strip("/"))
+            for operation in view.operations:
+                if any(model is NOT_SET for model in operation.response_models.values()):
+                    found.update((method, full) for method in operation.methods)
+    return found
+
+
+def test_every_route_declares_its_answer():
+    missing = _undeclared(api) - FILE_DOWNLOADS - NOT_YET
+    assert not missing, f"routes without a response schema: {sorted(missing)}"
+
+
+def test_the_exception_lists_name_only_routes_without_a_schema():
+    undeclared = _undeclared(api)
+    stale = (FILE_DOWNLOADS | NOT_YET) - undeclared
+    assert not stale, f"listed as exceptions but declared or gone: {sorted(stale)}"
+
+
+class _Out(Schema):
+    ok: bool
+
+
+@pytest.mark.parametrize("declared", [False, True])
+def test_the_walk_finds_an_undeclared_route(declared):
+    """The check can fail: a route without `response=` is found, one with it is not."""
+    router = Router()
+    if declared:
+
+        @router.get("/thing", response=_Out)
+        def thing(request):
+            return {"ok": True}
+
+    else:
+
+        @router.get("/thing")
+        def thing(request):
+            return {"ok": True}
+
+    probe = NinjaAPI(urls_namespace=f"probe-{declared}")
+    probe.add_router("/probe/", router)
+    assert _undeclared(probe) == (set() if declared else {("GET", "/probe/thing")})
