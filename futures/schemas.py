@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from futures.models import PRICE, Fill, Order
 from spark_site.money import Money, StrictBool, decimal_text
@@ -336,7 +336,7 @@ class PositionOut(Schema):
     updatedAt: str
 
 
-class SidePositionOut(Schema):
+class SidePositionOut(BaseModel):  # a ninja Schema would drop the extra keys
     """A hedge-mode side position: the exchange's own row (every key kept) with its side."""
 
     model_config = ConfigDict(extra="allow")
