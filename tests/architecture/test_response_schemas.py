@@ -25,9 +25,6 @@ FILE_DOWNLOADS = {
 }
 # Routes not converted yet (issue 21's remainder): each one is work left, not a design choice.
 NOT_YET = {
-    ("POST", "/canary/run"),
-    ("POST", "/canary/confirm"),
-    ("GET", "/canary/status"),
     ("GET", "/api/portfolio"),
     ("GET", "/positions"),
     ("GET", "/strategies/backtests"),
