@@ -25,8 +25,6 @@ FILE_DOWNLOADS = {
 }
 # Routes not converted yet (issue 21's remainder): each one is work left, not a design choice.
 NOT_YET = {
-    ("GET", "/api/portfolio"),
-    ("GET", "/positions"),
     ("GET", "/strategies/backtests"),
     ("GET", "/strategies/backtests/{run_id}"),
     ("POST", "/strategies/klines/fetch"),
