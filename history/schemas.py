@@ -1,4 +1,5 @@
-"""Query parameters of the history API: strict, each bad value a 422 naming its field."""
+"""Query parameters of the history API (strict, each bad value a 422 naming its field) and
+the shapes of its JSON answers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import Field, field_validator
 from futures.models import OrderStatus
 from history.exports import COMMA, DECIMALS, EXCEL, FORMATS, POINT, Dialect
 from history.selectors import Filters
+from portfolio.schemas import FxOut
 from spark_site.errors import ValidationFailed
 
 Side = Literal["BUY", "SELL"]
@@ -117,3 +119,94 @@ class FundingExportQuery(HistoryQuery, ExportOptions):
 
 class AuditExportQuery(DateRange, ExportOptions):
     action: str | None = Field(None, pattern=r"^[a-z0-9_.]{1,80}$")
+
+
+# ---------------------------------------------------------------------------------- answers
+# history/shape.py builds these from rows; ninja checks each answer against them.
+Decimals = str | None
+
+
+class OrderRowOut(Schema):
+    """What a desk keeps of an order: no exchange answers, errors or risk internals."""
+
+    clientOrderId: str  # noqa: N815
+    orderId: int | None  # noqa: N815 - the algo id for a conditional order
+    algo: bool
+    symbol: str
+    side: str
+    type: str
+    status: str
+    quantity: Decimals
+    price: Decimals
+    stopPrice: Decimals  # noqa: N815
+    filledQty: Decimals  # noqa: N815
+    avgPrice: Decimals  # noqa: N815
+    reduceOnly: bool  # noqa: N815
+    dryRun: bool  # noqa: N815
+    environment: str
+    user: str | None
+    source: str
+    createdAt: str | None  # noqa: N815
+    updatedAt: str | None  # noqa: N815
+
+
+class FillRowOut(Schema):
+    tradeId: int  # noqa: N815
+    clientOrderId: str  # noqa: N815
+    symbol: str
+    side: str
+    price: Decimals
+    qty: Decimals
+    quoteQty: Decimals  # noqa: N815
+    commission: Decimals
+    commissionAsset: str  # noqa: N815
+    realizedPnl: Decimals  # noqa: N815
+    maker: bool
+    simulated: bool
+    tradedAt: str | None  # noqa: N815
+
+
+class _PageOut(Schema):
+    count: int
+    page: int
+    pageSize: int  # noqa: N815
+    pages: int
+
+
+class OrdersPageOut(_PageOut):
+    results: list[OrderRowOut]
+
+
+class FillsPageOut(_PageOut):
+    results: list[FillRowOut]
+
+
+class PnLOut(Schema):
+    groupBy: Literal["day", "symbol"]  # noqa: N815
+    kinds: list[str]
+    # per row: tradingDay (or symbol), each kind and net
+    rows: list[dict[str, Decimals]]
+    totals: dict[str, Decimals]
+    totalsTry: dict[str, Decimals]  # noqa: N815
+    fx: FxOut
+
+
+class FundingRowOut(Schema):
+    tradingDay: str  # noqa: N815
+    symbol: str
+    paid: Decimals
+    received: Decimals
+    net: Decimals
+
+
+class FundingPartsOut(Schema):
+    paid: Decimals
+    received: Decimals
+    net: Decimals
+
+
+class FundingOut(Schema):
+    rows: list[FundingRowOut]
+    totals: FundingPartsOut
+    totalsTry: FundingPartsOut  # noqa: N815
+    fx: FxOut

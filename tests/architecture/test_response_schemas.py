@@ -40,10 +40,6 @@ NOT_YET = {
     ("GET", "/strategies/runners"),
     ("GET", "/strategies/runners/{runner_id}"),
     ("POST", "/strategies/runners/{runner_id}/stop"),
-    ("GET", "/api/history/orders"),
-    ("GET", "/api/history/fills"),
-    ("GET", "/api/history/pnl"),
-    ("GET", "/api/history/funding"),
 }
 
 
