@@ -46,7 +46,9 @@ from futures.schemas import (
     ProtectOut,
     RatesOut,
     TrailingIn,
+    account_out,
     order_out,
+    positions_out,
 )
 from spark_site.errors import ValidationFailed
 
@@ -62,13 +64,13 @@ def health(request):
 @router.get("/account", auth=READ_AUTH, response=AccountOut)
 def account(request):
     """Account totals and balances from the exchange (also refreshes the stored snapshot)."""
-    return services.account_overview()
+    return account_out(services.account_overview())
 
 
 @router.get("/positions", auth=READ_AUTH, response=PositionsOut)
 def positions(request, symbol: str | None = None):
     """Open positions from the exchange (also refreshes the stored snapshots)."""
-    return services.positions_list(symbol=symbol)
+    return positions_out(services.positions_list(symbol=symbol))
 
 
 @router.get("/premiumIndex", auth=READ_AUTH, response=RatesOut)

@@ -484,3 +484,59 @@ def order_out(order: Order, *, fills: bool = False) -> dict[str, Any]:
     if fills:
         out["fills"] = [fill_out(f) for f in order.fills.all()]
     return out
+
+
+def mode_out(mode) -> dict[str, Any] | None:
+    """The position mode as the answers show it (None when never read)."""
+    return mode.as_dict() if mode is not None else None
+
+
+def account_out(read) -> dict[str, Any]:
+    """services.AccountRead as GET /futures/account answers it."""
+    snap = read.snapshot
+    return {
+        "environment": snap.environment,
+        "walletBalance": s(snap.wallet_balance),
+        "availableBalance": s(snap.available_balance),
+        "marginBalance": s(snap.margin_balance),
+        "unrealizedPnl": s(snap.unrealized_pnl),
+        "maintMargin": s(snap.maint_margin),
+        "marginRatio": s(snap.margin_ratio),
+        "assets": [
+            {
+                "asset": a.get("asset"),
+                "walletBalance": a.get("walletBalance"),
+                "availableBalance": a.get("availableBalance"),
+                "unrealizedProfit": a.get("unrealizedProfit"),
+            }
+            for a in read.assets
+        ],
+        "updatedAt": snap.updated_at.isoformat(),
+        "positionMode": mode_out(read.mode),
+    }
+
+
+def positions_out(read) -> dict[str, Any]:
+    """services.PositionsRead as GET /futures/positions answers it."""
+    return {
+        "environment": read.environment,
+        "positionMode": mode_out(read.mode),
+        "positions": [
+            {
+                "symbol": r.symbol,
+                "positionSide": "BOTH",
+                "positionAmt": s(r.position_amt),
+                "side": "LONG" if r.position_amt > 0 else "SHORT",
+                "entryPrice": s(r.entry_price),
+                "markPrice": s(r.mark_price),
+                "unrealizedPnl": s(r.unrealized_pnl),
+                "liquidationPrice": s(r.liquidation_price),
+                "leverage": r.leverage,
+                "marginType": r.margin_type,
+                "updatedAt": r.updated_at.isoformat(),
+            }
+            for r in read.rows
+        ]
+        # hedge mode's side positions: the exchange's row, its side named
+        + [{**p, "side": p["positionSide"]} for p in read.side_positions],
+    }
