@@ -26,8 +26,8 @@ SYMBOL = r"^[A-Za-z0-9]{2,20}$"
 class DateRange(Schema):
     """Dates are YYYY-MM-DD (calendar days in Europe/Istanbul), both inclusive."""
 
-    dateFrom: str | None = Field(None, pattern=ISO_DATE)  # noqa: N815
-    dateTo: str | None = Field(None, pattern=ISO_DATE)  # noqa: N815
+    dateFrom: str | None = Field(None, pattern=ISO_DATE)
+    dateTo: str | None = Field(None, pattern=ISO_DATE)
 
     @field_validator("dateFrom", "dateTo")
     @classmethod
@@ -70,7 +70,7 @@ class OrderFilter(HistoryQuery):
 
 class OrdersQuery(OrderFilter):
     page: int = Field(1, ge=1, le=1_000_000)
-    pageSize: int = Field(50, ge=1, le=500)  # noqa: N815
+    pageSize: int = Field(50, ge=1, le=500)
 
 
 class FillFilter(HistoryQuery):
@@ -82,11 +82,11 @@ class FillFilter(HistoryQuery):
 
 class FillsQuery(FillFilter):
     page: int = Field(1, ge=1, le=1_000_000)
-    pageSize: int = Field(50, ge=1, le=500)  # noqa: N815
+    pageSize: int = Field(50, ge=1, le=500)
 
 
 class PnLQuery(HistoryQuery):
-    groupBy: Literal["day", "symbol"] = "day"  # noqa: N815
+    groupBy: Literal["day", "symbol"] = "day"
 
 
 class ExportOptions(Schema):
@@ -129,8 +129,8 @@ Decimals = str | None
 class OrderRowOut(Schema):
     """What a desk keeps of an order: no exchange answers, errors or risk internals."""
 
-    clientOrderId: str  # noqa: N815
-    orderId: int | None  # noqa: N815 - the algo id for a conditional order
+    clientOrderId: str
+    orderId: int | None  # the algo id for a conditional order
     algo: bool
     symbol: str
     side: str
@@ -138,38 +138,38 @@ class OrderRowOut(Schema):
     status: str
     quantity: Decimals
     price: Decimals
-    stopPrice: Decimals  # noqa: N815
-    filledQty: Decimals  # noqa: N815
-    avgPrice: Decimals  # noqa: N815
-    reduceOnly: bool  # noqa: N815
-    dryRun: bool  # noqa: N815
+    stopPrice: Decimals
+    filledQty: Decimals
+    avgPrice: Decimals
+    reduceOnly: bool
+    dryRun: bool
     environment: str
     user: str | None
     source: str
-    createdAt: str | None  # noqa: N815
-    updatedAt: str | None  # noqa: N815
+    createdAt: str | None
+    updatedAt: str | None
 
 
 class FillRowOut(Schema):
-    tradeId: int  # noqa: N815
-    clientOrderId: str  # noqa: N815
+    tradeId: int
+    clientOrderId: str
     symbol: str
     side: str
     price: Decimals
     qty: Decimals
-    quoteQty: Decimals  # noqa: N815
+    quoteQty: Decimals
     commission: Decimals
-    commissionAsset: str  # noqa: N815
-    realizedPnl: Decimals  # noqa: N815
+    commissionAsset: str
+    realizedPnl: Decimals
     maker: bool
     simulated: bool
-    tradedAt: str | None  # noqa: N815
+    tradedAt: str | None
 
 
 class _PageOut(Schema):
     count: int
     page: int
-    pageSize: int  # noqa: N815
+    pageSize: int
     pages: int
 
 
@@ -182,17 +182,17 @@ class FillsPageOut(_PageOut):
 
 
 class PnLOut(Schema):
-    groupBy: Literal["day", "symbol"]  # noqa: N815
+    groupBy: Literal["day", "symbol"]
     kinds: list[str]
     # per row: tradingDay (or symbol), each kind and net
     rows: list[dict[str, Decimals]]
     totals: dict[str, Decimals]
-    totalsTry: dict[str, Decimals]  # noqa: N815
+    totalsTry: dict[str, Decimals]
     fx: FxOut
 
 
 class FundingRowOut(Schema):
-    tradingDay: str  # noqa: N815
+    tradingDay: str
     symbol: str
     paid: Decimals
     received: Decimals
@@ -208,5 +208,5 @@ class FundingPartsOut(Schema):
 class FundingOut(Schema):
     rows: list[FundingRowOut]
     totals: FundingPartsOut
-    totalsTry: FundingPartsOut  # noqa: N815
+    totalsTry: FundingPartsOut
     fx: FxOut
