@@ -9,7 +9,7 @@ from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
 from canary import services
-from canary.schemas import ConfirmIn, RunAnswerOut, RunIn, StatusOut
+from canary.schemas import CanaryStatusOut, ConfirmIn, RunAnswerOut, RunIn
 
 router = Router(tags=["canary"])
 
@@ -34,7 +34,7 @@ def confirm(request, payload: ConfirmIn):
     return {"run": services.run_doc(result)}
 
 
-@router.get("/status", auth=READ_AUTH, response=StatusOut)
+@router.get("/status", auth=READ_AUTH, response=CanaryStatusOut)
 def status(request):
     """The latest runs and the policy in force."""
     return services.canary_status()

@@ -70,6 +70,6 @@ class PolicyOut(Schema):
     defaults: DefaultsOut
 
 
-class StatusOut(Schema):
+class CanaryStatusOut(Schema):
     policy: PolicyOut
     runs: list[RunOut]  # newest first

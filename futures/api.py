@@ -23,7 +23,7 @@ from futures.schemas import (
     CancelAllOut,
     CancelIn,
     CancelOut,
-    HealthOut,
+    ExchangeHealthOut,
     KlinesOut,
     LedgerSyncIn,
     LedgerSyncOut,
@@ -55,7 +55,7 @@ from spark_site.errors import ValidationFailed
 router = Router(tags=["futures"])
 
 
-@router.get("/health", auth=READ_AUTH, response=HealthOut)
+@router.get("/health", auth=READ_AUTH, response=ExchangeHealthOut)
 def health(request):
     """Exchange reachability, clock offset, environment, rate-limit room and back-off."""
     return services.exchange_health()

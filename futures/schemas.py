@@ -287,7 +287,7 @@ class PositionModeOut(Schema):
     sidePositions: list[dict[str, Any]]
 
 
-class HealthOut(Schema):
+class ExchangeHealthOut(Schema):
     environment: str
     baseUrl: str
     backoffSeconds: Number

@@ -6,7 +6,7 @@ from ninja import Router
 
 from accounts.auth import READ_AUTH
 from portfolio import fx
-from portfolio.schemas import PortfolioOut, PositionsOut
+from portfolio.schemas import PortfolioOut, PortfolioPositionsOut
 from portfolio.selectors import portfolio_view, with_try
 from portfolio.services import portfolio_current, positions_open
 
@@ -23,7 +23,7 @@ def portfolio(request, refresh: bool = False):
     return with_try(portfolio_view(portfolio_current(refresh=refresh)), fx.usdttry())
 
 
-@router.get("/positions", auth=READ_AUTH, response=PositionsOut)
+@router.get("/positions", auth=READ_AUTH, response=PortfolioPositionsOut)
 def positions(request):
     """Open futures positions with entry, mark, unrealized PnL, leverage and liquidation price."""
     return {"positions": positions_open()}

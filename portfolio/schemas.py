@@ -69,7 +69,7 @@ class PortfolioOut(Schema):
     fx: FxOut
 
 
-class PositionOut(Schema):
+class PortfolioPositionOut(Schema):
     symbol: str
     side: str
     quantity: str
@@ -82,5 +82,5 @@ class PositionOut(Schema):
     margin_type: str | None
 
 
-class PositionsOut(Schema):
-    positions: list[PositionOut]
+class PortfolioPositionsOut(Schema):
+    positions: list[PortfolioPositionOut]

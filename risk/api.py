@@ -6,13 +6,13 @@ from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
 from risk import services
-from risk.schemas import BreakerAnswerOut, PnLIn, PnLRecordedOut, ReasonIn, StatusOut
+from risk.schemas import BreakerAnswerOut, PnLIn, PnLRecordedOut, ReasonIn, RiskStatusOut
 from risk.selectors import fmt
 
 router = Router(tags=["risk"])
 
 
-@router.get("/status", auth=READ_AUTH, response=StatusOut)
+@router.get("/status", auth=READ_AUTH, response=RiskStatusOut)
 def status(request):
     """Limits, today's PnL and loss budget, the breaker, position use and filter conflicts."""
     return services.risk_status()

@@ -91,7 +91,7 @@ class PositionUseOut(Schema):
     usePct: Decimals
 
 
-class StatusOut(Schema):
+class RiskStatusOut(Schema):
     limits: LimitsOut
     today: TodayOut
     circuitBreaker: BreakerOut

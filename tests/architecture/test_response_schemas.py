@@ -8,9 +8,12 @@ not JSON. A listed route that declares a schema (or is gone) fails too, so the l
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from ninja import NinjaAPI, Router, Schema
 from ninja.constants import NOT_SET
+from pydantic import BaseModel
 
 from spark_site.api import api
 
@@ -46,6 +49,49 @@ def test_the_exception_lists_name_only_routes_without_a_schema():
     undeclared = _undeclared(api)
     stale = FILE_DOWNLOADS - undeclared
     assert not stale, f"listed as exceptions but declared or gone: {sorted(stale)}"
+
+
+def _models(annotation, found: set[type]) -> None:
+    """Every pydantic model an annotation reaches (fields, lists, unions, dicts)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation not in found:
+            found.add(annotation)
+            for field in annotation.model_fields.values():
+                _models(field.annotation, found)
+        return
+    for arg in get_args(annotation):
+        _models(arg, found)
+
+
+def _name_clashes(ninja_api: NinjaAPI) -> dict[str, set[str]]:
+    """Answer schemas sharing a class name: the OpenAPI document keeps one under that name,
+    so the other route's answer would be documented as the wrong shape."""
+    found: set[type] = set()
+    for bound in ninja_api._get_bound_routers():
+        for view in bound.path_operations.values():
+            for operation in view.operations:
+                for model in operation.response_models.values():
+                    if model not in (None, NOT_SET):
+                        _models(model.model_fields["response"].annotation, found)
+    by_name: dict[str, set[str]] = {}
+    for model in found:
+        by_name.setdefault(model.__name__, set()).add(f"{model.__module__}.{model.__qualname__}")
+    return {name: where for name, where in by_name.items() if len(where) > 1}
+
+
+def test_answer_schemas_have_distinct_names():
+    assert _name_clashes(api) == {}
+
+
+def test_the_name_check_finds_a_clash():
+    first = type("Clash", (Schema,), {"__annotations__": {"a": int}, "__module__": "one"})
+    second = type("Clash", (Schema,), {"__annotations__": {"b": int}, "__module__": "two"})
+    router = Router()
+    router.get("/a", response=first)(lambda request: {"a": 1})
+    router.get("/b", response=second)(lambda request: {"b": 1})
+    probe = NinjaAPI(urls_namespace="probe-clash")
+    probe.add_router("/probe/", router)
+    assert set(_name_clashes(probe)) == {"Clash"}
 
 
 class _Out(Schema):
