@@ -9,12 +9,12 @@ from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
 from canary import services
-from canary.schemas import ConfirmIn, RunIn
+from canary.schemas import CanaryStatusOut, ConfirmIn, RunAnswerOut, RunIn
 
 router = Router(tags=["canary"])
 
 
-@router.post("/run", auth=write_auth("canary.run_canary", "canary.run"))
+@router.post("/run", auth=write_auth("canary.run_canary", "canary.run"), response=RunAnswerOut)
 def run(request, payload: RunIn):
     """Dry-run a small order through the order service and the risk gate; store the run."""
     result = services.canary_run(
@@ -23,7 +23,9 @@ def run(request, payload: RunIn):
     return {"run": services.run_doc(result)}
 
 
-@router.post("/confirm", auth=write_auth("canary.confirm_canary", "canary.confirm"))
+@router.post(
+    "/confirm", auth=write_auth("canary.confirm_canary", "canary.confirm"), response=RunAnswerOut
+)
 def confirm(request, payload: ConfirmIn):
     """Place the run's order for real, once, on a testnet only (never production)."""
     result = services.canary_confirm(
@@ -32,7 +34,7 @@ def confirm(request, payload: ConfirmIn):
     return {"run": services.run_doc(result)}
 
 
-@router.get("/status", auth=READ_AUTH)
+@router.get("/status", auth=READ_AUTH, response=CanaryStatusOut)
 def status(request):
     """The latest runs and the policy in force."""
     return services.canary_status()

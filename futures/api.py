@@ -16,58 +16,73 @@ from futures import (
     preview,
     services,
 )
+from futures.models import Order
 from futures.schemas import (
     SYMBOL,
+    AccountOut,
     BatchIn,
     BatchOut,
     CancelAllIn,
     CancelAllOut,
     CancelIn,
+    CancelOut,
+    ExchangeHealthOut,
+    KlinesOut,
     LedgerSyncIn,
+    LedgerSyncOut,
     LeverageIn,
+    LeverageOut,
     MarginTypeIn,
+    MarginTypeOut,
     ModifyIn,
     ModifyOut,
+    OpenOrdersOut,
+    OrderDetailOut,
     OrderIn,
     PlacedOut,
     PositionCloseIn,
     PositionMarginIn,
     PositionMarginOut,
     PositionProtectIn,
+    PositionsOut,
+    PreviewOut,
     ProtectOut,
+    RatesOut,
     TrailingIn,
+    account_out,
     order_out,
+    positions_out,
 )
 from spark_site.errors import ValidationFailed
 
 router = Router(tags=["futures"])
 
 
-@router.get("/health", auth=READ_AUTH)
+@router.get("/health", auth=READ_AUTH, response=ExchangeHealthOut)
 def health(request):
     """Exchange reachability, clock offset, environment, rate-limit room and back-off."""
     return services.exchange_health()
 
 
-@router.get("/account", auth=READ_AUTH)
+@router.get("/account", auth=READ_AUTH, response=AccountOut)
 def account(request):
     """Account totals and balances from the exchange (also refreshes the stored snapshot)."""
-    return services.account_overview()
+    return account_out(services.account_overview())
 
 
-@router.get("/positions", auth=READ_AUTH)
+@router.get("/positions", auth=READ_AUTH, response=PositionsOut)
 def positions(request, symbol: str | None = None):
     """Open positions from the exchange (also refreshes the stored snapshots)."""
-    return services.positions_list(symbol=symbol)
+    return positions_out(services.positions_list(symbol=symbol))
 
 
-@router.get("/premiumIndex", auth=READ_AUTH)
+@router.get("/premiumIndex", auth=READ_AUTH, response=RatesOut)
 def premium_index(request, symbol: str | None = None):
     """Funding rate, next funding time, mark and index price of one symbol (or all)."""
     return funding_reads.funding_rates(symbol=symbol)
 
 
-@router.get("/klines", auth=READ_AUTH)
+@router.get("/klines", auth=READ_AUTH, response=KlinesOut)
 def klines(
     request, symbol: str = Query(..., pattern=SYMBOL), interval: str = "1m", limit: int = 300
 ):
@@ -76,13 +91,17 @@ def klines(
     return chart.chart_klines(symbol=symbol, interval=interval, limit=limit)
 
 
-@router.get("/openOrders", auth=READ_AUTH)
+@router.get("/openOrders", auth=READ_AUTH, response=OpenOrdersOut)
 def open_orders(request, symbol: str | None = None):
     """Open orders on the exchange (plain and conditional), with the local record of each."""
-    return services.open_orders_list(symbol=symbol)
+    environment, rows = services.open_orders_list(symbol=symbol)
+    return {
+        "environment": environment,
+        "orders": [order_out(r) if isinstance(r, Order) else r for r in rows],
+    }
 
 
-@router.get("/order", auth=READ_AUTH)
+@router.get("/order", auth=READ_AUTH, response=OrderDetailOut)
 def order(
     request,
     clientOrderId: str | None = None,
@@ -95,7 +114,8 @@ def order(
             "Give clientOrderId or orderId.",
             details={"fields": [{"field": "clientOrderId", "message": "required"}]},
         )
-    return services.order_detail(client_order_id=clientOrderId, order_id=orderId, symbol=symbol)
+    found = services.order_detail(client_order_id=clientOrderId, order_id=orderId, symbol=symbol)
+    return {"order": order_out(found, fills=True), "risk": found.risk_decision}
 
 
 @router.post(
@@ -176,7 +196,11 @@ def placed_out(result: services.OrderResult) -> dict:
     }
 
 
-@router.post("/order.preview", auth=write_auth("futures.place_order", "order.preview"))
+@router.post(
+    "/order.preview",
+    auth=write_auth("futures.place_order", "order.preview"),
+    response=PreviewOut,
+)
 def order_preview(request, payload: OrderIn):
     """What this order would be: rounding, notional, margin, est. liquidation, fee, risk rules.
 
@@ -278,7 +302,9 @@ def position_margin(request, payload: PositionMarginIn):
     )
 
 
-@router.post("/order.cancel", auth=write_auth("futures.cancel_order", "order.cancel"))
+@router.post(
+    "/order.cancel", auth=write_auth("futures.cancel_order", "order.cancel"), response=CancelOut
+)
 def order_cancel(request, payload: CancelIn):
     """Cancel one order by clientOrderId or orderId."""
     order = services.order_cancel(
@@ -307,7 +333,11 @@ def order_cancel_all(request, payload: CancelAllIn):
     return services.order_cancel_all(user=request.auth, symbol=payload.symbol)
 
 
-@router.post("/leverage", auth=write_auth("futures.change_leverage", "leverage.change"))
+@router.post(
+    "/leverage",
+    auth=write_auth("futures.change_leverage", "leverage.change"),
+    response=LeverageOut,
+)
 def leverage(request, payload: LeverageIn):
     """Change the leverage of a symbol."""
     return services.leverage_change(
@@ -315,7 +345,11 @@ def leverage(request, payload: LeverageIn):
     )
 
 
-@router.post("/marginType", auth=write_auth("futures.change_margin_type", "marginType.change"))
+@router.post(
+    "/marginType",
+    auth=write_auth("futures.change_margin_type", "marginType.change"),
+    response=MarginTypeOut,
+)
 def margin_type(request, payload: MarginTypeIn):
     """Change the margin type of a symbol (ISOLATED / CROSSED); unchanged is success."""
     return services.margin_type_change(
@@ -323,7 +357,11 @@ def margin_type(request, payload: MarginTypeIn):
     )
 
 
-@router.post("/ledger/sync", auth=write_auth("futures.reconcile_orders", "ledger.sync"))
+@router.post(
+    "/ledger/sync",
+    auth=write_auth("futures.reconcile_orders", "ledger.sync"),
+    response=LedgerSyncOut,
+)
 def ledger_sync(request, payload: LedgerSyncIn):
     """Book the exchange's income history (fills, commissions, funding, transfers) not yet in
     the ledger (operator); running it again books nothing twice."""

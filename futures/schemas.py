@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from futures.models import PRICE, Fill, Order
 from spark_site.money import Money, StrictBool, decimal_text
@@ -168,25 +168,104 @@ class LedgerSyncIn(Schema):
 # ---------------------------------------------------------------------------------- answers
 
 
+# The answers are declared here, so the OpenAPI document says what each route returns and
+# ninja checks it: a key the shaping functions below forget is a 500 in the tests, not a silently
+# different answer. Decimals are strings (decimal_text), times ISO 8601 strings, as before.
+# Free-form parts (the risk decision, the exchange's own answers) stay dict[str, Any].
+Decimals = str | None
+Number = int | float  # an int stays an int (1, not 1.0) in the answer
+
+
+class FillOut(Schema):
+    tradeId: int
+    price: Decimals
+    qty: Decimals
+    commission: Decimals
+    commissionAsset: str
+    realizedPnl: Decimals
+    isMaker: bool
+    simulated: bool
+    tradedAt: str
+
+
+class OrderOut(Schema):
+    """A stored order as order_out() shapes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clientOrderId: str
+    orderId: int | None
+    algoId: int | None
+    isAlgo: bool
+    environment: str
+    symbol: str
+    side: str
+    type: str
+    timeInForce: str | None
+    quantity: Decimals
+    price: Decimals
+    stopPrice: Decimals
+    reduceOnly: bool
+    closePosition: bool
+    callbackRate: Decimals
+    activationPrice: Decimals
+    dryRun: bool
+    status: str
+    filledQty: Decimals
+    avgPrice: Decimals
+    source: str
+    user: str | None
+    error: str | None
+    createdAt: str
+    updatedAt: str
+
+
+class OrderFillsOut(OrderOut):
+    fills: list[FillOut]
+
+
+class RemoteAlgoOut(Schema):
+    """An open conditional order the exchange has and this app has no row for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clientOrderId: str | None
+    algoId: int | None
+    isAlgo: bool
+    symbol: str | None
+    side: str | None
+    type: str | None
+    quantity: str | None
+    stopPrice: str | None
+    status: str | None
+
+
 class RoundedOut(Schema):
     field: str
     requested: str
     sent: str
 
 
+class ProtectionOut(Schema):
+    takeProfit: Decimals
+    stopLoss: Decimals
+    state: str
+    orders: list[OrderOut]
+
+
 class PlacedOut(Schema):
-    """An order placed by order.place or a position action (the order as order_out shapes it)."""
+    """An order placed by order.place or a position action."""
 
     dryRun: bool
     executed: str
     created: bool
     message: str
-    order: dict[str, Any]
+    order: OrderOut
     risk: dict[str, Any]
     simulatedFill: dict[str, Any] | None = None
     rounded: list[RoundedOut] = []
     # An entry's attached TP/SL: prices, state (pending, placed, failed, ...) and orders.
-    protection: dict[str, Any] | None = None
+    protection: ProtectionOut | None = None
     # quoteQuantity / balancePercent: what was asked, the price used and the quantity it became
     sized: dict[str, Any] | None = None
 
@@ -202,7 +281,7 @@ class BatchOut(Schema):
 
 class ProtectOut(Schema):
     placed: list[PlacedOut]
-    replaced: list[dict[str, Any]]
+    replaced: list[OrderOut]
 
 
 class PriceQty(Schema):
@@ -211,7 +290,7 @@ class PriceQty(Schema):
 
 
 class ModifyOut(Schema):
-    order: dict[str, Any]
+    order: OrderOut
     old: PriceQty
     new: PriceQty
     rounded: list[RoundedOut]
@@ -230,6 +309,178 @@ class CancelAllOut(Schema):
     scope: Literal["own", "all"]
     # {clientOrderId, status, owner}, plus symbol when allSymbols was asked
     cancelled: list[dict[str, Any]]
+
+
+class CancelOut(Schema):
+    order: OrderOut
+
+
+class OrderDetailOut(Schema):
+    order: OrderFillsOut
+    risk: dict[str, Any] | None
+
+
+class OpenOrdersOut(Schema):
+    environment: str
+    orders: list[Annotated[OrderOut | RemoteAlgoOut, Field(union_mode="left_to_right")]]
+
+
+class PositionModeOut(Schema):
+    mode: Literal["hedge", "one-way"]
+    dualSidePosition: bool
+    supported: bool
+    checkedAt: str
+    source: str
+    # hedge mode's side positions, as the exchange gave them
+    sidePositions: list[dict[str, Any]]
+
+
+class ExchangeHealthOut(Schema):
+    environment: str
+    baseUrl: str
+    backoffSeconds: Number
+    status: str
+    serverTime: int
+    latencyMs: Number
+    clockOffsetMs: Number
+    rateLimitRemaining: int | None
+    dryRunDefault: bool
+    positionMode: PositionModeOut | None
+
+
+class AssetOut(Schema):
+    asset: str | None
+    walletBalance: str | None
+    availableBalance: str | None
+    unrealizedProfit: str | None
+
+
+class AccountOut(Schema):
+    environment: str
+    walletBalance: Decimals
+    availableBalance: Decimals
+    marginBalance: Decimals
+    unrealizedPnl: Decimals
+    maintMargin: Decimals
+    marginRatio: Decimals
+    assets: list[AssetOut]
+    updatedAt: str
+    positionMode: PositionModeOut | None
+
+
+class PositionOut(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    symbol: str
+    positionSide: str
+    positionAmt: Decimals
+    side: Literal["LONG", "SHORT"]
+    entryPrice: Decimals
+    markPrice: Decimals
+    unrealizedPnl: Decimals
+    liquidationPrice: Decimals
+    leverage: int
+    marginType: str
+    updatedAt: str
+
+
+class SidePositionOut(BaseModel):  # a ninja Schema would drop the extra keys
+    """A hedge-mode side position: the exchange's own row (every key kept) with its side."""
+
+    model_config = ConfigDict(extra="allow")
+
+    symbol: str
+    positionSide: str
+    side: str
+
+
+class PositionsOut(Schema):
+    environment: str
+    positionMode: PositionModeOut | None
+    positions: list[Annotated[PositionOut | SidePositionOut, Field(union_mode="left_to_right")]]
+
+
+class RateOut(Schema):
+    symbol: str
+    markPrice: Decimals
+    indexPrice: Decimals
+    lastFundingRate: Decimals
+    nextFundingTime: int
+    time: int
+
+
+class RatesOut(Schema):
+    rates: list[RateOut]
+
+
+class BarOut(Schema):
+    t: int
+    o: str
+    h: str
+    l: str  # noqa: E741 (the chart library's name for the low)
+    c: str
+    v: str
+
+
+class KlinesOut(Schema):
+    symbol: str
+    interval: str
+    intervalMs: int
+    live: str
+    bars: list[BarOut]
+
+
+class PositionBeforeAfter(Schema):
+    before: Decimals
+    after: Decimals
+
+
+class PreviewRiskOut(Schema):
+    allowed: bool
+    rules: list[dict[str, Any]]
+
+
+class PreviewOut(Schema):
+    symbol: str
+    side: str
+    type: str
+    quantity: Decimals
+    price: Decimals
+    markPrice: Decimals
+    notional: Decimals
+    leverage: int | None
+    marginType: str | None
+    initialMargin: Decimals
+    maintMarginRatio: Decimals
+    position: PositionBeforeAfter
+    estLiquidationPrice: Decimals
+    estFee: Decimals
+    rounded: list[RoundedOut]
+    sized: dict[str, Any] | None
+    filter: dict[str, Any] | None
+    risk: PreviewRiskOut
+
+
+class LeverageOut(Schema):
+    symbol: str
+    leverage: int
+    raw: dict[str, Any]  # the exchange's answer
+
+
+class MarginTypeOut(Schema):
+    symbol: str
+    marginType: Literal["ISOLATED", "CROSSED"]
+    unchanged: bool
+
+
+class LedgerSyncOut(Schema):
+    environment: str
+    startTime: int
+    endTime: int
+    rows: int
+    booked: int
+    fills: int
+    pending: int
 
 
 # A decimal as a plain string without trailing zeros ("0.002", never "2E-3").
@@ -281,3 +532,59 @@ def order_out(order: Order, *, fills: bool = False) -> dict[str, Any]:
     if fills:
         out["fills"] = [fill_out(f) for f in order.fills.all()]
     return out
+
+
+def mode_out(mode) -> dict[str, Any] | None:
+    """The position mode as the answers show it (None when never read)."""
+    return mode.as_dict() if mode is not None else None
+
+
+def account_out(read) -> dict[str, Any]:
+    """services.AccountRead as GET /futures/account answers it."""
+    snap = read.snapshot
+    return {
+        "environment": snap.environment,
+        "walletBalance": s(snap.wallet_balance),
+        "availableBalance": s(snap.available_balance),
+        "marginBalance": s(snap.margin_balance),
+        "unrealizedPnl": s(snap.unrealized_pnl),
+        "maintMargin": s(snap.maint_margin),
+        "marginRatio": s(snap.margin_ratio),
+        "assets": [
+            {
+                "asset": a.get("asset"),
+                "walletBalance": a.get("walletBalance"),
+                "availableBalance": a.get("availableBalance"),
+                "unrealizedProfit": a.get("unrealizedProfit"),
+            }
+            for a in read.assets
+        ],
+        "updatedAt": snap.updated_at.isoformat(),
+        "positionMode": mode_out(read.mode),
+    }
+
+
+def positions_out(read) -> dict[str, Any]:
+    """services.PositionsRead as GET /futures/positions answers it."""
+    return {
+        "environment": read.environment,
+        "positionMode": mode_out(read.mode),
+        "positions": [
+            {
+                "symbol": r.symbol,
+                "positionSide": "BOTH",
+                "positionAmt": s(r.position_amt),
+                "side": "LONG" if r.position_amt > 0 else "SHORT",
+                "entryPrice": s(r.entry_price),
+                "markPrice": s(r.mark_price),
+                "unrealizedPnl": s(r.unrealized_pnl),
+                "liquidationPrice": s(r.liquidation_price),
+                "leverage": r.leverage,
+                "marginType": r.margin_type,
+                "updatedAt": r.updated_at.isoformat(),
+            }
+            for r in read.rows
+        ]
+        # hedge mode's side positions: the exchange's row, its side named
+        + [{**p, "side": p["positionSide"]} for p in read.side_positions],
+    }

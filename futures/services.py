@@ -34,6 +34,7 @@ from futures.binance.ws_api import order_client_from_settings
 from futures.models import (
     ALGO_TYPES,
     CLOSE_POSITION_TYPES,
+    AccountSnapshot,
     Fill,
     Order,
     OrderStatus,
@@ -42,7 +43,6 @@ from futures.models import (
     Side,
 )
 from futures.reconcile import refresh_order
-from futures.schemas import order_out
 from futures.sync import (
     account_sync,
     algo_sync_from_exchange,
@@ -57,7 +57,6 @@ from risk.errors import RiskRejected
 from spark_site.error_messages import render, translated_template
 from spark_site.errors import DomainError, NotFound, ValidationFailed
 from spark_site.exchange_env import current_environment
-from spark_site.money import decimal_text
 
 logger = logging.getLogger(__name__)
 # Refusals that carry values: templates, so each language writes its own sentence with them.
@@ -1005,37 +1004,31 @@ def exchange_health() -> dict:
     }
 
 
-def _mode_doc(*, fresh: bool = False) -> dict | None:
-    """The position mode (read again when stale if fresh), or None when never read."""
-    known = position_mode.position_mode_for_page() if fresh else position_mode.position_mode_known()
+def _mode_doc() -> dict | None:
+    """The position mode as last read, or None when never read."""
+    known = position_mode.position_mode_known()
     return known.as_dict() if known is not None else None
 
 
-def account_overview() -> dict:
-    """Account totals and balances from the exchange."""
+@dataclass(frozen=True)
+class AccountRead:
+    """The account as just read: its stored snapshot, the exchange's balances per asset and the
+    position mode (hedge mode stops all trading, so the account says so)."""
+
+    snapshot: AccountSnapshot
+    assets: list[dict]
+    mode: position_mode.PositionMode | None
+
+
+def account_overview() -> AccountRead:
+    """Account totals and balances from the exchange (the stored snapshot refreshed)."""
     answer = client_from_settings().account()
     snap = account_sync(answer, source="rest:account")
-    return {
-        "environment": snap.environment,
-        "walletBalance": decimal_text(snap.wallet_balance),
-        "availableBalance": decimal_text(snap.available_balance),
-        "marginBalance": decimal_text(snap.margin_balance),
-        "unrealizedPnl": decimal_text(snap.unrealized_pnl),
-        "maintMargin": decimal_text(snap.maint_margin),
-        "marginRatio": decimal_text(snap.margin_ratio),
-        "assets": [
-            {
-                "asset": a.get("asset"),
-                "walletBalance": a.get("walletBalance"),
-                "availableBalance": a.get("availableBalance"),
-                "unrealizedProfit": a.get("unrealizedProfit"),
-            }
-            for a in answer.get("assets", [])
-        ],
-        "updatedAt": snap.updated_at.isoformat(),
-        # hedge mode stops all trading: the account status says so and lists its side positions
-        "positionMode": _mode_doc(fresh=True),
-    }
+    return AccountRead(
+        snapshot=snap,
+        assets=list(answer.get("assets", [])),
+        mode=position_mode.position_mode_for_page(),
+    )
 
 
 def tradable_symbols(*, fallback: list[str]) -> list[str]:
@@ -1051,8 +1044,19 @@ def tradable_symbols(*, fallback: list[str]) -> list[str]:
     ) or list(fallback)
 
 
-def positions_list(*, symbol: str | None = None) -> dict:
-    """Open positions from the exchange (zero rows are synced but not listed)."""
+@dataclass(frozen=True)
+class PositionsRead:
+    """Open positions as just read: the one-way rows (zero rows are synced but not listed) and,
+    in hedge mode, the side positions as the exchange gave them (never dropped)."""
+
+    environment: str
+    mode: position_mode.PositionMode | None
+    rows: list[PositionSnapshot]
+    side_positions: list[dict]
+
+
+def positions_list(*, symbol: str | None = None) -> PositionsRead:
+    """Open positions from the exchange (the stored snapshots refreshed)."""
     symbol = symbol.upper() if symbol else None
     requested_at = timezone.now()
     rows = position_sync(
@@ -1062,49 +1066,32 @@ def positions_list(*, symbol: str | None = None) -> dict:
         symbols=(symbol.upper(),) if symbol else (),
     )
     mode = position_mode.position_mode_known()
-    # Hedge-mode side positions are reported as the exchange gave them, never dropped.
-    side_rows = [
-        {**p, "side": p["positionSide"]}
-        for p in (mode.side_positions if mode is not None and mode.dual else ())
-        if symbol is None or p["symbol"] == symbol
-    ]
-    return {
-        "environment": current_environment(),
-        "positionMode": mode.as_dict() if mode is not None else None,
-        "positions": [
-            {
-                "symbol": r.symbol,
-                "positionSide": "BOTH",
-                "positionAmt": decimal_text(r.position_amt),
-                "side": "LONG" if r.position_amt > 0 else "SHORT",
-                "entryPrice": decimal_text(r.entry_price),
-                "markPrice": decimal_text(r.mark_price),
-                "unrealizedPnl": decimal_text(r.unrealized_pnl),
-                "liquidationPrice": decimal_text(r.liquidation_price),
-                "leverage": r.leverage,
-                "marginType": r.margin_type,
-                "updatedAt": r.updated_at.isoformat(),
-            }
-            for r in rows
-            if r.position_amt != 0
-        ]
-        + side_rows,
-    }
+    return PositionsRead(
+        environment=current_environment(),
+        mode=mode,
+        rows=[r for r in rows if r.position_amt != 0],
+        side_positions=[
+            dict(p)
+            for p in (mode.side_positions if mode is not None and mode.dual else ())
+            if symbol is None or p["symbol"] == symbol
+        ],
+    )
 
 
-def open_orders_list(*, symbol: str | None = None) -> dict:
-    """Open orders on the exchange, plain and conditional, synced into the local rows."""
+def open_orders_list(*, symbol: str | None = None) -> tuple[str, list[Order | dict]]:
+    """Open orders on the exchange, plain and conditional, synced into the local rows: the
+    environment and the rows (the exchange's own fields for an algo order with no row here)."""
     symbol = symbol.upper() if symbol else None
     client = client_from_settings()
     orders = []
     for remote in client.open_orders(symbol):
         local = order_sync_from_exchange(remote, source="rest:openOrders")
         if local is not None:
-            orders.append(order_out(local))
+            orders.append(local)
     for remote in client.open_algo_orders(symbol):
         local = algo_sync_from_exchange(remote, source="rest:openOrders")
         orders.append(
-            order_out(local)
+            local
             if local is not None
             else {
                 "clientOrderId": remote.get("clientAlgoId"),
@@ -1118,12 +1105,12 @@ def open_orders_list(*, symbol: str | None = None) -> dict:
                 "status": remote.get("algoStatus"),
             }
         )
-    return {"environment": current_environment(), "orders": orders}
+    return current_environment(), orders
 
 
 def order_detail(
     *, client_order_id: str | None = None, order_id: int | None = None, symbol: str | None = None
-) -> dict:
+) -> Order:
     """One order by client or exchange id, with fills; asks the exchange if it is not local."""
     order = selectors.order_find(client_order_id=client_order_id, order_id=order_id)
     if order is None and symbol:
@@ -1138,4 +1125,4 @@ def order_detail(
         raise NotFound(
             NO_ORDER if symbol else NO_ORDER_HERE, params={"ref": client_order_id or order_id}
         )
-    return {"order": order_out(order, fills=True), "risk": order.risk_decision}
+    return order

@@ -10,12 +10,16 @@ from history import selectors, services
 from history.schemas import (
     AuditExportQuery,
     FillsExportQuery,
+    FillsPageOut,
     FillsQuery,
     FundingExportQuery,
+    FundingOut,
     HistoryQuery,
     OrdersExportQuery,
+    OrdersPageOut,
     OrdersQuery,
     PnLExportQuery,
+    PnLOut,
     PnLQuery,
 )
 from history.shape import fill_out, funding_out, order_out, page_out, pnl_out
@@ -34,21 +38,21 @@ def _file(export: services.ExportFile) -> StreamingHttpResponse:
     return response
 
 
-@router.get("/orders", auth=READ)
+@router.get("/orders", auth=READ, response=OrdersPageOut)
 def orders(request, q: Query[OrdersQuery]):
     """Orders in every state, newest first; filters symbol, side, status, dateFrom/dateTo."""
     page = selectors.orders_page(q.order_filters(), page=q.page, page_size=q.pageSize)
     return page_out(page, order_out)
 
 
-@router.get("/fills", auth=READ)
+@router.get("/fills", auth=READ, response=FillsPageOut)
 def fills(request, q: Query[FillsQuery]):
     """Fills, newest first; filters symbol, side, dateFrom/dateTo (trade time)."""
     page = selectors.fills_page(q.fill_filters(), page=q.page, page_size=q.pageSize)
     return page_out(page, fill_out)
 
 
-@router.get("/pnl", auth=READ)
+@router.get("/pnl", auth=READ, response=PnLOut)
 def pnl(request, q: Query[PnLQuery]):
     """The ledger per trading day or per symbol: each kind (realized, commission, funding,
     transfer) and net, USD, with the totals also in TRY."""
@@ -60,7 +64,7 @@ def pnl(request, q: Query[PnLQuery]):
     return pnl_out(q.groupBy, rows, totals, fx.usdttry())
 
 
-@router.get("/funding", auth=READ)
+@router.get("/funding", auth=READ, response=FundingOut)
 def funding(request, q: Query[HistoryQuery]):
     """Funding fees paid and received per trading day and symbol, USD (totals also in TRY)."""
     rows, totals = selectors.funding(q.history_filters())

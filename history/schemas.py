@@ -1,4 +1,5 @@
-"""Query parameters of the history API: strict, each bad value a 422 naming its field."""
+"""Query parameters of the history API (strict, each bad value a 422 naming its field) and
+the shapes of its JSON answers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import Field, field_validator
 from futures.models import OrderStatus
 from history.exports import COMMA, DECIMALS, EXCEL, FORMATS, POINT, Dialect
 from history.selectors import Filters
+from portfolio.schemas import FxOut
 from spark_site.errors import ValidationFailed
 
 Side = Literal["BUY", "SELL"]
@@ -24,8 +26,8 @@ SYMBOL = r"^[A-Za-z0-9]{2,20}$"
 class DateRange(Schema):
     """Dates are YYYY-MM-DD (calendar days in Europe/Istanbul), both inclusive."""
 
-    dateFrom: str | None = Field(None, pattern=ISO_DATE)  # noqa: N815
-    dateTo: str | None = Field(None, pattern=ISO_DATE)  # noqa: N815
+    dateFrom: str | None = Field(None, pattern=ISO_DATE)
+    dateTo: str | None = Field(None, pattern=ISO_DATE)
 
     @field_validator("dateFrom", "dateTo")
     @classmethod
@@ -68,7 +70,7 @@ class OrderFilter(HistoryQuery):
 
 class OrdersQuery(OrderFilter):
     page: int = Field(1, ge=1, le=1_000_000)
-    pageSize: int = Field(50, ge=1, le=500)  # noqa: N815
+    pageSize: int = Field(50, ge=1, le=500)
 
 
 class FillFilter(HistoryQuery):
@@ -80,11 +82,11 @@ class FillFilter(HistoryQuery):
 
 class FillsQuery(FillFilter):
     page: int = Field(1, ge=1, le=1_000_000)
-    pageSize: int = Field(50, ge=1, le=500)  # noqa: N815
+    pageSize: int = Field(50, ge=1, le=500)
 
 
 class PnLQuery(HistoryQuery):
-    groupBy: Literal["day", "symbol"] = "day"  # noqa: N815
+    groupBy: Literal["day", "symbol"] = "day"
 
 
 class ExportOptions(Schema):
@@ -117,3 +119,94 @@ class FundingExportQuery(HistoryQuery, ExportOptions):
 
 class AuditExportQuery(DateRange, ExportOptions):
     action: str | None = Field(None, pattern=r"^[a-z0-9_.]{1,80}$")
+
+
+# ---------------------------------------------------------------------------------- answers
+# history/shape.py builds these from rows; ninja checks each answer against them.
+Decimals = str | None
+
+
+class OrderRowOut(Schema):
+    """What a desk keeps of an order: no exchange answers, errors or risk internals."""
+
+    clientOrderId: str
+    orderId: int | None  # the algo id for a conditional order
+    algo: bool
+    symbol: str
+    side: str
+    type: str
+    status: str
+    quantity: Decimals
+    price: Decimals
+    stopPrice: Decimals
+    filledQty: Decimals
+    avgPrice: Decimals
+    reduceOnly: bool
+    dryRun: bool
+    environment: str
+    user: str | None
+    source: str
+    createdAt: str | None
+    updatedAt: str | None
+
+
+class FillRowOut(Schema):
+    tradeId: int
+    clientOrderId: str
+    symbol: str
+    side: str
+    price: Decimals
+    qty: Decimals
+    quoteQty: Decimals
+    commission: Decimals
+    commissionAsset: str
+    realizedPnl: Decimals
+    maker: bool
+    simulated: bool
+    tradedAt: str | None
+
+
+class _PageOut(Schema):
+    count: int
+    page: int
+    pageSize: int
+    pages: int
+
+
+class OrdersPageOut(_PageOut):
+    results: list[OrderRowOut]
+
+
+class FillsPageOut(_PageOut):
+    results: list[FillRowOut]
+
+
+class PnLOut(Schema):
+    groupBy: Literal["day", "symbol"]
+    kinds: list[str]
+    # per row: tradingDay (or symbol), each kind and net
+    rows: list[dict[str, Decimals]]
+    totals: dict[str, Decimals]
+    totalsTry: dict[str, Decimals]
+    fx: FxOut
+
+
+class FundingRowOut(Schema):
+    tradingDay: str
+    symbol: str
+    paid: Decimals
+    received: Decimals
+    net: Decimals
+
+
+class FundingPartsOut(Schema):
+    paid: Decimals
+    received: Decimals
+    net: Decimals
+
+
+class FundingOut(Schema):
+    rows: list[FundingRowOut]
+    totals: FundingPartsOut
+    totalsTry: FundingPartsOut
+    fx: FxOut

@@ -6,13 +6,13 @@ from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
 from risk import services
-from risk.schemas import PnLIn, ReasonIn
+from risk.schemas import BreakerAnswerOut, PnLIn, PnLRecordedOut, ReasonIn, RiskStatusOut
 from risk.selectors import fmt
 
 router = Router(tags=["risk"])
 
 
-@router.get("/status", auth=READ_AUTH)
+@router.get("/status", auth=READ_AUTH, response=RiskStatusOut)
 def status(request):
     """Limits, today's PnL and loss budget, the breaker, position use and filter conflicts."""
     return services.risk_status()
@@ -21,6 +21,7 @@ def status(request):
 @router.post(
     "/circuit-breaker/close",
     auth=write_auth("risk.close_circuit_breaker", "risk.breaker.close"),
+    response=BreakerAnswerOut,
 )
 def circuit_breaker_close(request, payload: ReasonIn):
     """Close the circuit breaker (operator; a reason is required)."""
@@ -31,6 +32,7 @@ def circuit_breaker_close(request, payload: ReasonIn):
 @router.post(
     "/circuit-breaker/open",
     auth=write_auth("risk.open_circuit_breaker", "risk.breaker.open"),
+    response=BreakerAnswerOut,
 )
 def circuit_breaker_open(request, payload: ReasonIn):
     """Open the circuit breaker by hand (operator; a reason is required)."""
@@ -41,6 +43,7 @@ def circuit_breaker_open(request, payload: ReasonIn):
 @router.post(
     "/record-pnl",
     auth=write_auth("risk.record_pnl", "risk.pnl.record"),
+    response=PnLRecordedOut,
 )
 def record_pnl(request, payload: PnLIn):
     """Book a manual realized PnL entry (operator); the same reference counts once."""

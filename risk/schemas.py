@@ -1,6 +1,8 @@
-"""Request bodies of the risk API."""
+"""Request and answer shapes of the risk API."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from ninja import Field, Schema
 from pydantic import field_validator
@@ -38,3 +40,81 @@ class PnLIn(Schema):
         if not value.isprintable() or value != value.strip():
             raise ValueError("printable text without leading or trailing spaces")
         return value
+
+
+# ---------------------------------------------------------------------------------- answers
+# Decimals are strings (fmt), times ISO 8601 strings; ninja checks each answer against these.
+Decimals = str | None
+
+
+class LimitsOut(Schema):
+    maxNotionalUsd: Decimals
+    defaultMaxPositionUsd: Decimals
+    dailyLossLimitUsd: Decimals
+    tradingDayTimezone: str
+    tradingDayStartHour: int
+    symbolPositionLimits: dict[str, Decimals]  # symbol -> largest position in contracts
+
+
+class BreakerOut(Schema):
+    state: str
+    open: bool
+    openedAt: str | None
+    openedReason: str | None
+    openedBy: str | None
+    closedAt: str | None
+    closedBy: str | None
+    closeReason: str | None
+
+
+class TodayOut(Schema):
+    tradingDay: str
+    startsAt: str
+    endsAt: str
+    pnl: Decimals
+    counts: str  # "net" or "realized" (SPARK_DAILY_LOSS_COUNTS)
+    realizedPnl: Decimals
+    commission: Decimals
+    funding: Decimals
+    countedPnl: Decimals
+    dailyLossLimit: Decimals
+    remainingLossBudget: Decimals
+
+
+class PositionUseOut(Schema):
+    symbol: str
+    positionAmt: Decimals
+    markPrice: Decimals
+    limit: Decimals
+    unit: str  # "contracts" or "USD"
+    value: Decimals
+    usePct: Decimals
+
+
+class RiskStatusOut(Schema):
+    limits: LimitsOut
+    today: TodayOut
+    circuitBreaker: BreakerOut
+    positions: list[PositionUseOut] | None  # None when no position provider answers
+    positionsAvailable: bool
+    filtersAvailable: bool
+    conflicts: list[dict[str, Any]]  # a limit the exchange's filters make unreachable
+
+
+class BreakerAnswerOut(Schema):
+    circuitBreaker: BreakerOut
+
+
+class PnLEntryOut(Schema):
+    id: int
+    symbol: str
+    amount: Decimals
+    source: str
+    reference: str
+    tradingDay: str
+
+
+class PnLRecordedOut(Schema):
+    created: bool
+    entry: PnLEntryOut
+    circuitBreaker: BreakerOut

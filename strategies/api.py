@@ -19,12 +19,23 @@ from strategies.models import (
 )
 from strategies.schemas import (
     BacktestIn,
+    BacktestOut,
+    BacktestsOut,
     DecisionIn,
+    GapsOut,
+    KlinesFetchOut,
     KlinesIn,
     OptimizationIn,
+    OptimizationOut,
     ProposalIn,
+    ProposalOut,
+    ProposalsOut,
     RunnerIn,
+    RunnerOut,
+    RunnersOut,
+    StrategiesOut,
     StrategyIn,
+    StrategyOut,
 )
 
 router = Router(tags=["strategies"])
@@ -40,7 +51,7 @@ def _strategy(strategy_id: int) -> Strategy:
 @router.post(
     "/backtests",
     auth=write_auth("strategies.run_backtest", "strategy.backtest"),
-    response={201: dict},
+    response={201: BacktestOut},
 )
 def backtest_create(request, payload: BacktestIn):
     """Run a backtest of a document, a copilot draft or a strategy over a period."""
@@ -58,20 +69,24 @@ def backtest_create(request, payload: BacktestIn):
     return 201, selectors.backtest_out(run)
 
 
-@router.get("/backtests", auth=READ_AUTH)
+@router.get("/backtests", auth=READ_AUTH, response=BacktestsOut)
 def backtest_list(request, limit: int = 20):
     """The most recent backtests (summaries)."""
     runs = BacktestRun.objects.all()[: max(1, min(limit, 100))]
     return {"backtests": [selectors.backtest_out(r, full=False) for r in runs]}
 
 
-@router.get("/backtests/{run_id}", auth=READ_AUTH)
+@router.get("/backtests/{run_id}", auth=READ_AUTH, response=BacktestOut)
 def backtest_get(request, run_id: int):
     """One backtest with its trades and equity curve."""
     return selectors.backtest_out(services.get_backtest(run_id))
 
 
-@router.post("/klines/fetch", auth=write_auth("strategies.run_backtest", "strategy.klines.fetch"))
+@router.post(
+    "/klines/fetch",
+    auth=write_auth("strategies.run_backtest", "strategy.klines.fetch"),
+    response=KlinesFetchOut,
+)
 def klines_fetch(request, payload: KlinesIn):
     """Fetch (incrementally) and store klines of a period; report the gaps left."""
     require(request.auth, "strategies.run_backtest", action="strategy.klines.fetch")
@@ -84,7 +99,7 @@ def klines_fetch(request, payload: KlinesIn):
     )
 
 
-@router.get("/klines/gaps", auth=READ_AUTH)
+@router.get("/klines/gaps", auth=READ_AUTH, response=GapsOut)
 def klines_gaps(request, symbol: str, interval: str, start_ms: int, end_ms: int):
     """Stretches of the period with no stored bar."""
     return {
@@ -95,7 +110,7 @@ def klines_gaps(request, symbol: str, interval: str, start_ms: int, end_ms: int)
 @router.post(
     "/strategies",
     auth=write_auth("strategies.propose_change", "strategy.create"),
-    response={201: dict},
+    response={201: StrategyOut},
 )
 def strategy_create(request, payload: StrategyIn):
     """Register a strategy (its first document is version 1)."""
@@ -111,6 +126,7 @@ def strategy_create(request, payload: StrategyIn):
 @router.post(
     "/strategies/{strategy_id}/approve",
     auth=write_auth("strategies.approve_proposal", "strategy.approve"),
+    response=StrategyOut,
 )
 def strategy_approve(request, strategy_id: int, payload: DecisionIn):
     """Approve a new strategy (someone other than its creator)."""
@@ -118,7 +134,7 @@ def strategy_approve(request, strategy_id: int, payload: DecisionIn):
     return selectors.strategy_out(s)
 
 
-@router.get("/strategies", auth=READ_AUTH)
+@router.get("/strategies", auth=READ_AUTH, response=StrategiesOut)
 def strategy_list(request):
     return {"strategies": [selectors.strategy_out(s) for s in Strategy.objects.order_by("name")]}
 
@@ -126,7 +142,7 @@ def strategy_list(request):
 @router.post(
     "/proposals",
     auth=write_auth("strategies.propose_change", "strategy.propose"),
-    response={201: dict},
+    response={201: ProposalOut},
 )
 def proposal_create(request, payload: ProposalIn):
     """Propose new parameters for a strategy; both versions are backtested as evidence."""
@@ -149,7 +165,7 @@ def proposal_create(request, payload: ProposalIn):
     return 201, selectors.proposal_out(p)
 
 
-@router.get("/proposals", auth=READ_AUTH)
+@router.get("/proposals", auth=READ_AUTH, response=ProposalsOut)
 def proposal_list(request, status: str = ""):
     qs = ParamChangeProposal.objects.select_related("proposer", "decided_by")
     if status:
@@ -157,7 +173,7 @@ def proposal_list(request, status: str = ""):
     return {"proposals": [selectors.proposal_out(p) for p in qs[:100]]}
 
 
-@router.get("/proposals/{proposal_id}", auth=READ_AUTH)
+@router.get("/proposals/{proposal_id}", auth=READ_AUTH, response=ProposalOut)
 def proposal_get(request, proposal_id: int):
     p = ParamChangeProposal.objects.filter(pk=proposal_id).first()
     if p is None:
@@ -168,6 +184,7 @@ def proposal_get(request, proposal_id: int):
 @router.post(
     "/proposals/{proposal_id}/approve",
     auth=write_auth("strategies.approve_proposal", "strategy.proposal.approve"),
+    response=ProposalOut,
 )
 def proposal_approve(request, proposal_id: int, payload: DecisionIn):
     """Approve (someone other than the proposer): the strategy takes the new parameters."""
@@ -180,6 +197,7 @@ def proposal_approve(request, proposal_id: int, payload: DecisionIn):
 @router.post(
     "/proposals/{proposal_id}/reject",
     auth=write_auth("strategies.approve_proposal", "strategy.proposal.reject"),
+    response=ProposalOut,
 )
 def proposal_reject(request, proposal_id: int, payload: DecisionIn):
     p = services.proposal_decide(
@@ -191,7 +209,7 @@ def proposal_reject(request, proposal_id: int, payload: DecisionIn):
 @router.post(
     "/optimizations",
     auth=write_auth("strategies.run_backtest", "strategy.optimize"),
-    response={202: dict},
+    response={202: OptimizationOut},
 )
 def optimization_create(request, payload: OptimizationIn):
     """Start a grid / random search with walk-forward splits as a background job."""
@@ -215,7 +233,7 @@ def optimization_create(request, payload: OptimizationIn):
     return 202, selectors.optimization_out(run)
 
 
-@router.get("/optimizations/{opt_id}", auth=READ_AUTH)
+@router.get("/optimizations/{opt_id}", auth=READ_AUTH, response=OptimizationOut)
 def optimization_get(request, opt_id: int):
     o = OptimizationRun.objects.filter(pk=opt_id).first()
     if o is None:
@@ -226,6 +244,7 @@ def optimization_get(request, opt_id: int):
 @router.post(
     "/optimizations/{opt_id}/cancel",
     auth=write_auth("strategies.run_backtest", "strategy.optimize.cancel"),
+    response=OptimizationOut,
 )
 def optimization_cancel(request, opt_id: int):
     """Ask a running optimization to stop after the current combination."""
@@ -238,7 +257,9 @@ def optimization_cancel(request, opt_id: int):
 
 
 @router.post(
-    "/runners", auth=write_auth("strategies.run_strategy", "strategy.deploy"), response={201: dict}
+    "/runners",
+    auth=write_auth("strategies.run_strategy", "strategy.deploy"),
+    response={201: RunnerOut},
 )
 def runner_create(request, payload: RunnerIn):
     """Deploy the approved strategy: a canary first, then a paper runner fed by the kline stream."""
@@ -247,12 +268,12 @@ def runner_create(request, payload: RunnerIn):
     return 201, selectors.runner_out(r)
 
 
-@router.get("/runners", auth=READ_AUTH)
+@router.get("/runners", auth=READ_AUTH, response=RunnersOut)
 def runner_list(request):
     return {"runners": [selectors.runner_out(r) for r in StrategyRunner.objects.all()[:50]]}
 
 
-@router.get("/runners/{runner_id}", auth=READ_AUTH)
+@router.get("/runners/{runner_id}", auth=READ_AUTH, response=RunnerOut)
 def runner_get(request, runner_id: int):
     r = StrategyRunner.objects.filter(pk=runner_id).first()
     if r is None:
@@ -261,7 +282,9 @@ def runner_get(request, runner_id: int):
 
 
 @router.post(
-    "/runners/{runner_id}/stop", auth=write_auth("strategies.run_strategy", "strategy.stop")
+    "/runners/{runner_id}/stop",
+    auth=write_auth("strategies.run_strategy", "strategy.stop"),
+    response=RunnerOut,
 )
 def runner_stop(request, runner_id: int):
     return selectors.runner_out(runner.runner_stop(user=request.auth, runner_id=runner_id))

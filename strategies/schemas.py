@@ -1,4 +1,4 @@
-"""Request bodies of the strategies API."""
+"""Request bodies and answer shapes of the strategies API."""
 
 from __future__ import annotations
 
@@ -88,3 +88,130 @@ class OptimizationIn(Schema):
 
 class RunnerIn(Schema):
     strategy_id: int
+
+
+# ---------------------------------------------------------------------------------- answers
+# strategies/selectors.py shapes these from rows; ninja checks each answer against them. The
+# stored JSON documents (strategy document, metrics, trades, equity, search space, results)
+# stay as stored (Any).
+Number = int | float  # an int stays an int in the answer
+
+
+class BacktestSummaryOut(Schema):
+    id: int
+    status: str
+    strategyId: int | None
+    draftId: int | None
+    symbol: str
+    interval: str
+    startMs: int
+    endMs: int
+    metrics: Any
+    gaps: Any
+    durationMs: Number
+    createdAt: str
+    url: str
+
+
+class BacktestOut(BacktestSummaryOut):
+    document: Any
+    config: Any
+    trades: Any
+    equity: Any  # [[time_ms, equity], ...] down-sampled
+
+
+class BacktestsOut(Schema):
+    backtests: list[BacktestSummaryOut]
+
+
+class GapOut(Schema):
+    from_ms: int
+    to_ms: int
+    bars: int
+
+
+class GapsOut(Schema):
+    gaps: list[GapOut]
+
+
+class KlinesFetchOut(Schema):
+    symbol: str
+    interval: str
+    stored: int
+    already_had: int
+    requests: int
+    gaps: list[GapOut]
+
+
+class StrategyOut(Schema):
+    id: int
+    name: str
+    version: int
+    document: Any
+    draftId: int | None
+    approved: bool
+    approvedBy: str | None
+    updatedAt: str
+
+
+class StrategiesOut(Schema):
+    strategies: list[StrategyOut]
+
+
+class ProposalOut(Schema):
+    id: int
+    strategyId: int
+    baseVersion: int
+    status: str
+    diff: Any
+    reason: str
+    proposer: str
+    decidedBy: str | None
+    decisionNote: str
+    oldRun: BacktestSummaryOut | None
+    newRun: BacktestSummaryOut | None
+    createdAt: str
+    decidedAt: str | None
+
+
+class ProposalsOut(Schema):
+    proposals: list[ProposalOut]
+
+
+class OptimizationOut(Schema):
+    id: int
+    status: str
+    method: str
+    splits: int
+    space: Any
+    total: int
+    done: int
+    progress: Number
+    best: Any
+    walkForward: Any
+    error: Any
+    group: str  # the channel group its progress is sent to
+    url: str
+    results: Any
+
+
+class RunnerOut(Schema):
+    id: int
+    strategyId: int
+    version: int
+    status: str
+    canaryRunId: int | None
+    symbol: str | None
+    positionQty: str
+    entryPrice: str
+    realizedPnl: str
+    lastPrice: str
+    unrealizedPnl: str
+    lastBarMs: int
+    events: list[Any]
+    startedAt: str
+    stoppedAt: str | None
+
+
+class RunnersOut(Schema):
+    runners: list[RunnerOut]
