@@ -215,7 +215,8 @@ class OrderOut(Schema):
     avgPrice: Decimals
     source: str
     user: str | None
-    error: str | None
+    # The exchange's or Spark's refusal as stored ({code, message, binanceCode, ...}).
+    error: dict[str, Any] | None
     createdAt: str
     updatedAt: str
 

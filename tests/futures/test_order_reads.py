@@ -206,3 +206,27 @@ def test_a_live_order_answer_names_its_owner_and_a_repeat_returns_it(
     again = api.post("/futures/order.place", body, token=token_for(alice)).json()
     assert again["executed"] == "existing" and again["created"] is False
     assert again["order"] == first["order"]
+
+
+def test_a_refused_order_reads_back_with_its_stored_error(api, alice, token_for, exchange):
+    """A REJECTED order's error is an object ({code, message, ...}); every read shows it whole."""
+    token = token_for(alice)
+    r = api.post(
+        "/futures/order.place",
+        {
+            "symbol": "ETHUSDT",
+            "side": "SELL",
+            "type": "MARKET",
+            "quantity": "0.01",
+            "reduceOnly": True,  # no position to reduce: the exchange refuses (-2022)
+            "dryRun": False,
+            "clientOrderId": "refused-read",
+        },
+        token=token,
+    )
+    assert r.status_code in (200, 409, 422), r.content
+    got = api.get("/futures/order?clientOrderId=refused-read", token=token)
+    assert got.status_code == 200, got.content
+    order = got.json()["order"] if "order" in got.json() else got.json()
+    assert order["status"] == "REJECTED"
+    assert order["error"]["code"] == "EXCHANGE_REJECTED"
