@@ -29,6 +29,11 @@ TABLE = [
         TRADER,
         {"symbol": "ETHUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01"},
     ),
+    (
+        "/futures/order.batch",
+        TRADER,
+        {"orders": [{"symbol": "ETHUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01"}]},
+    ),
     ("/futures/order.cancel", TRADER, {"symbol": "ETHUSDT", "clientOrderId": "no-such-order"}),
     ("/futures/order.cancelAll", TRADER, {"symbol": "ETHUSDT"}),
     ("/futures/leverage", TRADER, {"symbol": "ETHUSDT", "leverage": 5}),
