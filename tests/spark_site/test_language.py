@@ -111,5 +111,6 @@ def test_a_refusal_with_values_in_its_message_is_still_turkish(api, bob, token_f
     answer = api.post("/futures/order.place", {}, token=token_for(bob))
     error = answer.json()["error"]
     assert (answer.status_code, error["code"]) == (403, "PERMISSION_DENIED")
-    assert error["message"] == "Rolünüz bu işleme izin vermiyor."
+    # Turkish, with the action and the missing permission in it (codes stay as they are)
+    assert error["message"] == "order.place için gereken futures.place_order yetkiniz yok."
     assert error["details"]["permission"] == "futures.place_order"
