@@ -34,7 +34,7 @@ from futures.binance.errors import (
 )
 from futures.binance.filters import check_order
 from futures.binance.rest import MAX_BATCH_ORDERS, client_from_settings, new_client_order_id
-from futures.models import ALGO_TYPES, Order, OrderStatus, OrderType
+from futures.models import Order, OrderStatus, OrderType
 from futures.services import (
     DRY_RUN_FILLED,
     DRY_RUN_RESTING,
@@ -50,6 +50,7 @@ from futures.services import (
     _setting,
     _simulate_fill,
     _validate_shape,
+    new_order_row,
 )
 from futures.sync import (
     algo_sync_from_exchange,
@@ -383,26 +384,8 @@ def _decide(item: _Item, env: str, limits, paper_open) -> gate.Decision:
 
 def _create(user, item: _Item, env: str, decision) -> Order:
     req, checked = item.request, item.checked
-    trailing = req.type == OrderType.TRAILING_STOP_MARKET
-    order = Order.objects.create(
-        client_order_id=req.client_order_id,
-        environment=env,
-        symbol=req.symbol,
-        side=req.side,
-        type=req.type,
-        time_in_force=(req.time_in_force or "GTC") if checked.price else "",
-        quantity=checked.quantity,
-        price=checked.price,
-        stop_price=None if trailing else checked.stop_price,
-        reduce_only=req.reduce_only,
-        close_position=req.close_position,
-        callback_rate=req.callback_rate if trailing else None,
-        activation_price=checked.stop_price if trailing else None,
-        dry_run=req.dry_run,
-        is_algo=req.type in ALGO_TYPES,
-        user=user if getattr(user, "is_authenticated", False) else None,
-        source=SOURCE,
-        risk_decision=decision.as_dict(),
+    order = new_order_row(
+        user, req, checked, cid=req.client_order_id, env=env, source=SOURCE, decision=decision
     )
     if req.dry_run:
         # On paper as order.place: a marketable order fills at the mark, the rest rest.

@@ -158,6 +158,32 @@ ROUNDED_FIELDS = {
 }
 
 
+def new_order_row(user, req, checked, *, cid: str, env: str, source: str, decision) -> Order:
+    """The Order row of a request the gate let through, as the filters left it: stored
+    PENDING_SUBMIT before anything is sent (order.place and every batch item alike)."""
+    trailing = req.type == OrderType.TRAILING_STOP_MARKET
+    return Order.objects.create(
+        client_order_id=cid,
+        environment=env,
+        symbol=req.symbol.upper(),
+        side=req.side,
+        type=req.type,
+        time_in_force=(req.time_in_force or "GTC") if checked.price else "",
+        quantity=checked.quantity,
+        price=checked.price,
+        stop_price=None if trailing else checked.stop_price,
+        reduce_only=req.reduce_only,
+        close_position=req.close_position,
+        callback_rate=req.callback_rate if trailing else None,
+        activation_price=checked.stop_price if trailing else None,
+        dry_run=req.dry_run,
+        is_algo=req.type in ALGO_TYPES,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        source=source[:32],
+        risk_decision=decision.as_dict(),
+    )
+
+
 def _setting(name: str, default):
     return getattr(settings, name, default)
 
@@ -363,7 +389,6 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
         raise
     cid = req.client_order_id or new_client_order_id("dry" if req.dry_run else "spark")
     simulated: dict | None = None
-    trailing = req.type == OrderType.TRAILING_STOP_MARKET
     with transaction.atomic():
         limits = gate.lock()  # first: every order and PnL booking serializes here
         # Another request with the same client id may have committed while we validated.
@@ -389,25 +414,8 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
             )
             decision = gate.evaluate(intent, limits=limits)
             if decision.allowed:
-                order = Order.objects.create(
-                    client_order_id=cid,
-                    environment=env,
-                    symbol=symbol,
-                    side=req.side,
-                    type=req.type,
-                    time_in_force=(req.time_in_force or "GTC") if checked.price else "",
-                    quantity=checked.quantity,
-                    price=checked.price,
-                    stop_price=None if trailing else checked.stop_price,
-                    reduce_only=req.reduce_only,
-                    close_position=req.close_position,
-                    callback_rate=req.callback_rate if trailing else None,
-                    activation_price=checked.stop_price if trailing else None,
-                    dry_run=req.dry_run,
-                    is_algo=req.type in ALGO_TYPES,
-                    user=user if getattr(user, "is_authenticated", False) else None,
-                    source=req.source[:32],
-                    risk_decision=decision.as_dict(),
+                order = new_order_row(
+                    user, req, checked, cid=cid, env=env, source=req.source, decision=decision
                 )
                 if req.dry_run and _marketable(order, mark):
                     simulated = _simulate_fill(order, filters, mark)
