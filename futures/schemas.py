@@ -22,7 +22,9 @@ QuoteQuantity = Money(max_digits=20, decimal_places=8, gt=0)
 BalancePercent = Money(max_digits=5, decimal_places=2, gt=0, le=100)
 
 
-class OrderIn(Schema):
+class OrderFields(Schema):
+    """What an order is: order.place's body and each item of a batch."""
+
     symbol: str = Field(..., pattern=SYMBOL)
     side: Literal["BUY", "SELL"]
     type: Literal[
@@ -47,6 +49,9 @@ class OrderIn(Schema):
     callbackRate: CallbackRate | None = None
     activationPrice: Positive | None = None
     clientOrderId: str | None = Field(None, pattern=CLIENT_ORDER_ID)
+
+
+class OrderIn(OrderFields):
     # Dry-run unless the caller sends the JSON boolean false; "false", 0 or null are 422.
     dryRun: StrictBool = True
     # TP/SL attached to an entry: placed on the position at the entry's first fill.
@@ -54,32 +59,9 @@ class OrderIn(Schema):
     stopLoss: Positive | None = None
 
 
-class BatchOrderIn(Schema):
+class BatchOrderIn(OrderFields):
     """One order of a batch: OrderIn's fields less dryRun (the batch's) and attached TP/SL
-    (a batch carries its TP/SL as items of their own)."""
-
-    symbol: str = Field(..., pattern=SYMBOL)
-    side: Literal["BUY", "SELL"]
-    type: Literal[
-        "LIMIT",
-        "MARKET",
-        "STOP",
-        "STOP_MARKET",
-        "TAKE_PROFIT",
-        "TAKE_PROFIT_MARKET",
-        "TRAILING_STOP_MARKET",
-    ]
-    quantity: Positive | None = None
-    quoteQuantity: QuoteQuantity | None = None
-    balancePercent: BalancePercent | None = None
-    price: Positive | None = None
-    stopPrice: Positive | None = None
-    timeInForce: Literal["GTC", "IOC", "FOK", "GTX"] | None = None
-    reduceOnly: StrictBool = False
-    closePosition: StrictBool = False
-    callbackRate: CallbackRate | None = None
-    activationPrice: Positive | None = None
-    clientOrderId: str | None = Field(None, pattern=CLIENT_ORDER_ID)
+    (a batch carries its TP/SL as items of their own); anything else is refused."""
 
     model_config = {"extra": "forbid"}
 
