@@ -28,13 +28,14 @@ from audit.models import AuditEntry
 from audit.services import record
 from futures.binance.rest import client_from_settings
 from futures.models import AttachState, Order, OrderStatus, OrderType
-from futures.position_actions import _field_error, position_protect
+from futures.position_actions import _field_error, check_side, position_protect
 from futures.services import OrderRequest, OrderResult, order_place
 from futures.sync import order_changed_on_commit
 from notifications.models import Kind
 from notifications.services import event_emit
 from spark_site.errors import DomainError, ValidationFailed
 from spark_site.exchange_env import current_environment
+from spark_site.money import decimal_text
 
 logger = logging.getLogger(__name__)
 
@@ -105,15 +106,15 @@ def check(req: OrderRequest, take_profit: Decimal | None, stop_loss: Decimal | N
             continue
         # TP above the entry for a long, below for a short; SL the other way: on the wrong
         # side it would close the position the moment it opened.
-        above = long == tp
-        if (price > reference) != above or price == reference:
-            raise _field_error(
-                name,
-                _ENTRY_SIDE[(above, long)],
-                {"field": name, "price": reference.normalize()},
-                price=_s(reference),
-                value=_s(price),
-            )
+        check_side(
+            name,
+            price,
+            long=long,
+            above=long == tp,
+            reference=reference,
+            sentences=_ENTRY_SIDE,
+            named="price",
+        )
 
 
 def place_entry(
@@ -322,11 +323,7 @@ def protection_out(entry: Order) -> dict | None:
     if entry.attach_state == AttachState.NONE:
         return None
     return {
-        "takeProfit": _s(entry.attach_take_profit),
-        "stopLoss": _s(entry.attach_stop_loss),
+        "takeProfit": decimal_text(entry.attach_take_profit),
+        "stopLoss": decimal_text(entry.attach_stop_loss),
         "state": entry.attach_state,
     }
-
-
-def _s(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")

@@ -188,15 +188,24 @@ _TRIGGER_SIDE = {
 }
 
 
-def _check_trigger(field: str, price: Decimal, *, long: bool, above: bool, mark: Decimal):
-    """A trigger on the wrong side of the mark would fire at once (Binance -2021)."""
-    if (price > mark) != above or price == mark:
-        template = _TRIGGER_SIDE[(above, long)]
+def check_side(
+    field: str,
+    price: Decimal,
+    *,
+    long: bool,
+    above: bool,
+    reference: Decimal,
+    sentences: dict = _TRIGGER_SIDE,
+    named: str = "mark",
+) -> None:
+    """A trigger on the wrong side of its reference (the mark, or an entry's price) would fire
+    at once (Binance -2021): 422 naming field, with the reference as `named` in the details."""
+    if (price > reference) != above or price == reference:
         raise _field_error(
             field,
-            template,
-            {"field": field, "mark": mark.normalize()},
-            mark=decimal_text(mark),
+            sentences[(above, long)],
+            {"field": field, named: reference.normalize()},
+            **{named: decimal_text(reference)},
             value=decimal_text(price),
         )
 
@@ -249,7 +258,7 @@ def position_protect(
             for type_, field, price, _suffix in legs:
                 # TP above the mark for a long, below for a short; SL the other way.
                 above = long == (type_ == OrderType.TAKE_PROFIT_MARKET)
-                _check_trigger(field, price, long=long, above=above, mark=mark)
+                check_side(field, price, long=long, above=above, reference=mark)
         except ValidationFailed as exc:
             _refuse(user, "position.protect", symbol, payload, exc)
             raise
@@ -334,12 +343,12 @@ def order_trailing(
             try:
                 # A SELL trail (of a long) activates when the price rises to it, a BUY one
                 # when it falls: on the wrong side it would be active at once (-2021).
-                _check_trigger(
+                check_side(
                     "activationPrice",
                     activation_price,
                     long=side == "SELL",
                     above=side == "SELL",
-                    mark=mark,
+                    reference=mark,
                 )
             except ValidationFailed as exc:
                 _refuse(user, "order.trailing", symbol, payload, exc)
