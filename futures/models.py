@@ -34,6 +34,14 @@ class Side(models.TextChoices):
     SELL = "SELL", "sell"
 
 
+class PositionSide(models.TextChoices):
+    """Binance's positionSide: BOTH on a one-way account, LONG or SHORT on a hedge-mode one."""
+
+    BOTH = "BOTH", _("both (one-way)")
+    LONG = "LONG", _("long")
+    SHORT = "SHORT", _("short")
+
+
 class OrderType(models.TextChoices):
     LIMIT = "LIMIT", "limit"
     MARKET = "MARKET", "market"
@@ -139,6 +147,10 @@ class Order(models.Model):
     price = models.DecimalField(**PRICE, null=True, blank=True)
     stop_price = models.DecimalField(**PRICE, null=True, blank=True)
     reduce_only = models.BooleanField(default=False)
+    # The position the order belongs to: BOTH (one-way account) or LONG/SHORT (hedge mode).
+    position_side = models.CharField(
+        max_length=5, choices=PositionSide.choices, default=PositionSide.BOTH
+    )
     # closePosition=true (a TP/SL of the whole position): quantity holds the size when placed.
     close_position = models.BooleanField(default=False)
     # TRAILING_STOP_MARKET: the callback in percent (0.1 to 10) and the optional activation.
@@ -303,10 +315,17 @@ class Fill(models.Model):
 
 
 class PositionSnapshot(models.Model):
-    """The current position of one symbol in one environment (one row each, updated in place)."""
+    """The current position of one symbol and side in one environment (updated in place).
+
+    A one-way account has one row per symbol (position_side BOTH); a hedge-mode account one per
+    symbol and side (LONG, SHORT), the short side's amount negative as Binance reports it.
+    """
 
     environment = models.CharField(max_length=8, choices=Environment.choices)
     symbol = models.CharField(max_length=20)
+    position_side = models.CharField(
+        max_length=5, choices=PositionSide.choices, default=PositionSide.BOTH
+    )
     position_amt = models.DecimalField(**PRICE, default=ZERO)  # signed: negative = short
     entry_price = models.DecimalField(**PRICE, default=ZERO)
     mark_price = models.DecimalField(**PRICE, default=ZERO)
@@ -332,7 +351,8 @@ class PositionSnapshot(models.Model):
         ordering = ["symbol"]
         constraints = [
             models.UniqueConstraint(
-                fields=["environment", "symbol"], name="futures_position_one_per_symbol"
+                fields=["environment", "symbol", "position_side"],
+                name="futures_position_one_per_symbol_side",
             )
         ]
 

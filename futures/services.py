@@ -96,6 +96,8 @@ class OrderRequest:
     client_order_id: str | None = None
     dry_run: bool = True
     source: str = "api"
+    # BOTH on a one-way account; LONG or SHORT (required) on a hedge-mode account.
+    position_side: str = "BOTH"
     # closePosition TP/SL: quantity is the position's size now (for the gate), not sent.
     close_position: bool = False
     callback_rate: Decimal | None = None  # TRAILING_STOP_MARKET, percent 0.1-10
@@ -173,6 +175,7 @@ def new_order_row(user, req, checked, *, cid: str, env: str, source: str, decisi
         price=checked.price,
         stop_price=None if trailing else checked.stop_price,
         reduce_only=req.reduce_only,
+        position_side=req.position_side,
         close_position=req.close_position,
         callback_rate=req.callback_rate if trailing else None,
         activation_price=checked.stop_price if trailing else None,
