@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from portfolio.connectors.base import LABELS
 from portfolio.models import PortfolioSnapshot
@@ -18,6 +19,36 @@ from spark_site.money import decimal_text, plain
 def _age(fetched_at: str | None, now: datetime) -> float | None:
     at = parse_datetime(fetched_at) if fetched_at else None
     return None if at is None else round((now - at).total_seconds(), 3)
+
+
+def error_text(code: str) -> str:
+    """What a failed read means, in the page's language: the exchange's own message is English
+    (or empty), so the page says the kind of failure and keeps the code beside it."""
+    code = str(code or "")
+    if code == "TIMEOUT":
+        return _("The exchange did not answer in time.")
+    if code == "CONNECTION":
+        return _("Could not connect to the exchange.")
+    if code in ("BAD_PAYLOAD", "NO_PAIR"):
+        return _("The exchange's answer could not be read.")
+    if code in ("401", "403", "-2014", "-2015", "-1022"):
+        return _("The exchange refused the API key (check the key, its permissions and IP list).")
+    if code in ("418", "429", "-1003"):
+        return _("The exchange's request limit was reached; the next refresh tries again.")
+    if code.isdigit() and code.startswith("5"):
+        return _("The exchange had an error of its own.")
+    return _("The exchange could not be read.")
+
+
+def _error(exchange: str, error: dict | None) -> dict | None:
+    """The stored error with the exchange's name and the failure in the page's language."""
+    if not error:
+        return None
+    return {
+        **error,
+        "label": LABELS.get(exchange, exchange),
+        "text": error_text(error.get("code", "")),
+    }
 
 
 def portfolio_view(snap: PortfolioSnapshot, *, now: datetime | None = None) -> dict:
@@ -40,7 +71,7 @@ def portfolio_view(snap: PortfolioSnapshot, *, now: datetime | None = None) -> d
                 "stale": state["status"] != "ok",
                 "fetched_at": state.get("fetched_at"),
                 "age_seconds": _age(state.get("fetched_at"), now),
-                "error": state.get("error"),
+                "error": _error(exchange, state.get("error")),
                 "unpriced": state.get("unpriced", []),  # held, but no USD route on this exchange
                 "value_usd": plain(value),
                 "share": plain(share(value, total)),
@@ -83,7 +114,9 @@ def portfolio_view(snap: PortfolioSnapshot, *, now: datetime | None = None) -> d
         "exchanges": exchanges,
         "allocation": allocation,
         "errors": [
-            {"exchange": e, **s["error"]} for e, s in snap.sources.items() if s.get("error")
+            {"exchange": e, **_error(e, s["error"])}
+            for e, s in snap.sources.items()
+            if s.get("error")
         ],
     }
 

@@ -31,7 +31,7 @@ function renderExchange(ex) {
   );
   card.append(head);
   if (ex.error) {
-    card.append(el("p", { class: "badge bad", "data-role": "error" }, `${ex.error.code}: ${ex.error.message}`));
+    card.append(el("p", { class: "badge bad", "data-role": "error", "data-code": ex.error.code }, `${ex.error.text} (${ex.error.code})`));
   }
   const table = el("table");
   const hr = el("tr");
@@ -97,7 +97,7 @@ function render(p) {
   partial.className = `badge ${p.partial ? "warn" : "ok"}`;
   const errors = document.getElementById("portfolio-errors");
   errors.replaceChildren(
-    ...p.errors.map((e) => el("li", { class: "badge bad", "data-exchange": e.exchange }, `${e.exchange}: ${e.code} ${e.message}`)),
+    ...p.errors.map((e) => el("li", { class: "badge bad", "data-exchange": e.exchange, "data-code": e.code }, `${e.label}: ${e.text} (${e.code})`)),
   );
   document.getElementById("portfolio-exchanges").replaceChildren(...p.exchanges.map(renderExchange));
   root.dataset.snapshot = p.snapshot_id;

@@ -63,10 +63,42 @@ def test_a_stale_exchange_is_marked_on_the_page(
 
     html = client.get("/portfolio").content.decode()
 
-    assert "btcturk: CONNECTION" in html
+    # The failure in Turkish, the code beside it; the connector's English message stays off it.
+    assert "BTCTurk: Borsaya bağlanılamadı. (CONNECTION)" in html
+    assert "cannot connect" not in html
     pattern = r'<section class="card exchange" data-exchange="btcturk">.*?</section>'
     section = re.search(pattern, html, re.S)[0]
     assert 'data-role="status" data-status="stale">eski<' in section
+
+
+@pytest.mark.parametrize(
+    ("code", "turkish"),
+    [
+        ("TIMEOUT", "Borsa zamanında yanıt vermedi."),
+        ("401", "Borsa API anahtarını reddetti"),
+        ("-2015", "Borsa API anahtarını reddetti"),
+        ("429", "İstek sınırına ulaşıldı"),
+        ("503", "Borsa kendi tarafında hata verdi."),
+        ("BAD_PAYLOAD", "Borsanın yanıtı okunamadı."),
+        ("-9999", "Borsa okunamadı."),
+    ],
+)
+def test_each_kind_of_failure_reads_in_turkish_on_the_page(client, bob, code, turkish):
+    client.force_login(bob)
+    error = {"code": code, "message": "Some English text from the exchange"}
+    PortfolioSnapshot.objects.create(
+        taken_at=timezone.now(),
+        total_usd=Decimal("0"),
+        partial=True,
+        latency_ms=1,
+        sources={"btcturk": {"status": "unavailable", "fetched_at": None, "error": error}},
+    )
+
+    html = client.get("/portfolio").content.decode()
+
+    item = re.search(r'<li class="badge bad" data-exchange="btcturk"[^>]*>([^<]*)</li>', html)[1]
+    assert item.startswith("BTCTurk: ") and turkish in item and f"({code})" in item
+    assert "Some English text" not in html
 
 
 def test_the_page_asks_for_a_login_when_reads_are_private(client, settings, mallory):
