@@ -81,8 +81,12 @@ def _doc_from_form(request) -> dict:
     raw = request.POST.get("document", "")
     try:
         return json.loads(raw)
-    except ValueError as exc:
-        raise services.ValidationFailed(f"the document is not valid JSON: {exc}") from None
+    except json.JSONDecodeError as exc:
+        # Where it broke, in the page's language: the parser's own sentence is English.
+        raise services.ValidationFailed(
+            "the document is not valid JSON (line %(line)s, column %(column)s)",
+            params={"line": exc.lineno, "column": exc.colno},
+        ) from None
 
 
 def _form_config(request) -> dict:

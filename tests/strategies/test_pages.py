@@ -39,8 +39,16 @@ def test_the_lab_runs_a_backtest_from_the_form_and_shows_chart_and_trades(
 @pytest.mark.django_db
 def test_a_bad_document_comes_back_as_a_message(client, quant):
     client.login(username="alice", password=PASSWORD)
+    client.post("/i18n/setlang/", {"language": "tr", "next": "/"})
+    r = client.post(
+        "/strategy-lab/backtests", {"document": '{\n  "name": x', "days": 5}, follow=True
+    )
+    # Where it broke, in Turkish; the parser's English sentence never reaches the page.
+    assert "belge geçerli JSON değil (satır 2, sütun 11)" in r.content.decode()
+    assert "Expecting value" not in r.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     r = client.post("/strategy-lab/backtests", {"document": "{not json", "days": 5}, follow=True)
-    assert "not valid JSON" in r.content.decode()
+    assert "the document is not valid JSON (line 1, column 2)" in r.content.decode()
     assert not BacktestRun.objects.exists()
 
 
