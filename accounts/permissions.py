@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from audit.models import AuditEntry
 from audit.services import record
 from spark_site.errors import NotAuthenticated, PermissionDenied
@@ -75,9 +77,38 @@ def require_owner(user, owner, *, action: str, target: str = "", kind: str) -> N
         payload={"permission": ACT_FOR_OTHERS, "owner": name, "reason": "not_owner"},
         outcome=AuditEntry.Outcome.DENIED,
     )
-    whose = f"{name}'s" if name else "an unowned (placed outside Spark)"
+    owned, unowned = NOT_OWNER_MESSAGES.get(kind, NOT_OWNER_MESSAGES["object"])
     raise NotOwner(
-        f"This is {whose} {kind}: only its creator, or a user with the permission "
-        f"{ACT_FOR_OTHERS} (operators), may act on it.",
+        owned if name else unowned,
+        params={"owner": name, "permission": ACT_FOR_OTHERS},
         details={"permission": ACT_FOR_OTHERS, "owner": name, "kind": kind},
     )
+
+
+# The refusal per kind of object, (someone's, unowned): a whole sentence each, so every language
+# can say the object's name its own way (values stay apart: the owner and the permission).
+_ANYONE = (
+    "only its creator, or a user with the permission %(permission)s (operators), may act on it."
+)
+NOT_OWNER_MESSAGES = {
+    "order": (
+        gettext_noop("This is %(owner)s's order: " + _ANYONE),
+        gettext_noop("This is an unowned (placed outside Spark) order: " + _ANYONE),
+    ),
+    "optimization": (
+        gettext_noop("This is %(owner)s's optimization: " + _ANYONE),
+        gettext_noop("This is an unowned (placed outside Spark) optimization: " + _ANYONE),
+    ),
+    "runner": (
+        gettext_noop("This is %(owner)s's runner: " + _ANYONE),
+        gettext_noop("This is an unowned (placed outside Spark) runner: " + _ANYONE),
+    ),
+    "canary run": (
+        gettext_noop("This is %(owner)s's canary run: " + _ANYONE),
+        gettext_noop("This is an unowned (placed outside Spark) canary run: " + _ANYONE),
+    ),
+    "object": (
+        gettext_noop("This is %(owner)s's object: " + _ANYONE),
+        gettext_noop("This is an unowned (placed outside Spark) object: " + _ANYONE),
+    ),
+}

@@ -97,6 +97,9 @@ def _not_owner(response, owner: str | None) -> None:
     assert error["code"] == "NOT_OWNER"
     assert error["details"]["permission"] == "accounts.act_for_others"
     assert error["details"]["owner"] == owner
+    # Said in Turkish with its values (the owner, the permission), not a generic sentence.
+    said = f"Bu, {owner} kullanıcısının " if owner else "sahipsiz (Spark dışında verilmiş)"
+    assert said in error["message"] and "accounts.act_for_others iznine" in error["message"]
 
 
 def _denied(action: str, actor: str) -> list[AuditEntry]:
@@ -117,6 +120,26 @@ def test_a_trader_cannot_cancel_another_traders_live_order(api, alice, bob, toke
     (entry,) = _denied("order.cancel", "bob")
     assert entry.payload["owner"] == "alice" and entry.payload["reason"] == "not_owner"
     assert not AuditEntry.objects.filter(action="order.cancel", outcome="ok").exists()
+
+
+def test_an_english_client_reads_the_refusal_in_english_with_the_owner(
+    api, alice, bob, token_for, exchange
+):
+    _rest(api, token_for(alice), "alice-rest-en")
+
+    response = api.post(
+        "/futures/order.cancel",
+        {"symbol": "ETHUSDT", "clientOrderId": "alice-rest-en"},
+        token=token_for(bob),
+        lang="en",
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == (
+        "This is alice's order: only its creator, or a user with the permission "
+        "accounts.act_for_others (operators), may act on it."
+    )
+    assert _on_exchange(exchange, "alice-rest-en") == "NEW"
 
 
 def test_the_exchange_order_id_does_not_get_round_the_owner_check(
