@@ -51,7 +51,7 @@ SIDE_FIELDS = (
 
 
 class HedgeModeUnsupported(DomainError):
-    """The account is in hedge mode; Spark trades one-way accounts only (for now)."""
+    """The account is in hedge mode; the canary (one-way flat check and close) needs one-way."""
 
     status = 409
     code = "HEDGE_MODE_UNSUPPORTED"
@@ -289,9 +289,9 @@ def _is_zero(amount: str) -> bool:
 def unsupported_error(mode: PositionMode) -> HedgeModeUnsupported:
     return HedgeModeUnsupported(
         _(
-            "The Binance account is in hedge mode (separate LONG and SHORT positions), which "
-            "Spark does not support yet: nothing was sent. Switch the account to one-way mode "
-            "(Binance: Preferences → Position Mode → One-way Mode) and try again."
+            "The Binance account is in hedge mode (separate LONG and SHORT positions); the "
+            "canary runs on a one-way account only: nothing was sent. Run it on a one-way "
+            "account (Binance: Preferences → Position Mode → One-way Mode)."
         ),
         details={
             "dualSidePosition": True,
@@ -304,7 +304,8 @@ def unsupported_error(mode: PositionMode) -> HedgeModeUnsupported:
 def require_one_way(
     *, user, action: str, target: str, payload: dict | None = None, max_age: float | None = None
 ) -> None:
-    """Refuse (409 HEDGE_MODE_UNSUPPORTED, audited) unless the account is in one-way mode."""
+    """Refuse (409 HEDGE_MODE_UNSUPPORTED, audited) unless the account is in one-way mode: the
+    canary only, whose flat check and closing order are one-way."""
     mode = position_mode_current(max_age=max_age)
     if not mode.dual:
         return

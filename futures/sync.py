@@ -27,7 +27,15 @@ from futures.binance.reports import (
     TradeReport,
     position_side,
 )
-from futures.models import ZERO, AccountSnapshot, Fill, Order, OrderStatus, PositionSnapshot
+from futures.models import (
+    ZERO,
+    AccountSnapshot,
+    Fill,
+    Order,
+    OrderStatus,
+    PositionSide,
+    PositionSnapshot,
+)
 from futures.signals import account_changed, order_changed, position_changed
 from spark_site.exchange_env import current_environment
 from spark_site.money import exchange_decimal
@@ -138,7 +146,9 @@ def _locked_order(report: OrderReport, source: str) -> Order:
         price=report.price or None,
         stop_price=report.stop_price or None,
         reduce_only=report.reduce_only,
-        position_side=report.position_side,
+        position_side=report.position_side
+        if report.position_side in PositionSide.values
+        else PositionSide.BOTH,
         dry_run=False,
         status=OrderStatus.NEW,
         source=f"external:{source}"[:32],
