@@ -251,6 +251,12 @@ def test_the_per_side_cap_holds_for_dry_runs_and_the_other_side_is_its_own(
     # the LONG side would be 0.05, and so would the net (no short to offset it)
     assert [r["rule"] for r in rules] == ["max_position", "max_position"]
     assert "ETHUSDT LONG" in rules[0]["message"] and "net" in rules[1]["message"]
+    # the order form's preview reads the same side: LONG 0.03 before, 0.05 after, refused
+    body = {"symbol": "ETHUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.02"}
+    preview = api.post("/futures/order.preview", {**body, "positionSide": "LONG"}, token=token)
+    assert preview.status_code == 200, preview.content
+    assert preview.json()["position"] == {"before": "0.03", "after": "0.05"}
+    assert preview.json()["risk"]["allowed"] is False
     fits = _place(api, token, dryRun=True, positionSide="LONG", quantity="0.01")
     assert fits.status_code == 200, fits.content
     assert fits.json()["executed"] == "simulated"
