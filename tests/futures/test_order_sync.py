@@ -152,3 +152,20 @@ def test_hedge_sides_from_the_stream_are_rows_of_their_own():
         r.position_side: r.position_amt for r in PositionSnapshot.objects.filter(symbol="ETHUSDT")
     }
     assert rows == {"LONG": Decimal("0.020"), "SHORT": Decimal("-0.010")}
+
+
+def test_the_live_positions_snapshot_has_a_row_per_side_with_its_position_side():
+    from futures.binance.reports import event_position
+    from futures.live_snapshot import snapshot
+
+    events = [
+        {"s": "ETHUSDT", "pa": "0.030", "ep": "3400", "up": "0", "ps": "LONG"},
+        {"s": "ETHUSDT", "pa": "-0.010", "ep": "3390", "up": "0", "ps": "SHORT"},
+        {"s": "BTCUSDT", "pa": "0", "ep": "0", "up": "0", "ps": "LONG"},
+    ]
+    position_sync([event_position(e) for e in events], source="ws")
+    rows = snapshot("positions")["positions"]
+    assert [(r["symbol"], r["positionSide"], Decimal(r["position_amt"])) for r in rows] == [
+        ("ETHUSDT", "LONG", Decimal("0.03")),
+        ("ETHUSDT", "SHORT", Decimal("-0.01")),
+    ]
