@@ -11,9 +11,12 @@ order are one-way, still refuses a hedge account (require_one_way, 409 HEDGE_MOD
 When it is read: an order finds no reading younger than SPARK_POSITION_MODE_MAX_AGE seconds;
 every user-stream (re)connect (start-up included); a -4061 answer ("position side does not match
 user's setting"); a page showing the banner with a stale reading. Side positions (LONG/SHORT) in a
-positions read or an ACCOUNT_UPDATE mark the account hedge at once: they are kept for the banner
-and the status, never dropped. The reading lives in the cache (Redis in scale-out, so the stream
-process and every server agree), keyed by environment, base URL and API key.
+positions read or an ACCOUNT_UPDATE mark the account hedge at once (they are also kept with the
+reading for the status; the positions themselves are PositionSnapshot rows). After a reading, the
+stored rows of the other mode are zeroed (zero_other_mode): Binance switches only with no
+position, so they are stale and must never be counted. The reading lives in the cache (Redis in
+scale-out, so the stream process and every server agree), keyed by environment, base URL and
+API key.
 """
 
 from __future__ import annotations
@@ -237,8 +240,8 @@ def position_mode_forget() -> None:
 def side_positions_seen(rows: list[dict], *, source: str) -> None:
     """LONG/SHORT rows from a positions read or an ACCOUNT_UPDATE: the account is in hedge mode.
 
-    They are kept (per symbol and side, zero rows dropped) for the banner and the status, so a
-    hedge position is reported even though the one-way gate cannot use it.
+    They are kept with the reading (per symbol and side, zero rows dropped) for the status; the
+    gate and the positions list read the PositionSnapshot rows position_sync stores.
     """
     if not rows:
         return
