@@ -238,6 +238,8 @@ def canary_run(*, user, symbol=None, side=None, quantity=None) -> CanaryRun:
     started = time.perf_counter()
     outcome = AuditEntry.Outcome.OK
     try:
+        # The canary's order, flat check and close are one-way (positionSide BOTH).
+        require_one_way(user=user, action="canary.run", target=req["symbol"])
         result = order_place(
             user=user,
             request=OrderRequest(

@@ -174,6 +174,7 @@ def order_request(payload, *, dry_run: bool | None = None) -> services.OrderRequ
         stop_price=payload.stopPrice,
         time_in_force=payload.timeInForce,
         reduce_only=payload.reduceOnly,
+        position_side=payload.positionSide or "BOTH",
         client_order_id=payload.clientOrderId,
         dry_run=payload.dryRun if dry_run is None else dry_run,
         close_position=payload.closePosition,

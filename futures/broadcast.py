@@ -162,6 +162,8 @@ def order_payload(order) -> dict:
         "avg_price": _s(order.avg_price),
         "stop_price": _s(order.stop_price),
         "reduce_only": order.reduce_only,
+        # named as in the API contract (issue 22), like every order JSON
+        "positionSide": order.position_side,
         "is_algo": order.is_algo,
         "close_position": order.close_position,
         "callback_rate": _s(order.callback_rate),
@@ -175,6 +177,9 @@ def order_payload(order) -> dict:
 def position_payload(p) -> dict:
     return {
         "symbol": p.symbol,
+        # one row per symbol and side: BOTH (one-way) or LONG / SHORT (hedge mode); named as
+        # in the API contract (issue 22), as GET /futures/positions names it
+        "positionSide": p.position_side,
         "position_amt": _s(p.position_amt),
         "entry_price": _s(p.entry_price),
         "mark_price": _s(p.mark_price),

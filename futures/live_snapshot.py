@@ -25,7 +25,12 @@ def snapshot(topic: str) -> Any:
             "recent": [order_payload(o) for o in recent],
         }
     if topic == "positions":
-        rows = PositionSnapshot.objects.filter(environment=env).exclude(position_amt=0)
+        # one row per symbol and side (BOTH one-way; LONG and SHORT in hedge mode)
+        rows = (
+            PositionSnapshot.objects.filter(environment=env)
+            .exclude(position_amt=0)
+            .order_by("symbol", "position_side")
+        )
         return {"positions": [position_payload(p) for p in rows]}
     if topic == "account":
         snap = AccountSnapshot.objects.filter(environment=env).first()

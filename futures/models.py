@@ -279,6 +279,12 @@ class Order(models.Model):
         ):
             self.avg_price = report.avg_price
             fields.append("avg_price")
+        if report.position_side in PositionSide.values and report.position_side != (
+            self.position_side
+        ):
+            # The exchange's `ps` is the side the order belongs to (hedge mode: LONG/SHORT).
+            self.position_side = report.position_side
+            fields.append("position_side")
         status = report.status
         if status in OrderStatus.values and self.apply_status(status):
             fields.append("status")

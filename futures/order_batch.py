@@ -43,13 +43,14 @@ from futures.services import (
     OrderRequest,
     OrderResult,
     _existing_result,
-    _hedge_refusal,
     _marketable,
     _reject,
     _rounded,
     _setting,
+    _side_refusal,
     _simulate_fill,
     _validate_shape,
+    gate_intent,
     new_order_row,
 )
 from futures.sync import (
@@ -175,6 +176,7 @@ def _payload(item: _Item, size: int) -> dict:
         "price": req.price,
         "stopPrice": req.stop_price,
         "reduceOnly": req.reduce_only,
+        "positionSide": req.position_side,
         "closePosition": req.close_position,
         "callbackRate": req.callback_rate,
         "activationPrice": req.activation_price,
@@ -243,13 +245,17 @@ def _check_items(user, items: list[_Item], symbols: str) -> None:
                 raise
     client = client_from_settings()
     env = current_environment()
-    try:
-        position_mode.require_one_way(
-            user=user, action="order.place", target=symbols, payload={"source": SOURCE}
+    # Every item's positionSide against the account's mode, read once (dry runs too).
+    mode = position_mode.position_mode_current()
+    for item in items:
+        req = item.request
+        refusal = position_mode.side_refusal(
+            mode, position_side=req.position_side, reduce_only=req.reduce_only
         )
-    except position_mode.HedgeModeUnsupported:
-        metrics.ORDER_REJECT.labels(reason="hedge_mode").inc()  # audited by require_one_way
-        raise
+        if refusal is not None:
+            _name_item(refusal, item.index)
+            _refuse_all(user, items, item, "position_side", refusal)
+            raise refusal
     synced: set[str] = set()
     for item in items:
         req = item.request
@@ -292,10 +298,10 @@ def _check_items(user, items: list[_Item], symbols: str) -> None:
 def _fresh_position(client, env: str, req: OrderRequest) -> None:
     """As order.place: a REST read of the position when the stored one is too old for the gate."""
     if req.dry_run:
-        stale = not selectors.position_was_read(env, req.symbol)
+        stale = not selectors.position_was_read(env, req.symbol, req.position_side)
     else:
         max_age = float(_setting("SPARK_POSITION_MAX_AGE", 5))
-        stale = not selectors.position_is_fresh(env, req.symbol, max_age)
+        stale = not selectors.position_is_fresh(env, req.symbol, max_age, req.position_side)
     if stale:
         requested_at = timezone.now()
         position_sync(
@@ -351,7 +357,7 @@ def _store(user, items: list[_Item], *, dry_run: bool) -> None:
                     raise _Refused(item.index, decision)
                 item.order = _create(user, item, env, decision)
                 if dry_run and not (req.reduce_only or req.close_position):
-                    paper_open[(req.symbol, req.side)] += item.checked.quantity
+                    paper_open[(req.symbol, req.side, req.position_side)] += item.checked.quantity
     except _Refused as refused:
         culprit = items[refused.index]
         for rule in refused.decision.rules:
@@ -366,18 +372,17 @@ def _store(user, items: list[_Item], *, dry_run: bool) -> None:
 
 def _decide(item: _Item, env: str, limits, paper_open) -> gate.Decision:
     req, checked = item.request, item.checked
-    seen = selectors.exposure(env, req.symbol, req.side)
-    reducing = req.reduce_only or req.close_position
-    intent = gate.OrderIntent(
+    intent = gate_intent(
+        env,
         symbol=req.symbol,
         side=req.side,
+        position_side=req.position_side,
+        reducing=req.reduce_only or req.close_position,
         quantity=checked.quantity,
         price=checked.price if req.type != OrderType.MARKET else None,
-        mark_price=item.mark,
-        reduce_only=reducing,
-        position_amt=seen.estimate if reducing else seen.position,
-        open_same_side_qty=seen.open_qty + paper_open[(req.symbol, req.side)],
+        mark=item.mark,
         dry_run=req.dry_run,
+        extra_open=paper_open[(req.symbol, req.side, req.position_side)],
     )
     return gate.evaluate(intent, limits=limits)
 
@@ -439,6 +444,7 @@ def _wire(order: Order) -> dict:
         "stop_price": order.stop_price,
         "time_in_force": order.time_in_force or None,
         "reduce_only": order.reduce_only,
+        "position_side": order.position_side,
         "client_order_id": order.client_order_id,
         "close_position": order.close_position,
         "callback_rate": order.callback_rate,
@@ -455,10 +461,13 @@ def _settle_error(user, item: _Item, exc: BinanceError) -> None:
         # It may exist: reconciliation settles it; never sent again from here.
         order = set_status(order, OrderStatus.UNKNOWN, error=error)
         reason = "exchange_unknown"
-    elif not isinstance(exc, NoSuchOrder) and (hedge := _hedge_refusal(exc)) is not None:
-        error = {"code": hedge.code, "exchangeCode": exc.binance_code}
+    elif (
+        not isinstance(exc, NoSuchOrder)
+        and (mismatch := _side_refusal(exc, order.position_side)) is not None
+    ):
+        error = {"code": mismatch.code, "exchangeCode": exc.binance_code}
         order = set_status(order, OrderStatus.REJECTED, error=error)
-        reason, exc = "hedge_mode", hedge
+        reason, exc = "position_side", mismatch
     else:
         # A refused item, or a lost one the exchange provably does not hold (NoSuchOrder).
         order = set_status(order, OrderStatus.REJECTED, error=error)

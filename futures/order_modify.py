@@ -20,7 +20,7 @@ from futures.binance.filters import check_order
 from futures.binance.ws_api import order_client_from_settings
 from futures.models import Order, OrderStatus, OrderType
 from futures.reconcile import refresh_order
-from futures.services import Conflict, _audit_refusal, _reject
+from futures.services import Conflict, _audit_refusal, _reject, gate_intent
 from futures.sync import order_changed_on_commit, order_sync_from_exchange
 from risk import gate
 from risk.errors import RiskRejected
@@ -174,18 +174,19 @@ def _gate(user, order: Order, quantity: Decimal, price: Decimal, mark: Decimal, 
     with transaction.atomic():
         limits = gate.lock()
         env = current_environment()
-        seen = selectors.exposure(env, order.symbol, order.side)
         own = order.leaves_qty if (not order.reduce_only and not order.dry_run) else 0
-        intent = gate.OrderIntent(
+        # The order keeps its positionSide: a hedge order is gated on its own side and net.
+        intent = gate_intent(
+            env,
             symbol=order.symbol,
             side=order.side,
+            position_side=order.position_side,
+            reducing=order.reduce_only,
             quantity=quantity,
             price=price,
-            mark_price=mark,
-            reduce_only=order.reduce_only,
-            position_amt=seen.estimate if order.reduce_only else seen.position,
-            open_same_side_qty=max(seen.open_qty - own, 0),
+            mark=mark,
             dry_run=order.dry_run,
+            own_open=Decimal(own),
         )
         decision = gate.evaluate(intent, limits=limits)
     if not decision.allowed:

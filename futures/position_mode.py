@@ -1,17 +1,22 @@
 """The account's position mode (one-way or hedge), read from the exchange and never assumed.
 
-Spark's risk gate, positions and closes are one-way (positionSide BOTH). A hedge-mode account
-keeps a LONG and a SHORT position per symbol that the gate does not count, so until hedge mode is
-supported every order (live or dry run), canary confirm and close is refused with 409
-HEDGE_MODE_UNSUPPORTED while the account is in hedge mode. A dry run is refused too: it would be
-simulated against a position Spark cannot see.
+A one-way account has one position per symbol (positionSide BOTH); a hedge-mode account a LONG
+and a SHORT one, each stored as its own PositionSnapshot row and gated per side and net
+(risk/gate.py). Every order (live or dry run) is checked against the mode it is read to be
+(check_order_side): on a one-way account positionSide is BOTH or absent (LONG/SHORT: 409
+POSITION_SIDE_MISMATCH); on a hedge account it is LONG or SHORT (absent/BOTH: 400) and
+reduceOnly is refused (400), as Binance refuses it there. Only the canary, whose flat check and
+order are one-way, still refuses a hedge account (require_one_way, 409 HEDGE_MODE_UNSUPPORTED).
 
 When it is read: an order finds no reading younger than SPARK_POSITION_MODE_MAX_AGE seconds;
 every user-stream (re)connect (start-up included); a -4061 answer ("position side does not match
 user's setting"); a page showing the banner with a stale reading. Side positions (LONG/SHORT) in a
-positions read or an ACCOUNT_UPDATE mark the account hedge at once: they are kept for the banner
-and the status, never dropped. The reading lives in the cache (Redis in scale-out, so the stream
-process and every server agree), keyed by environment, base URL and API key.
+positions read or an ACCOUNT_UPDATE mark the account hedge at once (they are also kept with the
+reading for the status; the positions themselves are PositionSnapshot rows). After a reading, the
+stored rows of the other mode are zeroed (zero_other_mode): Binance switches only with no
+position, so they are stale and must never be counted. The reading lives in the cache (Redis in
+scale-out, so the stream process and every server agree), keyed by environment, base URL and
+API key.
 """
 
 from __future__ import annotations
@@ -25,13 +30,17 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.models import AuditEntry
 from audit.services import record
 from futures.binance.rest import client_from_settings
-from spark_site.errors import DomainError
-from spark_site.exchange_env import environment_of
+from futures.models import PositionSide, PositionSnapshot
+from futures.signals import position_changed
+from spark_site.errors import BadRequest, DomainError
+from spark_site.exchange_env import current_environment, environment_of
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +54,45 @@ SIDE_FIELDS = (
 
 
 class HedgeModeUnsupported(DomainError):
-    """The account is in hedge mode; Spark trades one-way accounts only (for now)."""
+    """The account is in hedge mode; the canary (one-way flat check and close) needs one-way."""
 
     status = 409
     code = "HEDGE_MODE_UNSUPPORTED"
+
+
+class PositionSideMismatch(DomainError):
+    """positionSide LONG/SHORT sent for a one-way account (or the exchange said -4061)."""
+
+    status = 409
+    code = "POSITION_SIDE_MISMATCH"
+
+
+class PositionSideRequired(BadRequest):
+    """A hedge-mode account: an order must name the side (LONG or SHORT) it opens or closes."""
+
+    code = "POSITION_SIDE_REQUIRED"
+
+
+class ReduceOnlyInHedgeMode(BadRequest):
+    """Binance refuses reduceOnly in hedge mode: a SELL on LONG or a BUY on SHORT closes."""
+
+    code = "REDUCE_ONLY_IN_HEDGE_MODE"
+
+
+# What check_order_side raises (each audited there).
+SIDE_REFUSALS = (PositionSideMismatch, PositionSideRequired, ReduceOnlyInHedgeMode)
+
+SIDE_FOR_ONE_WAY = gettext_noop(
+    "positionSide %(side)s is for hedge mode, but the Binance account is in one-way mode: "
+    "send positionSide BOTH or leave it out."
+)
+SIDE_FOR_HEDGE = gettext_noop(
+    "The Binance account is in hedge mode: positionSide must be LONG or SHORT (got %(side)s)."
+)
+NO_REDUCE_ONLY_IN_HEDGE = gettext_noop(
+    "The Binance account is in hedge mode, where Binance refuses reduceOnly: close a side with "
+    "a SELL on positionSide LONG or a BUY on positionSide SHORT, without reduceOnly."
+)
 
 
 @dataclass(frozen=True)
@@ -140,9 +184,36 @@ def position_mode_refresh(*, source: str, client=None) -> PositionMode:
         except DomainError:
             logger.warning("hedge-mode positions could not be read", exc_info=True)
             kept = tuple(known[k] for k in sorted(known))
+    zero_other_mode(dual)
     return _store(
         PositionMode(dual=dual, checked_at=datetime.now(UTC), source=source, side_positions=kept)
     )
+
+
+def zero_other_mode(dual: bool) -> int:
+    """Zero the stored positions of the other mode (BOTH rows on a hedge account, LONG/SHORT
+    rows on a one-way one): Binance switches the mode only with no position, so such a row is
+    stale, and the gate and the pages must never count it. The number of rows zeroed."""
+    stale = PositionSnapshot.objects.filter(environment=current_environment())
+    if dual:
+        stale = stale.filter(position_side=PositionSide.BOTH)
+    else:
+        stale = stale.exclude(position_side=PositionSide.BOTH)
+    stale = stale.exclude(
+        Q(position_amt=0) & (Q(rest_position_amt=0) | Q(rest_position_amt__isnull=True))
+    )
+    rows = list(stale)
+    if not rows:
+        return 0
+    zero = Decimal(0)
+    PositionSnapshot.objects.filter(pk__in=[r.pk for r in rows]).update(
+        position_amt=zero, rest_position_amt=zero, unrealized_pnl=zero, source=f"mode:{dual}"
+    )
+    for row in rows:
+        row.position_amt = row.rest_position_amt = row.unrealized_pnl = zero
+    logger.info("position mode %s: zeroed %d stale rows", "hedge" if dual else "one-way", len(rows))
+    position_changed.send(sender=PositionSnapshot, positions=rows, environment=rows[0].environment)
+    return len(rows)
 
 
 def position_mode_current(*, max_age: float | None = None) -> PositionMode:
@@ -169,8 +240,8 @@ def position_mode_forget() -> None:
 def side_positions_seen(rows: list[dict], *, source: str) -> None:
     """LONG/SHORT rows from a positions read or an ACCOUNT_UPDATE: the account is in hedge mode.
 
-    They are kept (per symbol and side, zero rows dropped) for the banner and the status, so a
-    hedge position is reported even though the one-way gate cannot use it.
+    They are kept with the reading (per symbol and side, zero rows dropped) for the status; the
+    gate and the positions list read the PositionSnapshot rows position_sync stores.
     """
     if not rows:
         return
@@ -221,9 +292,9 @@ def _is_zero(amount: str) -> bool:
 def unsupported_error(mode: PositionMode) -> HedgeModeUnsupported:
     return HedgeModeUnsupported(
         _(
-            "The Binance account is in hedge mode (separate LONG and SHORT positions), which "
-            "Spark does not support yet: nothing was sent. Switch the account to one-way mode "
-            "(Binance: Preferences → Position Mode → One-way Mode) and try again."
+            "The Binance account is in hedge mode (separate LONG and SHORT positions); the "
+            "canary runs on a one-way account only: nothing was sent. Run it on a one-way "
+            "account (Binance: Preferences → Position Mode → One-way Mode)."
         ),
         details={
             "dualSidePosition": True,
@@ -236,7 +307,8 @@ def unsupported_error(mode: PositionMode) -> HedgeModeUnsupported:
 def require_one_way(
     *, user, action: str, target: str, payload: dict | None = None, max_age: float | None = None
 ) -> None:
-    """Refuse (409 HEDGE_MODE_UNSUPPORTED, audited) unless the account is in one-way mode."""
+    """Refuse (409 HEDGE_MODE_UNSUPPORTED, audited) unless the account is in one-way mode: the
+    canary only, whose flat check and closing order are one-way."""
     mode = position_mode_current(max_age=max_age)
     if not mode.dual:
         return
@@ -252,6 +324,95 @@ def require_one_way(
         outcome=AuditEntry.Outcome.REJECTED,
     )
     raise exc
+
+
+def check_order_side(
+    *,
+    user,
+    action: str,
+    target: str,
+    position_side: str,
+    reduce_only: bool,
+    payload: dict | None = None,
+    max_age: float | None = None,
+) -> PositionMode:
+    """The mode, once the order's positionSide and reduceOnly fit it; else refuse (audited).
+
+    One-way: positionSide BOTH (LONG/SHORT is 409 POSITION_SIDE_MISMATCH). Hedge: LONG or
+    SHORT (BOTH is 400 POSITION_SIDE_REQUIRED) and no reduceOnly (400), as Binance has it.
+    """
+    mode = position_mode_current(max_age=max_age)
+    exc = side_refusal(mode, position_side=position_side, reduce_only=reduce_only)
+    if exc is None:
+        return mode
+    record(
+        actor=user,
+        action=action,
+        target=target,
+        payload={
+            **(payload or {}),
+            "positionSide": position_side,
+            "error": {"code": exc.code, "message": exc.message, **exc.details},
+        },
+        outcome=AuditEntry.Outcome.REJECTED,
+    )
+    raise exc
+
+
+def side_refusal(
+    mode: PositionMode, *, position_side: str, reduce_only: bool
+) -> DomainError | None:
+    """Why an order with this positionSide and reduceOnly does not fit mode (None: it fits)."""
+    shown = mode.as_dict()["mode"]
+    if not mode.dual:
+        if position_side == PositionSide.BOTH:
+            return None
+        return PositionSideMismatch(
+            SIDE_FOR_ONE_WAY,
+            params={"side": position_side},
+            details={
+                "positionMode": shown,
+                "fields": [{"field": "positionSide", "message": "BOTH (one-way account)"}],
+            },
+        )
+    if position_side not in (PositionSide.LONG, PositionSide.SHORT):
+        return PositionSideRequired(
+            SIDE_FOR_HEDGE,
+            params={"side": position_side},
+            details={
+                "positionMode": shown,
+                "fields": [{"field": "positionSide", "message": "LONG or SHORT (hedge account)"}],
+            },
+        )
+    if reduce_only:
+        return ReduceOnlyInHedgeMode(
+            NO_REDUCE_ONLY_IN_HEDGE,
+            params={},
+            details={
+                "positionMode": shown,
+                "fields": [{"field": "reduceOnly", "message": "not allowed in hedge mode"}],
+            },
+        )
+    return None
+
+
+def mismatch_after_4061(position_side: str) -> DomainError:
+    """The exchange answered -4061: read the mode again and say what the order should carry."""
+    mode = after_side_mismatch()
+    refusal = None
+    if mode is not None:
+        refusal = side_refusal(mode, position_side=position_side, reduce_only=False)
+    if refusal is None:
+        refusal = PositionSideMismatch(
+            gettext_noop(
+                "Binance refused positionSide %(side)s: it does not match the account's "
+                "position mode. Nothing was executed; the mode is read again."
+            ),
+            params={"side": position_side},
+            details={"fields": [{"field": "positionSide", "message": "does not match"}]},
+        )
+    refusal.details["exchangeCode"] = POSITION_SIDE_MISMATCH
+    return refusal
 
 
 def after_side_mismatch() -> PositionMode | None:

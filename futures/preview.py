@@ -15,12 +15,12 @@ from decimal import Decimal
 from django.conf import settings
 
 from accounts.permissions import require
-from futures import selectors, sizing
+from futures import sizing
 from futures.binance.errors import ExchangeFilterError
 from futures.binance.filters import check_order
 from futures.binance.rest import client_from_settings
 from futures.models import ZERO, PositionSnapshot
-from futures.services import NOT_LISTED, OrderRequest, _rounded, _validate_shape
+from futures.services import NOT_LISTED, OrderRequest, _rounded, _validate_shape, gate_intent
 from risk import gate
 from risk.models import RiskLimits
 from spark_site.exchange_env import current_environment
@@ -137,7 +137,10 @@ def order_preview(*, user, request: OrderRequest) -> dict:
     # Where it would fill: its limit price, else its trigger, else the mark.
     trigger = (checked.stop_price if checked else request.stop_price) or request.activation_price
     entry = price if request.type in LIMIT_PRICED else (trigger or mark)
-    held = PositionSnapshot.objects.filter(environment=current_environment(), symbol=symbol).first()
+    # The position of the order's side: BOTH one-way, LONG or SHORT in hedge mode.
+    held = PositionSnapshot.objects.filter(
+        environment=current_environment(), symbol=symbol, position_side=request.position_side
+    ).first()
     after = resulting_position(
         held=held, side=request.side, quantity=quantity, price=entry, leverage=leverage
     )
@@ -154,17 +157,16 @@ def order_preview(*, user, request: OrderRequest) -> dict:
         if bracket is not None and not request.reduce_only
         else None
     )
-    seen = selectors.exposure(current_environment(), symbol, request.side)
     decision = gate.evaluate(
-        gate.OrderIntent(
+        gate_intent(
+            current_environment(),
             symbol=symbol,
             side=request.side,
+            position_side=request.position_side,
+            reducing=request.reduce_only,
             quantity=quantity,
             price=price if request.type == "LIMIT" else None,
-            mark_price=mark,
-            reduce_only=request.reduce_only,
-            position_amt=seen.estimate if request.reduce_only else seen.position,
-            open_same_side_qty=seen.open_qty,
+            mark=mark,
             dry_run=request.dry_run,
         ),
         limits=RiskLimits.load(),

@@ -3,9 +3,6 @@ the daily summary of notifications (both register callables; neither imports fut
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from futures.position_mode import position_mode_known
 from futures.selectors import open_positions, risk_filters
 from futures.summary import daily_summary
 from notifications.summary import register_summary_provider as register_summary
@@ -14,16 +11,12 @@ from spark_site.exchange_env import current_environment
 
 
 def risk_positions() -> list[Position]:
-    """Current positions for the risk status page (risk must not import futures)."""
-    rows = [
+    """Current positions for the risk status page (risk must not import futures): one per
+    symbol and side, so a hedge account's LONG and SHORT are both listed (signed)."""
+    return [
         Position(symbol=row.symbol, amount=row.position_amt, mark_price=row.mark_price or None)
-        for row in open_positions(current_environment())
+        for row in open_positions(current_environment()).order_by("symbol", "position_side")
     ]
-    # Hedge mode: the LONG and SHORT sides are listed as they are (signed), never left out.
-    mode = position_mode_known()
-    for side in mode.side_positions if mode is not None and mode.dual else ():
-        rows.append(Position(symbol=side["symbol"], amount=Decimal(side["positionAmt"])))
-    return rows
 
 
 def register_providers() -> None:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, ConfigDict
 
 from futures.models import PRICE, Fill, Order
 from spark_site.money import Money, StrictBool, decimal_text
@@ -44,6 +44,9 @@ class OrderFields(Schema):
     stopPrice: Positive | None = None
     timeInForce: Literal["GTC", "IOC", "FOK", "GTX"] | None = None
     reduceOnly: StrictBool = False
+    # The position the order opens or closes: absent or BOTH on a one-way account, LONG or
+    # SHORT (required) on a hedge-mode one (checked against the mode read from the exchange).
+    positionSide: Literal["BOTH", "LONG", "SHORT"] | None = None
     # STOP_MARKET / TAKE_PROFIT_MARKET closing the whole position (quantity is not sent).
     closePosition: StrictBool = False
     callbackRate: CallbackRate | None = None
@@ -188,6 +191,7 @@ class OrderOut(Schema):
     price: Decimals
     stopPrice: Decimals
     reduceOnly: bool
+    positionSide: Literal["BOTH", "LONG", "SHORT"]
     closePosition: bool
     callbackRate: Decimals
     activationPrice: Decimals
@@ -352,10 +356,12 @@ class AccountOut(Schema):
 
 
 class PositionOut(Schema):
+    """One position: one per symbol and side (BOTH one-way; LONG and SHORT in hedge mode)."""
+
     model_config = ConfigDict(extra="forbid")
 
     symbol: str
-    positionSide: str
+    positionSide: Literal["BOTH", "LONG", "SHORT"]
     positionAmt: Decimals
     side: Literal["LONG", "SHORT"]
     entryPrice: Decimals
@@ -367,20 +373,10 @@ class PositionOut(Schema):
     updatedAt: str
 
 
-class SidePositionOut(BaseModel):  # a ninja Schema would drop the extra keys
-    """A hedge-mode side position: the exchange's own row (every key kept) with its side."""
-
-    model_config = ConfigDict(extra="allow")
-
-    symbol: str
-    positionSide: str
-    side: str
-
-
 class PositionsOut(Schema):
     environment: str
     positionMode: PositionModeOut | None
-    positions: list[Annotated[PositionOut | SidePositionOut, Field(union_mode="left_to_right")]]
+    positions: list[PositionOut]
 
 
 class RateOut(Schema):
@@ -499,6 +495,7 @@ def order_out(order: Order, *, fills: bool = False) -> dict[str, Any]:
         "price": s(order.price),
         "stopPrice": s(order.stop_price),
         "reduceOnly": order.reduce_only,
+        "positionSide": order.position_side,
         "closePosition": order.close_position,
         "callbackRate": s(order.callback_rate),
         "activationPrice": s(order.activation_price),
@@ -555,9 +552,12 @@ def positions_out(read) -> dict[str, Any]:
         "positions": [
             {
                 "symbol": r.symbol,
-                "positionSide": "BOTH",
+                "positionSide": r.position_side,
                 "positionAmt": s(r.position_amt),
-                "side": "LONG" if r.position_amt > 0 else "SHORT",
+                # BOTH: by its sign; a hedge row is the side it is
+                "side": r.position_side
+                if r.position_side != "BOTH"
+                else ("LONG" if r.position_amt > 0 else "SHORT"),
                 "entryPrice": s(r.entry_price),
                 "markPrice": s(r.mark_price),
                 "unrealizedPnl": s(r.unrealized_pnl),
@@ -567,7 +567,5 @@ def positions_out(read) -> dict[str, Any]:
                 "updatedAt": r.updated_at.isoformat(),
             }
             for r in read.rows
-        ]
-        # hedge mode's side positions: the exchange's row, its side named
-        + [{**p, "side": p["positionSide"]} for p in read.side_positions],
+        ],
     }

@@ -25,21 +25,27 @@ def one(queryset):
     return next(iter(queryset.order_by()[:1]), None)
 
 
-def position_is_fresh(environment: str, symbol: str, max_age_seconds: float) -> bool:
-    """True when the synced position is recent, not marked stale by a fill, and has a REST read
-    for the gate to count newer fills from."""
+def position_is_fresh(
+    environment: str, symbol: str, max_age_seconds: float, position_side: str = "BOTH"
+) -> bool:
+    """True when the synced position of the side is recent, not marked stale by a fill, and has
+    a REST read for the gate to count newer fills from."""
     oldest = timezone.now() - timedelta(seconds=max_age_seconds)
     with connection.cursor() as cursor:
-        params = [connection.ops.adapt_datetimefield_value(oldest), environment, symbol]
+        adapted = connection.ops.adapt_datetimefield_value(oldest)
+        params = [adapted, environment, symbol, position_side]
         cursor.execute(sql.POSITION_FRESH, params)
         row = cursor.fetchone()
     return row is not None and row[0] != STALE and bool(row[1]) and bool(row[2])
 
 
-def position_was_read(environment: str, symbol: str) -> bool:
-    """True once a REST read of symbol's position exists (the gate's starting point)."""
+def position_was_read(environment: str, symbol: str, position_side: str = "BOTH") -> bool:
+    """True once a REST read of symbol's position (that side) exists (the gate's start)."""
     return PositionSnapshot.objects.filter(
-        environment=environment, symbol=symbol, rest_requested_at__isnull=False
+        environment=environment,
+        symbol=symbol,
+        position_side=position_side,
+        rest_requested_at__isnull=False,
     ).exists()
 
 
@@ -60,8 +66,11 @@ class Exposure:
     estimate: Decimal  # REST read + every fill it may miss, both sides: the likeliest position
 
 
-def exposure(environment: str, symbol: str, side: str) -> Exposure:
+def exposure(environment: str, symbol: str, side: str, position_side: str = "BOTH") -> Exposure:
     """Return the exposure of symbol's side for the risk gate, in one statement.
+
+    position_side: BOTH on a one-way account; LONG or SHORT in hedge mode, where only that
+    side's stored position and that side's orders count (each side is a position of its own).
 
     The position starts from the newest REST read (0 when none) and adds the fills of side's
     live orders that may be missing from it, reduce-only ones included: a reduce-only BUY that
@@ -81,8 +90,10 @@ def exposure(environment: str, symbol: str, side: str) -> Exposure:
         "BUY",
         environment,
         symbol,
+        position_side,
         environment,
         symbol,
+        position_side,
         False,
         *sql.OPEN_STATUS_LIST,
     ]
@@ -101,7 +112,8 @@ def exposure(environment: str, symbol: str, side: str) -> Exposure:
 
 
 def mark_position_stale(environment: str, symbol: str) -> None:
-    """After a live fill: the next order of symbol re-reads the position from the exchange."""
+    """After a live fill: the next order of symbol re-reads the position from the exchange
+    (every side of it: a hedge close and an open move different rows)."""
     PositionSnapshot.objects.filter(environment=environment, symbol=symbol).update(source=STALE)
 
 

@@ -39,6 +39,7 @@ from futures.models import (
     Order,
     OrderStatus,
     OrderType,
+    PositionSide,
     PositionSnapshot,
     Side,
 )
@@ -321,6 +322,7 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
         "price": req.price,
         "stopPrice": req.stop_price,
         "reduceOnly": req.reduce_only,
+        "positionSide": req.position_side,
         "closePosition": req.close_position,
         "callbackRate": req.callback_rate,
         "activationPrice": req.activation_price,
@@ -342,9 +344,14 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
     # other than orders go over REST either way.
     client = order_client_from_settings()
     try:
-        # Dry runs too: a simulation against positions the one-way gate cannot see would lie.
-        position_mode.require_one_way(
-            user=user, action="order.place", target=symbol, payload=payload
+        # Dry runs too: a simulation is gated against the same side's position as a live order.
+        position_mode.check_order_side(
+            user=user,
+            action="order.place",
+            target=symbol,
+            position_side=req.position_side,
+            reduce_only=req.reduce_only,
+            payload=payload,
         )
         filters = client.symbol_filters(symbol)
         if filters is None:
@@ -367,10 +374,10 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
         )
         if req.dry_run:
             # A dry run reads the live position too; it needs a REST read to start from once.
-            stale = not selectors.position_was_read(env, symbol)
+            stale = not selectors.position_was_read(env, symbol, req.position_side)
         else:
             max_age = float(_setting("SPARK_POSITION_MAX_AGE", 5))
-            stale = not selectors.position_is_fresh(env, symbol, max_age)
+            stale = not selectors.position_is_fresh(env, symbol, max_age, req.position_side)
         if stale:
             # Outside the gate's lock (a network call); position_sync keeps the newest read,
             # and the gate adds every fill seen since this request was sent.
@@ -381,8 +388,8 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
                 requested_at=requested_at,
                 symbols=(symbol,),
             )
-    except position_mode.HedgeModeUnsupported:
-        metrics.ORDER_REJECT.labels(reason="hedge_mode").inc()  # audited by require_one_way
+    except position_mode.SIDE_REFUSALS:
+        metrics.ORDER_REJECT.labels(reason="position_side").inc()  # audited by check_order_side
         raise
     except ExchangeFilterError as exc:
         _reject(user, "order.place", symbol, exc.reason, payload, exc)
@@ -398,21 +405,15 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
         existing_pk = selectors.order_pk(cid)
         existing = Order.objects.get(pk=existing_pk) if existing_pk is not None else None
         if existing is None:
-            seen = selectors.exposure(env, symbol, req.side)
-            reducing = req.reduce_only or req.close_position
-            # Growth is judged on the never-under position; whether a reduce-only order
-            # shrinks, on the likeliest one (the exchange never lets it grow a position).
-            position_amt = seen.estimate if reducing else seen.position
-            open_same_side_qty = seen.open_qty
-            intent = gate.OrderIntent(
+            intent = gate_intent(
+                env,
                 symbol=symbol,
                 side=req.side,
+                position_side=req.position_side,
+                reducing=req.reduce_only or req.close_position,
                 quantity=checked.quantity,
                 price=checked.price if req.type != OrderType.MARKET else None,
-                mark_price=mark,
-                reduce_only=reducing,
-                position_amt=position_amt,
-                open_same_side_qty=open_same_side_qty,
+                mark=mark,
                 dry_run=req.dry_run,
             )
             decision = gate.evaluate(intent, limits=limits)
@@ -478,6 +479,56 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
     return result
 
 
+def gate_intent(
+    env: str,
+    *,
+    symbol: str,
+    side: str,
+    position_side: str,
+    reducing: bool,
+    quantity: Decimal,
+    price: Decimal | None,
+    mark: Decimal,
+    dry_run: bool,
+    extra_open: Decimal = Decimal(0),
+    own_open: Decimal = Decimal(0),
+) -> gate.OrderIntent:
+    """What the gate needs of one order, read under its lock (call after gate.lock()).
+
+    One-way (BOTH): growth is judged on the never-under position, whether a reduce-only order
+    shrinks on the likeliest one (the exchange never lets it grow a position). Hedge mode: the
+    order opens its side (BUY LONG, SELL SHORT) -- judged on that side's never-under position
+    and opening orders, and net with the other side's likeliest position -- or closes it (SELL
+    LONG, BUY SHORT), which is the hedge analogue of a reduce-only order. extra_open adds open
+    quantity the read cannot see (a batch's earlier paper items); own_open leaves out the
+    order's own open size (a modify).
+    """
+    seen = selectors.exposure(env, symbol, side, position_side)
+    hedge = position_side in (PositionSide.LONG, PositionSide.SHORT)
+    opening = hedge and (side == Side.BUY) == (position_side == PositionSide.LONG)
+    closing = reducing or (hedge and not opening)
+    net_position = None
+    if opening:
+        other = PositionSide.SHORT if position_side == PositionSide.LONG else PositionSide.LONG
+        other_seen = selectors.exposure(
+            env, symbol, Side.SELL if other == PositionSide.SHORT else Side.BUY, other
+        )
+        net_position = seen.position + other_seen.estimate
+    return gate.OrderIntent(
+        symbol=symbol,
+        side=side,
+        quantity=quantity,
+        price=price,
+        mark_price=mark,
+        reduce_only=closing,
+        position_amt=seen.estimate if closing else seen.position,
+        open_same_side_qty=max(seen.open_qty + extra_open - own_open, Decimal(0)),
+        dry_run=dry_run,
+        position_side=position_side,
+        net_position_amt=net_position,
+    )
+
+
 def _rounded(req: OrderRequest, checked) -> list[dict]:
     """The fields the symbol's step or tick changed, as asked and as sent."""
     asked_stop = (
@@ -510,6 +561,7 @@ def _differences(order: Order, req: OrderRequest) -> list[dict]:
         "price": req.price or None,
         "stopPrice": req.stop_price or None,
         "reduceOnly": bool(req.reduce_only),
+        "positionSide": req.position_side,
         "dryRun": bool(req.dry_run),
         "closePosition": bool(req.close_position),
         "callbackRate": req.callback_rate,
@@ -522,6 +574,7 @@ def _differences(order: Order, req: OrderRequest) -> list[dict]:
         "price": order.price or None,
         "stopPrice": order.stop_price or None,
         "reduceOnly": order.reduce_only,
+        "positionSide": order.position_side,
         "dryRun": order.dry_run,
         "closePosition": order.close_position,
         "callbackRate": order.callback_rate,
@@ -651,6 +704,7 @@ def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResu
             time_in_force=order.time_in_force or None,
             reduce_only=order.reduce_only,
             client_order_id=order.client_order_id,
+            position_side=order.position_side,
             close_position=order.close_position,
             callback_rate=order.callback_rate,
             activation_price=order.activation_price,
@@ -662,13 +716,13 @@ def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResu
         _reject(user, "order.place", order.symbol, "exchange_unknown", payload, exc)
         raise
     except BinanceError as exc:
-        hedge = _hedge_refusal(exc)
-        if hedge is not None:
-            # The account went hedge since the last reading: the exchange refused the order.
-            error = {"code": hedge.code, "exchangeCode": exc.binance_code}
+        mismatch = _side_refusal(exc, order.position_side)
+        if mismatch is not None:
+            # The mode changed since the last reading: the exchange refused the order.
+            error = {"code": mismatch.code, "exchangeCode": exc.binance_code}
             order = set_status(order, OrderStatus.REJECTED, error=error)
-            _reject(user, "order.place", order.symbol, "hedge_mode", payload, hedge)
-            raise hedge from exc
+            _reject(user, "order.place", order.symbol, "position_side", payload, mismatch)
+            raise mismatch from exc
         order = set_status(order, OrderStatus.REJECTED, error={"code": exc.code, **exc.details})
         _reject(user, "order.place", order.symbol, exc.reason, payload, exc)
         raise
@@ -692,12 +746,11 @@ def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResu
     )
 
 
-def _hedge_refusal(exc: BinanceError) -> position_mode.HedgeModeUnsupported | None:
-    """After -4061, read the mode again: the refusal to give if the account is now hedge."""
+def _side_refusal(exc: BinanceError, position_side: str) -> DomainError | None:
+    """After -4061, read the mode again: the refusal that names what the order should carry."""
     if exc.binance_code != position_mode.POSITION_SIDE_MISMATCH:
         return None
-    mode = position_mode.after_side_mismatch()
-    return position_mode.unsupported_error(mode) if mode is not None and mode.dual else None
+    return position_mode.mismatch_after_4061(position_side)
 
 
 # --------------------------------------------------------------------------- cancellation
@@ -948,9 +1001,7 @@ def leverage_change(*, user, symbol: str, leverage: int) -> dict:
     except BinanceError as exc:
         _audit_refusal(user, "leverage.change", symbol, payload, exc)
         raise
-    PositionSnapshot.objects.update_or_create(
-        environment=current_environment(), symbol=symbol, defaults={"leverage": int(leverage)}
-    )
+    _set_on_rows(symbol, leverage=int(leverage))
     record(actor=user, action="leverage.change", target=symbol, payload={**payload, **answer})
     return {"symbol": symbol, "leverage": int(answer.get("leverage", leverage)), "raw": answer}
 
@@ -965,11 +1016,7 @@ def margin_type_change(*, user, symbol: str, margin_type: str) -> dict:
     except BinanceError as exc:
         _audit_refusal(user, "marginType.change", symbol, payload, exc)
         raise
-    PositionSnapshot.objects.update_or_create(
-        environment=current_environment(),
-        symbol=symbol,
-        defaults={"margin_type": "isolated" if margin_type == "ISOLATED" else "cross"},
-    )
+    _set_on_rows(symbol, margin_type="isolated" if margin_type == "ISOLATED" else "cross")
     unchanged = bool(answer.get("unchanged"))
     record(
         actor=user,
@@ -978,6 +1025,13 @@ def margin_type_change(*, user, symbol: str, margin_type: str) -> dict:
         payload={**payload, "unchanged": unchanged},
     )
     return {"symbol": symbol, "marginType": margin_type, "unchanged": unchanged}
+
+
+def _set_on_rows(symbol: str, **values) -> None:
+    """A per-symbol setting on every stored side of symbol (one row one-way, two in hedge)."""
+    env = current_environment()
+    if not PositionSnapshot.objects.filter(environment=env, symbol=symbol).update(**values):
+        PositionSnapshot.objects.create(environment=env, symbol=symbol, **values)
 
 
 # ------------------------------------------------------------------------------------ reads
@@ -1024,7 +1078,7 @@ def _mode_doc() -> dict | None:
 @dataclass(frozen=True)
 class AccountRead:
     """The account as just read: its stored snapshot, the exchange's balances per asset and the
-    position mode (hedge mode stops all trading, so the account says so)."""
+    position mode (one-way or hedge: what every order's positionSide must fit)."""
 
     snapshot: AccountSnapshot
     assets: list[dict]
@@ -1057,13 +1111,12 @@ def tradable_symbols(*, fallback: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class PositionsRead:
-    """Open positions as just read: the one-way rows (zero rows are synced but not listed) and,
-    in hedge mode, the side positions as the exchange gave them (never dropped)."""
+    """Open positions as just read: one row per symbol and side (BOTH one-way, LONG and SHORT
+    in hedge mode); zero rows are synced but not listed."""
 
     environment: str
     mode: position_mode.PositionMode | None
     rows: list[PositionSnapshot]
-    side_positions: list[dict]
 
 
 def positions_list(*, symbol: str | None = None) -> PositionsRead:
@@ -1076,16 +1129,12 @@ def positions_list(*, symbol: str | None = None) -> PositionsRead:
         requested_at=requested_at,
         symbols=(symbol.upper(),) if symbol else (),
     )
-    mode = position_mode.position_mode_known()
     return PositionsRead(
         environment=current_environment(),
-        mode=mode,
-        rows=[r for r in rows if r.position_amt != 0],
-        side_positions=[
-            dict(p)
-            for p in (mode.side_positions if mode is not None and mode.dual else ())
-            if symbol is None or p["symbol"] == symbol
-        ],
+        mode=position_mode.position_mode_known(),
+        rows=sorted(
+            (r for r in rows if r.position_amt != 0), key=lambda r: (r.symbol, r.position_side)
+        ),
     )
 
 

@@ -37,10 +37,12 @@ def _p(name: str) -> str:
     return _col(PositionSnapshot, name)
 
 
-# Whether the synced position is recent: params (oldest updated_at, environment, symbol).
+# Whether the synced position of one side is recent: params (oldest updated_at, environment,
+# symbol, position_side).
 POSITION_FRESH = (
     f"SELECT {_p('source')}, {_p('updated_at')} >= %s, {_p('rest_requested_at')} IS NOT NULL"  # noqa: S608 - names from _meta, values are parameters
     f" FROM {_table(PositionSnapshot)} WHERE {_p('environment')} = %s AND {_p('symbol')} = %s"
+    f" AND {_p('position_side')} = %s"
 )
 
 
@@ -58,8 +60,9 @@ def _s(name: str) -> str:
 # REST read to compare with. Counting a fill that the read did include is a moment's
 # over-count, never an under-count. A fill is unseen by the REST read when seen at/after its
 # request, or with no read.
+# One position side: BOTH (one-way) or LONG / SHORT (hedge mode), its row and its orders only.
 # Params: side, reduce_only=False, *OPEN_STATUS_LIST, side, "BUY", environment, symbol,
-# environment, symbol, dry_run=False, *OPEN_STATUS_LIST.
+# position_side, environment, symbol, position_side, dry_run=False, *OPEN_STATUS_LIST.
 # Result: the read position, the side's open quantity, the side's unseen fills, and every unseen
 # fill signed (BUY +, SELL -).
 _UNSEEN = (
@@ -75,8 +78,9 @@ EXPOSURE = (
     f"SUM(CASE WHEN {_o('filled_qty')} > 0 AND {_UNSEEN} THEN (CASE WHEN {_o('side')} = %s "
     f"THEN {_o('filled_qty')} ELSE -{_o('filled_qty')} END) ELSE 0 END) "
     f"FROM (SELECT 1 AS one) x LEFT JOIN {_table(PositionSnapshot)} s ON "
-    f"{_s('environment')} = %s AND {_s('symbol')} = %s LEFT JOIN {_table(Order)} o ON "
-    f"{_o('environment')} = %s AND {_o('symbol')} = %s AND {_o('dry_run')} = %s AND "
+    f"{_s('environment')} = %s AND {_s('symbol')} = %s AND {_s('position_side')} = %s "
+    f"LEFT JOIN {_table(Order)} o ON {_o('environment')} = %s AND {_o('symbol')} = %s AND "
+    f"{_o('position_side')} = %s AND {_o('dry_run')} = %s AND "
     f"({_o('status')} IN {_IN_OPEN} OR ({_o('filled_qty')} > 0 AND {_UNSEEN}))"
 )
 

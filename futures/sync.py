@@ -27,7 +27,15 @@ from futures.binance.reports import (
     TradeReport,
     position_side,
 )
-from futures.models import ZERO, AccountSnapshot, Fill, Order, OrderStatus, PositionSnapshot
+from futures.models import (
+    ZERO,
+    AccountSnapshot,
+    Fill,
+    Order,
+    OrderStatus,
+    PositionSide,
+    PositionSnapshot,
+)
 from futures.signals import account_changed, order_changed, position_changed
 from spark_site.exchange_env import current_environment
 from spark_site.money import exchange_decimal
@@ -138,6 +146,9 @@ def _locked_order(report: OrderReport, source: str) -> Order:
         price=report.price or None,
         stop_price=report.stop_price or None,
         reduce_only=report.reduce_only,
+        position_side=report.position_side
+        if report.position_side in PositionSide.values
+        else PositionSide.BOTH,
         dry_run=False,
         status=OrderStatus.NEW,
         source=f"external:{source}"[:32],
@@ -244,21 +255,26 @@ def position_sync(
 ) -> list[PositionSnapshot]:
     """Upsert the current position rows from REST positionRisk or ACCOUNT_UPDATE `P` entries.
 
-    A REST read passes requested_at, the time (Spark's clock, taken before sending) of its
-    request: it also becomes the risk gate's position, unless a read requested later has been
-    stored already (an older answer arriving late must not hide newer fills). symbols names
-    what a REST read asked for: one missing from the answer has no position (0).
+    One row per symbol and side: BOTH on a one-way account, LONG and SHORT (each its own
+    position, the short one negative) in hedge mode. A REST read passes requested_at, the time
+    (Spark's clock, taken before sending) of its request: it also becomes the risk gate's
+    position of each side, unless a read requested later has been stored already (an older
+    answer arriving late must not hide newer fills). symbols names what a REST read asked for:
+    one missing from the answer has no position (0) on any side; a side a REST answer leaves out
+    of a symbol it answers for (the other mode's, after a switch) is 0 too.
     """
     env = current_environment()
+    answered_sides: dict[str, set[str]] = {}
     if requested_at is not None:
-        answered = {p.get("symbol") for p in positions}
-        positions = [
-            *positions,
-            *({"symbol": s, "positionAmt": "0"} for s in symbols if s not in answered),
-        ]
-    # LONG/SHORT rows exist only on a hedge-mode account: they are not one-way positions, and
-    # dropping them would show the gate a flat account. position_mode keeps them (banner,
-    # status) and marks the account hedge, which stops every order until it is one-way again.
+        for p in positions:
+            if p.get("symbol"):
+                answered_sides.setdefault(p["symbol"], set()).add(position_side(p))
+        missing = [s for s in symbols if s not in answered_sides]
+        positions = [*positions, *({"symbol": s, "positionAmt": "0"} for s in missing)]
+        for s in missing:
+            answered_sides[s] = {"BOTH"}
+    # LONG/SHORT rows exist only on a hedge-mode account: they tell position_mode the account is
+    # hedge (banner, status, every order's positionSide) the moment they are seen.
     side_rows = [p for p in positions if position_side(p) != "BOTH"]
     rows: list[PositionSnapshot] = []
     with transaction.atomic():
@@ -266,22 +282,24 @@ def position_sync(
             position_mode.side_positions_seen(side_rows, source=source)
         for p in positions:
             report = PositionReport.parse(p)
-            if report.position_side != "BOTH" or not report.symbol:
-                continue  # a side row is kept by position_mode above
+            if not report.symbol:
+                continue
             values: dict[str, Any] = {"source": source[:32], **report.values}
             if report.margin_type:
                 values["margin_type"] = report.margin_type
             if report.leverage is not None:
                 values["leverage"] = report.leverage
             row, _ = PositionSnapshot.objects.update_or_create(
-                environment=env, symbol=report.symbol, defaults=values
+                environment=env,
+                symbol=report.symbol,
+                position_side=report.position_side,
+                defaults=values,
             )
             if requested_at is not None and "position_amt" in values:
-                newer = Q(rest_requested_at__isnull=True) | Q(rest_requested_at__lt=requested_at)
-                PositionSnapshot.objects.filter(pk=row.pk).filter(newer).update(
-                    rest_position_amt=values["position_amt"], rest_requested_at=requested_at
-                )
+                _rest_read(row.pk, values["position_amt"], requested_at)
             rows.append(row)
+        for symbol, sides in answered_sides.items():
+            rows += _zero_sides_not_answered(env, symbol, sides, source, requested_at)
         _update_position_metrics(env)
         if rows:
             transaction.on_commit(
@@ -290,6 +308,33 @@ def position_sync(
                 )
             )
     return rows
+
+
+def _rest_read(pk: int, amount: Decimal, requested_at: datetime) -> None:
+    """The gate's position of one row, unless a read requested later is stored already."""
+    newer = Q(rest_requested_at__isnull=True) | Q(rest_requested_at__lt=requested_at)
+    PositionSnapshot.objects.filter(pk=pk).filter(newer).update(
+        rest_position_amt=amount, rest_requested_at=requested_at
+    )
+
+
+def _zero_sides_not_answered(
+    env: str, symbol: str, sides: set[str], source: str, requested_at: datetime | None
+) -> list[PositionSnapshot]:
+    """A REST read answered symbol with sides only: its other stored sides hold nothing."""
+    stale = list(
+        PositionSnapshot.objects.filter(environment=env, symbol=symbol)
+        .exclude(position_side__in=sides)
+        .select_for_update()
+    )
+    for row in stale:
+        row.position_amt = ZERO
+        row.unrealized_pnl = ZERO
+        row.source = source[:32]
+        row.save(update_fields=["position_amt", "unrealized_pnl", "source", "updated_at"])
+        if requested_at is not None:
+            _rest_read(row.pk, ZERO, requested_at)
+    return stale
 
 
 def _update_position_metrics(env: str) -> None:

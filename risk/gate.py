@@ -22,6 +22,13 @@ The rules (each breached rule is named with its limit and the value that breache
   must not exceed the symbol's limit (contracts for symbols with their own row, else USD of
   position value at the mark) -- checked only when the order grows |position|, so an order that
   shrinks an over-limit position (after a limit was lowered) still passes.
+- hedge mode (position_side LONG or SHORT): each side is a position of its own. An order OPENS
+  its side (BUY LONG, SELL SHORT): max_position holds for that side (its position + this order
+  + its open opening orders) AND net (long + short + this order + the side's open opening
+  orders, signed), each checked when the order grows it. An order CLOSES its side (SELL LONG,
+  BUY SHORT): the caller passes it as reduce_only with the side's position, so a close of at
+  most the side's amount is position-shrinking (breaker, daily loss and max_notional exempt);
+  a close never grows a side (the exchange refuses one past it), so max_position skips it.
 - daily_loss: our worst-case rule. The day's loss (net: realized PnL + commissions + funding,
   or realized only with SPARK_DAILY_LOSS_COUNTS=realized; risk.budget) is what the breaker
   watches; the gate adds that once the day's remaining loss budget (limit + today's counted
@@ -65,6 +72,10 @@ class OrderIntent:
     position_amt: Decimal  # current signed position of the symbol
     open_same_side_qty: Decimal  # open + pending orders of the same side and symbol
     dry_run: bool
+    # BOTH (one-way) or LONG / SHORT (hedge mode: position_amt is that side's position).
+    position_side: str = "BOTH"
+    # Hedge mode, an opening order: long + short (signed) before this order, for the net check.
+    net_position_amt: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +146,8 @@ def evaluate(intent: OrderIntent, *, limits: RiskLimits | None = None) -> Decisi
     price = Decimal(intent.price) if intent.price else mark
 
     shrinking = intent.reduce_only and position * sign < 0 and ZERO < quantity <= abs(position)
+    hedge = intent.position_side in ("LONG", "SHORT")
+    opening = hedge and (side == BUY) == (intent.position_side == "LONG")
     rules: list[dict] = []
 
     if breaker_open and not shrinking:
@@ -175,25 +188,47 @@ def evaluate(intent: OrderIntent, *, limits: RiskLimits | None = None) -> Decisi
         )
 
     resulting = position + sign * (quantity + open_qty)
-    grows = abs(resulting) > abs(position)
+    # A hedge close never grows its side: the exchange refuses one past the side's amount.
+    grows = abs(resulting) > abs(position) and (opening or not hedge)
     kind, cap = state["limit"]
-    if kind == "qty":
-        position_value, unit = abs(resulting), symbol
-    else:
-        position_value, unit = abs(resulting) * (mark if mark > 0 else price), "USD"
+
+    def value_of(amount: Decimal) -> Decimal:
+        return abs(amount) if kind == "qty" else abs(amount) * (mark if mark > 0 else price)
+
+    unit = symbol if kind == "qty" else "USD"
+    position_value = value_of(resulting)
+    where = f"{symbol} {intent.position_side}" if hedge else symbol
     if grows and position_value > cap:
         rules.append(
             _rule(
                 "max_position",
                 cap,
                 position_value,
-                f"{symbol}: resulting position {fmt(position_value)} "
+                f"{where}: resulting position {fmt(position_value)} "
                 f"{'contracts' if kind == 'qty' else 'USD'} (current {fmt(position)}, this order "
                 f"{fmt(quantity)}, open same side {fmt(open_qty)}) is above the max position "
                 f"{fmt(cap)}.",
                 unit,
             )
         )
+    net_after = None
+    if opening and intent.net_position_amt is not None:
+        net_before = Decimal(intent.net_position_amt)
+        net_after = net_before + sign * (quantity + open_qty)
+        net_value = value_of(net_after)
+        if abs(net_after) > abs(net_before) and net_value > cap:
+            rules.append(
+                _rule(
+                    "max_position",
+                    cap,
+                    net_value,
+                    f"{symbol}: resulting net position (long + short) {fmt(net_value)} "
+                    f"{'contracts' if kind == 'qty' else 'USD'} (net now {fmt(net_before)}, "
+                    f"this order {fmt(quantity)}, open same side {fmt(open_qty)}) is above the "
+                    f"max position {fmt(cap)}.",
+                    unit,
+                )
+            )
 
     budget = state
     if not shrinking and budget["remaining"] <= 0:
@@ -215,7 +250,9 @@ def evaluate(intent: OrderIntent, *, limits: RiskLimits | None = None) -> Decisi
         "symbol": symbol,
         "side": side,
         "notional": fmt(notional),
+        "positionSide": intent.position_side,
         "resultingPosition": fmt(resulting),
+        "resultingNetPosition": fmt(net_after) if net_after is not None else None,
         "positionLimit": {"value": fmt(cap), "unit": "contracts" if kind == "qty" else "USD"},
         "reducing": shrinking,
         "tradingDay": budget["day"].isoformat(),

@@ -55,7 +55,16 @@ CODE_MESSAGES: dict[str, str] = {
     "ILLEGAL_ORDER_TRANSITION": gettext_noop("The order cannot move to that status."),
     "CLIENT_ORDER_ID_MISMATCH": gettext_noop("The client order id belongs to another order."),
     "HEDGE_MODE_UNSUPPORTED": gettext_noop(
-        "The Binance account is in hedge mode, which Spark does not support: nothing was sent."
+        "The Binance account is in hedge mode; the canary runs on a one-way account only."
+    ),
+    "POSITION_SIDE_MISMATCH": gettext_noop(
+        "positionSide does not match the account's position mode; nothing was sent."
+    ),
+    "POSITION_SIDE_REQUIRED": gettext_noop(
+        "The account is in hedge mode: positionSide must be LONG or SHORT; nothing was sent."
+    ),
+    "REDUCE_ONLY_IN_HEDGE_MODE": gettext_noop(
+        "The account is in hedge mode, where reduceOnly is refused; nothing was sent."
     ),
     "EXCHANGE_UNAVAILABLE": gettext_noop("The exchange cannot be reached; nothing was changed."),
     "EXCHANGE_REJECTED": gettext_noop("The exchange rejected the request; see details."),

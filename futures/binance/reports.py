@@ -108,6 +108,7 @@ class OrderReport:
     avg_price: Decimal | None
     trade: TradeReport | None
     from_rest_answer: bool
+    position_side: str = "BOTH"  # BOTH (one-way) or LONG / SHORT (hedge mode): `ps`
 
     @classmethod
     def parse(cls, payload: dict) -> OrderReport:
@@ -134,6 +135,7 @@ class OrderReport:
             avg_price=exchange_decimal(o.get("ap")),
             trade=TradeReport.from_event(o),
             from_rest_answer=False,
+            position_side=o.get("ps") or "BOTH",
         )
 
     @classmethod
@@ -154,6 +156,7 @@ class OrderReport:
             avg_price=exchange_decimal(payload.get("avgPrice")),
             trade=None,
             from_rest_answer=True,
+            position_side=payload.get("positionSide") or "BOTH",
         )
 
     @property

@@ -1,10 +1,11 @@
-"""Finding 11 of issue 20: a hedge-mode account is detected and refused, never misread.
+"""Hedge mode, end to end against the stand-in (issue 22; was finding 11 of issue 20).
 
 The account is switched to hedge mode on the stand-in itself (signed with the sim key, the way a
-trader would do it on Binance) and holds a LONG and a SHORT position there. Spark must then refuse
-every order (live and dry run), the canary confirm and a close with 409 HEDGE_MODE_UNSUPPORTED,
-send nothing, show the side positions instead of a flat account, show a banner, and trade again
-once the account is one-way, without a restart.
+trader would do it on Binance). Spark reads the mode, never assumes it, and holds every order to
+it: on a hedge account an order names its side (LONG or SHORT), takes no reduceOnly, and is
+gated on that side and net; on a one-way account LONG/SHORT is a 409. Wrong or missing sides,
+reduceOnly in hedge mode and another user's client id are refused before anything is stored or
+sent, and audited. The canary (one-way only) still refuses a hedge account.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ import pytest
 
 from audit.models import AuditEntry
 from canary.models import CanaryRun
-from futures.models import Order
+from futures.models import Order, PositionSnapshot
 from futures.position_mode import position_mode_forget, position_mode_known
+from risk.models import CircuitBreaker, RiskLimits
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-HEDGE_BANNER_TR = "Çift yönlü pozisyon modu: işlem durduruldu"
 
 
 def _signed(sim, method: str, path: str, **params):
@@ -54,8 +54,10 @@ def _exchange_orders(sim) -> int:
 def _go_hedge(sim, long: str = "0.010", short: str = "0.010") -> None:
     """Hedge mode on the stand-in with a LONG and a SHORT (equal by default: net flat)."""
     assert sim.control.position_mode(True) == {"code": 200, "msg": "success"}
-    _eth_market(sim, "BUY", "LONG", long)
-    _eth_market(sim, "SELL", "SHORT", short)
+    if Decimal(long):
+        _eth_market(sim, "BUY", "LONG", long)
+    if Decimal(short):
+        _eth_market(sim, "SELL", "SHORT", short)
 
 
 def _go_one_way(sim) -> None:
@@ -84,38 +86,53 @@ def _place(api, token, **fields):
     return api.post("/futures/order.place", body, token=token)
 
 
-def _refused(response) -> dict:
-    assert response.status_code == 409, response.content
+def _refused(response, status: int, code: str, field: str) -> dict:
+    assert response.status_code == status, response.content
     error = response.json()["error"]
-    assert error["code"] == "HEDGE_MODE_UNSUPPORTED"
-    assert error["details"]["dualSidePosition"] is True
+    assert error["code"] == code
+    assert [f["field"] for f in error["details"]["fields"]] == [field]
     return error
 
 
+def _qty_cap(value: str, max_notional: str = "100") -> None:
+    limits = RiskLimits.load()
+    limits.max_notional_usd = Decimal(max_notional)
+    limits.save()
+    limits.symbol_limits.filter(symbol="ETHUSDT").delete()
+    limits.symbol_limits.create(symbol="ETHUSDT", max_position_qty=Decimal(value))
+
+
 @pytest.mark.parametrize("dry_run", [False, True])
-def test_it_refuses_orders_on_a_hedge_account_and_sends_nothing(
+def test_a_hedge_order_without_its_side_is_refused_and_nothing_is_sent(
     api, alice, token_for, exchange, dry_run
 ):
     _go_hedge(exchange)
     sent = _exchange_orders(exchange)
 
-    error = _refused(_place(api, token_for(alice), dryRun=dry_run))
+    for absent_or_both in ({}, {"positionSide": "BOTH"}):
+        error = _refused(
+            _place(api, token_for(alice), dryRun=dry_run, **absent_or_both),
+            400,
+            "POSITION_SIDE_REQUIRED",
+            "positionSide",
+        )
+        assert "çift yönlü" in error["message"] and "positionSide" in error["message"]
+        assert error["details"]["positionMode"] == "hedge"
 
-    assert "tek yönlü" in error["message"]  # Turkish by default
     assert _exchange_orders(exchange) == sent
     assert _sides(exchange) == {"LONG": "0.010", "SHORT": "-0.010"}
     assert not Order.objects.exists()
-    entry = AuditEntry.objects.get(action="order.place", outcome="rejected")
-    assert entry.payload["error"]["code"] == "HEDGE_MODE_UNSUPPORTED"
-    assert entry.payload["dryRun"] is dry_run
+    entries = AuditEntry.objects.filter(action="order.place", outcome="rejected")
+    assert entries.count() == 2
+    assert {e.payload["error"]["code"] for e in entries} == {"POSITION_SIDE_REQUIRED"}
+    assert {e.payload["dryRun"] for e in entries} == {dry_run}
 
 
-def test_the_refusal_speaks_english_on_request_and_a_close_is_refused_too(
+def test_reduce_only_is_refused_in_hedge_mode_in_english_on_request(
     client, alice, token_for, exchange
 ):
     _go_hedge(exchange, long="0.020", short="0.010")
-    token = token_for(alice)
-    # the copilot's "close my long": a reduce-only SELL
+    sent = _exchange_orders(exchange)
     response = client.post(
         "/futures/order.place",
         data={
@@ -124,22 +141,133 @@ def test_the_refusal_speaks_english_on_request_and_a_close_is_refused_too(
             "type": "MARKET",
             "quantity": "0.02",
             "reduceOnly": True,
+            "positionSide": "LONG",
             "dryRun": False,
         },
         content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_AUTHORIZATION=f"Bearer {token_for(alice)}",
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    error = _refused(response)
-    assert "one-way mode" in error["message"]
+    error = _refused(response, 400, "REDUCE_ONLY_IN_HEDGE_MODE", "reduceOnly")
+    assert "hedge mode" in error["message"] and "SELL on positionSide LONG" in error["message"]
+    assert _exchange_orders(exchange) == sent
     assert _sides(exchange) == {"LONG": "0.020", "SHORT": "-0.010"}
+    assert not Order.objects.exists()
+    assert AuditEntry.objects.filter(
+        action="order.place", outcome="rejected", payload__error__code="REDUCE_ONLY_IN_HEDGE_MODE"
+    ).exists()
+
+
+def test_a_side_on_a_one_way_account_is_a_conflict_naming_the_mode(api, alice, token_for, exchange):
+    sent = _exchange_orders(exchange)
+    error = _refused(
+        _place(api, token_for(alice), dryRun=False, positionSide="LONG"),
+        409,
+        "POSITION_SIDE_MISMATCH",
+        "positionSide",
+    )
+    assert "tek yönlü" in error["message"] and "positionSide" in error["message"]
+    assert error["details"]["positionMode"] == "one-way"
+    assert _exchange_orders(exchange) == sent and not Order.objects.exists()
+    # absent and BOTH are the one-way order as before
+    for side in ({}, {"positionSide": "BOTH"}):
+        placed = _place(api, token_for(alice), dryRun=False, **side)
+        assert placed.status_code == 200, placed.content
+        assert placed.json()["order"]["positionSide"] == "BOTH"
+    assert _sides(exchange) == {"BOTH": "0.020"}
 
 
 def test_a_viewer_is_refused_for_the_role_before_the_mode_is_told(api, bob, token_for, exchange):
     _go_hedge(exchange)
-    response = _place(api, token_for(bob), dryRun=False)
+    response = _place(api, token_for(bob), dryRun=False, positionSide="LONG")
     assert response.status_code == 403
-    assert response.json()["error"]["code"] != "HEDGE_MODE_UNSUPPORTED"
+    assert response.json()["error"]["code"] == "PERMISSION_DENIED"
+
+
+def test_a_hedge_account_opens_and_closes_each_side_and_lists_both(
+    api, alice, bob, make_user, token_for, exchange
+):
+    _go_hedge(exchange, long="0", short="0")
+    token = token_for(alice)
+
+    long = _place(api, token, dryRun=False, positionSide="LONG", clientOrderId="h-long")
+    assert long.status_code == 200, long.content
+    assert long.json()["order"]["positionSide"] == "LONG"
+    short = _place(api, token, dryRun=False, side="SELL", positionSide="SHORT", quantity="0.02")
+    assert short.status_code == 200, short.content
+    assert _sides(exchange) == {"LONG": "0.010", "SHORT": "-0.020"}
+
+    body = api.get("/futures/positions", token=token_for(bob)).json()
+    assert body["positionMode"]["mode"] == "hedge"
+    rows = {
+        (p["symbol"], p["positionSide"]): (p["positionAmt"], p["side"]) for p in body["positions"]
+    }
+    assert rows == {
+        ("ETHUSDT", "LONG"): ("0.01", "LONG"),
+        ("ETHUSDT", "SHORT"): ("-0.02", "SHORT"),
+    }
+    status = api.get("/futures/risk/status", token=token_for(bob)).json()
+    assert sorted(p["positionAmt"] for p in status["positions"]) == ["-0.02", "0.01"]
+
+    # another user reusing alice's client id gets a conflict, never her order
+    tina = make_user("tina", "trader")
+    stolen = _place(api, token_for(tina), dryRun=False, positionSide="LONG", clientOrderId="h-long")
+    assert stolen.status_code == 409, stolen.content
+    # the same id with another side is a mismatch naming positionSide, nothing sent
+    sent = _exchange_orders(exchange)
+    other = _place(api, token, dryRun=False, positionSide="SHORT", clientOrderId="h-long")
+    assert other.status_code == 409, other.content
+    assert other.json()["error"]["code"] == "CLIENT_ORDER_ID_MISMATCH"
+    assert [f["field"] for f in other.json()["error"]["details"]["fields"]] == ["positionSide"]
+    assert _exchange_orders(exchange) == sent
+
+    # closing a side: a SELL on LONG, a BUY on SHORT; even with the breaker open
+    CircuitBreaker.objects.update_or_create(
+        pk=CircuitBreaker.SINGLETON_PK, defaults={"state": CircuitBreaker.State.OPEN}
+    )
+    opening = _place(api, token, dryRun=False, positionSide="LONG")
+    assert opening.status_code == 422, opening.content
+    assert "circuit_breaker" in [r["rule"] for r in opening.json()["error"]["details"]["rules"]]
+    close_long = _place(api, token, dryRun=False, side="SELL", positionSide="LONG")
+    assert close_long.status_code == 200, close_long.content
+    close_short = _place(
+        api, token, dryRun=False, side="BUY", positionSide="SHORT", quantity="0.02"
+    )
+    assert close_short.status_code == 200, close_short.content
+    assert {k: Decimal(v) for k, v in _sides(exchange).items()} == {"LONG": 0, "SHORT": 0}
+    assert Order.objects.filter(position_side="LONG", status="FILLED").count() == 2
+
+
+def test_the_per_side_cap_holds_for_dry_runs_and_the_other_side_is_its_own(
+    api, alice, token_for, exchange
+):
+    _go_hedge(exchange, long="0.030", short="0")
+    _qty_cap("0.04", max_notional="200")
+    token = token_for(alice)
+
+    over = _place(api, token, dryRun=True, positionSide="LONG", quantity="0.02")
+    assert over.status_code == 422, over.content
+    rules = over.json()["error"]["details"]["rules"]
+    # the LONG side would be 0.05, and so would the net (no short to offset it)
+    assert [r["rule"] for r in rules] == ["max_position", "max_position"]
+    assert "ETHUSDT LONG" in rules[0]["message"] and "net" in rules[1]["message"]
+    # the order form's preview reads the same side: LONG 0.03 before, 0.05 after, refused
+    body = {"symbol": "ETHUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.02"}
+    preview = api.post("/futures/order.preview", {**body, "positionSide": "LONG"}, token=token)
+    assert preview.status_code == 200, preview.content
+    assert preview.json()["position"] == {"before": "0.03", "after": "0.05"}
+    assert preview.json()["risk"]["allowed"] is False
+    fits = _place(api, token, dryRun=True, positionSide="LONG", quantity="0.01")
+    assert fits.status_code == 200, fits.content
+    assert fits.json()["executed"] == "simulated"
+    # the SHORT side is a position of its own: 0.04 short fits next to a 0.03 long (net -0.01)
+    short = _place(api, token, dryRun=False, side="SELL", positionSide="SHORT", quantity="0.04")
+    assert short.status_code == 200, short.content
+    assert _sides(exchange) == {"LONG": "0.030", "SHORT": "-0.040"}
+    # a close of more than the side holds is no shrinking order: refused by Binance itself
+    too_much = _place(api, token, dryRun=False, side="SELL", positionSide="LONG", quantity="0.05")
+    assert too_much.status_code >= 400
+    assert _sides(exchange) == {"LONG": "0.030", "SHORT": "-0.040"}
 
 
 def test_a_switch_after_the_last_reading_is_caught_by_the_exchanges_4061(
@@ -153,20 +281,28 @@ def test_a_switch_after_the_last_reading_is_caught_by_the_exchanges_4061(
     _go_hedge(exchange)
     sent = _exchange_orders(exchange)
 
-    # Spark still believes one-way and sends; the exchange refuses (-4061), Spark reads again
-    error = _refused(_place(api, token, dryRun=False, clientOrderId="after-switch"))
-    assert {p["positionSide"] for p in error["details"]["sidePositions"]} == {"LONG", "SHORT"}
+    # Spark still believes one-way and sends BOTH; the exchange refuses (-4061), Spark reads
+    # again and says what the order must carry now
+    error = _refused(
+        _place(api, token, dryRun=False, clientOrderId="after-switch"),
+        400,
+        "POSITION_SIDE_REQUIRED",
+        "positionSide",
+    )
+    assert error["details"]["exchangeCode"] == -4061
     order = Order.objects.get(client_order_id="after-switch")
-    assert order.status == "REJECTED" and order.error["code"] == "HEDGE_MODE_UNSUPPORTED"
+    assert order.status == "REJECTED" and order.error["code"] == "POSITION_SIDE_REQUIRED"
     assert order.error["exchangeCode"] == -4061
     assert _exchange_orders(exchange) == sent  # refused by the exchange: nothing executed
-    # from now on refused before anything is sent
-    _refused(_place(api, token, dryRun=False))
+    # from now on refused before anything is sent, and a side order goes through
+    _refused(_place(api, token, dryRun=False), 400, "POSITION_SIDE_REQUIRED", "positionSide")
     assert Order.objects.count() == 2  # the dry run and the refused one
-    assert _sides(exchange) == {"LONG": "0.010", "SHORT": "-0.010"}
+    placed = _place(api, token, dryRun=False, positionSide="LONG")
+    assert placed.status_code == 200, placed.content
+    assert _sides(exchange) == {"LONG": "0.020", "SHORT": "-0.010"}
 
 
-def test_the_canary_confirm_is_refused_on_equal_sides_that_sum_to_flat(
+def test_the_canary_refuses_a_hedge_account_even_on_equal_sides_that_sum_to_flat(
     api, alice, token_for, exchange, settings
 ):
     settings.SPARK_POSITION_MODE_MAX_AGE = 3600  # the confirm must read the mode anyway
@@ -176,101 +312,114 @@ def test_the_canary_confirm_is_refused_on_equal_sides_that_sum_to_flat(
     _go_hedge(exchange, long="0.010", short="0.010")  # net 0: a sum would say "flat"
     sent = _exchange_orders(exchange)
 
-    _refused(api.post("/canary/confirm", {"runId": run["id"]}, token=token))
+    refused = api.post("/canary/confirm", {"runId": run["id"]}, token=token)
+    assert refused.status_code == 409, refused.content
+    assert refused.json()["error"]["code"] == "HEDGE_MODE_UNSUPPORTED"
 
     assert _exchange_orders(exchange) == sent
     assert _sides(exchange) == {"LONG": "0.010", "SHORT": "-0.010"}
     assert CanaryRun.objects.get(pk=run["id"]).status == "SIMULATED"  # confirmable later
-    assert AuditEntry.objects.filter(
-        action="canary.confirm", outcome="rejected", payload__error__code="HEDGE_MODE_UNSUPPORTED"
-    ).exists()
-    # and a new canary run (a dry run) is refused, not simulated against a "flat" account
     again = api.post("/canary/run", {}, token=token).json()["run"]
     assert again["status"] == "FAILED" and again["error"]["code"] == "HEDGE_MODE_UNSUPPORTED"
 
 
-def test_side_positions_are_reported_not_skipped(api, bob, token_for, exchange):
-    _go_hedge(exchange, long="0.030", short="0.010")
-    token = token_for(bob)  # reading needs only the viewer role
+def test_a_hedge_resting_order_is_modified_on_its_own_side(api, alice, token_for, exchange):
+    _go_hedge(exchange, long="0", short="0")
+    token = token_for(alice)
+    placed = _place(
+        api,
+        token,
+        dryRun=False,
+        type="LIMIT",
+        price="3300",
+        side="SELL",
+        positionSide="SHORT",
+        clientOrderId="h-rest",
+        quantity="0.01",
+    )
+    # a SELL SHORT limit below the mark fills at once; a resting one sits above it
+    assert placed.status_code == 200, placed.content
+    resting = _place(
+        api,
+        token,
+        dryRun=False,
+        type="LIMIT",
+        price="3500",
+        side="SELL",
+        positionSide="SHORT",
+        clientOrderId="h-rest-2",
+        quantity="0.01",
+    )
+    assert resting.status_code == 200 and resting.json()["order"]["status"] == "NEW"
 
-    body = api.get("/futures/positions", token=token).json()
+    moved = api.post(
+        "/futures/order.modify",
+        {"symbol": "ETHUSDT", "clientOrderId": "h-rest-2", "price": "3550", "quantity": "0.02"},
+        token=token,
+    )
+    assert moved.status_code == 200, moved.content
+    on_exchange = _signed(
+        exchange, "GET", "/fapi/v1/order", symbol="ETHUSDT", origClientOrderId="h-rest-2"
+    )
+    assert (on_exchange["price"], on_exchange["origQty"]) == ("3550.00", "0.020")
+    assert on_exchange["positionSide"] == "SHORT"
+    assert Order.objects.get(client_order_id="h-rest-2").position_side == "SHORT"
 
-    assert body["positionMode"]["mode"] == "hedge"
-    sides = {(p["symbol"], p["positionSide"]): p["positionAmt"] for p in body["positions"]}
-    assert sides == {("ETHUSDT", "LONG"): "0.030", ("ETHUSDT", "SHORT"): "-0.010"}
-    account = api.get("/futures/account", token=token).json()
-    assert account["positionMode"]["dualSidePosition"] is True
-    assert {p["positionSide"] for p in account["positionMode"]["sidePositions"]} == {
-        "LONG",
-        "SHORT",
-    }
-    status = api.get("/futures/risk/status", token=token).json()
-    assert sorted(p["positionAmt"] for p in status["positions"]) == ["-0.01", "0.03"]
-
-
-def test_the_dashboard_shows_the_banner_in_turkish_with_the_sides(client, alice, exchange):
-    client.force_login(alice)
-    page = client.get("/").content.decode()
-    assert 'data-testid="hedge-mode-banner"' not in page  # one-way: no banner
-    _go_hedge(exchange, long="0.030", short="0.010")
-    position_mode_forget()  # as after the reading's max age
-
-    page = client.get("/").content.decode()
-
-    assert 'data-testid="hedge-mode-banner"' in page
-    assert HEDGE_BANNER_TR in page and "Tek Yönlü Mod" in page
-    assert "0,030" in page and "-0,010" in page  # Turkish numbers
-    assert "Hedge mode: trading is stopped" not in page
+    # the per-side cap judges the modify on the SHORT side
+    _qty_cap("0.03")  # the SHORT side holds 0.01: 0.025 more would make it 0.035
+    refused = api.post(
+        "/futures/order.modify",
+        {"symbol": "ETHUSDT", "clientOrderId": "h-rest-2", "price": "3550", "quantity": "0.025"},
+        token=token,
+    )
+    assert refused.status_code == 422, refused.content
+    assert "SHORT" in refused.json()["error"]["details"]["rules"][0]["message"]
 
 
-def test_switching_back_trades_again_after_a_reconnect_without_restart(
+def test_reconcile_after_switching_mode_with_no_position_leaves_no_stale_side(
     api, alice, token_for, exchange, settings, client
 ):
     from futures.events import reconcile_after_connect
 
     settings.SPARK_POSITION_MODE_MAX_AGE = 3600  # only the reconnect may change the reading
     token = token_for(alice)
-    _go_hedge(exchange)
-    _refused(_place(api, token, dryRun=False))
+    _go_hedge(exchange, long="0.010", short="0.020")
+    assert _place(api, token, dryRun=False, positionSide="LONG").status_code == 200
+    assert {r.position_side for r in PositionSnapshot.objects.exclude(position_amt=0)} == {
+        "LONG",
+        "SHORT",
+    }
     _go_one_way(exchange)
-    _refused(_place(api, token, dryRun=False))  # the reading is still hedge...
+    # the reading is still hedge: a one-way order is refused until the stream reconnects
+    _refused(_place(api, token, dryRun=False), 400, "POSITION_SIDE_REQUIRED", "positionSide")
 
-    reconcile_after_connect()  # ...until the user stream (re)connects, as after any cut
+    reconcile_after_connect()  # as after any cut: the mode first, then positions per side
 
+    assert position_mode_known().dual is False
+    assert not PositionSnapshot.objects.exclude(position_side="BOTH").exclude(position_amt=0)
+    stale = PositionSnapshot.objects.exclude(position_side="BOTH")
+    assert all(r.rest_position_amt in (None, 0) for r in stale)
     placed = _place(api, token, dryRun=False)
     assert placed.status_code == 200, placed.content
-    assert placed.json()["executed"] == "exchange"
     assert _sides(exchange) == {"BOTH": "0.010"}
-    client.force_login(alice)
-    assert 'data-testid="hedge-mode-banner"' not in client.get("/").content.decode()
+    body = api.get("/futures/positions", token=token).json()
+    assert [(p["positionSide"], p["positionAmt"]) for p in body["positions"]] == [("BOTH", "0.01")]
     assert AuditEntry.objects.filter(
         action="position_mode.changed", payload__mode="one-way"
     ).exists()
-
-
-def test_a_reconnect_catches_a_switch_to_hedge_before_the_next_order(
-    api, alice, token_for, exchange, settings
-):
-    from futures.events import reconcile_after_connect
-
-    settings.SPARK_POSITION_MODE_MAX_AGE = 3600
-    token = token_for(alice)
-    assert _place(api, token, dryRun=True).status_code == 200  # read: one-way
-    _go_hedge(exchange)
+    # and back to hedge: the BOTH row is zeroed, the gate counts no stale one-way position
+    _place(api, token, dryRun=False, side="SELL")
+    exchange.control.position_mode(True)
     reconcile_after_connect()
-    sent = _exchange_orders(exchange)
-
-    _refused(_place(api, token, dryRun=False))
-
-    assert _exchange_orders(exchange) == sent  # refused before sending, no -4061 needed
-    assert AuditEntry.objects.filter(action="position_mode.changed", payload__mode="hedge").exists()
+    assert not PositionSnapshot.objects.exclude(position_amt=0)
+    assert _place(api, token, dryRun=False, positionSide="SHORT", side="SELL").status_code == 200
 
 
 def test_after_ttl_switching_back_trades_again(api, alice, token_for, exchange, settings):
     settings.SPARK_POSITION_MODE_MAX_AGE = 0  # every order reads the mode
     token = token_for(alice)
     _go_hedge(exchange)
-    _refused(_place(api, token, dryRun=False))
+    _refused(_place(api, token, dryRun=False), 400, "POSITION_SIDE_REQUIRED", "positionSide")
     _go_one_way(exchange)
     placed = _place(api, token, dryRun=False)
     assert placed.status_code == 200, placed.content

@@ -45,10 +45,11 @@ def test_the_dashboard_warns_in_turkish_and_refuses_a_dry_run(daphne, browser, s
     ]
     before = orders_at_exchange(sim)
 
-    # the form stays on dry run; even a dry run is refused on a hedge account
+    # the form stays on dry run; an order without its side (LONG/SHORT) is refused on a hedge
+    # account, dry run included (issue 22: the form's side selector is the pages' part)
     form = browser.find_element(By.CSS_SELECTOR, "[data-testid=order-form]")
     Select(form.find_element(By.NAME, "type")).select_by_value("MARKET")
     assert form.find_element(By.NAME, "dryRun").is_selected()
     form.find_element(By.CSS_SELECTOR, "button.buy").click()
-    assert "tek yönlü" in result_text(browser), result_text(browser)
+    assert "positionSide LONG ya da SHORT" in result_text(browser), result_text(browser)
     assert orders_at_exchange(sim) == before

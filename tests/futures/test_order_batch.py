@@ -324,18 +324,77 @@ def test_a_lost_batch_answer_is_settled_by_lookup_never_sent_twice(api, alice, t
     ]
 
 
-def test_a_batch_on_a_hedge_mode_account_is_refused_and_sends_nothing(
+def _side_amounts(exchange, symbol="ETHUSDT") -> dict[str, Decimal]:
+    rows = exchange.control.signed("GET", "/fapi/v2/positionRisk", symbol=symbol).json()
+    return {r["positionSide"]: Decimal(r["positionAmt"]) for r in rows}
+
+
+def test_a_hedge_batch_item_without_its_side_refuses_the_batch_and_sends_nothing(
     api, alice, token_for, exchange
 ):
     position_mode_forget()
     assert exchange.control.position_mode(True) == {"code": 200, "msg": "success"}
     try:
-        r = _batch(api, token_for(alice), [_item(), _item(price="3250")], dryRun=False)
-        assert r.status_code == 409, r.content
-        assert r.json()["error"]["code"] == "HEDGE_MODE_UNSUPPORTED"
+        items = [_item(positionSide="LONG"), _item(price="3250")]
+        r = _batch(api, token_for(alice), items, dryRun=False)
+        assert r.status_code == 400, r.content
+        error = r.json()["error"]
+        assert error["code"] == "POSITION_SIDE_REQUIRED"
+        assert error["details"]["item"] == 1
+        assert error["details"]["fields"][0]["field"] == "orders[1].positionSide"
         assert Order.objects.count() == 0
         assert exchange_orders(exchange, "ETHUSDT") == []
+        refused = AuditEntry.objects.filter(action="order.place", outcome="rejected")
+        assert refused.count() == 2  # the culprit and the item refused with it
     finally:
+        exchange.control.position_mode(False)
+        position_mode_forget()
+
+
+def test_a_hedge_entry_with_its_tp_and_sl_on_the_long_side_goes_in_one_batch(
+    api, alice, token_for, exchange
+):
+    position_mode_forget()
+    assert exchange.control.position_mode(True) == {"code": 200, "msg": "success"}
+    try:
+        # In hedge mode a TP/SL is a SELL on LONG (no reduceOnly: Binance refuses it there).
+        items = [
+            {**o, "positionSide": "LONG"}
+            for o in (
+                {k: v for k, v in item.items() if k != "reduceOnly"} for item in ENTRY_WITH_TP_SL
+            )
+        ]
+        r = _batch(api, token_for(alice), items, dryRun=False)
+        assert r.status_code == 200, r.content
+        out = r.json()["orders"]
+        assert [i["order"]["status"] for i in out] == ["FILLED", "NEW", "NEW"]
+        assert [i["order"]["positionSide"] for i in out] == ["LONG"] * 3
+        assert _side_amounts(exchange) == {"LONG": Decimal("0.01"), "SHORT": Decimal("0")}
+        assert _algos(exchange) == [
+            ("STOP_MARKET", Decimal("3300"), "b-sl"),
+            ("TAKE_PROFIT_MARKET", Decimal("3600"), "b-tp"),
+        ]
+        stored = Order.objects.filter(client_order_id__in=["b-in", "b-tp", "b-sl"])
+        assert set(stored.values_list("position_side", flat=True)) == {"LONG"}
+        # the same batch with reduceOnly on its TP is refused before anything is stored
+        again = [dict(o, clientOrderId=o["clientOrderId"] + "2") for o in items]
+        again[1]["reduceOnly"] = True
+        refused = _batch(api, token_for(alice), again, dryRun=False)
+        assert refused.status_code == 400, refused.content
+        assert refused.json()["error"]["code"] == "REDUCE_ONLY_IN_HEDGE_MODE"
+        assert refused.json()["error"]["details"]["fields"][0]["field"] == "orders[1].reduceOnly"
+        assert not Order.objects.filter(client_order_id="b-in2").exists()
+    finally:
+        exchange.control.signed(
+            "POST",
+            "/fapi/v1/order",
+            symbol="ETHUSDT",
+            side="SELL",
+            type="MARKET",
+            quantity="0.01",
+            positionSide="LONG",
+        )
+        exchange.control.signed("DELETE", "/fapi/v1/algoOpenOrders", symbol="ETHUSDT")
         exchange.control.position_mode(False)
         position_mode_forget()
 

@@ -33,11 +33,17 @@ def _order(**kw) -> Order:
     return Order.objects.create(**base)
 
 
-def _orm_exposure(env: str, symbol: str, side: str) -> tuple[Decimal, Decimal]:
-    """The same read through the ORM: the REST position plus fills it may miss (reduce-only
-    ones included), open leaves of orders that are not reduce-only."""
-    row = PositionSnapshot.objects.filter(environment=env, symbol=symbol).first()
-    orders = Order.objects.filter(environment=env, symbol=symbol, side=side, dry_run=False)
+def _orm_exposure(
+    env: str, symbol: str, side: str, position_side: str = "BOTH"
+) -> tuple[Decimal, Decimal]:
+    """The same read through the ORM: the REST position of the side plus fills it may miss
+    (reduce-only ones included), open leaves of orders that are not reduce-only."""
+    row = PositionSnapshot.objects.filter(
+        environment=env, symbol=symbol, position_side=position_side
+    ).first()
+    orders = Order.objects.filter(
+        environment=env, symbol=symbol, side=side, dry_run=False, position_side=position_side
+    )
     leaves = (
         orders.filter(status__in=OPEN_STATUSES, reduce_only=False)
         .annotate(leaves=F("quantity") - F("filled_qty"))
@@ -153,6 +159,107 @@ def test_an_older_rest_answer_never_replaces_a_newer_position_read():
     position_sync([{"symbol": "ETHUSDT", "pa": "0.3"}], source="ws")  # the stream: pages only
     row.refresh_from_db()
     assert row.position_amt == Decimal("0.3") and row.rest_position_amt == Decimal("0.2")
+
+
+def test_hedge_exposure_reads_one_side_its_row_and_its_orders_only():
+    read_at = timezone.now()
+    before = read_at - timedelta(seconds=1)
+    for side, amount in (("LONG", "0.3"), ("SHORT", "-0.2"), ("BOTH", "0.9")):
+        PositionSnapshot.objects.create(
+            environment="sim",
+            symbol="ETHUSDT",
+            position_side=side,
+            rest_position_amt=Decimal(amount),
+            rest_requested_at=read_at,
+            source="rest",
+        )
+    _order(position_side="LONG", quantity=Decimal("0.05"))  # opening LONG, resting
+    _order(  # opening LONG, filled after the read
+        position_side="LONG",
+        status=OrderStatus.FILLED,
+        filled_qty=Decimal("0.013"),
+        filled_seen_at=read_at,
+    )
+    _order(  # closing LONG (a SELL on LONG), filled after the read
+        position_side="LONG",
+        side="SELL",
+        status=OrderStatus.FILLED,
+        filled_qty=Decimal("0.01"),
+        filled_seen_at=read_at,
+    )
+    _order(position_side="SHORT", side="SELL", quantity=Decimal("0.07"))  # opening SHORT
+    _order(  # opening SHORT, filled after the read
+        position_side="SHORT",
+        side="SELL",
+        status=OrderStatus.FILLED,
+        filled_qty=Decimal("0.02"),
+        filled_seen_at=read_at,
+    )
+    _order(quantity=Decimal("0.5"))  # a BOTH order (before the switch): no side's
+    _order(position_side="LONG", filled_qty=Decimal("0.004"), filled_seen_at=before)
+
+    long = selectors.exposure("sim", "ETHUSDT", "BUY", "LONG")
+    short = selectors.exposure("sim", "ETHUSDT", "SELL", "SHORT")
+
+    assert long.position == Decimal("0.3") + Decimal("0.013")
+    assert long.open_qty == Decimal("0.05") + Decimal("0.013") - Decimal("0.004")
+    assert long.estimate == Decimal("0.3") + Decimal("0.013") - Decimal("0.01")
+    assert (long.position, long.open_qty) == _orm_exposure("sim", "ETHUSDT", "BUY", "LONG")
+    assert short.position == Decimal("-0.2") - Decimal("0.02")
+    assert short.open_qty == Decimal("0.07")
+    assert (short.position, short.open_qty) == _orm_exposure("sim", "ETHUSDT", "SELL", "SHORT")
+    both = selectors.exposure("sim", "ETHUSDT", "BUY")
+    assert (both.position, both.open_qty) == _orm_exposure("sim", "ETHUSDT", "BUY")
+    assert both.position == Decimal("0.9") and both.open_qty == Decimal("0.5")
+
+
+def test_a_side_is_fresh_on_its_own_row():
+    now = timezone.now()
+    PositionSnapshot.objects.create(
+        environment="sim",
+        symbol="ETHUSDT",
+        position_side="LONG",
+        rest_position_amt=Decimal("0.1"),
+        rest_requested_at=now,
+        source="rest",
+    )
+    assert selectors.position_is_fresh("sim", "ETHUSDT", 5, "LONG")
+    assert not selectors.position_is_fresh("sim", "ETHUSDT", 5, "SHORT")
+    assert not selectors.position_is_fresh("sim", "ETHUSDT", 5)
+    assert selectors.position_was_read("sim", "ETHUSDT", "LONG")
+    assert not selectors.position_was_read("sim", "ETHUSDT", "SHORT")
+
+
+def test_a_rest_read_stores_each_side_and_zeroes_the_other_modes_rows():
+    from futures.sync import position_sync
+
+    first = timezone.now()
+    position_sync(
+        [{"symbol": "ETHUSDT", "positionSide": "BOTH", "positionAmt": "0.2"}],
+        source="rest:order",
+        requested_at=first,
+        symbols=("ETHUSDT",),
+    )
+    # the account was flattened and switched to hedge mode; the next read has the two sides
+    position_sync(
+        [
+            {"symbol": "ETHUSDT", "positionSide": "LONG", "positionAmt": "0.03"},
+            {"symbol": "ETHUSDT", "positionSide": "SHORT", "positionAmt": "-0.01"},
+        ],
+        source="rest:order",
+        requested_at=first + timedelta(milliseconds=10),
+        symbols=("ETHUSDT",),
+    )
+    rows = {
+        r.position_side: (r.position_amt, r.rest_position_amt)
+        for r in PositionSnapshot.objects.filter(symbol="ETHUSDT")
+    }
+    assert rows == {
+        "BOTH": (Decimal(0), Decimal(0)),
+        "LONG": (Decimal("0.03"), Decimal("0.03")),
+        "SHORT": (Decimal("-0.01"), Decimal("-0.01")),
+    }
+    assert selectors.exposure("sim", "ETHUSDT", "BUY").position == 0
 
 
 def test_exposure_reads_many_small_quantities_exactly():

@@ -122,3 +122,50 @@ def test_position_sync_keeps_one_row_per_symbol(django_capture_on_commit_callbac
     assert row.margin_type == "cross"
     assert PositionSnapshot.objects.count() == 1
     assert seen == [["BTCUSDT"], ["BTCUSDT"]]
+
+
+def test_a_hedge_order_event_keeps_its_position_side():
+    order = order_sync_from_exchange(_event(ps="SHORT"), source="stream")
+    order.refresh_from_db()
+    assert order.position_side == "SHORT"
+    # a later event of the same order keeps it; a one-way order stays BOTH
+    order_sync_from_exchange(_event(status="CANCELED", x="CANCELED", ps="SHORT"), source="ws")
+    order.refresh_from_db()
+    assert (order.position_side, order.status) == ("SHORT", Order.Status.CANCELED)
+    other = order_sync_from_exchange(_event(c="one-way-1", i=7002), source="stream")
+    assert other.position_side == "BOTH"
+
+
+def test_hedge_sides_from_the_stream_are_rows_of_their_own():
+    from futures.binance.reports import event_position
+
+    events = [
+        {"s": "ETHUSDT", "pa": "0.030", "ep": "3400", "up": "0", "ps": "LONG"},
+        {"s": "ETHUSDT", "pa": "-0.010", "ep": "3390", "up": "0", "ps": "SHORT"},
+    ]
+    position_sync([event_position(e) for e in events], source="ws")
+    position_sync(
+        [event_position({"s": "ETHUSDT", "pa": "0.020", "ep": "3400", "up": "0", "ps": "LONG"})],
+        source="ws",
+    )
+    rows = {
+        r.position_side: r.position_amt for r in PositionSnapshot.objects.filter(symbol="ETHUSDT")
+    }
+    assert rows == {"LONG": Decimal("0.020"), "SHORT": Decimal("-0.010")}
+
+
+def test_the_live_positions_snapshot_has_a_row_per_side_with_its_position_side():
+    from futures.binance.reports import event_position
+    from futures.live_snapshot import snapshot
+
+    events = [
+        {"s": "ETHUSDT", "pa": "0.030", "ep": "3400", "up": "0", "ps": "LONG"},
+        {"s": "ETHUSDT", "pa": "-0.010", "ep": "3390", "up": "0", "ps": "SHORT"},
+        {"s": "BTCUSDT", "pa": "0", "ep": "0", "up": "0", "ps": "LONG"},
+    ]
+    position_sync([event_position(e) for e in events], source="ws")
+    rows = snapshot("positions")["positions"]
+    assert [(r["symbol"], r["positionSide"], Decimal(r["position_amt"])) for r in rows] == [
+        ("ETHUSDT", "LONG", Decimal("0.03")),
+        ("ETHUSDT", "SHORT", Decimal("-0.01")),
+    ]

@@ -5,6 +5,7 @@ leaves the order UNKNOWN and is never re-sent."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from futures.binance.errors import ExchangeUnavailable
 from futures.binance.ws_api import BinanceFuturesWs, order_client_from_settings
 from futures.models import Order, OrderStatus
 from futures.order_modify import order_modify
+from futures.position_mode import position_mode_forget
 from futures.services import OrderRequest, order_cancel, order_place
 from tests.support.stand_in import exchange_orders
 from tests.support.ws_proxy import LosingProxy
@@ -106,3 +108,29 @@ def test_an_answer_that_never_comes_leaves_the_order_unknown_and_unsent_again(
     again = order_place(user=alice, request=_bid(alice, "wst-held"))
     assert again.created is False and proxy.forwarded["order.place"] == 1
     assert _on_exchange(exchange) == ["wst-held"]
+
+
+def test_a_hedge_order_goes_over_the_socket_on_its_side_and_keeps_it_when_modified(
+    alice, exchange, proxy, ws_transport
+):
+    position_mode_forget()
+    assert exchange.control.position_mode(True) == {"code": 200, "msg": "success"}
+    try:
+        bid = dataclasses.replace(_bid(alice, "wst-long"), position_side="LONG")
+        result = order_place(user=alice, request=bid)
+        assert result.order.status == OrderStatus.NEW and result.order.position_side == "LONG"
+        assert proxy.forwarded["order.place"] == 1
+
+        order_modify(
+            user=alice, symbol="ETHUSDT", client_order_id="wst-long", price=Decimal("3305")
+        )
+        on_exchange = exchange.control.signed(
+            "GET", "/fapi/v1/order", symbol="ETHUSDT", origClientOrderId="wst-long"
+        ).json()
+        assert (on_exchange["positionSide"], on_exchange["price"]) == ("LONG", "3305.00")
+        order_cancel(user=alice, symbol="ETHUSDT", client_order_id="wst-long")
+        assert Order.objects.get(client_order_id="wst-long").position_side == "LONG"
+    finally:
+        exchange.control.signed("DELETE", "/fapi/v1/allOpenOrders", symbol="ETHUSDT")
+        exchange.control.position_mode(False)
+        position_mode_forget()
