@@ -571,3 +571,131 @@ def positions_out(read) -> dict[str, Any]:
         # hedge mode's side positions: the exchange's row, its side named
         + [{**p, "side": p["positionSide"]} for p in read.side_positions],
     }
+
+
+def health_out(health) -> dict[str, Any]:
+    """services.ExchangeHealth as GET /futures/health answers it."""
+    return {
+        "environment": health.environment,
+        "baseUrl": health.base_url,
+        "backoffSeconds": health.backoff_seconds,
+        "status": "ok",
+        "serverTime": health.server_time,
+        "latencyMs": health.latency_ms,
+        "clockOffsetMs": health.clock_offset_ms,
+        "rateLimitRemaining": health.rate_limit_remaining,
+        "dryRunDefault": True,  # every order route's dryRun default
+        "positionMode": mode_out(health.mode),
+    }
+
+
+def rates_out(rows: list[dict]) -> dict[str, Any]:
+    """The exchange's premiumIndex rows as GET /futures/premiumIndex answers them."""
+    return {
+        "rates": [
+            {
+                "symbol": row["symbol"],
+                "markPrice": s(row.get("markPrice")),
+                "indexPrice": s(row.get("indexPrice")),
+                "lastFundingRate": s(row.get("lastFundingRate")),
+                "nextFundingTime": int(row.get("nextFundingTime") or 0),
+                "time": int(row.get("time") or 0),
+            }
+            for row in rows
+        ]
+    }
+
+
+def klines_out(klines) -> dict[str, Any]:
+    """chart.Klines as GET /futures/klines answers them (prices stay the exchange's strings)."""
+    return {
+        "symbol": klines.symbol,
+        "interval": klines.interval,
+        "intervalMs": klines.interval_ms,
+        "live": klines.live,
+        "bars": [
+            {
+                "t": int(row[0]),
+                "o": str(row[1]),
+                "h": str(row[2]),
+                "l": str(row[3]),
+                "c": str(row[4]),
+                "v": str(row[5]),
+            }
+            for row in klines.rows
+        ],
+    }
+
+
+def remote_algo_out(remote: dict) -> dict[str, Any]:
+    """An open algo order of the exchange with no row here (its own field names mapped)."""
+    return {
+        "clientOrderId": remote.get("clientAlgoId"),
+        "algoId": remote.get("algoId"),
+        "isAlgo": True,
+        "symbol": remote.get("symbol"),
+        "side": remote.get("side"),
+        "type": remote.get("orderType"),
+        "quantity": remote.get("quantity"),
+        "stopPrice": remote.get("triggerPrice"),
+        "status": remote.get("algoStatus"),
+    }
+
+
+def preview_out(p) -> dict[str, Any]:
+    """preview.Preview as POST /futures/order.preview answers it."""
+    return {
+        "symbol": p.symbol,
+        "side": p.side,
+        "type": p.type,
+        "quantity": s(p.quantity),
+        "price": s(p.price),
+        "markPrice": s(p.mark_price),
+        "notional": s(p.notional),
+        "leverage": p.leverage,
+        "marginType": p.margin_type,
+        "initialMargin": s(p.initial_margin),
+        "maintMarginRatio": s(p.maint_margin_ratio),
+        # the one-way position before and after a fill (the liquidation is the one after)
+        "position": {"before": s(p.position_before), "after": s(p.position_after)},
+        "estLiquidationPrice": s(p.liquidation),
+        "estFee": s(p.fee),
+        "rounded": p.rounded,
+        "sized": p.sized,
+        "filter": p.filter_error,
+        "risk": {"allowed": p.decision.allowed, "rules": p.decision.rules},
+    }
+
+
+def margin_changed_out(done) -> dict[str, Any]:
+    """position_actions.MarginChanged as POST /futures/positionMargin answers it."""
+    row = done.position
+    return {
+        "symbol": done.symbol,
+        "type": done.type,
+        "amount": s(done.amount),
+        "isolatedMargin": s(row.isolated_margin) if row else None,
+        "liquidationPrice": s(row.liquidation_price) if row else None,
+    }
+
+
+def cancel_all_out(result) -> dict[str, Any]:
+    """services.CancelAllResult as POST /futures/order.cancelAll answers it."""
+
+    def entry(c) -> dict[str, Any]:
+        out = {"clientOrderId": c.client_order_id, "status": c.status, "owner": c.owner}
+        return out if c.symbol is None else {**out, "symbol": c.symbol}
+
+    return {
+        "symbol": result.symbol,
+        "scope": result.scope,
+        "cancelled": [entry(c) for c in result.cancelled],
+    }
+
+
+def leverage_out(done) -> dict[str, Any]:
+    return {"symbol": done.symbol, "leverage": done.leverage, "raw": done.raw}
+
+
+def margin_type_out(done) -> dict[str, Any]:
+    return {"symbol": done.symbol, "marginType": done.margin_type, "unchanged": done.unchanged}
