@@ -53,6 +53,7 @@ from futures.schemas import (
     cancel_all_out,
     health_out,
     klines_out,
+    ledger_sync_out,
     leverage_out,
     margin_changed_out,
     margin_type_out,
@@ -377,6 +378,7 @@ def margin_type(request, payload: MarginTypeIn):
 def ledger_sync(request, payload: LedgerSyncIn):
     """Book the exchange's income history (fills, commissions, funding, transfers) not yet in
     the ledger (operator); running it again books nothing twice."""
-    return income.income_sync_requested(
+    done = income.income_sync_requested(
         user=request.auth, start=payload.startTime, end=payload.endTime
     )
+    return ledger_sync_out(done)

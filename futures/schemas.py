@@ -699,3 +699,16 @@ def leverage_out(done) -> dict[str, Any]:
 
 def margin_type_out(done) -> dict[str, Any]:
     return {"symbol": done.symbol, "marginType": done.margin_type, "unchanged": done.unchanged}
+
+
+def ledger_sync_out(done) -> dict[str, Any]:
+    """income.IncomeSynced as POST /futures/ledger/sync answers it."""
+    return {
+        "environment": done.environment,
+        "startTime": done.start_ms,
+        "endTime": done.end_ms,
+        "rows": done.rows,
+        "booked": done.booked,
+        "fills": done.fills,
+        "pending": done.pending,
+    }
