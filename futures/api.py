@@ -60,6 +60,7 @@ from futures.schemas import (
     order_out,
     positions_out,
     preview_out,
+    protection_out,
     rates_out,
     remote_algo_out,
 )
@@ -147,7 +148,7 @@ def order_place(request, payload: OrderIn):
     )
     out = placed_out(done.entry)
     out["protection"] = {
-        **attached.protection_out(done.entry.order),
+        **protection_out(done.entry.order),
         "orders": [order_out(r.order) for r in done.protection],
     }
     return out
@@ -290,10 +291,10 @@ def order_modify_route(request, payload: ModifyIn):
         quantity=payload.quantity,
     )
     return {
-        "order": order_out(done["order"]),
-        "old": done["old"],
-        "new": done["new"],
-        "rounded": done["rounded"],
+        "order": order_out(done.order),
+        "old": done.old,
+        "new": done.new,
+        "rounded": done.rounded,
     }
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from futures.models import PRICE, Fill, Order
+from futures.models import PRICE, AttachState, Fill, Order
 from spark_site.money import Money, StrictBool, decimal_text
 
 SYMBOL = r"^[A-Z0-9]{2,20}$"
@@ -711,4 +711,15 @@ def ledger_sync_out(done) -> dict[str, Any]:
         "booked": done.booked,
         "fills": done.fills,
         "pending": done.pending,
+    }
+
+
+def protection_out(entry: Order) -> dict[str, Any] | None:
+    """An entry's attached TP/SL as the API shows it (None when it has none)."""
+    if entry.attach_state == AttachState.NONE:
+        return None
+    return {
+        "takeProfit": s(entry.attach_take_profit),
+        "stopLoss": s(entry.attach_stop_loss),
+        "state": entry.attach_state,
     }
