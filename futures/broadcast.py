@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 
 from risk import models as risk_models
+from risk.schemas import risk_status_out
 from risk.services import risk_status
 from spark_site.groups import send_to_group
 from spark_site.money import plain
@@ -202,7 +203,7 @@ def account_payload(a) -> dict:
 def risk_snapshot() -> dict | None:
     """Risk status as the risk app reports it (risk never imports futures; we ask it)."""
     try:
-        return risk_status()
+        return risk_status_out(risk_status())
     except Exception:
         logger.exception("risk status unavailable")
         return None
