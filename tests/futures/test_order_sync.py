@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from futures.models import Fill, IllegalTransition, Order, PositionSnapshot
-from futures.sync import order_sync_from_exchange, position_sync
+from futures.sync import order_sync_from_exchange, position_sync, wallet_sync
 from tests.support.exchange_events import order_update
 from tests.support.live import LiveTopic
 
@@ -118,3 +118,17 @@ def test_position_sync_keeps_one_row_per_symbol(django_capture_on_commit_callbac
         [("BTCUSDT", "0.010")],
         [("BTCUSDT", "-0.020")],
     ]
+
+
+@pytest.mark.usefixtures("fresh_channel_layer")
+def test_a_wallet_update_reaches_the_account_topic_once_committed(
+    django_capture_on_commit_callbacks,
+):
+    before, after = LiveTopic("account"), LiveTopic("account")
+    with django_capture_on_commit_callbacks() as on_commit:
+        wallet_sync({"a": "USDT", "wb": "1234.50", "cw": "1234.50"})
+    assert before.payloads() == []  # nothing while the transaction is open
+    for callback in on_commit:
+        callback()
+    sent = after.payloads()
+    assert [(p["environment"], p["wallet_balance"]) for p in sent] == [("sim", "1234.50")]
