@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from ninja import Field, Schema
 
 from canary.models import CanaryRun
 from spark_site.money import Money, StrictBool
+
+if TYPE_CHECKING:
+    from canary.services import CanaryStatus
 
 # CanaryRun.quantity is DecimalField(max_digits=28, decimal_places=10), as the Order columns.
 CanaryQuantity = Money(max_digits=28, decimal_places=10, gt=0)
@@ -105,6 +108,6 @@ def run_out(run: CanaryRun, now=None) -> dict[str, Any]:
     }
 
 
-def canary_status_out(status) -> dict[str, Any]:
+def canary_status_out(status: CanaryStatus) -> dict[str, Any]:
     """services.CanaryStatus as GET /canary/status answers it."""
     return {"policy": status.policy, "runs": [run_out(r, status.now) for r in status.runs]}

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from futures.models import PRICE, AttachState, Fill, Order
 from spark_site.money import Money, StrictBool, decimal_text
+
+if TYPE_CHECKING:
+    from futures.chart import Klines
+    from futures.income import IncomeSynced
+    from futures.position_actions import MarginChanged
+    from futures.preview import Preview
+    from futures.services import (
+        CancelAllResult,
+        ExchangeHealth,
+        LeverageChanged,
+        MarginTypeChanged,
+    )
 
 SYMBOL = r"^[A-Z0-9]{2,20}$"
 CLIENT_ORDER_ID = r"^[\.A-Z\:/a-z0-9_-]{1,36}$"
@@ -573,7 +585,7 @@ def positions_out(read) -> dict[str, Any]:
     }
 
 
-def health_out(health) -> dict[str, Any]:
+def health_out(health: ExchangeHealth) -> dict[str, Any]:
     """services.ExchangeHealth as GET /futures/health answers it."""
     return {
         "environment": health.environment,
@@ -606,7 +618,7 @@ def rates_out(rows: list[dict]) -> dict[str, Any]:
     }
 
 
-def klines_out(klines) -> dict[str, Any]:
+def klines_out(klines: Klines) -> dict[str, Any]:
     """chart.Klines as GET /futures/klines answers them (prices stay the exchange's strings)."""
     return {
         "symbol": klines.symbol,
@@ -642,7 +654,7 @@ def remote_algo_out(remote: dict) -> dict[str, Any]:
     }
 
 
-def preview_out(p) -> dict[str, Any]:
+def preview_out(p: Preview) -> dict[str, Any]:
     """preview.Preview as POST /futures/order.preview answers it."""
     return {
         "symbol": p.symbol,
@@ -667,7 +679,7 @@ def preview_out(p) -> dict[str, Any]:
     }
 
 
-def margin_changed_out(done) -> dict[str, Any]:
+def margin_changed_out(done: MarginChanged) -> dict[str, Any]:
     """position_actions.MarginChanged as POST /futures/positionMargin answers it."""
     row = done.position
     return {
@@ -679,7 +691,7 @@ def margin_changed_out(done) -> dict[str, Any]:
     }
 
 
-def cancel_all_out(result) -> dict[str, Any]:
+def cancel_all_out(result: CancelAllResult) -> dict[str, Any]:
     """services.CancelAllResult as POST /futures/order.cancelAll answers it."""
 
     def entry(c) -> dict[str, Any]:
@@ -693,15 +705,15 @@ def cancel_all_out(result) -> dict[str, Any]:
     }
 
 
-def leverage_out(done) -> dict[str, Any]:
+def leverage_out(done: LeverageChanged) -> dict[str, Any]:
     return {"symbol": done.symbol, "leverage": done.leverage, "raw": done.raw}
 
 
-def margin_type_out(done) -> dict[str, Any]:
+def margin_type_out(done: MarginTypeChanged) -> dict[str, Any]:
     return {"symbol": done.symbol, "marginType": done.margin_type, "unchanged": done.unchanged}
 
 
-def ledger_sync_out(done) -> dict[str, Any]:
+def ledger_sync_out(done: IncomeSynced) -> dict[str, Any]:
     """income.IncomeSynced as POST /futures/ledger/sync answers it."""
     return {
         "environment": done.environment,

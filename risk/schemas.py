@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ninja import Field, Schema
 from pydantic import field_validator
@@ -10,6 +10,9 @@ from pydantic import field_validator
 from risk.models import MONEY
 from risk.money import fmt
 from spark_site.money import Money
+
+if TYPE_CHECKING:
+    from risk.services import RiskStatus
 
 # A manual entry is one desk's correction, not a fortune: a bound well inside the column keeps
 # the day's sum (and the breaker's acknowledged PnL, the same column) storable.
@@ -121,7 +124,7 @@ class PnLRecordedOut(Schema):
     circuitBreaker: BreakerOut
 
 
-def risk_status_out(status) -> dict[str, Any]:
+def risk_status_out(status: RiskStatus) -> dict[str, Any]:
     """services.RiskStatus as GET /futures/risk/status answers it (and the live `risk` topic)."""
     budget = status.budget
     return {
