@@ -1,7 +1,7 @@
 """The full order path through a real Daphne vs the bare connector call, and dry-run vs trivial.
 
 Live: `POST /futures/order.place` (token auth, permission, filters, risk gate with its row lock,
-Order row, exchange call, order sync, audit, metrics, signal) vs `BinanceFutures.place_order`
+Order row, exchange call, order sync, audit, metrics, live event) vs `BinanceFutures.place_order`
 alone, both placing the same LIMIT IOC order on the same stand-in. Target: p50 <= 1.5x.
 Dry-run: `POST /futures/order.place` (dryRun) vs `GET /api/me` (a trivial authenticated ninja
 endpoint) on the same server. The server's floor: `GET /api/me` anonymous (no query at all).

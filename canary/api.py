@@ -9,7 +9,14 @@ from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
 from canary import services
-from canary.schemas import CanaryStatusOut, ConfirmIn, RunAnswerOut, RunIn
+from canary.schemas import (
+    CanaryStatusOut,
+    ConfirmIn,
+    RunAnswerOut,
+    RunIn,
+    canary_status_out,
+    run_out,
+)
 
 router = Router(tags=["canary"])
 
@@ -20,7 +27,7 @@ def run(request, payload: RunIn):
     result = services.canary_run(
         user=request.auth, symbol=payload.symbol, side=payload.side, quantity=payload.quantity
     )
-    return {"run": services.run_doc(result)}
+    return {"run": run_out(result)}
 
 
 @router.post(
@@ -31,13 +38,13 @@ def confirm(request, payload: ConfirmIn):
     result = services.canary_confirm(
         user=request.auth, run_id=payload.runId, keep_position=payload.keepPosition
     )
-    return {"run": services.run_doc(result)}
+    return {"run": run_out(result)}
 
 
 @router.get("/status", auth=READ_AUTH, response=CanaryStatusOut)
 def status(request):
     """The latest runs and the policy in force."""
-    return services.canary_status()
+    return canary_status_out(services.canary_status())
 
 
 @router.get("/runs/{run_id}/evidence", auth=READ_AUTH)

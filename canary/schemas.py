@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
 from ninja import Field, Schema
 
+from canary.models import CanaryRun
 from spark_site.money import Money, StrictBool
+
+if TYPE_CHECKING:
+    from canary.services import CanaryStatus
 
 # CanaryRun.quantity is DecimalField(max_digits=28, decimal_places=10), as the Order columns.
 CanaryQuantity = Money(max_digits=28, decimal_places=10, gt=0)
@@ -26,7 +31,7 @@ class ConfirmIn(Schema):
 
 
 # ---------------------------------------------------------------------------------- answers
-# A run as services.run_doc shapes it (the canary page reads the same document); the stored
+# A run as run_out shapes it (the canary page reads the same document); the stored
 # JSON parts (request, risk decision, simulated fill, confirmation, error) stay free-form.
 
 
@@ -73,3 +78,36 @@ class PolicyOut(Schema):
 class CanaryStatusOut(Schema):
     policy: PolicyOut
     runs: list[RunOut]  # newest first
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def run_out(run: CanaryRun, now=None) -> dict[str, Any]:
+    """A stored run as the API and the canary page show it."""
+    now = now or timezone.now()
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "createdAt": _iso(run.created_at),
+        "startedBy": run.started_by_name,
+        "environment": run.environment,
+        "request": run.request,
+        "riskDecision": run.risk_decision,
+        "simulatedFill": run.simulated_fill,
+        "expiresAt": _iso(run.expires_at),
+        "confirmable": run.status == CanaryRun.Status.SIMULATED and not run.is_expired(now),
+        "confirmedAt": _iso(run.confirmed_at),
+        "confirmation": run.confirmation,
+        "exchangeOrderId": run.exchange_order_id,
+        "keepPosition": run.keep_position,
+        "error": run.error,
+        "evidenceSha256": run.evidence_sha256,
+        "evidenceUrl": f"/canary/runs/{run.pk}/evidence",
+    }
+
+
+def canary_status_out(status: CanaryStatus) -> dict[str, Any]:
+    """services.CanaryStatus as GET /canary/status answers it."""
+    return {"policy": status.policy, "runs": [run_out(r, status.now) for r in status.runs]}

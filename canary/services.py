@@ -11,8 +11,8 @@ import logging
 import platform
 import time
 import uuid
-from dataclasses import asdict, is_dataclass
-from datetime import timedelta
+from dataclasses import asdict, dataclass, is_dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlparse
 
@@ -552,33 +552,20 @@ def _execute(run: CanaryRun, user) -> CanaryRun:
 # ------------------------------------------------------------------------------------- reads
 
 
-def run_doc(run: CanaryRun, now=None) -> dict:
-    now = now or timezone.now()
-    return {
-        "id": run.pk,
-        "status": run.status,
-        "createdAt": _iso(run.created_at),
-        "startedBy": run.started_by_name,
-        "environment": run.environment,
-        "request": run.request,
-        "riskDecision": run.risk_decision,
-        "simulatedFill": run.simulated_fill,
-        "expiresAt": _iso(run.expires_at),
-        "confirmable": run.status == CanaryRun.Status.SIMULATED and not run.is_expired(now),
-        "confirmedAt": _iso(run.confirmed_at),
-        "confirmation": run.confirmation,
-        "exchangeOrderId": run.exchange_order_id,
-        "keepPosition": run.keep_position,
-        "error": run.error,
-        "evidenceSha256": run.evidence_sha256,
-        "evidenceUrl": f"/canary/runs/{run.pk}/evidence",
-    }
+@dataclass(frozen=True)
+class CanaryStatus:
+    """The policy in force and the latest runs, newest first (canary/schemas.py shapes them
+    for the API and the canary page)."""
+
+    policy: dict
+    runs: list[CanaryRun]
+    now: datetime  # when the status was read: a run's confirm window is judged at this time
 
 
-def canary_status(*, limit: int = 20) -> dict:
+def canary_status(*, limit: int = 20) -> CanaryStatus:
     now = timezone.now()
     runs = CanaryRun.objects.select_related("confirmed_by").order_by("-id")[:limit]
-    return {"policy": policy(), "runs": [run_doc(r, now) for r in runs]}
+    return CanaryStatus(policy=policy(), runs=list(runs), now=now)
 
 
 def run_get(run_id: int) -> CanaryRun:

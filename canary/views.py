@@ -7,13 +7,14 @@ from django.shortcuts import render
 from accounts.pages import page_access
 from accounts.permissions import can, may_act_on
 from canary.models import CanaryRun
+from canary.schemas import canary_status_out
 from canary.services import canary_status
 
 
 def canary_page(request):
     if (denied := page_access(request)) is not None:
         return denied
-    status = canary_status(limit=50)
+    status = canary_status_out(canary_status(limit=50))  # the API's document
     # Show a confirm button only on runs this user may confirm (their own, or any for operators).
     owners = dict(
         CanaryRun.objects.filter(pk__in=[r["id"] for r in status["runs"]]).values_list(

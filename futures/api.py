@@ -50,8 +50,19 @@ from futures.schemas import (
     RatesOut,
     TrailingIn,
     account_out,
+    cancel_all_out,
+    health_out,
+    klines_out,
+    ledger_sync_out,
+    leverage_out,
+    margin_changed_out,
+    margin_type_out,
     order_out,
     positions_out,
+    preview_out,
+    protection_out,
+    rates_out,
+    remote_algo_out,
 )
 from spark_site.errors import ValidationFailed
 
@@ -61,7 +72,7 @@ router = Router(tags=["futures"])
 @router.get("/health", auth=READ_AUTH, response=ExchangeHealthOut)
 def health(request):
     """Exchange reachability, clock offset, environment, rate-limit room and back-off."""
-    return services.exchange_health()
+    return health_out(services.exchange_health())
 
 
 @router.get("/account", auth=READ_AUTH, response=AccountOut)
@@ -79,7 +90,7 @@ def positions(request, symbol: str | None = None):
 @router.get("/premiumIndex", auth=READ_AUTH, response=RatesOut)
 def premium_index(request, symbol: str | None = None):
     """Funding rate, next funding time, mark and index price of one symbol (or all)."""
-    return funding_reads.funding_rates(symbol=symbol)
+    return rates_out(funding_reads.funding_rates(symbol=symbol))
 
 
 @router.get("/klines", auth=READ_AUTH, response=KlinesOut)
@@ -88,7 +99,7 @@ def klines(
 ):
     """Candles of a symbol for the chart (1m, 5m, 15m, 1h, 4h, 1d), oldest first; the live 1m
     bar comes over /ws/live/ as the topic `kline:<SYMBOL>`."""
-    return chart.chart_klines(symbol=symbol, interval=interval, limit=limit)
+    return klines_out(chart.chart_klines(symbol=symbol, interval=interval, limit=limit))
 
 
 @router.get("/openOrders", auth=READ_AUTH, response=OpenOrdersOut)
@@ -97,7 +108,7 @@ def open_orders(request, symbol: str | None = None):
     environment, rows = services.open_orders_list(symbol=symbol)
     return {
         "environment": environment,
-        "orders": [order_out(r) if isinstance(r, Order) else r for r in rows],
+        "orders": [order_out(r) if isinstance(r, Order) else remote_algo_out(r) for r in rows],
     }
 
 
@@ -137,7 +148,7 @@ def order_place(request, payload: OrderIn):
     )
     out = placed_out(done.entry)
     out["protection"] = {
-        **attached.protection_out(done.entry.order),
+        **protection_out(done.entry.order),
         "orders": [order_out(r.order) for r in done.protection],
     }
     return out
@@ -206,7 +217,7 @@ def order_preview(request, payload: OrderIn):
     """What this order would be: rounding, notional, margin, est. liquidation, fee, risk rules.
 
     Nothing is stored or sent (the order form's live preview)."""
-    return preview.order_preview(user=request.auth, request=order_request(payload))
+    return preview_out(preview.order_preview(user=request.auth, request=order_request(payload)))
 
 
 @router.post(
@@ -281,10 +292,10 @@ def order_modify_route(request, payload: ModifyIn):
         quantity=payload.quantity,
     )
     return {
-        "order": order_out(done["order"]),
-        "old": done["old"],
-        "new": done["new"],
-        "rounded": done["rounded"],
+        "order": order_out(done.order),
+        "old": done.old,
+        "new": done.new,
+        "rounded": done.rounded,
     }
 
 
@@ -295,12 +306,13 @@ def order_modify_route(request, payload: ModifyIn):
 )
 def position_margin(request, payload: PositionMarginIn):
     """Add (ADD) or remove (REDUCE) margin of an isolated position."""
-    return position_actions.position_margin_change(
+    done = position_actions.position_margin_change(
         user=request.auth,
         symbol=payload.symbol,
         amount=payload.amount,
         add=payload.type == "ADD",
     )
+    return margin_changed_out(done)
 
 
 @router.post(
@@ -330,8 +342,8 @@ def order_cancel_all(request, payload: CancelAllIn):
             details={"fields": [{"field": "symbol", "message": "symbol or allSymbols"}]},
         )
     if payload.allSymbols:
-        return services.order_cancel_everywhere(user=request.auth)
-    return services.order_cancel_all(user=request.auth, symbol=payload.symbol)
+        return cancel_all_out(services.order_cancel_everywhere(user=request.auth))
+    return cancel_all_out(services.order_cancel_all(user=request.auth, symbol=payload.symbol))
 
 
 @router.post(
@@ -341,9 +353,10 @@ def order_cancel_all(request, payload: CancelAllIn):
 )
 def leverage(request, payload: LeverageIn):
     """Change the leverage of a symbol."""
-    return services.leverage_change(
+    done = services.leverage_change(
         user=request.auth, symbol=payload.symbol, leverage=payload.leverage
     )
+    return leverage_out(done)
 
 
 @router.post(
@@ -353,9 +366,10 @@ def leverage(request, payload: LeverageIn):
 )
 def margin_type(request, payload: MarginTypeIn):
     """Change the margin type of a symbol (ISOLATED / CROSSED); unchanged is success."""
-    return services.margin_type_change(
+    done = services.margin_type_change(
         user=request.auth, symbol=payload.symbol, margin_type=payload.marginType
     )
+    return margin_type_out(done)
 
 
 @router.post(
@@ -366,6 +380,7 @@ def margin_type(request, payload: MarginTypeIn):
 def ledger_sync(request, payload: LedgerSyncIn):
     """Book the exchange's income history (fills, commissions, funding, transfers) not yet in
     the ledger (operator); running it again books nothing twice."""
-    return income.income_sync_requested(
+    done = income.income_sync_requested(
         user=request.auth, start=payload.startTime, end=payload.endTime
     )
+    return ledger_sync_out(done)

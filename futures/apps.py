@@ -11,7 +11,7 @@ class FuturesConfig(AppConfig):
         from futures import broadcast, providers, supervisor  # noqa: PLC0415 - app registry
         from spark_site.startup import on_startup  # noqa: PLC0415 - app registry
 
-        broadcast.connect_signals()
+        broadcast.connect_risk_receivers()  # order, position, account: sync.py publishes
         # risk shows positions and filter conflicts through these (it must not import futures).
         providers.register_providers()
         # The hook itself checks SPARK_STREAMS_EMBEDDED when the server starts serving

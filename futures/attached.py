@@ -35,7 +35,6 @@ from notifications.models import Kind
 from notifications.services import event_emit
 from spark_site.errors import DomainError, ValidationFailed
 from spark_site.exchange_env import current_environment
-from spark_site.money import decimal_text
 
 logger = logging.getLogger(__name__)
 
@@ -316,14 +315,3 @@ def cancel_sibling(leg: Order) -> Order | None:
         sibling.save(update_fields=["status", "updated_at"])
         order_changed_on_commit(sibling)
     return sibling
-
-
-def protection_out(entry: Order) -> dict | None:
-    """The entry's attached TP/SL as the API shows it (None when it has none)."""
-    if entry.attach_state == AttachState.NONE:
-        return None
-    return {
-        "takeProfit": decimal_text(entry.attach_take_profit),
-        "stopLoss": decimal_text(entry.attach_stop_loss),
-        "state": entry.attach_state,
-    }

@@ -21,8 +21,8 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models.signals import post_save
 
-from futures import signals
 from risk import models as risk_models
+from risk.schemas import risk_status_out
 from risk.services import risk_status
 from spark_site.groups import send_to_group
 from spark_site.money import plain
@@ -208,19 +208,32 @@ def account_payload(a) -> dict:
 def risk_snapshot() -> dict | None:
     """Risk status as the risk app reports it (risk never imports futures; we ask it)."""
     try:
-        return risk_status()
+        return risk_status_out(risk_status())
     except Exception:
         logger.exception("risk status unavailable")
         return None
 
 
-# ------------------------------------------------------------------------------ signal receivers
+# -------------------------------------------------------------- the writer's live events
+# futures/sync.py, the one writer of exchange truth, calls these once its transaction commits.
 
 
-def on_order_changed(sender, order=None, **kwargs) -> None:
-    if order is not None:
-        publish("orders", {"order": order_payload(order)})
+def publish_order(order) -> None:
+    """An order changed: its row to the `orders` topic."""
+    publish("orders", {"order": order_payload(order)})
 
+
+def publish_positions(positions) -> None:
+    """Position rows were upserted: them to the `positions` topic."""
+    publish("positions", {"positions": [position_payload(p) for p in positions]})
+
+
+def publish_account(account) -> None:
+    """The account totals changed: the snapshot to the `account` topic."""
+    publish("account", account_payload(account))
+
+
+# ----------------------------------------------------------------------- risk rows receivers
 
 _risk_guard = threading.local()
 
@@ -244,21 +257,12 @@ def _publish_risk() -> None:
         publish("risk", risk)
 
 
-def on_position_changed(sender, positions=None, **kwargs) -> None:
-    publish("positions", {"positions": [position_payload(p) for p in positions or []]})
+def connect_risk_receivers() -> None:
+    """Push the risk view when a risk row changes (post_save of risk's models).
 
-
-def on_account_changed(sender, account=None, **kwargs) -> None:
-    if account is not None:
-        publish("account", account_payload(account))
-
-
-def connect_signals() -> None:
-    signals.order_changed.connect(on_order_changed, dispatch_uid="live-orders")
-    signals.position_changed.connect(on_position_changed, dispatch_uid="live-positions")
-    signals.account_changed.connect(on_account_changed, dispatch_uid="live-account")
-    # Risk never imports futures; futures listens to the risk rows it may read (the arrows of
-    # ARCHITECTURE.md allow futures -> risk).
+    Risk never imports futures; futures listens to the risk rows it may read (the arrows of
+    ARCHITECTURE.md allow futures -> risk).
+    """
     for model in (
         risk_models.CircuitBreaker,
         risk_models.RiskLimits,

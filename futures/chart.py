@@ -8,6 +8,8 @@ per-page demand has to be tracked across processes. Prices stay decimal strings 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from futures.binance.errors import UnknownSymbol
 from futures.binance.rest import client_from_settings
 from spark_site.errors import ValidationFailed
@@ -45,18 +47,19 @@ def bar_payload(k: dict) -> dict:
     }
 
 
-def _row(row: list) -> dict:
-    return {
-        "t": int(row[0]),
-        "o": str(row[1]),
-        "h": str(row[2]),
-        "l": str(row[3]),
-        "c": str(row[4]),
-        "v": str(row[5]),
-    }
+@dataclass(frozen=True)
+class Klines:
+    """A symbol's bars at an interval as the exchange gave them (its klines rows, oldest
+    first), with the live topic that continues them."""
+
+    symbol: str
+    interval: str
+    interval_ms: int
+    live: str
+    rows: list[list]
 
 
-def chart_klines(*, symbol: str, interval: str, limit: int = DEFAULT_BARS) -> dict:
+def chart_klines(*, symbol: str, interval: str, limit: int = DEFAULT_BARS) -> Klines:
     """The newest `limit` bars of symbol at interval, oldest first (a read: any role)."""
     symbol = symbol.upper()
     if interval not in INTERVALS:
@@ -79,10 +82,4 @@ def chart_klines(*, symbol: str, interval: str, limit: int = DEFAULT_BARS) -> di
             details={"fields": [{"field": "symbol", "message": "unknown"}]},
         )
     rows = client.klines(symbol, interval, limit=limit)
-    return {
-        "symbol": symbol,
-        "interval": interval,
-        "intervalMs": INTERVALS[interval],
-        "live": topic(symbol),
-        "bars": [_row(r) for r in rows],
-    }
+    return Klines(symbol, interval, INTERVALS[interval], topic(symbol), rows)

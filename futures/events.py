@@ -121,7 +121,8 @@ def reconcile_after_connect() -> dict:
     done["orders"] = _summary(reconcile.reconcile_orders(actor="system"))
     try:
         # Fills, commissions, funding and transfers of the gap (events are not replayed).
-        done["income"] = {k: v for k, v in income.income_sync().items() if k in ("rows", "booked")}
+        synced = income.income_sync()
+        done["income"] = {"rows": synced.rows, "booked": synced.booked}
     except Exception:
         logger.exception("the income sync after the user stream connected failed")
     client = client_from_settings()

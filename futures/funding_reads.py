@@ -8,13 +8,13 @@ from futures.binance.errors import UnknownSymbol
 from futures.binance.rest import client_from_settings
 from futures.services import NOT_LISTED
 from spark_site.errors import ValidationFailed
-from spark_site.money import decimal_text
 
 SYMBOL = re.compile(r"^[A-Z0-9]{2,20}$")
 
 
-def funding_rates(*, symbol: str | None = None) -> dict:
-    """Mark and index price, last funding rate and next funding time of one symbol or all.
+def funding_rates(*, symbol: str | None = None) -> list[dict]:
+    """Mark and index price, last funding rate and next funding time of one symbol or all: the
+    exchange's premiumIndex rows, by symbol (futures/schemas.py rates_out shapes them).
 
     The rate is a fraction per funding interval (0.0001 = 0.01 %), as Binance gives it; times
     are epoch milliseconds in UTC.
@@ -37,16 +37,4 @@ def funding_rates(*, symbol: str | None = None) -> dict:
         params["symbol"] = symbol
     body = client.request("GET", "/fapi/v1/premiumIndex", params)
     rows = body if isinstance(body, list) else [body]
-    return {
-        "rates": [
-            {
-                "symbol": row["symbol"],
-                "markPrice": decimal_text(row.get("markPrice")),
-                "indexPrice": decimal_text(row.get("indexPrice")),
-                "lastFundingRate": decimal_text(row.get("lastFundingRate")),
-                "nextFundingTime": int(row.get("nextFundingTime") or 0),
-                "time": int(row.get("time") or 0),
-            }
-            for row in sorted(rows, key=lambda r: r["symbol"])
-        ]
-    }
+    return sorted(rows, key=lambda r: r["symbol"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Max
@@ -123,16 +124,41 @@ def _sync_missing_fills(client, env: str, symbol: str, trade_ids: list[int]) -> 
     return new
 
 
+@dataclass(frozen=True)
+class IncomeSynced:
+    """What one income sync did over [start_ms, end_ms] of an environment: income rows read,
+    ledger entries booked from them, missed fills recorded, rows waiting for a USD price."""
+
+    environment: str
+    start_ms: int
+    end_ms: int
+    rows: int
+    booked: int
+    fills: int
+    pending: int
+
+    def audit_doc(self) -> dict:
+        """As the audit entry and the sync_income command record it."""
+        return {
+            "environment": self.environment,
+            "startTime": self.start_ms,
+            "endTime": self.end_ms,
+            "rows": self.rows,
+            "booked": self.booked,
+            "fills": self.fills,
+            "pending": self.pending,
+        }
+
+
 def income_sync(
     *,
     start_ms: int | None = None,
     end_ms: int | None = None,
     income_type: str | None = None,
     client=None,
-) -> dict:
-    """Book every income row of [start_ms, end_ms] not booked yet; return what was done:
-    rows read, entries booked from them, missed fills recorded (with their realized PnL and
-    commission) and rows waiting for a USD price.
+) -> IncomeSynced:
+    """Book every income row of [start_ms, end_ms] not booked yet; return what was done
+    (missed fills are recorded with their realized PnL and commission).
 
     Without a start: from a funding period before the newest exchange entry of this environment
     (or seven days back when there is none), so a reconnect after a long gap still catches up.
@@ -144,7 +170,6 @@ def income_sync(
     # The shared pooled client unless one is given; its session stays open (the order path's
     # warm connections).
     client = client_from_settings() if client is None else client
-    done = {"environment": env, "startTime": int(start_ms), "endTime": end_ms}
     counts = {"rows": 0, "booked": 0, "fills": 0, "pending": 0}
     missing: dict[str, set[int]] = defaultdict(set)
     for row in income_rows(client, int(start_ms), end_ms, income_type=income_type):
@@ -164,8 +189,7 @@ def income_sync(
     for symbol, trade_ids in missing.items():
         if symbol:
             counts["fills"] += _sync_missing_fills(client, env, symbol, sorted(trade_ids))
-    done.update(counts)
-    return done
+    return IncomeSynced(environment=env, start_ms=int(start_ms), end_ms=end_ms, **counts)
 
 
 def default_start_ms(env: str, end_ms: int) -> int:
@@ -178,7 +202,9 @@ def default_start_ms(env: str, end_ms: int) -> int:
     return max(end_ms - DEFAULT_LOOKBACK_MS, int(newest.timestamp() * 1000) - FUNDING_PERIOD_MS)
 
 
-def income_sync_requested(*, user, start: datetime | None = None, end: datetime | None = None):
+def income_sync_requested(
+    *, user, start: datetime | None = None, end: datetime | None = None
+) -> IncomeSynced:
     """The operator's on-demand sync (futures.reconcile_orders), audited with what it booked."""
     require(user, "futures.reconcile_orders", action="ledger.sync")
     now = timezone.now()
@@ -204,11 +230,11 @@ def income_sync_requested(*, user, start: datetime | None = None, end: datetime 
             outcome="failed",
         )
         raise
-    record(actor=user, action="ledger.sync", target="income", payload=done)
+    record(actor=user, action="ledger.sync", target="income", payload=done.audit_doc())
     return done
 
 
-def on_funding_update(event: dict) -> dict | None:
+def on_funding_update(event: dict) -> IncomeSynced | None:
     """A FUNDING_FEE account update: read the funding income around it and book it.
 
     Binance's FUNDING_FEE update carries the balance change but, for a cross position, no

@@ -6,6 +6,7 @@ entry holds the old and the new values. The new size passes the same risk gate a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -36,6 +37,17 @@ class NotModifiable(Conflict):
     code = "ORDER_NOT_MODIFIABLE"
 
 
+@dataclass(frozen=True)
+class Modified:
+    """A modified order: its row, price and quantity before and after (decimal strings), and
+    what the symbol's filters rounded."""
+
+    order: Order
+    old: dict
+    new: dict
+    rounded: list[dict]
+
+
 def order_modify(
     *,
     user,
@@ -44,7 +56,7 @@ def order_modify(
     order_id: int | None = None,
     price: Decimal | None = None,
     quantity: Decimal | None = None,
-) -> dict:
+) -> Modified:
     """Change price and/or quantity of one open LIMIT order; return it with what changed."""
     symbol = symbol.upper()
     require(user, "futures.place_order", action=ACTION, target=symbol)
@@ -145,7 +157,7 @@ def order_modify(
             "owner": owner_name(order.user),
         },
     )
-    return {"order": order, "old": old, "new": new, "rounded": rounded}
+    return Modified(order=order, old=old, new=new, rounded=rounded)
 
 
 def _require_modifiable(user, order: Order, payload: dict) -> None:

@@ -373,7 +373,17 @@ def order_trailing(
 # ----------------------------------------------------------------------------------- margin
 
 
-def position_margin_change(*, user, symbol: str, amount: Decimal, add: bool) -> dict:
+@dataclass(frozen=True)
+class MarginChanged:
+    """An isolated position's margin after an add or a reduce, as re-read from the exchange."""
+
+    symbol: str
+    type: str  # ADD or REDUCE
+    amount: Decimal  # as the exchange moved it
+    position: PositionSnapshot | None  # the re-read row (new isolated margin, liquidation)
+
+
+def position_margin_change(*, user, symbol: str, amount: Decimal, add: bool) -> MarginChanged:
     """Add or remove margin of an isolated position (the exchange refuses cross margin)."""
     symbol = symbol.upper()
     action = "positionMargin.change"
@@ -388,10 +398,9 @@ def position_margin_change(*, user, symbol: str, amount: Decimal, add: bool) -> 
     position_amount(symbol)  # re-read: the new isolated margin and liquidation price
     row = PositionSnapshot.objects.filter(environment=current_environment(), symbol=symbol).first()
     record(actor=user, action=action, target=symbol, payload={**payload, "position": amt})
-    return {
-        "symbol": symbol,
-        "type": payload["type"],
-        "amount": decimal_text(Decimal(str(answer.get("amount", amount)))),
-        "isolatedMargin": decimal_text(row.isolated_margin) if row else None,
-        "liquidationPrice": decimal_text(row.liquidation_price) if row else None,
-    }
+    return MarginChanged(
+        symbol=symbol,
+        type=payload["type"],
+        amount=Decimal(str(answer.get("amount", amount))),
+        position=row,
+    )

@@ -30,15 +30,16 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from audit.models import AuditEntry
 from audit.services import record
+from futures import broadcast
 from futures.binance.rest import client_from_settings
 from futures.models import PositionSide, PositionSnapshot
-from futures.signals import position_changed
 from spark_site.errors import BadRequest, DomainError
 from spark_site.exchange_env import current_environment, environment_of
 
@@ -212,7 +213,7 @@ def zero_other_mode(dual: bool) -> int:
     for row in rows:
         row.position_amt = row.rest_position_amt = row.unrealized_pnl = zero
     logger.info("position mode %s: zeroed %d stale rows", "hedge" if dual else "one-way", len(rows))
-    position_changed.send(sender=PositionSnapshot, positions=rows, environment=rows[0].environment)
+    transaction.on_commit(lambda: broadcast.publish_positions(rows))
     return len(rows)
 
 

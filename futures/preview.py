@@ -24,7 +24,6 @@ from futures.services import NOT_LISTED, OrderRequest, _rounded, _validate_shape
 from risk import gate
 from risk.models import RiskLimits
 from spark_site.exchange_env import current_environment
-from spark_site.money import decimal_text
 
 CENT = Decimal("0.01")
 
@@ -102,7 +101,32 @@ def liquidation_estimate(
     return max(value, ZERO).quantize(CENT)
 
 
-def order_preview(*, user, request: OrderRequest) -> dict:
+@dataclass(frozen=True)
+class Preview:
+    """What the order would be (futures/schemas.py preview_out shapes it for the order form)."""
+
+    symbol: str
+    side: str
+    type: str
+    quantity: Decimal  # rounded to the symbol's step when the filters passed
+    price: Decimal  # its price, else the mark
+    mark_price: Decimal
+    notional: Decimal
+    leverage: int | None
+    margin_type: str | None
+    initial_margin: Decimal
+    maint_margin_ratio: Decimal | None  # of the leverage bracket of the position after a fill
+    position_before: Decimal  # the one-way position, signed
+    position_after: Decimal  # after a fill (the liquidation is this one's)
+    liquidation: Decimal | None
+    fee: Decimal
+    rounded: list[dict]
+    sized: dict | None
+    filter_error: dict | None  # the exchange filter the order breaks, if any
+    decision: gate.Decision
+
+
+def order_preview(*, user, request: OrderRequest) -> Preview:
     """The preview of one order (see the module docstring); raises only for bad input."""
     symbol = request.symbol.upper()
     require(user, "futures.place_order", action="order.preview", target=symbol)
@@ -172,24 +196,24 @@ def order_preview(*, user, request: OrderRequest) -> dict:
         limits=RiskLimits.load(),
     )
     fee = notional * Decimal(str(settings.SPARK_DRY_RUN_TAKER_FEE))
-    return {
-        "symbol": symbol,
-        "side": request.side,
-        "type": request.type,
-        "quantity": decimal_text(quantity),
-        "price": decimal_text(price),
-        "markPrice": decimal_text(mark),
-        "notional": decimal_text(notional.quantize(CENT)),
-        "leverage": leverage,
-        "marginType": margin_type,
-        "initialMargin": decimal_text(margin.quantize(CENT)),
-        "maintMarginRatio": decimal_text(bracket["maintMarginRatio"]) if bracket else None,
-        # the one-way position before and after a fill (the liquidation is the one after)
-        "position": {"before": decimal_text(after.before), "after": decimal_text(after.amount)},
-        "estLiquidationPrice": decimal_text(liquidation),
-        "estFee": decimal_text(fee.quantize(Decimal("0.0001"))),
-        "rounded": _rounded(request, checked) if checked else [],
-        "sized": sized,
-        "filter": filter_error,
-        "risk": {"allowed": decision.allowed, "rules": decision.rules},
-    }
+    return Preview(
+        symbol=symbol,
+        side=request.side,
+        type=request.type,
+        quantity=quantity,
+        price=price,
+        mark_price=mark,
+        notional=notional.quantize(CENT),
+        leverage=leverage,
+        margin_type=margin_type,
+        initial_margin=margin.quantize(CENT),
+        maint_margin_ratio=bracket["maintMarginRatio"] if bracket else None,
+        position_before=after.before,
+        position_after=after.amount,
+        liquidation=liquidation,
+        fee=fee.quantize(Decimal("0.0001")),
+        rounded=_rounded(request, checked) if checked else [],
+        sized=sized,
+        filter_error=filter_error,
+        decision=decision,
+    )

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import AwareDatetime, ConfigDict
 
-from futures.models import PRICE, Fill, Order
+from futures.models import PRICE, AttachState, Fill, Order
 from spark_site.money import Money, StrictBool, decimal_text
+
+if TYPE_CHECKING:
+    from futures.chart import Klines
+    from futures.income import IncomeSynced
+    from futures.position_actions import MarginChanged
+    from futures.preview import Preview
+    from futures.services import (
+        CancelAllResult,
+        ExchangeHealth,
+        LeverageChanged,
+        MarginTypeChanged,
+    )
 
 SYMBOL = r"^[A-Z0-9]{2,20}$"
 CLIENT_ORDER_ID = r"^[\.A-Z\:/a-z0-9_-]{1,36}$"
@@ -568,4 +580,156 @@ def positions_out(read) -> dict[str, Any]:
             }
             for r in read.rows
         ],
+    }
+
+
+def health_out(health: ExchangeHealth) -> dict[str, Any]:
+    """services.ExchangeHealth as GET /futures/health answers it."""
+    return {
+        "environment": health.environment,
+        "baseUrl": health.base_url,
+        "backoffSeconds": health.backoff_seconds,
+        "status": "ok",
+        "serverTime": health.server_time,
+        "latencyMs": health.latency_ms,
+        "clockOffsetMs": health.clock_offset_ms,
+        "rateLimitRemaining": health.rate_limit_remaining,
+        "dryRunDefault": True,  # every order route's dryRun default
+        "positionMode": mode_out(health.mode),
+    }
+
+
+def rates_out(rows: list[dict]) -> dict[str, Any]:
+    """The exchange's premiumIndex rows as GET /futures/premiumIndex answers them."""
+    return {
+        "rates": [
+            {
+                "symbol": row["symbol"],
+                "markPrice": s(row.get("markPrice")),
+                "indexPrice": s(row.get("indexPrice")),
+                "lastFundingRate": s(row.get("lastFundingRate")),
+                "nextFundingTime": int(row.get("nextFundingTime") or 0),
+                "time": int(row.get("time") or 0),
+            }
+            for row in rows
+        ]
+    }
+
+
+def klines_out(klines: Klines) -> dict[str, Any]:
+    """chart.Klines as GET /futures/klines answers them (prices stay the exchange's strings)."""
+    return {
+        "symbol": klines.symbol,
+        "interval": klines.interval,
+        "intervalMs": klines.interval_ms,
+        "live": klines.live,
+        "bars": [
+            {
+                "t": int(row[0]),
+                "o": str(row[1]),
+                "h": str(row[2]),
+                "l": str(row[3]),
+                "c": str(row[4]),
+                "v": str(row[5]),
+            }
+            for row in klines.rows
+        ],
+    }
+
+
+def remote_algo_out(remote: dict) -> dict[str, Any]:
+    """An open algo order of the exchange with no row here (its own field names mapped)."""
+    return {
+        "clientOrderId": remote.get("clientAlgoId"),
+        "algoId": remote.get("algoId"),
+        "isAlgo": True,
+        "symbol": remote.get("symbol"),
+        "side": remote.get("side"),
+        "type": remote.get("orderType"),
+        "quantity": remote.get("quantity"),
+        "stopPrice": remote.get("triggerPrice"),
+        "status": remote.get("algoStatus"),
+    }
+
+
+def preview_out(p: Preview) -> dict[str, Any]:
+    """preview.Preview as POST /futures/order.preview answers it."""
+    return {
+        "symbol": p.symbol,
+        "side": p.side,
+        "type": p.type,
+        "quantity": s(p.quantity),
+        "price": s(p.price),
+        "markPrice": s(p.mark_price),
+        "notional": s(p.notional),
+        "leverage": p.leverage,
+        "marginType": p.margin_type,
+        "initialMargin": s(p.initial_margin),
+        "maintMarginRatio": s(p.maint_margin_ratio),
+        # the one-way position before and after a fill (the liquidation is the one after)
+        "position": {"before": s(p.position_before), "after": s(p.position_after)},
+        "estLiquidationPrice": s(p.liquidation),
+        "estFee": s(p.fee),
+        "rounded": p.rounded,
+        "sized": p.sized,
+        "filter": p.filter_error,
+        "risk": {"allowed": p.decision.allowed, "rules": p.decision.rules},
+    }
+
+
+def margin_changed_out(done: MarginChanged) -> dict[str, Any]:
+    """position_actions.MarginChanged as POST /futures/positionMargin answers it."""
+    row = done.position
+    return {
+        "symbol": done.symbol,
+        "type": done.type,
+        "amount": s(done.amount),
+        "isolatedMargin": s(row.isolated_margin) if row else None,
+        "liquidationPrice": s(row.liquidation_price) if row else None,
+    }
+
+
+def cancel_all_out(result: CancelAllResult) -> dict[str, Any]:
+    """services.CancelAllResult as POST /futures/order.cancelAll answers it."""
+
+    def entry(c) -> dict[str, Any]:
+        out = {"clientOrderId": c.client_order_id, "status": c.status, "owner": c.owner}
+        return out if c.symbol is None else {**out, "symbol": c.symbol}
+
+    return {
+        "symbol": result.symbol,
+        "scope": result.scope,
+        "cancelled": [entry(c) for c in result.cancelled],
+    }
+
+
+def leverage_out(done: LeverageChanged) -> dict[str, Any]:
+    return {"symbol": done.symbol, "leverage": done.leverage, "raw": done.raw}
+
+
+def margin_type_out(done: MarginTypeChanged) -> dict[str, Any]:
+    return {"symbol": done.symbol, "marginType": done.margin_type, "unchanged": done.unchanged}
+
+
+def ledger_sync_out(done: IncomeSynced) -> dict[str, Any]:
+    """income.IncomeSynced as POST /futures/ledger/sync answers it."""
+    return {
+        "environment": done.environment,
+        "startTime": done.start_ms,
+        "endTime": done.end_ms,
+        "rows": done.rows,
+        "booked": done.booked,
+        "fills": done.fills,
+        "pending": done.pending,
+    }
+
+
+def protection_out(entry: Order) -> dict[str, Any] | None:
+    """An entry's attached TP/SL as the API shows it (None when it has none)."""
+    if entry.attach_state == AttachState.NONE:
+        return None
+    return {
+        "takeProfit": s(entry.attach_take_profit),
+        "stopLoss": s(entry.attach_stop_loss),
+        "state": entry.attach_state,
     }

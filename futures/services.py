@@ -832,7 +832,28 @@ def _require_on_exchange(client, symbol: str, client_order_id, order_id) -> None
         ) from exc
 
 
-def order_cancel_all(*, user, symbol: str) -> dict:
+@dataclass(frozen=True)
+class Cancelled:
+    """One order a cancel-all call cancelled, as the exchange then reported it."""
+
+    client_order_id: str
+    status: str
+    owner: str | None
+    symbol: str | None = None  # named when every symbol was asked
+
+    def audit_doc(self) -> dict:
+        doc = {"clientOrderId": self.client_order_id, "status": self.status, "owner": self.owner}
+        return doc if self.symbol is None else {**doc, "symbol": self.symbol}
+
+
+@dataclass(frozen=True)
+class CancelAllResult:
+    symbol: str | None  # None: every symbol
+    scope: str  # "own" or "all" (act_for_others)
+    cancelled: list[Cancelled]
+
+
+def order_cancel_all(*, user, symbol: str) -> CancelAllResult:
     """Cancel the open orders of symbol, conditional ones and paper (dry-run) ones included.
 
     With act_for_others (operators) that is every open order on the exchange, those placed by
@@ -855,12 +876,12 @@ def order_cancel_all(*, user, symbol: str) -> dict:
         actor=user,
         action="order.cancelAll",
         target=symbol,
-        payload={"symbol": symbol, "scope": scope, "changed": cancelled},
+        payload={"symbol": symbol, "scope": scope, "changed": [c.audit_doc() for c in cancelled]},
     )
-    return {"symbol": symbol, "scope": scope, "cancelled": cancelled}
+    return CancelAllResult(symbol=symbol, scope=scope, cancelled=cancelled)
 
 
-def order_cancel_everywhere(*, user) -> dict:
+def order_cancel_everywhere(*, user) -> CancelAllResult:
     """Cancel the open orders of every symbol (the caller's own, or all for operators)."""
     require(user, "futures.cancel_order", action="order.cancelAll", target="*")
     client = client_from_settings()
@@ -878,32 +899,31 @@ def order_cancel_everywhere(*, user) -> dict:
     try:
         for symbol in sorted(symbols):
             done = _cancel_all_of(client, user, symbol, everyone=everyone)
-            per_symbol += [{**c, "symbol": symbol} for c in done]
+            per_symbol += [dataclasses.replace(c, symbol=symbol) for c in done]
     except BinanceError as exc:
-        _audit_refusal(user, "order.cancelAll", "*", {"changed": per_symbol}, exc)
+        changed = [c.audit_doc() for c in per_symbol]
+        _audit_refusal(user, "order.cancelAll", "*", {"changed": changed}, exc)
         raise
     scope = "all" if everyone else "own"
     record(
         actor=user,
         action="order.cancelAll",
         target="*",
-        payload={"symbol": "*", "scope": scope, "changed": per_symbol},
+        payload={"symbol": "*", "scope": scope, "changed": [c.audit_doc() for c in per_symbol]},
     )
-    return {"symbol": None, "scope": scope, "cancelled": per_symbol}
+    return CancelAllResult(symbol=None, scope=scope, cancelled=per_symbol)
 
 
-def _cancelled_entry(order: Order, owner) -> dict:
-    return {
-        "clientOrderId": order.client_order_id,
-        "status": order.status,
-        "owner": owner_name(owner),
-    }
+def _cancelled_entry(order: Order, owner) -> Cancelled:
+    return Cancelled(
+        client_order_id=order.client_order_id, status=order.status, owner=owner_name(owner)
+    )
 
 
-def _cancel_all_of(client, user, symbol: str, *, everyone: bool) -> list[dict]:
+def _cancel_all_of(client, user, symbol: str, *, everyone: bool) -> list[Cancelled]:
     """Cancel symbol's open orders (all, or user's own); the ones really cancelled."""
     env = current_environment()
-    cancelled: list[dict] = []
+    cancelled: list[Cancelled] = []
     # Paper orders rest in Spark only.
     resting = Order.objects.filter(
         environment=env, symbol=symbol, dry_run=True, status=OrderStatus.NEW
@@ -949,7 +969,7 @@ def _cancel_all_of(client, user, symbol: str, *, everyone: bool) -> list[dict]:
             entry = (
                 _cancelled_entry(order, order.user)
                 if order is not None
-                else {"clientOrderId": cid, "status": "CANCELED", "owner": None}
+                else Cancelled(client_order_id=cid, status="CANCELED", owner=None)
             )
             cancelled.append(entry)
     return cancelled
@@ -991,7 +1011,14 @@ def _audit_refusal(user, action: str, target: str, payload: dict, exc) -> None:
 # ------------------------------------------------------------------------ account settings
 
 
-def leverage_change(*, user, symbol: str, leverage: int) -> dict:
+@dataclass(frozen=True)
+class LeverageChanged:
+    symbol: str
+    leverage: int  # as the exchange set it
+    raw: dict  # the exchange's answer
+
+
+def leverage_change(*, user, symbol: str, leverage: int) -> LeverageChanged:
     """Set the leverage of symbol on the exchange."""
     symbol = symbol.upper()
     require(user, "futures.change_leverage", action="leverage.change", target=symbol)
@@ -1003,10 +1030,17 @@ def leverage_change(*, user, symbol: str, leverage: int) -> dict:
         raise
     _set_on_rows(symbol, leverage=int(leverage))
     record(actor=user, action="leverage.change", target=symbol, payload={**payload, **answer})
-    return {"symbol": symbol, "leverage": int(answer.get("leverage", leverage)), "raw": answer}
+    return LeverageChanged(symbol, int(answer.get("leverage", leverage)), answer)
 
 
-def margin_type_change(*, user, symbol: str, margin_type: str) -> dict:
+@dataclass(frozen=True)
+class MarginTypeChanged:
+    symbol: str
+    margin_type: str  # ISOLATED or CROSSED
+    unchanged: bool  # it was so already (success all the same)
+
+
+def margin_type_change(*, user, symbol: str, margin_type: str) -> MarginTypeChanged:
     """Set ISOLATED or CROSSED margin for symbol ("already so" is success)."""
     symbol = symbol.upper()
     require(user, "futures.change_margin_type", action="marginType.change", target=symbol)
@@ -1024,7 +1058,7 @@ def margin_type_change(*, user, symbol: str, margin_type: str) -> dict:
         target=symbol,
         payload={**payload, "unchanged": unchanged},
     )
-    return {"symbol": symbol, "marginType": margin_type, "unchanged": unchanged}
+    return MarginTypeChanged(symbol, margin_type, unchanged)
 
 
 def _set_on_rows(symbol: str, **values) -> None:
@@ -1038,7 +1072,21 @@ def _set_on_rows(symbol: str, **values) -> None:
 # Reads that ask the exchange also refresh the stored snapshots (and the gauges with them).
 
 
-def exchange_health() -> dict:
+@dataclass(frozen=True)
+class ExchangeHealth:
+    """The exchange as just pinged (a failed ping raises ExchangeUnavailable instead)."""
+
+    environment: str
+    base_url: str
+    backoff_seconds: float
+    server_time: int
+    latency_ms: int | float
+    clock_offset_ms: int | float
+    rate_limit_remaining: int | None
+    mode: position_mode.PositionMode | None  # as last read, None when never read
+
+
+def exchange_health() -> ExchangeHealth:
     """Exchange reachability, clock offset, environment, rate-limit room and back-off."""
     client = client_from_settings()
     env = current_environment()
@@ -1057,22 +1105,16 @@ def exchange_health() -> dict:
             **base,
         ) from exc
     remaining = None if client.used_weight is None else client.weight_limit - client.used_weight
-    return {
-        **base,
-        "status": "ok",
-        "serverTime": ping["serverTime"],
-        "latencyMs": ping["latencyMs"],
-        "clockOffsetMs": ping["clockOffsetMs"],
-        "rateLimitRemaining": remaining,
-        "dryRunDefault": True,
-        "positionMode": _mode_doc(),
-    }
-
-
-def _mode_doc() -> dict | None:
-    """The position mode as last read, or None when never read."""
-    known = position_mode.position_mode_known()
-    return known.as_dict() if known is not None else None
+    return ExchangeHealth(
+        environment=env,
+        base_url=client.base_url,
+        backoff_seconds=base["backoffSeconds"],
+        server_time=ping["serverTime"],
+        latency_ms=ping["latencyMs"],
+        clock_offset_ms=ping["clockOffsetMs"],
+        rate_limit_remaining=remaining,
+        mode=position_mode.position_mode_known(),
+    )
 
 
 @dataclass(frozen=True)
@@ -1140,7 +1182,7 @@ def positions_list(*, symbol: str | None = None) -> PositionsRead:
 
 def open_orders_list(*, symbol: str | None = None) -> tuple[str, list[Order | dict]]:
     """Open orders on the exchange, plain and conditional, synced into the local rows: the
-    environment and the rows (the exchange's own fields for an algo order with no row here)."""
+    environment and the rows (the exchange's own algo order for one with no row here)."""
     symbol = symbol.upper() if symbol else None
     client = client_from_settings()
     orders = []
@@ -1150,21 +1192,7 @@ def open_orders_list(*, symbol: str | None = None) -> tuple[str, list[Order | di
             orders.append(local)
     for remote in client.open_algo_orders(symbol):
         local = algo_sync_from_exchange(remote, source="rest:openOrders")
-        orders.append(
-            local
-            if local is not None
-            else {
-                "clientOrderId": remote.get("clientAlgoId"),
-                "algoId": remote.get("algoId"),
-                "isAlgo": True,
-                "symbol": remote.get("symbol"),
-                "side": remote.get("side"),
-                "type": remote.get("orderType"),
-                "quantity": remote.get("quantity"),
-                "stopPrice": remote.get("triggerPrice"),
-                "status": remote.get("algoStatus"),
-            }
-        )
+        orders.append(local if local is not None else remote)
     return current_environment(), orders
 
 

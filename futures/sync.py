@@ -3,7 +3,8 @@
 Placement, reconciliation, the income sync and the user stream all hand their exchange answers
 here (parsed by futures/binance/reports.py); orders move through `Order.apply_report` and the
 transition table, fills are recorded once per trade id, positions and account totals are
-upserted, and the live events are sent once the transaction commits.
+upserted, and the live events go to the publisher (futures/broadcast.py) once the transaction
+commits.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from futures import ledger, metrics, position_mode, selectors
+from futures import broadcast, ledger, metrics, position_mode, selectors
 from futures.binance.reports import (
     AccountReport,
     AlgoReport,
@@ -36,16 +37,31 @@ from futures.models import (
     PositionSide,
     PositionSnapshot,
 )
-from futures.signals import account_changed, order_changed, position_changed
 from spark_site.exchange_env import current_environment
 from spark_site.money import exchange_decimal
 
 logger = logging.getLogger(__name__)
 
 
+# ---------------------------------------------------------------------------- live events
+# Pages and sockets learn of a change only once it is committed (never of a rolled-back one):
+# each writer below hands its rows to the live-update publisher (futures/broadcast.py) on commit.
+
+
 def order_changed_on_commit(order: Order) -> None:
     """Send the order's live event once the changing transaction commits."""
-    transaction.on_commit(lambda: order_changed.send(sender=Order, order=order))
+    transaction.on_commit(lambda: broadcast.publish_order(order))
+
+
+def positions_changed_on_commit(rows: list[PositionSnapshot]) -> None:
+    """Send the positions' live event once the changing transaction commits."""
+    transaction.on_commit(lambda: broadcast.publish_positions(rows))
+
+
+def account_changed_on_commit(snapshot: AccountSnapshot) -> None:
+    """Send the account's live event once the changing transaction commits (at once outside
+    one)."""
+    transaction.on_commit(lambda: broadcast.publish_account(snapshot))
 
 
 # ------------------------------------------------------------------------------------ orders
@@ -302,11 +318,7 @@ def position_sync(
             rows += _zero_sides_not_answered(env, symbol, sides, source, requested_at)
         _update_position_metrics(env)
         if rows:
-            transaction.on_commit(
-                lambda: position_changed.send(
-                    sender=PositionSnapshot, positions=rows, environment=env
-                )
-            )
+            positions_changed_on_commit(rows)
     return rows
 
 
@@ -361,7 +373,7 @@ def account_sync(account: dict, *, source: str) -> AccountSnapshot:
     snap, _ = AccountSnapshot.objects.update_or_create(environment=env, defaults=values)
     metrics.ACCOUNT_BALANCE_USD.set(float(values["wallet_balance"]))
     metrics.MARGIN_RATIO.set(float(ratio))
-    transaction.on_commit(lambda: account_changed.send(sender=AccountSnapshot, account=snap))
+    account_changed_on_commit(snap)
     logger.debug("account synced from %s", source)
     return snap
 
@@ -376,4 +388,4 @@ def wallet_sync(balance: dict) -> None:
             environment=current_environment(), defaults={"wallet_balance": wallet}
         )
     metrics.ACCOUNT_BALANCE_USD.set(float(wallet))
-    account_changed.send(sender=AccountSnapshot, account=snap)
+    account_changed_on_commit(snap)

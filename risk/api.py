@@ -6,7 +6,14 @@ from ninja import Router
 
 from accounts.auth import READ_AUTH, write_auth
 from risk import services
-from risk.schemas import BreakerAnswerOut, PnLIn, PnLRecordedOut, ReasonIn, RiskStatusOut
+from risk.schemas import (
+    BreakerAnswerOut,
+    PnLIn,
+    PnLRecordedOut,
+    ReasonIn,
+    RiskStatusOut,
+    risk_status_out,
+)
 from risk.selectors import fmt
 
 router = Router(tags=["risk"])
@@ -15,7 +22,7 @@ router = Router(tags=["risk"])
 @router.get("/status", auth=READ_AUTH, response=RiskStatusOut)
 def status(request):
     """Limits, today's PnL and loss budget, the breaker, position use and filter conflicts."""
-    return services.risk_status()
+    return risk_status_out(services.risk_status())
 
 
 @router.post(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ninja import Field, Schema
 from pydantic import field_validator
 
 from risk.models import MONEY
+from risk.money import fmt
 from spark_site.money import Money
+
+if TYPE_CHECKING:
+    from risk.services import RiskStatus
 
 # A manual entry is one desk's correction, not a fortune: a bound well inside the column keeps
 # the day's sum (and the breaker's acknowledged PnL, the same column) storable.
@@ -118,3 +122,43 @@ class PnLRecordedOut(Schema):
     created: bool
     entry: PnLEntryOut
     circuitBreaker: BreakerOut
+
+
+def risk_status_out(status: RiskStatus) -> dict[str, Any]:
+    """services.RiskStatus as GET /futures/risk/status answers it (and the live `risk` topic)."""
+    budget = status.budget
+    return {
+        "limits": status.limits.as_dict(),
+        "today": {
+            "tradingDay": status.day.isoformat(),
+            "startsAt": status.starts_at.isoformat(),
+            "endsAt": status.ends_at.isoformat(),
+            "pnl": fmt(budget["pnl"]),
+            # What the limit counts (SPARK_DAILY_LOSS_COUNTS) and each part of the day's PnL.
+            "counts": budget.counts,
+            "realizedPnl": fmt(budget.parts["realized"]),
+            "commission": fmt(budget.parts["commission"]),
+            "funding": fmt(budget.parts["funding"]),
+            "countedPnl": fmt(budget["counted"]),
+            "dailyLossLimit": fmt(status.limits.daily_loss_limit_usd),
+            "remainingLossBudget": fmt(budget["remaining"]),
+        },
+        "circuitBreaker": status.breaker.as_dict(),
+        "positions": None
+        if status.positions is None
+        else [
+            {
+                "symbol": p.symbol,
+                "positionAmt": fmt(p.amount),
+                "markPrice": fmt(p.mark_price),
+                "limit": fmt(p.limit),
+                "unit": p.unit,
+                "value": fmt(p.value),
+                "usePct": fmt(p.use_pct),
+            }
+            for p in status.positions
+        ],
+        "positionsAvailable": status.positions is not None,
+        "filtersAvailable": status.filters_available,
+        "conflicts": status.conflicts,
+    }

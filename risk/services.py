@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from accounts.permissions import require
 from audit.models import AuditEntry
 from audit.services import record
 from risk import metrics, providers
-from risk.budget import COUNTED_KINDS
+from risk.budget import COUNTED_KINDS, LossBudget
 from risk.errors import BreakerStateConflict
 from risk.gate import lock
 from risk.models import CircuitBreaker, PnLEntry, RiskLimits
@@ -290,7 +291,42 @@ def _status_symbols(limits, positions) -> list[str]:
     return sorted(symbols)
 
 
-def risk_status() -> dict:
+@dataclass(frozen=True)
+class PositionUse:
+    """How much of its limit one position uses: contracts for a symbol with its own limit,
+    else USD at the mark (value None without a mark)."""
+
+    symbol: str
+    amount: Decimal  # signed
+    mark_price: Decimal | None
+    limit: Decimal
+    unit: str  # "contracts" or "USD"
+    value: Decimal | None
+
+    @property
+    def use_pct(self) -> Decimal | None:
+        if self.value is None or self.limit <= 0:
+            return None
+        return (self.value / self.limit * 100).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class RiskStatus:
+    """The risk view: limits, today's budget, the breaker, position use and filter conflicts
+    (risk/schemas.py risk_status_out shapes it for the API and the live `risk` topic)."""
+
+    limits: RiskLimits
+    breaker: CircuitBreaker
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    budget: LossBudget
+    positions: list[PositionUse] | None  # None when no position provider answers
+    filters_available: bool
+    conflicts: list[dict]  # a limit the exchange's filters make unreachable
+
+
+def risk_status() -> RiskStatus:
     """Return limits, today's PnL and budget, the breaker, position use and filter conflicts."""
     # A read: no lock and no transaction (on SQLite every transaction takes the write lock),
     # or every status poll would queue behind, and block, the orders.
@@ -299,7 +335,6 @@ def risk_status() -> dict:
     day = limits.trading_day()
     budget = loss_budget(limits, breaker, day)
     start, end = limits.trading_day_bounds(day)
-    limits_doc = limits.as_dict()
     positions = providers.positions()
     use = []
     for position in positions or []:
@@ -307,43 +342,28 @@ def risk_status() -> dict:
         kind, cap = symbol_limit(limits, symbol)
         amount = abs(Decimal(position.amount))
         mark = Decimal(position.mark_price) if position.mark_price else None
-        value = amount if kind == "qty" else (amount * mark if mark else None)
         use.append(
-            {
-                "symbol": symbol,
-                "positionAmt": fmt(Decimal(position.amount)),
-                "markPrice": fmt(mark),
-                "limit": fmt(cap),
-                "unit": "contracts" if kind == "qty" else "USD",
-                "value": fmt(value),
-                "usePct": fmt((value / cap * 100).quantize(Decimal("0.01")))
-                if value is not None and cap > 0
-                else None,
-            }
+            PositionUse(
+                symbol=symbol,
+                amount=Decimal(position.amount),
+                mark_price=mark,
+                limit=cap,
+                unit="contracts" if kind == "qty" else "USD",
+                value=amount if kind == "qty" else (amount * mark if mark else None),
+            )
         )
     conflicts = []
     for symbol in _status_symbols(limits, positions):
         conflicts.extend(filter_conflicts(limits, symbol))
     _publish(limits, breaker, budget)
-    return {
-        "limits": limits_doc,
-        "today": {
-            "tradingDay": day.isoformat(),
-            "startsAt": start.isoformat(),
-            "endsAt": end.isoformat(),
-            "pnl": fmt(budget["pnl"]),
-            # What the limit counts (SPARK_DAILY_LOSS_COUNTS) and each part of the day's PnL.
-            "counts": budget.counts,
-            "realizedPnl": fmt(budget.parts["realized"]),
-            "commission": fmt(budget.parts["commission"]),
-            "funding": fmt(budget.parts["funding"]),
-            "countedPnl": fmt(budget["counted"]),
-            "dailyLossLimit": fmt(limits.daily_loss_limit_usd),
-            "remainingLossBudget": fmt(budget["remaining"]),
-        },
-        "circuitBreaker": breaker.as_dict(),
-        "positions": use if positions is not None else None,
-        "positionsAvailable": positions is not None,
-        "filtersAvailable": providers.has_filters_provider(),
-        "conflicts": conflicts,
-    }
+    return RiskStatus(
+        limits=limits,
+        breaker=breaker,
+        day=day,
+        starts_at=start,
+        ends_at=end,
+        budget=budget,
+        positions=use if positions is not None else None,
+        filters_available=providers.has_filters_provider(),
+        conflicts=conflicts,
+    )

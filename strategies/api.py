@@ -8,7 +8,7 @@ from ninja import Router
 from accounts.auth import READ_AUTH, write_auth
 from accounts.permissions import require
 from spark_site.errors import NotFound, ValidationFailed
-from strategies import data, optimize, runner, selectors, services
+from strategies import data, optimize, runner, schemas, services
 from strategies.documents import with_params
 from strategies.models import (
     BacktestRun,
@@ -66,20 +66,20 @@ def backtest_create(request, payload: BacktestIn):
         strategy=strategy,
         config=payload.config.overrides() if payload.config else None,
     )
-    return 201, selectors.backtest_out(run)
+    return 201, schemas.backtest_out(run)
 
 
 @router.get("/backtests", auth=READ_AUTH, response=BacktestsOut)
 def backtest_list(request, limit: int = 20):
     """The most recent backtests (summaries)."""
     runs = BacktestRun.objects.all()[: max(1, min(limit, 100))]
-    return {"backtests": [selectors.backtest_out(r, full=False) for r in runs]}
+    return {"backtests": [schemas.backtest_out(r, full=False) for r in runs]}
 
 
 @router.get("/backtests/{run_id}", auth=READ_AUTH, response=BacktestOut)
 def backtest_get(request, run_id: int):
     """One backtest with its trades and equity curve."""
-    return selectors.backtest_out(services.get_backtest(run_id))
+    return schemas.backtest_out(services.get_backtest(run_id))
 
 
 @router.post(
@@ -120,7 +120,7 @@ def strategy_create(request, payload: StrategyIn):
     s = services.strategy_create(
         user=request.auth, name=payload.name, document=doc, draft_id=payload.draft_id
     )
-    return 201, selectors.strategy_out(s)
+    return 201, schemas.strategy_out(s)
 
 
 @router.post(
@@ -131,12 +131,12 @@ def strategy_create(request, payload: StrategyIn):
 def strategy_approve(request, strategy_id: int, payload: DecisionIn):
     """Approve a new strategy (someone other than its creator)."""
     s = services.strategy_approve(user=request.auth, strategy_id=strategy_id, note=payload.note)
-    return selectors.strategy_out(s)
+    return schemas.strategy_out(s)
 
 
 @router.get("/strategies", auth=READ_AUTH, response=StrategiesOut)
 def strategy_list(request):
-    return {"strategies": [selectors.strategy_out(s) for s in Strategy.objects.order_by("name")]}
+    return {"strategies": [schemas.strategy_out(s) for s in Strategy.objects.order_by("name")]}
 
 
 @router.post(
@@ -162,7 +162,7 @@ def proposal_create(request, payload: ProposalIn):
         end=end,
         reason=payload.reason,
     )
-    return 201, selectors.proposal_out(p)
+    return 201, schemas.proposal_out(p)
 
 
 @router.get("/proposals", auth=READ_AUTH, response=ProposalsOut)
@@ -170,7 +170,7 @@ def proposal_list(request, status: str = ""):
     qs = ParamChangeProposal.objects.select_related("proposer", "decided_by")
     if status:
         qs = qs.filter(status=status.upper())
-    return {"proposals": [selectors.proposal_out(p) for p in qs[:100]]}
+    return {"proposals": [schemas.proposal_out(p) for p in qs[:100]]}
 
 
 @router.get("/proposals/{proposal_id}", auth=READ_AUTH, response=ProposalOut)
@@ -178,7 +178,7 @@ def proposal_get(request, proposal_id: int):
     p = ParamChangeProposal.objects.filter(pk=proposal_id).first()
     if p is None:
         raise NotFound(gettext_noop("proposal %(id)s not found"), params={"id": proposal_id})
-    return selectors.proposal_out(p)
+    return schemas.proposal_out(p)
 
 
 @router.post(
@@ -191,7 +191,7 @@ def proposal_approve(request, proposal_id: int, payload: DecisionIn):
     p = services.proposal_decide(
         user=request.auth, proposal_id=proposal_id, approve=True, note=payload.note
     )
-    return selectors.proposal_out(p)
+    return schemas.proposal_out(p)
 
 
 @router.post(
@@ -203,7 +203,7 @@ def proposal_reject(request, proposal_id: int, payload: DecisionIn):
     p = services.proposal_decide(
         user=request.auth, proposal_id=proposal_id, approve=False, note=payload.note
     )
-    return selectors.proposal_out(p)
+    return schemas.proposal_out(p)
 
 
 @router.post(
@@ -230,7 +230,7 @@ def optimization_create(request, payload: OptimizationIn):
         end=end,
         config=payload.config.overrides() if payload.config else None,
     )
-    return 202, selectors.optimization_out(run)
+    return 202, schemas.optimization_out(run)
 
 
 @router.get("/optimizations/{opt_id}", auth=READ_AUTH, response=OptimizationOut)
@@ -238,7 +238,7 @@ def optimization_get(request, opt_id: int):
     o = OptimizationRun.objects.filter(pk=opt_id).first()
     if o is None:
         raise NotFound(gettext_noop("optimization %(id)s not found"), params={"id": opt_id})
-    return selectors.optimization_out(o)
+    return schemas.optimization_out(o)
 
 
 @router.post(
@@ -248,9 +248,7 @@ def optimization_get(request, opt_id: int):
 )
 def optimization_cancel(request, opt_id: int):
     """Ask a running optimization to stop after the current combination."""
-    return selectors.optimization_out(
-        optimize.optimization_cancel(user=request.auth, opt_id=opt_id)
-    )
+    return schemas.optimization_out(optimize.optimization_cancel(user=request.auth, opt_id=opt_id))
 
 
 # ---------------------------------------------------------------- runners
@@ -265,12 +263,12 @@ def runner_create(request, payload: RunnerIn):
     """Deploy the approved strategy: a canary first, then a paper runner fed by the kline stream."""
 
     r = runner.runner_deploy(user=request.auth, strategy=_strategy(payload.strategy_id))
-    return 201, selectors.runner_out(r)
+    return 201, schemas.runner_out(r)
 
 
 @router.get("/runners", auth=READ_AUTH, response=RunnersOut)
 def runner_list(request):
-    return {"runners": [selectors.runner_out(r) for r in StrategyRunner.objects.all()[:50]]}
+    return {"runners": [schemas.runner_out(r) for r in StrategyRunner.objects.all()[:50]]}
 
 
 @router.get("/runners/{runner_id}", auth=READ_AUTH, response=RunnerOut)
@@ -278,7 +276,7 @@ def runner_get(request, runner_id: int):
     r = StrategyRunner.objects.filter(pk=runner_id).first()
     if r is None:
         raise NotFound(gettext_noop("runner %(id)s not found"), params={"id": runner_id})
-    return selectors.runner_out(r)
+    return schemas.runner_out(r)
 
 
 @router.post(
@@ -287,4 +285,4 @@ def runner_get(request, runner_id: int):
     response=RunnerOut,
 )
 def runner_stop(request, runner_id: int):
-    return selectors.runner_out(runner.runner_stop(user=request.auth, runner_id=runner_id))
+    return schemas.runner_out(runner.runner_stop(user=request.auth, runner_id=runner_id))

@@ -17,7 +17,7 @@ from spark_site.ws_frames import SafeJsonConsumer
 from strategies.models import OptimizationRun, StrategyRunner
 from strategies.optimize import group_of
 from strategies.runner import RUNNERS_GROUP
-from strategies.selectors import optimization_out, runner_out
+from strategies.schemas import optimization_out, runner_out
 
 
 class _GroupConsumer(SafeJsonConsumer):

@@ -32,7 +32,7 @@ from spark_site.groups import send_to_group
 from strategies import data, engine
 from strategies.documents import normalize
 from strategies.models import Strategy, StrategyRunner
-from strategies.selectors import runner_out
+from strategies.schemas import runner_out
 from strategies.services import FourEyesViolation, approved_document
 
 HISTORY_BARS = 300

@@ -66,12 +66,12 @@ def test_it_books_every_missed_income_row_once_and_records_the_missed_fills(miss
     # The orders were placed outside Spark: the sync adopted them with their fills.
     assert Fill.objects.count() == 2
     assert Order.objects.filter(source__startswith="external:").count() == 2
-    assert done["fills"] == 2 and done["rows"] == 5
+    assert done.fills == 2 and done.rows == 5
     # Every reference names the environment.
     assert all(e.source_ref.startswith("sim:") for e in PnLEntry.objects.all())
 
     again = income_sync()
-    assert again["booked"] == 0 and again["fills"] == 0
+    assert again.booked == 0 and again.fills == 0
     assert _ledger() == _exchange_income(missed_day)
 
 
@@ -144,5 +144,5 @@ def test_small_pages_by_time_miss_and_repeat_nothing(missed_day, monkeypatch):
 
     monkeypatch.setattr(income, "PAGE", 2)
     done = income_sync()
-    assert done["rows"] == 5
+    assert done.rows == 5
     assert _ledger() == _exchange_income(missed_day)

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from futures.models import Fill, IllegalTransition, Order, PositionSnapshot
-from futures.signals import order_changed, position_changed
-from futures.sync import order_sync_from_exchange, position_sync
+from futures.sync import order_sync_from_exchange, position_sync, wallet_sync
 from tests.support.exchange_events import order_update
+from tests.support.live import LiveTopic
 
 pytestmark = pytest.mark.django_db
 
@@ -79,49 +79,59 @@ def test_it_accepts_a_rest_order_object():
 
 
 @pytest.mark.backends
-def test_it_sends_order_changed_after_commit(django_capture_on_commit_callbacks):
-    seen = []
+@pytest.mark.usefixtures("fresh_channel_layer")
+def test_it_sends_the_order_to_live_pages_after_commit(django_capture_on_commit_callbacks):
+    before, after = LiveTopic("orders"), LiveTopic("orders")
+    with django_capture_on_commit_callbacks() as on_commit:
+        order_sync_from_exchange(_event(), source="stream")
+    assert before.payloads() == []  # nothing while the transaction is open
+    for callback in on_commit:  # the commit
+        callback()
+    sent = after.payloads()
+    assert [(p["order"]["client_order_id"], p["order"]["status"]) for p in sent] == [
+        ("spark-abc", "NEW")
+    ]
 
-    def receiver(sender, order, **kwargs):
-        seen.append(order.status)
 
-    order_changed.connect(receiver)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            order_sync_from_exchange(_event(), source="stream")
-    finally:
-        order_changed.disconnect(receiver)
-    assert seen == ["NEW"]
-
-
+@pytest.mark.usefixtures("fresh_channel_layer")
 def test_position_sync_keeps_one_row_per_symbol(django_capture_on_commit_callbacks):
-    seen = []
-
-    def receiver(sender, positions, **kwargs):
-        seen.append([p.symbol for p in positions])
-
-    position_changed.connect(receiver)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            event = {"s": "BTCUSDT", "pa": "0.010", "ep": "60000", "up": "1.5", "mt": "cross"}
-            position_sync([event], source="stream")
-            rest = {
-                "symbol": "BTCUSDT",
-                "positionAmt": "-0.020",
-                "entryPrice": "61000",
-                "markPrice": "60500",
-                "unRealizedProfit": "10",
-                "liquidationPrice": "0",
-                "positionSide": "BOTH",
-            }
-            position_sync([rest], source="rest")
-    finally:
-        position_changed.disconnect(receiver)
+    live = LiveTopic("positions")
+    with django_capture_on_commit_callbacks(execute=True):
+        event = {"s": "BTCUSDT", "pa": "0.010", "ep": "60000", "up": "1.5", "mt": "cross"}
+        position_sync([event], source="stream")
+        rest = {
+            "symbol": "BTCUSDT",
+            "positionAmt": "-0.020",
+            "entryPrice": "61000",
+            "markPrice": "60500",
+            "unRealizedProfit": "10",
+            "liquidationPrice": "0",
+            "positionSide": "BOTH",
+        }
+        position_sync([rest], source="rest")
     row = PositionSnapshot.objects.get(symbol="BTCUSDT")
     assert row.position_amt == Decimal("-0.020")
     assert row.margin_type == "cross"
     assert PositionSnapshot.objects.count() == 1
-    assert seen == [["BTCUSDT"], ["BTCUSDT"]]
+    sent = live.payloads()
+    assert [[(p["symbol"], p["position_amt"]) for p in e["positions"]] for e in sent] == [
+        [("BTCUSDT", "0.010")],
+        [("BTCUSDT", "-0.020")],
+    ]
+
+
+@pytest.mark.usefixtures("fresh_channel_layer")
+def test_a_wallet_update_reaches_the_account_topic_once_committed(
+    django_capture_on_commit_callbacks,
+):
+    before, after = LiveTopic("account"), LiveTopic("account")
+    with django_capture_on_commit_callbacks() as on_commit:
+        wallet_sync({"a": "USDT", "wb": "1234.50", "cw": "1234.50"})
+    assert before.payloads() == []  # nothing while the transaction is open
+    for callback in on_commit:
+        callback()
+    sent = after.payloads()
+    assert [(p["environment"], p["wallet_balance"]) for p in sent] == [("sim", "1234.50")]
 
 
 def test_a_hedge_order_event_keeps_its_position_side():

@@ -100,5 +100,5 @@ def test_a_day_of_fills_and_funding_matches_the_exchange_and_funding_opens_the_b
     # The reconnect / on-demand sync finds nothing new: every row is booked exactly once.
     before = _ledger()
     done = income_sync()
-    assert done["rows"] >= 5 and done["booked"] == 0 and done["fills"] == 0
+    assert done.rows >= 5 and done.booked == 0 and done.fills == 0
     assert _ledger() == before

@@ -12,6 +12,7 @@ import pytest
 from risk import metrics
 from risk.budget import loss_budget_of
 from risk.models import CircuitBreaker, PnLEntry
+from risk.schemas import risk_status_out
 from risk.services import breaker_close, pnl_record, risk_status
 from tests.risk.conftest import decide, rule_names
 
@@ -93,7 +94,7 @@ def test_under_realized_counting_fees_and_funding_never_open_it(limits, settings
     book("funding", "-30", "sim:f1")
     assert not CircuitBreaker.load().is_open
     assert decide().allowed
-    status = risk_status()["today"]
+    status = risk_status_out(risk_status())["today"]
     assert status["counts"] == "realized"
     assert (status["pnl"], status["remainingLossBudget"]) == ("-45", "5")
     assert (status["commission"], status["funding"]) == ("-4", "-30")  # shown, not counted
@@ -112,7 +113,7 @@ def test_a_transfer_out_never_counts_as_a_loss(limits, settings):
     )
     assert not CircuitBreaker.load().is_open
     assert decide().allowed
-    assert risk_status()["today"]["remainingLossBudget"] == "50"
+    assert risk_status_out(risk_status())["today"]["remainingLossBudget"] == "50"
 
 
 @pytest.mark.django_db
@@ -129,17 +130,17 @@ def test_the_same_reference_books_once_whatever_the_kind(limits):
 def test_the_alert_metric_and_the_status_agree_before_and_after_a_breaker_close(limits, olga):
     book("realized", "-40", "sim:r1")
     book("funding", "-12", "sim:f1")  # net -52: open
-    status = risk_status()["today"]
+    status = risk_status_out(risk_status())["today"]
     assert metrics.DAILY_PNL_USD._value.get() == float(D(status["countedPnl"])) == -52
     assert CircuitBreaker.load().is_open
 
     breaker_close(actor=olga, reason="reviewed the funding")
-    status = risk_status()["today"]
+    status = risk_status_out(risk_status())["today"]
     # The gate counts from the reset; so does the gauge the alert reads.
     assert status["remainingLossBudget"] == "50" and status["countedPnl"] == "0"
     assert metrics.DAILY_PNL_USD._value.get() == 0
     assert status["pnl"] == "-52"  # the day's PnL is still shown as it is
 
     book("commission", "-45", "sim:c1")
-    status = risk_status()["today"]
+    status = risk_status_out(risk_status())["today"]
     assert metrics.DAILY_PNL_USD._value.get() == float(D(status["countedPnl"])) == -45

@@ -37,5 +37,5 @@ class Command(BaseCommand):
             done = income_sync(start_ms=start_ms)
         except BinanceError as exc:
             raise CommandError(f"the exchange refused the income read: {exc}") from exc
-        record(actor="system", action="ledger.sync", target="income", payload=done)
-        self.stdout.write(json.dumps(done, indent=2))
+        record(actor="system", action="ledger.sync", target="income", payload=done.audit_doc())
+        self.stdout.write(json.dumps(done.audit_doc(), indent=2))
