@@ -107,6 +107,8 @@ class Worker:
 
     def write_summaries(self) -> None:
         """Daily summaries are checked every SPARK_NOTIFY_SUMMARY_CHECK_SECONDS, not every pass."""
+        if not settings.SPARK_NOTIFY_DAILY_SUMMARIES:
+            return
         now = time.monotonic()
         if now - self.summaries_checked_at < settings.SPARK_NOTIFY_SUMMARY_CHECK_SECONDS:
             return

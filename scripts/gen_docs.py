@@ -409,6 +409,11 @@ SETTINGS: dict[str, tuple[str | tuple[str, str] | None, str, str]] = {
         "how often the worker looks for daily summaries whose Istanbul time has come",
         "işçinin, İstanbul saati gelmiş günlük özetlere ne sıklıkla baktığı",
     ),
+    "SPARK_NOTIFY_DAILY_SUMMARIES": (
+        None,
+        "`false`: the worker writes no daily summaries",
+        "`false`: işçi günlük özet yazmaz",
+    ),
     "SPARK_NOTIFY_STREAMS_DOWN_SECONDS": (
         None,
         "streams down this long become a `streams.down` notification (their return, `streams.up`)",

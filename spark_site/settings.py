@@ -316,6 +316,8 @@ SPARK_NOTIFY_LEASE_SECONDS = env_float("SPARK_NOTIFY_LEASE_SECONDS", 60, minimum
 SPARK_NOTIFY_POLL_SECONDS = env_float("SPARK_NOTIFY_POLL_SECONDS", 1, minimum=0.01)
 # How often the worker looks for daily summaries whose Istanbul time has come.
 SPARK_NOTIFY_SUMMARY_CHECK_SECONDS = env_float("SPARK_NOTIFY_SUMMARY_CHECK_SECONDS", 30, minimum=0)
+# Off: the worker writes no daily summaries (a desk that reads its figures elsewhere).
+SPARK_NOTIFY_DAILY_SUMMARIES = env_bool("SPARK_NOTIFY_DAILY_SUMMARIES", True)
 # Streams down this long (seconds) become a notification; their return, another.
 SPARK_NOTIFY_STREAMS_DOWN_SECONDS = env_float("SPARK_NOTIFY_STREAMS_DOWN_SECONDS", 60, minimum=0)
 # Telegram webhook mode: the public HTTPS URL of /notifications/telegram/webhook and the secret

@@ -12,3 +12,8 @@ from __future__ import annotations
 from spark_site.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The worker writes a user's daily summary once the Istanbul clock passes their time (21:00 by
+# default), so a suite running after 21:00 Istanbul would see one message more than each test
+# sends. Tests of the summary call summaries_due with their own clock or turn this back on.
+SPARK_NOTIFY_DAILY_SUMMARIES = False

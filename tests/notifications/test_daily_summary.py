@@ -108,3 +108,17 @@ def test_the_profile_page_sets_the_time_and_audits_it(client, alice):
 def test_anonymous_cannot_set_a_time(client, db):
     assert client.post("/profile/summary-time", {"at": "06:45"}).status_code in (302, 401, 403)
     assert not SummarySchedule.objects.exists()
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_the_worker_writes_a_due_summary_only_when_summaries_are_on(
+    exchange, alice, telegram, link, settings, on
+):
+    settings.SPARK_NOTIFY_DAILY_SUMMARIES = on
+    link(alice, 501)
+    _wants_summary(alice)
+    summary_time_set(user=alice, at="00:00")  # due at any moment of the Istanbul day
+    Worker().run_once()
+    summaries = [m for m in telegram.sent(501) if m["text"].startswith("Günlük özet")]
+    assert len(summaries) == (1 if on else 0)
+    assert Event.objects.filter(kind=Kind.DAILY_SUMMARY, owner=alice).count() == (1 if on else 0)
