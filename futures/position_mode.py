@@ -8,15 +8,14 @@ POSITION_SIDE_MISMATCH); on a hedge account it is LONG or SHORT (absent/BOTH: 40
 reduceOnly is refused (400), as Binance refuses it there. Only the canary, whose flat check and
 order are one-way, still refuses a hedge account (require_one_way, 409 HEDGE_MODE_UNSUPPORTED).
 
-When it is read: an order finds no reading younger than SPARK_POSITION_MODE_MAX_AGE seconds;
-every user-stream (re)connect (start-up included); a -4061 answer ("position side does not match
-user's setting"); a page showing the banner with a stale reading. Side positions (LONG/SHORT) in a
-positions read or an ACCOUNT_UPDATE mark the account hedge at once (they are also kept with the
+When it is read: an order finds no reading younger than SPARK_POSITION_MODE_MAX_AGE seconds; every
+user-stream (re)connect (start-up included); a -4061 answer ("position side does not match user's
+setting"); the dashboard (its mode indicator) with a stale reading. Side positions (LONG/SHORT) in
+a positions read or an ACCOUNT_UPDATE mark the account hedge at once (they are also kept with the
 reading for the status; the positions themselves are PositionSnapshot rows). After a reading, the
-stored rows of the other mode are zeroed (zero_other_mode): Binance switches only with no
-position, so they are stale and must never be counted. The reading lives in the cache (Redis in
-scale-out, so the stream process and every server agree), keyed by environment, base URL and
-API key.
+stored rows of the other mode are zeroed (zero_other_mode): Binance switches only with no position,
+so they are stale and must never be counted. The reading lives in the cache (Redis in scale-out, so
+the stream process and every server agree), keyed by environment, base URL and API key.
 """
 
 from __future__ import annotations

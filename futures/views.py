@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -29,25 +27,19 @@ def dashboard(request):
             "can_set_leverage": can(request.user, "futures.change_leverage"),
             "trading_symbols": tradable_symbols(fallback=symbols),
             "can_control_streams": can(request.user, "futures.control_streams"),
-            "hedge": _hedge_banner(),
+            "account_mode": _account_mode(),
         },
     )
 
 
-def _hedge_banner() -> dict | None:
-    """What the hedge-mode banner lists, or None on a one-way account (or one never read)."""
+def _account_mode() -> dict:
+    """The account's position mode as the server last read it (never assumed): the page's
+    indicator, and whether the order form and the position rows name a side (LONG/SHORT).
+
+    "unknown" when the exchange could not be read and there is no earlier reading: the page
+    says so and sends no side, so the server's own reading decides each order.
+    """
     mode = position_mode_for_page()
-    if mode is None or not mode.dual:
-        return None
-    return {
-        "checked_at": mode.checked_at,
-        "positions": [
-            {
-                "symbol": p["symbol"],
-                "long": p["positionSide"] == "LONG",
-                "amount": Decimal(p["positionAmt"]),
-                "entry": Decimal(p["entryPrice"]) if p.get("entryPrice") else None,
-            }
-            for p in mode.side_positions
-        ],
-    }
+    if mode is None:
+        return {"mode": "unknown", "hedge": False, "checked_at": None}
+    return {"mode": mode.as_dict()["mode"], "hedge": mode.dual, "checked_at": mode.checked_at}

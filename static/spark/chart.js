@@ -121,12 +121,12 @@
   // -- price lines: entry, liquidation, TP/SL, open orders -----------------------------------
   function want() {
     const out = [];
-    const p = positions.get(symbol);
-    const amt = p ? +p.position_amt : 0;
-    if (amt) {
+    // One row per side in hedge mode (LONG and SHORT): each open one draws its own lines.
+    positions.forEach((p) => {
+      if (p.symbol !== symbol || !+p.position_amt) return;
       if (+p.entry_price > 0) out.push({ kind: "entry", price: +p.entry_price, color: color("--accent", "#f0b90b"), title: L.entry, style: 0 });
       if (+p.liquidation_price > 0) out.push({ kind: "liquidation", price: +p.liquidation_price, color: SELL, title: L.liquidation, style: 0 });
-    }
+    });
     orders.forEach((o) => {
       if (!o.is_open || o.symbol !== symbol) return;
       const trigger = +o.stop_price || +o.activation_price;
@@ -161,7 +161,7 @@
       if (d) onLive(d);
     } else if (msg.topic === "positions" && d) {
       if (msg.type === "snapshot") positions.clear();
-      (d.positions || []).forEach((p) => positions.set(p.symbol, p));
+      (d.positions || []).forEach((p) => positions.set(p.symbol + "|" + (p.positionSide || "BOTH"), p));
       drawLines();
     } else if (msg.topic === "orders" && d) {
       if (msg.type === "snapshot") orders.clear();

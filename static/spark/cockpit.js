@@ -7,6 +7,10 @@
  * account totals) is followed by one REST read of /futures/positions and /futures/account.
  * Every action goes through the futures API; a live one asks the shared confirmation first
  * (static/spark/live-order.js). Strings come from the template's data-* attributes.
+ *
+ * Hedge mode (data-position-mode="hedge", the server's reading): one row per symbol and side
+ * (LONG / SHORT, keyed so that an update of one side never overwrites the other), each with a
+ * side badge, and every action of a row sends that row's positionSide. One-way: no side sent.
  */
 (function () {
   "use strict";
@@ -15,8 +19,9 @@
   if (!root || !window.SparkLive) return;
   const L = root.dataset;
   const canTrade = L.canTrade === "1";
+  const hedge = L.positionMode === "hedge";
   const fmt = SparkLive.number;
-  const positions = new Map(); // symbol -> position payload
+  const positions = new Map(); // symbol|positionSide -> position payload
   const marks = new Map(); // symbol -> mark price string
   const orders = new Map(); // client_order_id -> order payload
   let editing = null; // the client order id being edited in place
@@ -116,6 +121,18 @@
   }
 
   // -- positions ------------------------------------------------------------------------------
+  function sideOf(x) { return x.positionSide || "BOTH"; }
+  function keyOf(p) { return p.symbol + "|" + sideOf(p); }
+  // Test ids and row keys name the side only in hedge mode (a one-way page keeps "close-ETHUSDT").
+  function idOf(p) { return hedge ? p.symbol + "-" + sideOf(p) : p.symbol; }
+  function sideBadge(side) {
+    const span = document.createElement("span");
+    span.className = "badge " + (side === "LONG" ? "up" : "down");
+    span.dataset.testid = "side-badge";
+    span.dataset.positionSide = side;
+    span.textContent = side === "LONG" ? L.long : L.short;
+    return span;
+  }
   function live(p) {
     const amt = dec(p.position_amt), entry = dec(p.entry_price);
     const mark = dec(marks.get(p.symbol) || p.mark_price);
@@ -129,8 +146,8 @@
     return { mark: mark, upnl: upnl, roe: roe, margin: im };
   }
   function signature(p) {
-    const prot = protections(p.symbol).map((o) => [o.client_order_id, o.stop_price, o.callback_rate]);
-    return JSON.stringify([p.symbol, p.position_amt, p.entry_price, p.liquidation_price, p.margin_type,
+    const prot = protections(p).map((o) => [o.client_order_id, o.stop_price, o.callback_rate]);
+    return JSON.stringify([p.symbol, sideOf(p), p.position_amt, p.entry_price, p.liquidation_price, p.margin_type,
       p.leverage, p.isolated_margin, prot]);
   }
   function marginText(p, v) {
@@ -148,10 +165,11 @@
       SparkFx.put(tl, v.upnl ? text(v.upnl) : null);
     }
   }
-  function protections(symbol) {
+  function protections(p) { // the TP/SL and trailing orders of this row (its side in hedge mode)
     const out = [];
     orders.forEach((o) => {
-      if (o.is_open && o.symbol === symbol && (o.close_position || o.type === "TRAILING_STOP_MARKET")) out.push(o);
+      if (o.is_open && o.symbol === p.symbol && (!hedge || sideOf(o) === sideOf(p)) &&
+        (o.close_position || o.type === "TRAILING_STOP_MARKET")) out.push(o);
     });
     return out;
   }
@@ -165,7 +183,7 @@
     if (open.length && sigs.join("|") === shown.join("|")) {
       // Only the mark moved: update the figures in place, so a button being clicked stays.
       open.forEach((p) => {
-        const tr = body.querySelector("tr[data-symbol='" + p.symbol + "']");
+        const tr = body.querySelector("tr[data-key='" + keyOf(p) + "']");
         const v = live(p);
         tr.querySelector("[data-col=mark]").textContent = v.mark ? fmt(text(v.mark)) : "—";
         tr.querySelector("[data-col=margin]").textContent = marginText(p, v);
@@ -176,13 +194,16 @@
     } else {
       body.replaceChildren(...open.map((p, i) => {
         const v = live(p);
-        const long = dec(p.position_amt).d > 0n;
+        const long = hedge ? sideOf(p) === "LONG" : dec(p.position_amt).d > 0n;
         const tr = document.createElement("tr");
         tr.dataset.symbol = p.symbol;
-        tr.dataset.testid = "position-" + p.symbol;
+        tr.dataset.key = keyOf(p);
+        tr.dataset.positionSide = sideOf(p);
+        tr.dataset.testid = "position-" + idOf(p);
         tr.dataset.sig = sigs[i];
         cell(tr, p.symbol, null, "symbol");
-        cell(tr, long ? L.long : L.short, long ? "up" : "down", "side");
+        const sideCell = cell(tr, long ? L.long : L.short, long ? "up" : "down", "side");
+        if (hedge) sideCell.replaceChildren(sideBadge(sideOf(p)));
         const size = cell(tr, fmt(p.position_amt.replace("-", "")), "num", "size");
         size.dataset.value = p.position_amt;
         cell(tr, fmt(p.entry_price), "num", "entry");
@@ -193,7 +214,7 @@
         upnlCell(cell(tr, "", "num", "upnl"), v);
         const prot = cell(tr, "", null, "protect");
         prot.replaceChildren();
-        protections(p.symbol).forEach((o) => {
+        protections(p).forEach((o) => {
           const span = document.createElement("span");
           span.className = "badge";
           span.dataset.testid = "protect-" + o.client_order_id;
@@ -209,11 +230,11 @@
           const box = document.createElement("div");
           box.className = "cockpit-actions";
           box.append(
-            button(L.close, "close-" + p.symbol, () => act("close", p), "sell"),
-            button(L.protect, "protect-" + p.symbol, () => act("protect", p)),
-            button(L.trail, "trail-" + p.symbol, () => act("trailing", p)),
+            button(L.close, "close-" + idOf(p), () => act("close", p), "sell"),
+            button(L.protect, "protect-" + idOf(p), () => act("protect", p)),
+            button(L.trail, "trail-" + idOf(p), () => act("trailing", p)),
           );
-          if (p.margin_type === "isolated") box.append(button(L.margin, "margin-" + p.symbol, () => act("margin", p)));
+          if (p.margin_type === "isolated") box.append(button(L.margin, "margin-" + idOf(p), () => act("margin", p)));
           td.appendChild(box);
           tr.appendChild(td);
         }
@@ -241,7 +262,8 @@
       tr.dataset.cid = o.client_order_id;
       tr.dataset.testid = "order-" + o.client_order_id;
       cell(tr, o.symbol, null, "symbol");
-      cell(tr, o.side === "BUY" ? L.buy : L.sell, o.side === "BUY" ? "up" : "down", "side");
+      const side = cell(tr, o.side === "BUY" ? L.buy : L.sell, o.side === "BUY" ? "up" : "down", "side");
+      if (hedge && sideOf(o) !== "BOTH") side.append(" ", sideBadge(sideOf(o))); // which side it works on
       cell(tr, o.type + (o.dry_run ? " · " + L.dry : ""), null, "type");
       cell(tr, o.close_position ? L.closePosition : fmt(o.filled_qty) + " / " + fmt(o.quantity), "num", "qty");
       const price = o.type === "TRAILING_STOP_MARKET"
@@ -324,9 +346,10 @@
     const form = dialog.querySelector("form");
     form.reset();
     form.elements.symbol.value = p.symbol;
-    dialog.querySelector("#cockpit-title").textContent = dialog.dataset["title" + kind[0].toUpperCase() + kind.slice(1)] + " · " + p.symbol;
+    dialog.querySelector("#cockpit-title").textContent = dialog.dataset["title" + kind[0].toUpperCase() + kind.slice(1)] + " · " + p.symbol +
+      (hedge ? " · " + (sideOf(p) === "LONG" ? L.long : L.short) : "");
     dialog.querySelectorAll("[data-for]").forEach((el) => { el.hidden = !el.dataset.for.split(" ").includes(kind); });
-    const prot = protections(p.symbol);
+    const prot = protections(p);
     const tp = prot.find((o) => o.type === "TAKE_PROFIT_MARKET"), sl = prot.find((o) => o.type === "STOP_MARKET");
     if (tp) form.elements.takeProfit.value = fmt(tp.stop_price);
     if (sl) form.elements.stopLoss.value = fmt(sl.stop_price);
@@ -342,7 +365,7 @@
   async function act(kind, p) {
     const f = await ask(kind, p);
     if (!f) return;
-    const long = dec(p.position_amt).d > 0n;
+    const long = hedge ? sideOf(p) === "LONG" : dec(p.position_amt).d > 0n;
     const dry = kind !== "margin" && dialog.querySelector("[name=dryRun]").checked;
     let path, body = { symbol: p.symbol };
     if (kind === "close") {
@@ -361,12 +384,15 @@
       body.amount = plain(f.get("amount"));
       body.type = f.get("marginType");
     }
+    // Hedge mode: the action is on this row's side only (the other side of the symbol stays).
+    if (hedge) body.positionSide = sideOf(p);
     if (kind !== "margin") {
       body.dryRun = dry;
       if (!dry) {
         // A live order is never one click: the shared confirmation names what is sent.
         const ok = await SparkLiveOrder.confirm({
           symbol: p.symbol, side: long ? "SELL" : "BUY", type: "MARKET",
+          positionSide: hedge ? sideOf(p) : undefined,
           quantity: body.quantity || p.position_amt.replace("-", ""), mark: marks.get(p.symbol) || p.mark_price,
         });
         if (!ok) return say(true, L.nothing);
@@ -392,7 +418,7 @@
       client_order_id: o.clientOrderId, symbol: o.symbol, side: o.side, type: o.type, status: o.status,
       quantity: o.quantity, price: o.price, stop_price: o.stopPrice, filled_qty: o.filledQty,
       dry_run: o.dryRun, is_algo: o.isAlgo, close_position: o.closePosition, callback_rate: o.callbackRate,
-      activation_price: o.activationPrice,
+      activation_price: o.activationPrice, positionSide: o.positionSide,
       is_open: ["PENDING_SUBMIT", "NEW", "PARTIALLY_FILLED", "UNKNOWN"].includes(o.status),
     };
   }
@@ -412,7 +438,7 @@
     if (topic === "positions" && d) {
       if (msg.type === "snapshot") positions.clear();
       let fromStream = false;
-      (d.positions || []).forEach((p) => { positions.set(p.symbol, p); if (p.source === "ws") fromStream = true; });
+      (d.positions || []).forEach((p) => { positions.set(keyOf(p), p); if (p.source === "ws") fromStream = true; });
       renderPositions();
       if (fromStream && msg.type === "event") refresh();
     } else if (topic === "orders" && d) {
@@ -422,7 +448,7 @@
       renderPositions();
     } else if (topic.startsWith("ticker:") && d && d.mark) {
       marks.set(d.symbol, d.mark);
-      if (positions.has(d.symbol)) renderPositions();
+      if (Array.from(positions.values()).some((p) => p.symbol === d.symbol)) renderPositions();
     }
   });
   function follow(symbols) {

@@ -239,6 +239,9 @@
       };
       body[f.get("sizeMode") || "quantity"] = plain(f.get("quantity"));
       if (form.elements.reduceOnly && form.elements.reduceOnly.checked) body.reduceOnly = true;
+      // Hedge mode only (the server's reading rendered the selector): the side this order
+      // opens or closes. A one-way page has no selector and sends no side.
+      if (form.elements.positionSide) body.positionSide = form.elements.positionSide.value;
       if (body.type === "LIMIT") {
         body.price = plain(f.get("price"));
         body.timeInForce = f.get("timeInForce") || "GTC";
@@ -341,6 +344,16 @@
         showPreview();
       });
     }
+    // Hedge mode: the buttons and the hint say whether each opens or closes the chosen side.
+    function showSide() {
+      if (!form.elements.positionSide) return;
+      const which = form.elements.positionSide.value === "SHORT" ? "short" : "long";
+      form.querySelectorAll("button[name=side], #order-side-hint").forEach((el) => { el.textContent = el.dataset[which]; });
+    }
+    if (form.elements.positionSide) {
+      form.querySelectorAll("input[name=positionSide]").forEach((r) => r.addEventListener("change", showSide));
+      showSide();
+    }
     form.addEventListener("input", () => { clearTimeout(previewTimer); previewTimer = setTimeout(showPreview, 300); });
     form.addEventListener("change", () => { clearTimeout(previewTimer); previewTimer = setTimeout(showPreview, 300); });
     showPreview();
@@ -373,6 +386,7 @@
         // A live order is never one click: the user confirms what, how much and where.
         const ok = await SparkLiveOrder.confirm({
           symbol: body.symbol, side: side, type: body.type, quantity: body.quantity,
+          positionSide: body.positionSide,
           price: body.price, mark: marks.get(body.symbol),
           takeProfit: body.takeProfit, stopLoss: body.stopLoss,
         });

@@ -3,7 +3,8 @@
  * real <dialog>; Cancel has the focus, so Enter or Escape sends nothing. Strings come from the
  * server-rendered dialog (templates/futures/_live_order_dialog.html), so they are Turkish first.
  *
- *   const ok = await SparkLiveOrder.confirm({symbol, side, type, quantity, price, mark, takeProfit, stopLoss});
+ *   const ok = await SparkLiveOrder.confirm({symbol, side, type, quantity, price, mark, takeProfit, stopLoss,
+ *                                            positionSide});  // positionSide: hedge mode only
  */
 (function () {
   "use strict";
@@ -39,7 +40,11 @@
     const d = dialog.dataset;
     const set = (id, value) => { dialog.querySelector("[data-testid=" + id + "]").textContent = value; };
     set("confirm-symbol", order.symbol);
-    set("confirm-side", order.side === "SELL" ? d.sell : d.buy);
+    // Hedge mode: the side worked on too, and whether the order opens or closes it.
+    const hedged = order.positionSide === "LONG" || order.positionSide === "SHORT";
+    const opens = hedged && (order.side === "BUY") === (order.positionSide === "LONG");
+    set("confirm-side", (order.side === "SELL" ? d.sell : d.buy) +
+      (hedged ? " · " + (order.positionSide === "LONG" ? d.long : d.short) + " (" + (opens ? d.opens : d.closes) + ")" : ""));
     dialog.querySelector("[data-testid=confirm-side]").className = order.side === "SELL" ? "down" : "up";
     set("confirm-quantity", parse(order.quantity) ? format(order.quantity, 8) : String(order.quantity));
     const limit = order.type === "LIMIT" && parse(order.price);
