@@ -8,9 +8,11 @@
  * Every action goes through the futures API; a live one asks the shared confirmation first
  * (static/spark/live-order.js). Strings come from the template's data-* attributes.
  *
- * Hedge mode (data-position-mode="hedge", the server's reading): one row per symbol and side
- * (LONG / SHORT, keyed so that an update of one side never overwrites the other), each with a
- * side badge, and every action of a row sends that row's positionSide. One-way: no side sent.
+ * Hedge mode: one row per symbol and side (LONG / SHORT, keyed so that an update of one side never
+ * overwrites the other), each with a side badge, and every action of a row sends that row's
+ * positionSide. The side is the row's own (the exchange's truth, as stored and broadcast), so a
+ * page rendered before a mode reading still acts on the right side. One-way rows (BOTH): no side
+ * shown or sent, as before.
  */
 (function () {
   "use strict";
@@ -19,7 +21,6 @@
   if (!root || !window.SparkLive) return;
   const L = root.dataset;
   const canTrade = L.canTrade === "1";
-  const hedge = L.positionMode === "hedge";
   const fmt = SparkLive.number;
   const positions = new Map(); // symbol|positionSide -> position payload
   const marks = new Map(); // symbol -> mark price string
@@ -122,9 +123,10 @@
 
   // -- positions ------------------------------------------------------------------------------
   function sideOf(x) { return x.positionSide || "BOTH"; }
+  function sided(x) { return sideOf(x) !== "BOTH"; } // a hedge-mode row or order: LONG or SHORT
   function keyOf(p) { return p.symbol + "|" + sideOf(p); }
-  // Test ids and row keys name the side only in hedge mode (a one-way page keeps "close-ETHUSDT").
-  function idOf(p) { return hedge ? p.symbol + "-" + sideOf(p) : p.symbol; }
+  // Test ids name the side only in hedge mode (a one-way row keeps "close-ETHUSDT").
+  function idOf(p) { return sided(p) ? p.symbol + "-" + sideOf(p) : p.symbol; }
   function sideBadge(side) {
     const span = document.createElement("span");
     span.className = "badge " + (side === "LONG" ? "up" : "down");
@@ -168,7 +170,7 @@
   function protections(p) { // the TP/SL and trailing orders of this row (its side in hedge mode)
     const out = [];
     orders.forEach((o) => {
-      if (o.is_open && o.symbol === p.symbol && (!hedge || sideOf(o) === sideOf(p)) &&
+      if (o.is_open && o.symbol === p.symbol && sideOf(o) === sideOf(p) &&
         (o.close_position || o.type === "TRAILING_STOP_MARKET")) out.push(o);
     });
     return out;
@@ -194,7 +196,7 @@
     } else {
       body.replaceChildren(...open.map((p, i) => {
         const v = live(p);
-        const long = hedge ? sideOf(p) === "LONG" : dec(p.position_amt).d > 0n;
+        const long = sided(p) ? sideOf(p) === "LONG" : dec(p.position_amt).d > 0n;
         const tr = document.createElement("tr");
         tr.dataset.symbol = p.symbol;
         tr.dataset.key = keyOf(p);
@@ -203,7 +205,7 @@
         tr.dataset.sig = sigs[i];
         cell(tr, p.symbol, null, "symbol");
         const sideCell = cell(tr, long ? L.long : L.short, long ? "up" : "down", "side");
-        if (hedge) sideCell.replaceChildren(sideBadge(sideOf(p)));
+        if (sided(p)) sideCell.replaceChildren(sideBadge(sideOf(p)));
         const size = cell(tr, fmt(p.position_amt.replace("-", "")), "num", "size");
         size.dataset.value = p.position_amt;
         cell(tr, fmt(p.entry_price), "num", "entry");
@@ -263,7 +265,7 @@
       tr.dataset.testid = "order-" + o.client_order_id;
       cell(tr, o.symbol, null, "symbol");
       const side = cell(tr, o.side === "BUY" ? L.buy : L.sell, o.side === "BUY" ? "up" : "down", "side");
-      if (hedge && sideOf(o) !== "BOTH") side.append(" ", sideBadge(sideOf(o))); // which side it works on
+      if (sided(o)) side.append(" ", sideBadge(sideOf(o))); // which side it works on
       cell(tr, o.type + (o.dry_run ? " · " + L.dry : ""), null, "type");
       cell(tr, o.close_position ? L.closePosition : fmt(o.filled_qty) + " / " + fmt(o.quantity), "num", "qty");
       const price = o.type === "TRAILING_STOP_MARKET"
@@ -347,7 +349,7 @@
     form.reset();
     form.elements.symbol.value = p.symbol;
     dialog.querySelector("#cockpit-title").textContent = dialog.dataset["title" + kind[0].toUpperCase() + kind.slice(1)] + " · " + p.symbol +
-      (hedge ? " · " + (sideOf(p) === "LONG" ? L.long : L.short) : "");
+      (sided(p) ? " · " + (sideOf(p) === "LONG" ? L.long : L.short) : "");
     dialog.querySelectorAll("[data-for]").forEach((el) => { el.hidden = !el.dataset.for.split(" ").includes(kind); });
     const prot = protections(p);
     const tp = prot.find((o) => o.type === "TAKE_PROFIT_MARKET"), sl = prot.find((o) => o.type === "STOP_MARKET");
@@ -365,7 +367,7 @@
   async function act(kind, p) {
     const f = await ask(kind, p);
     if (!f) return;
-    const long = hedge ? sideOf(p) === "LONG" : dec(p.position_amt).d > 0n;
+    const long = sided(p) ? sideOf(p) === "LONG" : dec(p.position_amt).d > 0n;
     const dry = kind !== "margin" && dialog.querySelector("[name=dryRun]").checked;
     let path, body = { symbol: p.symbol };
     if (kind === "close") {
@@ -385,14 +387,14 @@
       body.type = f.get("marginType");
     }
     // Hedge mode: the action is on this row's side only (the other side of the symbol stays).
-    if (hedge) body.positionSide = sideOf(p);
+    if (sided(p)) body.positionSide = sideOf(p);
     if (kind !== "margin") {
       body.dryRun = dry;
       if (!dry) {
         // A live order is never one click: the shared confirmation names what is sent.
         const ok = await SparkLiveOrder.confirm({
           symbol: p.symbol, side: long ? "SELL" : "BUY", type: "MARKET",
-          positionSide: hedge ? sideOf(p) : undefined,
+          positionSide: sided(p) ? sideOf(p) : undefined,
           quantity: body.quantity || p.position_amt.replace("-", ""), mark: marks.get(p.symbol) || p.mark_price,
         });
         if (!ok) return say(true, L.nothing);

@@ -41,7 +41,6 @@ def test_a_hedge_account_shows_the_mode_and_the_side_selector_in_turkish(client,
     assert "Pozisyon tarafı" in html and "Al: uzun aç" in html and "Sat: uzun kapat" in html
     # Binance refuses reduceOnly in hedge mode: the form does not offer it.
     assert 'name="reduceOnly"' not in html
-    assert 'data-position-mode="hedge"' in html  # the cockpit keys its rows per side
     # The old "trading is stopped" banner is gone.
     assert "hedge-mode-banner" not in html and "işlem durduruldu" not in html
     assert not english_in(visible_strings(html)), english_in(visible_strings(html))
