@@ -15,62 +15,9 @@ import pytest
 from audit.models import AuditEntry
 from futures.models import Order
 from futures.position_mode import position_mode_forget
+from tests.support.hedge import ACTIONS, SYMBOL, algos, go_hedge, market, sent, sides, signed
 
 pytestmark = pytest.mark.django_db
-
-SYMBOL = "ETHUSDT"
-ACTIONS = {
-    "/futures/position.close": ({}, "position.close"),
-    "/futures/position.protect": ({"stopLoss": "3000"}, "position.protect"),
-    "/futures/order.trailing": ({"callbackRate": "1"}, "order.trailing"),
-    "/futures/positionMargin": ({"amount": "5", "type": "ADD"}, "positionMargin.change"),
-}
-
-
-def _signed(sim, method: str, path: str, **params):
-    response = sim.control.signed(method, path, **params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def _market(sim, side: str, position_side: str, quantity: str) -> None:
-    """An order straight on the stand-in (the trader's own, outside Spark)."""
-    _signed(
-        sim,
-        "POST",
-        "/fapi/v1/order",
-        symbol=SYMBOL,
-        side=side,
-        type="MARKET",
-        quantity=quantity,
-        positionSide=position_side,
-    )
-
-
-def sides(sim) -> dict[str, Decimal]:
-    """The stand-in's own position of each side of ETHUSDT (its positionRisk)."""
-    rows = _signed(sim, "GET", "/fapi/v2/positionRisk", symbol=SYMBOL)
-    return {r["positionSide"]: Decimal(r["positionAmt"]) for r in rows}
-
-
-def algos(sim) -> list[dict]:
-    return _signed(sim, "GET", "/fapi/v1/openAlgoOrders", symbol=SYMBOL)
-
-
-def sent(sim) -> int:
-    return len(_signed(sim, "GET", "/fapi/v1/allOrders", symbol=SYMBOL)) + len(
-        _signed(sim, "GET", "/fapi/v1/allAlgoOrders", symbol=SYMBOL)
-    )
-
-
-def go_hedge(sim, long: str = "0.02", short: str = "0.01") -> None:
-    """Hedge mode on the stand-in with a LONG and a SHORT of ETHUSDT."""
-    assert sim.control.position_mode(True) == {"code": 200, "msg": "success"}
-    position_mode_forget()
-    if Decimal(long):
-        _market(sim, "BUY", "LONG", long)
-    if Decimal(short):
-        _market(sim, "SELL", "SHORT", short)
 
 
 @pytest.fixture
@@ -103,7 +50,7 @@ def test_closing_the_long_leaves_the_short_as_it_is(api, alice, token_for, excha
     assert order["status"] == "FILLED"
     assert Decimal(order["quantity"]) == Decimal("0.02")
     assert sides(exchange) == {"LONG": 0, "SHORT": Decimal("-0.01")}
-    (sent_order,) = _signed(exchange, "GET", "/fapi/v1/allOrders", symbol=SYMBOL)[-1:]
+    (sent_order,) = signed(exchange, "GET", "/fapi/v1/allOrders", symbol=SYMBOL)[-1:]
     assert (sent_order["positionSide"], sent_order["reduceOnly"]) == ("LONG", False)
     assert AuditEntry.objects.filter(
         action="order.place", target=SYMBOL, outcome="ok", payload__positionSide="LONG"
@@ -186,8 +133,7 @@ def test_a_hedge_action_without_its_side_is_400_and_nothing_is_sent(
 def test_a_side_on_a_one_way_account_is_409_and_nothing_is_sent(
     api, alice, token_for, exchange, path, side
 ):
-    _signed(exchange, "POST", "/fapi/v1/order", symbol=SYMBOL, side="BUY", type="MARKET",
-            quantity="0.01")  # fmt: skip
+    market(exchange, "BUY", None, "0.01")
     before = sent(exchange)
     extra, action = ACTIONS[path]
     r = _post(api, token_for(alice), path, **extra, positionSide=side, dryRun=False)
@@ -199,8 +145,7 @@ def test_a_side_on_a_one_way_account_is_409_and_nothing_is_sent(
 
 
 def test_one_way_actions_with_both_still_work(api, alice, token_for, exchange):
-    _signed(exchange, "POST", "/fapi/v1/order", symbol=SYMBOL, side="BUY", type="MARKET",
-            quantity="0.02")  # fmt: skip
+    market(exchange, "BUY", None, "0.02")
     token = token_for(alice)
     r = _post(
         api, token, "/futures/position.close", positionSide="BOTH", quantity="0.01", dryRun=False
@@ -355,7 +300,7 @@ def test_isolated_margin_moves_on_the_named_side_only(api, alice, token_for, exc
     go_hedge(exchange)
 
     def wallets() -> dict[str, Decimal]:
-        rows = _signed(exchange, "GET", "/fapi/v2/positionRisk", symbol=SYMBOL)
+        rows = signed(exchange, "GET", "/fapi/v2/positionRisk", symbol=SYMBOL)
         return {r["positionSide"]: Decimal(r["isolatedWallet"]) for r in rows}
 
     before = wallets()
