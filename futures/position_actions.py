@@ -114,6 +114,9 @@ def _open_position(
 ) -> Decimal:
     amt = position_amount(symbol, position_side)
     if amt == 0:
+        # The read shows the mode as it is now (side rows mark the account hedge): after a
+        # switch the last reading missed, the refusal names the side to send, not "no position".
+        _checked_side(user, action, symbol, position_side, payload)
         if _hedge(position_side):
             exc = NoPosition(
                 gettext_noop("There is no open %(symbol)s %(side)s position."),
