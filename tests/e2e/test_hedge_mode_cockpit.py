@@ -5,7 +5,10 @@ A one-way account shows no side selector."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -16,6 +19,18 @@ from tests.support.english import english_in
 from tests.support.servers import spark_with_streams
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+
+# The user guide's picture of the two rows; refreshed only with SPARK_UPDATE_DOCS_IMAGES=1 (a
+# plain run writes to tmp_path and leaves the repository clean).
+DOCS_IMAGE = Path(__file__).resolve().parents[2] / "docs" / "img" / "hedge-mode-positions.png"
+
+
+def _screenshot(browser, tmp_path: Path) -> None:
+    browser.execute_script("document.getElementById('cockpit').scrollIntoView()")
+    shot = tmp_path / DOCS_IMAGE.name
+    assert browser.save_screenshot(str(shot))
+    if os.environ.get("SPARK_UPDATE_DOCS_IMAGES") == "1":
+        shutil.copyfile(shot, DOCS_IMAGE)
 
 
 def _sides(sim) -> dict[str, Decimal]:
@@ -91,7 +106,7 @@ def _market_order(browser, wait, *, side: str, button: str, label: str) -> str:
     return said
 
 
-def test_a_hedge_account_trades_both_sides_from_the_page(daphne, browser, sim, alice):
+def test_a_hedge_account_trades_both_sides_from_the_page(daphne, browser, sim, alice, tmp_path):
     sim.control.set_price("ETHUSDT", "3400", mark="3400")
     assert sim.control.position_mode(True)["code"] == 200
     server = spark_with_streams(daphne, sim)
@@ -136,6 +151,7 @@ def test_a_hedge_account_trades_both_sides_from_the_page(daphne, browser, sim, a
     wait.until(lambda d: Decimal((_row(d, "LONG") or {}).get("upnl") or "0") == risk["LONG"])
     wait.until(lambda d: Decimal((_row(d, "SHORT") or {}).get("upnl") or "0") == risk["SHORT"])
     assert risk["LONG"] > 0 > risk["SHORT"]
+    _screenshot(browser, tmp_path)
 
     # A resting LIMIT on the SHORT side shows its side among the open orders.
     form = _by(browser, "order-form")
