@@ -57,6 +57,13 @@ def settle(browser, name: str) -> None:
         wait.until(lambda d: d.find_element(By.ID, "ticker-last").text not in ("", "—"))
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#streams-body td[data-state]"))
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=breaker]"))
+        # The chart titles the library's attribution link in the page's language once its
+        # candles loaded: read the page after that, not the library's English default.
+        wait.until(
+            lambda d: (
+                d.find_element(By.ID, "chart").get_attribute("data-state") in ("ready", "error")
+            )
+        )
     if name == "portfolio":
         wait.until(lambda d: d.find_element(By.ID, "portfolio").get_attribute("data-snapshot"))
 
