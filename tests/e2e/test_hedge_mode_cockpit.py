@@ -190,6 +190,38 @@ def test_a_hedge_account_trades_both_sides_from_the_page(daphne, browser, sim, a
     result = _by(browser, "cockpit-result")
     assert result.get_attribute("class") == "ok", result.text
 
+    # A stop-loss from the SHORT row is the SHORT side's (at the stand-in and on that row).
+    before = result.text
+    _click(browser, "protect-ETHUSDT-SHORT")
+    WebDriverWait(browser, 5).until(lambda d: box.get_attribute("open") is not None)
+    assert (
+        browser.find_element(By.ID, "cockpit-title").text
+        == "Kâr al / zarar durdur · ETHUSDT · Kısa"
+    ), browser.find_element(By.ID, "cockpit-title").text
+    _by(browser, "protect-sl").send_keys("3700")
+    dry = _by(browser, "cockpit-dry-run")
+    if dry.is_selected():
+        dry.click()
+    _by(browser, "cockpit-send").click()
+    assert _confirm_live(browser) == "Al · Kısa (kapatır)"
+    wait.until(lambda d: result.text not in ("", "…", before))
+    assert result.get_attribute("class") == "ok", result.text
+    algos = sim.control.signed("GET", "/fapi/v1/openAlgoOrders", symbol="ETHUSDT").json()
+    assert [(a["orderType"], a["side"], a["positionSide"]) for a in algos] == [
+        ("STOP_MARKET", "BUY", "SHORT")
+    ]
+    wait.until(
+        lambda d: (
+            "SL 3.700"
+            in d.execute_script(
+                "const c = document.querySelector("
+                "\"tr[data-key='ETHUSDT|SHORT'] [data-col=protect]\");"
+                " return c ? c.textContent : '';"
+            )
+        )
+    )
+    assert _sides(sim) == {"SHORT": Decimal("-0.01")}
+
     # Nothing English in what this page shows of the sides: the mode, the form's side selector
     # and buttons, the rows' and open orders' badges, the action dialog's title.
     shown = browser.execute_script(
