@@ -28,7 +28,7 @@ from audit.models import AuditEntry
 from audit.services import record
 from futures.binance.rest import client_from_settings
 from futures.models import AttachState, Order, OrderStatus, OrderType
-from futures.position_actions import _field_error, check_side, position_protect
+from futures.position_actions import check_side, field_error, position_protect
 from futures.services import OrderRequest, OrderResult, order_place
 from futures.sync import order_changed_on_commit
 from notifications.models import Kind
@@ -97,7 +97,7 @@ def check(req: OrderRequest, take_profit: Decimal | None, stop_loss: Decimal | N
     """Refuse a TP/SL that cannot protect this entry, before anything is stored or sent."""
     field = "takeProfit" if take_profit is not None else "stopLoss"
     if req.reduce_only or req.close_position or req.type not in ENTRY_TYPES:
-        raise _field_error(field, NOT_AN_ENTRY)
+        raise field_error(field, NOT_AN_ENTRY)
     long = req.side == "BUY"
     reference = _reference(req)
     for name, price, tp in (("takeProfit", take_profit, True), ("stopLoss", stop_loss, False)):
