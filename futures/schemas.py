@@ -96,6 +96,9 @@ CLIENT_ID_PREFIX = r"^[\.A-Z\:/a-z0-9_-]{1,33}$"
 
 class PositionCloseIn(Schema):
     symbol: str = Field(..., pattern=SYMBOL)
+    # Which position on a hedge-mode account: LONG or SHORT (required there); absent or BOTH
+    # on a one-way one. Checked against the mode read from the exchange, as order.place is.
+    positionSide: Literal["BOTH", "LONG", "SHORT"] | None = None
     # Omitted: the whole position. A part is never bigger than the position (422).
     quantity: Positive | None = None
     clientOrderId: str | None = Field(None, pattern=CLIENT_ORDER_ID)
@@ -104,6 +107,9 @@ class PositionCloseIn(Schema):
 
 class PositionProtectIn(Schema):
     symbol: str = Field(..., pattern=SYMBOL)
+    # Which position on a hedge-mode account: LONG or SHORT (required there); absent or BOTH
+    # on a one-way one. Checked against the mode read from the exchange, as order.place is.
+    positionSide: Literal["BOTH", "LONG", "SHORT"] | None = None
     takeProfit: Positive | None = None
     stopLoss: Positive | None = None
     clientOrderId: str | None = Field(None, pattern=CLIENT_ID_PREFIX)
@@ -112,6 +118,9 @@ class PositionProtectIn(Schema):
 
 class TrailingIn(Schema):
     symbol: str = Field(..., pattern=SYMBOL)
+    # Which position on a hedge-mode account: LONG or SHORT (required there); absent or BOTH
+    # on a one-way one. Checked against the mode read from the exchange, as order.place is.
+    positionSide: Literal["BOTH", "LONG", "SHORT"] | None = None
     callbackRate: CallbackRate
     activationPrice: Positive | None = None
     quantity: Positive | None = None
@@ -129,6 +138,9 @@ class ModifyIn(Schema):
 
 class PositionMarginIn(Schema):
     symbol: str = Field(..., pattern=SYMBOL)
+    # Which position on a hedge-mode account: LONG or SHORT (required there); absent or BOTH
+    # on a one-way one. Checked against the mode read from the exchange, as order.place is.
+    positionSide: Literal["BOTH", "LONG", "SHORT"] | None = None
     amount: Positive
     type: Literal["ADD", "REDUCE"]
 
@@ -301,6 +313,7 @@ class PositionMarginOut(Schema):
     amount: str
     isolatedMargin: str | None
     liquidationPrice: str | None
+    positionSide: Literal["BOTH", "LONG", "SHORT"] = "BOTH"
 
 
 class CancelAllOut(Schema):
@@ -686,6 +699,7 @@ def margin_changed_out(done: MarginChanged) -> dict[str, Any]:
         "amount": s(done.amount),
         "isolatedMargin": s(row.isolated_margin) if row else None,
         "liquidationPrice": s(row.liquidation_price) if row else None,
+        "positionSide": done.position_side,
     }
 
 
