@@ -654,7 +654,8 @@ class PageContext:
     Keys read: `symbol` (the page's selected symbol, default for commands without one),
     `lastCanaryRunId`, `breakerOpen` (or `risk.breaker.open`), `streamsStale` (or
     `streams.stale`), `rejectRate` (0..1; high above `rejectRateHigh`, default 0.2),
-    `positions` ([{symbol, positionAmt}]), `lang` ("tr"/"en", used when the sentence is neutral).
+    `positions` ([{symbol, positionAmt, positionSide?}]), `positionMode` ("hedge" or "one-way"),
+    `lang` ("tr"/"en", used when the sentence is neutral).
     """
 
     symbol: str | None = None
@@ -673,6 +674,12 @@ class PageContext:
     open_orders: list[dict] = field(default_factory=list)
     pnl: dict = field(default_factory=dict)
     orders_known: bool = False  # openOrders was given: an id not in it is not the caller's
+    # hedge mode (positionMode "hedge", as Spark read it from the exchange): positions are per
+    # side, in `sides` ((symbol, "LONG"|"SHORT") -> amount, a SHORT negative as Binance has it)
+    # and `side_info`, never in `positions`; every action then names its positionSide
+    hedge: bool = False
+    sides: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    side_info: dict[tuple[str, str], dict] = field(default_factory=dict)
 
     @classmethod
     def of(cls, raw: dict | None) -> PageContext:
@@ -710,11 +717,18 @@ class PageContext:
             except Exception:  # noqa: BLE001, S112 - a malformed row is ignored, not fatal
                 continue
             if isinstance(row.get("symbol"), str) and amount:
-                ctx.positions[row["symbol"].upper()] = amount
-                ctx.position_info[row["symbol"].upper()] = {
+                info = {
                     k: _dec_or_none(row.get(k))
                     for k in ("entryPrice", "markPrice", "liquidationPrice", "unrealizedPnl")
                 } | {"leverage": row.get("leverage"), "marginType": row.get("marginType")}
+                side = row.get("positionSide")
+                if side in ("LONG", "SHORT"):
+                    key = (row["symbol"].upper(), side)
+                    ctx.sides[key] = abs(amount) if side == "LONG" else -abs(amount)
+                    ctx.side_info[key] = info
+                else:
+                    ctx.positions[row["symbol"].upper()] = amount
+                    ctx.position_info[row["symbol"].upper()] = info
                 mark = _dec_or_none(row.get("markPrice"))
                 if mark:
                     ctx.marks[row["symbol"].upper()] = mark
@@ -737,6 +751,8 @@ class PageContext:
             ctx.pnl = raw["pnl"]
         if raw.get("lang") in ("tr", "en"):
             ctx.lang = raw["lang"]
+        # side rows exist only in hedge mode (a reading of one-way zeroes them)
+        ctx.hedge = raw.get("positionMode") == "hedge" or bool(ctx.sides)
         return ctx
 
     @property
@@ -1261,9 +1277,7 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
         return _position_close(s, ctx, lang)
     wants_place = has("place", "open_verb", "dryrun", "real", "market", "limit") or bool(s.numbers)
     if has("position") and not wants_place and not (order_side and s.symbols):
-        return _read(
-            "positions.list", lang, _t(lang, "Pozisyonlar getiriliyor.", "Fetching your positions.")
-        )
+        return _positions_list(ctx, lang)
     if order_side or (position_side and (wants_place or s.symbols)):
         return _order_place(s, ctx, lang)
     if has("order") and (has("dryrun", "real", "place", "market", "limit") or s.numbers):
@@ -1299,9 +1313,7 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
             ),
         )
     if has("position"):
-        return _read(
-            "positions.list", lang, _t(lang, "Pozisyonlar getiriliyor.", "Fetching your positions.")
-        )
+        return _positions_list(ctx, lang)
     if has("health") or (has("status") and not s.symbols):
         return _read(
             "health",
@@ -1568,6 +1580,11 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         return problem
     defaults: list[str] = []
     symbol = o.symbol or ctx.symbol
+    if symbol is None and ctx.hedge and o.position_side:
+        # "long pozisyonuma 0,01 ekle": the one symbol whose long is open
+        named = [r for r in _held_sides(ctx) if r[1] == o.position_side]
+        if len(named) == 1:
+            symbol = named[0][0]
     no_numbers = not s.numbers
     if symbol is None:
         if not no_numbers or o.live:
@@ -1623,13 +1640,34 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             "leverage to 5'), then place the order.",
             [f"{symbol[:-4]} kaldıraç {o.leverage}x"],
         )
-    held = ctx.positions.get(symbol)
-    protective = (
-        o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT")
-        and held is not None
-        and (held > 0) == (side == "SELL")
-    )
-    if protective:
+    position_side = None
+    if ctx.hedge:
+        position_side, question = _hedge_open_side(s, o, symbol, side, ctx, lang)
+        if question:
+            return question
+        o.reduce_only = False  # Binance refuses reduceOnly in hedge mode; the side closes
+        held = ctx.sides.get((symbol, position_side))
+        protective = (
+            o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT")
+            and bool(held)
+            and side == CLOSES[position_side]
+        )
+        if (
+            protective
+            and o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET")
+            and quantity >= abs(held)
+        ):
+            stop = o.stop_price if o.order_type == "STOP_MARKET" else None
+            take = None if stop is not None else (o.take_profit or o.stop_price)
+            return _protect_whole(symbol, held, stop, take, o.live, ctx, lang, position_side)
+    else:
+        held = ctx.positions.get(symbol)
+        protective = (
+            o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT")
+            and held is not None
+            and (held > 0) == (side == "SELL")
+        )
+    if protective and not ctx.hedge:
         # a stop on the other side of a held position protects it: it may only reduce it
         o.reduce_only = True
         if o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET") and quantity >= abs(held):
@@ -1653,6 +1691,8 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         body["timeInForce"] = o.time_in_force
     if o.reduce_only:
         body["reduceOnly"] = True
+    if position_side:
+        body["positionSide"] = position_side
     body["dryRun"] = not o.live
     mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
     extra = ""
@@ -1668,6 +1708,17 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         )
     if o.reduce_only:
         extra += ", reduce-only"
+    if position_side:
+        closes = side == CLOSES[position_side]
+        extra += _t(
+            lang,
+            f", {_side_name(position_side, 'tr')} taraf"
+            + (" (azaltır)" if closes else "")
+            + f", positionSide {position_side}",
+            f", {_side_name(position_side, 'en')} side"
+            + (" (reduces it)" if closes else "")
+            + f", positionSide {position_side}",
+        )
     reply = _t(
         lang,
         f"{symbol} için {num(quantity, lang)} adet {_type_word(body['type'], 'tr')} "
@@ -1676,7 +1727,13 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         f"{num(quantity, lang)} {symbol} ({mode}{extra}).",
     )
     reply += note
-    if protective:
+    if protective and position_side:
+        reply += _t(
+            lang,
+            f" Açık {_pos_label(symbol, position_side, lang)} pozisyonunu korur.",
+            f" It protects the open {_pos_label(symbol, position_side, lang)} position.",
+        )
+    elif protective:
         reply += _t(
             lang,
             f" Açık {symbol} pozisyonunu korur (reduce-only).",
@@ -1745,6 +1802,195 @@ def _which_position(s: Sentence, ctx: PageContext, lang: str, verb_tr: str, verb
     return symbol or ctx.symbol, None
 
 
+# ---------------------------------------------------------------- hedge mode (positionSide)
+
+
+def _side_name(position_side: str, lang: str, *, capital: bool = False) -> str:
+    """A side as the user reads it: Uzun/Kısa on Turkish replies, long/short (Long/Short)."""
+    if lang == "tr":
+        return "Uzun" if position_side == "LONG" else "Kısa"
+    word = "long" if position_side == "LONG" else "short"
+    return word.capitalize() if capital else word
+
+
+OPENS = {"LONG": "BUY", "SHORT": "SELL"}  # the order side that opens (or adds to) a side
+CLOSES = {"LONG": "SELL", "SHORT": "BUY"}  # the order side that closes (reduces) it
+
+
+def _held_sides(ctx: PageContext, symbol: str | None = None) -> list[tuple[str, str, Decimal]]:
+    """(symbol, side, amount) of every open side, LONG before SHORT, of symbol if named."""
+    rows = [
+        (sym, side, amount)
+        for (sym, side), amount in ctx.sides.items()
+        if amount and (symbol is None or sym == symbol)
+    ]
+    return sorted(rows, key=lambda r: (r[0], r[1] != "LONG"))
+
+
+def _side_choice_prompt(s: Sentence, symbol: str, side: str, lang: str, verb_tr, verb_en) -> str:
+    """The sentence again with the side named, so the button's answer cannot be the question."""
+    base = symbol[:-4]
+    if not s.numbers:
+        return _t(
+            lang,
+            f"{base} {side.lower()} pozisyonumu {verb_tr}",
+            f"{verb_en} my {base} {side.lower()}",
+        )
+    said = s_text(s)
+    if s.first_symbol() is None:
+        said = f"{base} {said}"
+    return f"{said} {side.lower()}"
+
+
+def _which_side(s: Sentence, ctx: PageContext, lang: str, verb_tr: str, verb_en: str):
+    """Hedge mode: (symbol, positionSide, held amount or None) of the position meant, or
+    (None, None, a question naming the sides): with both sides open and none named, the
+    copilot asks; it never picks one."""
+    _order_side, named = _side_words(s)
+    symbol = s.first_symbol()
+    held = [r for r in _held_sides(ctx, symbol) if named is None or r[1] == named]
+    if len(held) == 1:
+        return held[0][0], held[0][1], held[0][2]
+    if len(held) > 1:
+        symbols = {r[0] for r in held}
+        if len(symbols) == 1:
+            sym = held[0][0]
+            listed_tr = " ve ".join(
+                f"{_side_name(sd, 'tr')} {num(abs(a), 'tr')}" for _, sd, a in held
+            )
+            listed_en = " and ".join(
+                f"{_side_name(sd, 'en')} {num(abs(a), 'en')}" for _, sd, a in held
+            )
+            answer = _clarify(
+                lang,
+                f"{sym} için iki taraf da açık ({listed_tr}); hangisi? Uzun mu, Kısa mı?",
+                f"Both sides of {sym} are open ({listed_en}); which one, the long or the short?",
+                [],
+            )
+        else:
+            answer = _clarify(
+                lang,
+                "Birden çok açık pozisyon var; hangisi?",
+                "You hold more than one position; which one?",
+                [],
+            )
+        answer.choices = [
+            {
+                "label": f"{sym} {_side_name(sd, lang, capital=True)} {num(abs(a), lang)}",
+                "prompt": _side_choice_prompt(s, sym, sd, lang, verb_tr, verb_en),
+            }
+            for sym, sd, a in held
+        ]
+        return None, None, answer
+    return symbol or ctx.symbol, named, None
+
+
+def _no_side_held(symbol: str, side: str | None, lang: str) -> Answer:
+    """Hedge mode: the side named (or any side) of symbol is not open."""
+    if side is None:
+        return _clarify(
+            lang,
+            f"{symbol} için açık pozisyon görmüyorum (ne Uzun ne Kısa).",
+            f"I see no open {symbol} position (neither long nor short).",
+            [_t(lang, "pozisyonlarım", "my positions")],
+        )
+    return _clarify(
+        lang,
+        f"{symbol} için açık {_side_name(side, 'tr')} pozisyon görmüyorum.",
+        f"I see no open {symbol} {_side_name(side, 'en')} position.",
+        [_t(lang, "pozisyonlarım", "my positions")],
+    )
+
+
+def _hedge_open_side(
+    s: Sentence, o: OrderSlots, symbol: str, side: str, ctx: PageContext, lang: str
+) -> tuple[str | None, Answer | None]:
+    """The positionSide of a new order on a hedge account, or a question.
+
+    A named side ("BTC long aç", "short pozisyonuma ekle") is that side; reduce-only words or a
+    stop on the far side of a held position close (SELL on LONG, BUY on SHORT); a plain buy or
+    sell opens its side (BUY LONG, SELL SHORT), unless the side it would close is open: then
+    "sat" could mean either, and the copilot asks.
+    """
+    if o.position_side is not None:
+        return o.position_side, None
+    closing = "LONG" if side == "SELL" else "SHORT"
+    if o.reduce_only:
+        return closing, None
+    held = ctx.sides.get((symbol, closing))
+    if not held:
+        return ("LONG" if side == "BUY" else "SHORT"), None
+    if o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT"):
+        return closing, None  # a stop against a held side protects it
+    opening = "LONG" if side == "BUY" else "SHORT"
+    base = symbol[:-4]
+    qty = _decimal_str(o.quantity) + " " if o.quantity is not None else ""
+    answer = _clarify(
+        lang,
+        f"Hesap hedge modunda ve {symbol} {_side_name(closing, 'tr')} pozisyonu açık: "
+        f"{_side_word(side, 'tr')} emri yeni bir {_side_name(opening, 'tr')} mı açsın, "
+        f"{_side_name(closing, 'tr')} pozisyonu mu azaltsın?",
+        f"The account is in hedge mode and a {symbol} {_side_name(closing, 'en')} is open: "
+        f"should the {_side_word(side, 'en')} open a {_side_name(opening, 'en')} or reduce the "
+        f"{_side_name(closing, 'en')}?",
+        [],
+    )
+    answer.choices = [
+        {
+            "label": _t(
+                lang,
+                f"{_side_name(opening, 'tr')} aç",
+                f"Open a {_side_name(opening, 'en')}",
+            ),
+            "prompt": _t(
+                lang,
+                f"{base} {opening.lower()} aç {qty}".strip(),
+                f"open a {qty}{base} {opening.lower()}",
+            ),
+        },
+        {
+            "label": _t(
+                lang,
+                f"{_side_name(closing, 'tr')} pozisyonu azalt",
+                f"Reduce the {_side_name(closing, 'en')}",
+            ),
+            "prompt": _t(
+                lang,
+                f"{base} {closing.lower()} pozisyonumu {qty}kapat",
+                f"close {qty}of my {base} {closing.lower()}",
+            ),
+        },
+    ]
+    return None, answer
+
+
+def _positions_list(ctx: PageContext, lang: str) -> Answer:
+    """'pozisyonlarım': on a hedge account each side on its own line, Uzun/Kısa (Long/Short)."""
+    answer = _read(
+        "positions.list", lang, _t(lang, "Pozisyonlar getiriliyor.", "Fetching your positions.")
+    )
+    held = _held_sides(ctx)
+    if not ctx.hedge or not held:
+        return answer
+    parts = []
+    for sym, side, amount in held:
+        entry = (ctx.side_info.get((sym, side)) or {}).get("entryPrice")
+        shown = f"{sym} {_side_name(side, lang, capital=True)} {num(abs(amount), lang)}"
+        if entry:
+            shown += _t(lang, f" (giriş {num(entry, lang)})", f" (entry {num(entry, lang)})")
+        parts.append(shown)
+    answer.reply = (
+        _t(
+            lang,
+            "Hesap hedge modunda; açık pozisyonlar: ",
+            "The account is in hedge mode; open positions: ",
+        )
+        + "; ".join(parts)
+        + "."
+    )
+    return answer
+
+
 def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     o = order_slots(s, ctx)
     fraction = _close_fraction(s, o)
@@ -1752,6 +1998,8 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         problem = _number_problem(o, lang)
         if problem:
             return problem
+    if ctx.hedge:
+        return _hedge_close(s, o, fraction, ctx, lang)
     symbol, question = _which_position(s, ctx, lang, "kapat", "close")
     if question:
         return question
@@ -1839,6 +2087,83 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     )
 
 
+def _hedge_close(s: Sentence, o: OrderSlots, fraction, ctx: PageContext, lang: str) -> Answer:
+    """Close one side on a hedge account: a MARKET order on that positionSide (SELL closes a
+    LONG, BUY a SHORT), never reduceOnly (Binance refuses it in hedge mode)."""
+    symbol, _named, held = _which_side(s, ctx, lang, "kapat", "close")
+    if isinstance(held, Answer):
+        return held
+    if symbol is None:
+        return _clarify(
+            lang,
+            "Hangi sembolün pozisyonu kapatılsın? Örnek: 'BTC long pozisyonumu kapat'.",
+            "Which symbol's position? Example: 'close my BTC long'.",
+            ["BTC long pozisyonumu kapat", "close my BTC long", "pozisyonlarım"],
+        )
+    if held is None:
+        return _no_side_held(symbol, _named, lang)
+    position_side = "LONG" if held > 0 else "SHORT"
+    side = CLOSES[position_side]
+    label_tr = f"{symbol} {_side_name(position_side, 'tr')}"
+    label_en = f"{symbol} {_side_name(position_side, 'en')}"
+    quantity = o.quantity
+    if fraction is not None:
+        quantity = _step_down(abs(held) * fraction, ctx.steps.get(symbol) or _step_of(held))
+    elif quantity is None:
+        quantity = abs(held)
+    if quantity > abs(held):
+        return _clarify(
+            lang,
+            f"{label_tr} pozisyonu {num(abs(held), lang)} adet; {num(quantity, lang)} kapatılamaz.",
+            f"The {label_en} position is {num(abs(held), lang)}; cannot close "
+            f"{num(quantity, lang)}.",
+            [_t(lang, f"{symbol[:-4]} pozisyonumu kapat", f"close my {symbol[:-4]}")],
+        )
+    if quantity <= 0:
+        return _clarify(
+            lang,
+            f"{label_tr} pozisyonunun bu kadarı bir adımdan az; miktarı yazın "
+            f"(örnek: '{symbol[:-4]} {position_side.lower()} pozisyonumu 0,01 kapat').",
+            f"That share of the {label_en} position is less than one step; give the quantity "
+            f"(e.g. 'close 0.01 of my {symbol[:-4]} {position_side.lower()}').",
+            [_t(lang, f"{symbol[:-4]} pozisyonumu kapat", f"close my {symbol[:-4]}")],
+        )
+    body = {
+        "symbol": symbol,
+        "side": side,
+        "type": "MARKET",
+        "quantity": _decimal_str(quantity),
+        "positionSide": position_side,
+        "dryRun": not o.live,
+    }
+    mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
+    part = ""
+    if quantity != abs(held):
+        part = _t(
+            lang,
+            f" ({num(abs(held), lang)} adetlik pozisyonun {num(quantity, lang)} adedi)",
+            f" ({num(quantity, lang)} of the {num(abs(held), lang)} position)",
+        )
+    reply = _t(
+        lang,
+        f"{label_tr} pozisyonu {num(quantity, lang)} adet piyasa {_side_word(side, 'tr')} "
+        f"emriyle kapatılacak{part} (hedge modu: yalnızca {_side_name(position_side, 'tr')} "
+        f"taraf, positionSide {position_side}; {mode}). Onay gerekir.",
+        f"The {label_en} position will be closed with a market {_side_word(side, 'en')} of "
+        f"{num(quantity, lang)}{part} (hedge mode: the {_side_name(position_side, 'en')} side "
+        f"only, positionSide {position_side}; {mode}). Needs your confirmation.",
+    )
+    return Answer(
+        "position.close",
+        "POST",
+        "/futures/order.place",
+        body,
+        reply,
+        confirm_required=True,
+        suggestions=[_t(lang, "pozisyonlarım", "my positions")],
+    )
+
+
 def _step_of(amount: Decimal) -> Decimal:
     """The finest step a held amount shows (0.020 → 0.001), when the filters are unknown."""
     exponent = amount.normalize().as_tuple().exponent
@@ -1854,10 +2179,20 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     """
     o = order_slots(s, ctx)
     trailing = _says_trailing(s)
-    symbol, question = _which_position(s, ctx, lang, "koru", "protect")
-    if question:
-        return question
-    held = ctx.positions.get(symbol) if symbol else None
+    position_side = None
+    if ctx.hedge:
+        symbol, named, held = _which_side(s, ctx, lang, "koru", "protect")
+        if isinstance(held, Answer):
+            return held
+        if symbol is not None and held is None:
+            return _no_side_held(symbol, named, lang)
+        if held is not None:
+            position_side = "LONG" if held > 0 else "SHORT"
+    else:
+        symbol, question = _which_position(s, ctx, lang, "koru", "protect")
+        if question:
+            return question
+        held = ctx.positions.get(symbol) if symbol else None
     if symbol is None or held is None:
         return _clarify(
             lang,
@@ -1889,13 +2224,18 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             "quantity": _decimal_str(quantity),
             "dryRun": not o.live,
         }
+        if position_side:
+            body["positionSide"] = position_side
         mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
+        reduce = _reduce_words(position_side, lang)
         reply = _t(
             lang,
-            f"{symbol} pozisyonuna %{num(rate, lang)} iz süren stop ({num(quantity, lang)} adet "
-            f"{_side_word(side, 'tr')}, reduce-only, {mode}). Onay gerekir.",
-            f"A {num(rate, lang)}% trailing stop on the {symbol} position ({_side_word(side, 'en')}"
-            f" {num(quantity, lang)}, reduce-only, {mode}). Needs your confirmation.",
+            f"{_pos_label(symbol, position_side, lang)} pozisyonuna %{num(rate, lang)} iz süren "
+            f"stop ({num(quantity, lang)} adet {_side_word(side, 'tr')}, {reduce}{mode}). Onay "
+            "gerekir.",
+            f"A {num(rate, lang)}% trailing stop on the {_pos_label(symbol, position_side, lang)}"
+            f" position ({_side_word(side, 'en')} {num(quantity, lang)}, {reduce}{mode}). Needs "
+            "your confirmation.",
         )
         return Answer("position.trailing", "POST", TRAILING_PATH, body, reply)
     stop, take = o.stop_price, o.take_profit
@@ -1916,8 +2256,25 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             [f"{symbol[:-4]} stop loss 3300", f"{symbol[:-4]} kâr al 3600"],
         )
     if quantity < abs(held):
-        return _protect_part(symbol, held, quantity, stop, take, o.live, ctx, lang)
-    return _protect_whole(symbol, held, stop, take, o.live, ctx, lang)
+        return _protect_part(symbol, held, quantity, stop, take, o.live, ctx, lang, position_side)
+    return _protect_whole(symbol, held, stop, take, o.live, ctx, lang, position_side)
+
+
+def _pos_label(symbol: str, position_side: str | None, lang: str) -> str:
+    """'BTCUSDT', or on a hedge account 'BTCUSDT Uzun' / 'BTCUSDT long'."""
+    return f"{symbol} {_side_name(position_side, lang)}" if position_side else symbol
+
+
+def _reduce_words(position_side: str | None, lang: str) -> str:
+    """What makes the order only shrink the position, for the reply: reduce-only on a one-way
+    account, the position's own side on a hedge one (where Binance refuses reduceOnly)."""
+    if position_side is None:
+        return "reduce-only, "
+    return _t(
+        lang,
+        f"yalnızca {_side_name(position_side, 'tr')} taraf, positionSide {position_side}, ",
+        f"the {_side_name(position_side, 'en')} side only, positionSide {position_side}, ",
+    )
 
 
 PROTECT_PATH = "/futures/position.protect"
@@ -1942,12 +2299,16 @@ def _wrong_side(symbol, held, stop, take, ctx: PageContext, lang: str) -> Answer
     return None
 
 
-def _protect_whole(symbol, held, stop, take, live, ctx: PageContext, lang: str) -> Answer:
+def _protect_whole(
+    symbol, held, stop, take, live, ctx: PageContext, lang: str, position_side: str | None = None
+) -> Answer:
     """TP and/or SL on the whole position: POST /futures/position.protect (closePosition)."""
     problem = _wrong_side(symbol, held, stop, take, ctx, lang)
     if problem:
         return problem
     body: dict = {"symbol": symbol}
+    if position_side:
+        body["positionSide"] = position_side
     legs_tr, legs_en = [], []
     if stop is not None:
         body["stopLoss"] = _decimal_str(stop)
@@ -1961,13 +2322,14 @@ def _protect_whole(symbol, held, stop, take, live, ctx: PageContext, lang: str) 
     side = "SELL" if held > 0 else "BUY"
     size = num(abs(held), lang)
     mode = _t(lang, "GERÇEK" if live else "dry-run", "LIVE" if live else "dry-run")
+    label = _pos_label(symbol, position_side, lang)
     reply = _t(
         lang,
-        f"{symbol} pozisyonunun tamamına {' ve '.join(legs_tr)} ({mode}): tetiklenince "
+        f"{label} pozisyonunun tamamına {' ve '.join(legs_tr)} ({mode}): tetiklenince "
         f"pozisyonun tamamı (şu an {size} adet) piyasa {_side_word(side, 'tr')} emriyle "
         "kapanır (closePosition). Varsa aynı türden önceki emir iptal edilip yerine konur. "
         "Onay gerekir.",
-        f"{' and '.join(legs_en).capitalize()} on the whole {symbol} position ({mode}): when it "
+        f"{' and '.join(legs_en).capitalize()} on the whole {label} position ({mode}): when it "
         f"fires, the whole position (now {size}) is closed by a market "
         f"{_side_word(side, 'en')} (closePosition). An earlier one of the same kind is "
         "cancelled and replaced. Needs your confirmation.",
@@ -1982,7 +2344,9 @@ def _protect_whole(symbol, held, stop, take, live, ctx: PageContext, lang: str) 
     )
 
 
-def _protect_part(symbol, held, quantity, stop, take, live, ctx, lang) -> Answer:
+def _protect_part(
+    symbol, held, quantity, stop, take, live, ctx, lang, position_side=None
+) -> Answer:
     """A TP or SL on a named part of the position: a reduce-only order of that size."""
     if stop is not None and take is not None:
         return _clarify(
@@ -2008,6 +2372,10 @@ def _protect_part(symbol, held, quantity, stop, take, live, ctx, lang) -> Answer
         "reduceOnly": True,
         "dryRun": not live,
     }
+    if position_side:
+        # hedge mode: the side's own positionSide makes it a close; reduceOnly is refused there
+        del body["reduceOnly"]
+        body["positionSide"] = position_side
     what = _t(
         lang,
         "zarar durdur" if stop is not None else "kâr al",
@@ -2017,13 +2385,17 @@ def _protect_part(symbol, held, quantity, stop, take, live, ctx, lang) -> Answer
     whole = f"{symbol[:-4]} {'stop loss' if stop is not None else 'take profit'} " + (
         _decimal_str(trigger)
     )
+    if position_side:
+        whole += f" {position_side.lower()}"
+    label = _pos_label(symbol, position_side, lang)
+    reduce = _reduce_words(position_side, lang).removesuffix(", ")
     reply = _t(
         lang,
-        f"{symbol} pozisyonunun {num(quantity, lang)} adedine {what}: tetik "
-        f"{num(trigger, lang)}, {_side_word(side, 'tr')}, reduce-only ({mode}). Pozisyonun "
+        f"{label} pozisyonunun {num(quantity, lang)} adedine {what}: tetik "
+        f"{num(trigger, lang)}, {_side_word(side, 'tr')}, {reduce} ({mode}). Pozisyonun "
         f"tamamı için: '{whole}'.",
-        f"{what.capitalize()} on {num(quantity, lang)} of the {symbol} position: trigger "
-        f"{num(trigger, lang)}, {_side_word(side, 'en')}, reduce-only ({mode}). For the whole "
+        f"{what.capitalize()} on {num(quantity, lang)} of the {label} position: trigger "
+        f"{num(trigger, lang)}, {_side_word(side, 'en')}, {reduce} ({mode}). For the whole "
         f"position: '{whole}'.",
     )
     if live:
@@ -2143,6 +2515,13 @@ def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if symbol:
         info = ctx.position_info.get(symbol) or {}
         upnl = info.get("unrealizedPnl")
+        side_upnl = [
+            i.get("unrealizedPnl") or Decimal(0)
+            for (sym, _side), i in ctx.side_info.items()
+            if sym == symbol
+        ]
+        if side_upnl:  # hedge mode: the symbol's open PnL is both sides'
+            upnl = sum(side_upnl, Decimal(0))
         parts.append(
             _t(
                 lang,
@@ -2176,11 +2555,9 @@ def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:
                     f"this week: {num(pnl['week'], lang)} USD",
                 )
             )
-        open_upnl = sum(
-            ((i.get("unrealizedPnl") or Decimal(0)) for i in ctx.position_info.values()),
-            Decimal(0),
-        )
-        if ctx.position_info:
+        infos = list(ctx.position_info.values()) + list(ctx.side_info.values())
+        open_upnl = sum(((i.get("unrealizedPnl") or Decimal(0)) for i in infos), Decimal(0))
+        if infos:
             parts.append(
                 _t(
                     lang,
@@ -2220,6 +2597,10 @@ FUNDING_PATH = "/futures/premiumIndex"
 def _liquidation(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     symbol = s.first_symbol()
     rows = {symbol: ctx.position_info.get(symbol)} if symbol else dict(ctx.position_info)
+    for (sym, side), info in ctx.side_info.items():
+        # hedge mode: each side has its own liquidation price, named with its side
+        if symbol is None or sym == symbol:
+            rows[_pos_label(sym, side, lang)] = info
     parts = [
         _t(
             lang,
