@@ -1836,10 +1836,12 @@ def _side_choice_prompt(s: Sentence, symbol: str, side: str, lang: str, verb_tr,
             f"{base} {side.lower()} pozisyonumu {verb_tr}",
             f"{verb_en} my {base} {side.lower()}",
         )
-    said = s_text(s)
-    if s.first_symbol() is None:
-        said = f"{base} {said}"
-    return f"{said} {side.lower()}"
+    # the side right after the symbol ("ETH long zarar durdur 3000"): after the numbers it
+    # would sit beside one and could be read as its cue
+    words = [t.raw for t in s.tokens]
+    at = s.symbols[0][0] + 1 if s.symbols else 0
+    named = [side.lower()] if s.symbols else [base, side.lower()]
+    return " ".join(words[:at] + named + words[at:])
 
 
 def _which_side(s: Sentence, ctx: PageContext, lang: str, verb_tr: str, verb_en: str):
