@@ -1929,7 +1929,7 @@ def _hedge_open_side(
     qty = _decimal_str(o.quantity) + " " if o.quantity is not None else ""
     answer = _clarify(
         lang,
-        f"Hesap hedge modunda ve {symbol} {_side_name(closing, 'tr')} pozisyonu açık: "
+        f"Hesap çift yönlü (hedge) modda ve {symbol} {_side_name(closing, 'tr')} pozisyonu açık: "
         f"{_side_word(side, 'tr')} emri yeni bir {_side_name(opening, 'tr')} mı açsın, "
         f"{_side_name(closing, 'tr')} pozisyonu mu azaltsın?",
         f"The account is in hedge mode and a {symbol} {_side_name(closing, 'en')} is open: "
@@ -1984,7 +1984,7 @@ def _positions_list(ctx: PageContext, lang: str) -> Answer:
     answer.reply = (
         _t(
             lang,
-            "Hesap hedge modunda; açık pozisyonlar: ",
+            "Hesap çift yönlü (hedge) modda; açık pozisyonlar: ",
             "The account is in hedge mode; open positions: ",
         )
         + "; ".join(parts)
@@ -2149,7 +2149,7 @@ def _hedge_close(s: Sentence, o: OrderSlots, fraction, ctx: PageContext, lang: s
     reply = _t(
         lang,
         f"{label_tr} pozisyonu {num(quantity, lang)} adet piyasa {_side_word(side, 'tr')} "
-        f"emriyle kapatılacak{part} (hedge modu: yalnızca {_side_name(position_side, 'tr')} "
+        f"emriyle kapatılacak{part} (çift yönlü mod: yalnızca {_side_name(position_side, 'tr')} "
         f"taraf, positionSide {position_side}; {mode}). Onay gerekir.",
         f"The {label_en} position will be closed with a market {_side_word(side, 'en')} of "
         f"{num(quantity, lang)}{part} (hedge mode: the {_side_name(position_side, 'en')} side "

@@ -3,7 +3,8 @@
  * real <dialog>; Cancel has the focus, so Enter or Escape sends nothing. Strings come from the
  * server-rendered dialog (templates/futures/_live_order_dialog.html), so they are Turkish first.
  *
- *   const ok = await SparkLiveOrder.confirm({symbol, side, type, quantity, price, mark, takeProfit, stopLoss});
+ *   const ok = await SparkLiveOrder.confirm({symbol, side, type, quantity, price, mark, takeProfit, stopLoss,
+ *                                            positionSide});
  */
 (function () {
   "use strict";
@@ -39,7 +40,9 @@
     const d = dialog.dataset;
     const set = (id, value) => { dialog.querySelector("[data-testid=" + id + "]").textContent = value; };
     set("confirm-symbol", order.symbol);
-    set("confirm-side", order.side === "SELL" ? d.sell : d.buy);
+    // on a hedge-mode account the side of the position goes with it: "Satış · Uzun" closes a long
+    const position = { LONG: d.long, SHORT: d.short }[order.positionSide];
+    set("confirm-side", (order.side === "SELL" ? d.sell : d.buy) + (position ? " · " + position : ""));
     dialog.querySelector("[data-testid=confirm-side]").className = order.side === "SELL" ? "down" : "up";
     set("confirm-quantity", parse(order.quantity) ? format(order.quantity, 8) : String(order.quantity));
     const limit = order.type === "LIMIT" && parse(order.price);
