@@ -1710,13 +1710,11 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         extra += ", reduce-only"
     if position_side:
         closes = side == CLOSES[position_side]
+        name_tr, name_en = _side_name(position_side, "tr"), _side_name(position_side, "en")
         extra += _t(
             lang,
-            f", {_side_name(position_side, 'tr')} taraf"
-            + (" (azaltır)" if closes else "")
-            + f", positionSide {position_side}",
-            f", {_side_name(position_side, 'en')} side"
-            + (" (reduces it)" if closes else "")
+            f", {name_tr} tarafı azaltır" if closes else f", {name_tr} taraf",
+            (f", reduces the {name_en} side" if closes else f", {name_en} side")
             + f", positionSide {position_side}",
         )
     reply = _t(
@@ -1929,7 +1927,8 @@ def _hedge_open_side(
     qty = _decimal_str(o.quantity) + " " if o.quantity is not None else ""
     answer = _clarify(
         lang,
-        f"Hesap çift yönlü (hedge) modda ve {symbol} {_side_name(closing, 'tr')} pozisyonu açık: "
+        f"Hesap çift yönlü pozisyon modunda ve {symbol} {_side_name(closing, 'tr')} "
+        "pozisyonu açık: "
         f"{_side_word(side, 'tr')} emri yeni bir {_side_name(opening, 'tr')} mı açsın, "
         f"{_side_name(closing, 'tr')} pozisyonu mu azaltsın?",
         f"The account is in hedge mode and a {symbol} {_side_name(closing, 'en')} is open: "
@@ -1984,7 +1983,7 @@ def _positions_list(ctx: PageContext, lang: str) -> Answer:
     answer.reply = (
         _t(
             lang,
-            "Hesap çift yönlü (hedge) modda; açık pozisyonlar: ",
+            "Hesap çift yönlü pozisyon modunda; açık pozisyonlar: ",
             "The account is in hedge mode; open positions: ",
         )
         + "; ".join(parts)
@@ -2150,7 +2149,7 @@ def _hedge_close(s: Sentence, o: OrderSlots, fraction, ctx: PageContext, lang: s
         lang,
         f"{label_tr} pozisyonu {num(quantity, lang)} adet piyasa {_side_word(side, 'tr')} "
         f"emriyle kapatılacak{part} (çift yönlü mod: yalnızca {_side_name(position_side, 'tr')} "
-        f"taraf, positionSide {position_side}; {mode}). Onay gerekir.",
+        f"taraf; {mode}). Onay gerekir.",
         f"The {label_en} position will be closed with a market {_side_word(side, 'en')} of "
         f"{num(quantity, lang)}{part} (hedge mode: the {_side_name(position_side, 'en')} side "
         f"only, positionSide {position_side}; {mode}). Needs your confirmation.",
@@ -2274,7 +2273,7 @@ def _reduce_words(position_side: str | None, lang: str) -> str:
         return "reduce-only, "
     return _t(
         lang,
-        f"yalnızca {_side_name(position_side, 'tr')} taraf, positionSide {position_side}, ",
+        f"yalnızca {_side_name(position_side, 'tr')} taraf, ",
         f"the {_side_name(position_side, 'en')} side only, positionSide {position_side}, ",
     )
 

@@ -263,7 +263,10 @@ def test_a_plain_sell_while_a_long_is_open_asks_whether_to_open_a_short_or_reduc
 @pytest.mark.parametrize(
     ("prompt", "shown"),
     [
-        ("pozisyonlarım", ["ETHUSDT Uzun 0,01", "ETHUSDT Kısa 0,02", "çift yönlü (hedge) modda"]),
+        (
+            "pozisyonlarım",
+            ["ETHUSDT Uzun 0,01", "ETHUSDT Kısa 0,02", "çift yönlü pozisyon modunda"],
+        ),
         ("show my positions", ["ETHUSDT Long 0.01", "ETHUSDT Short 0.02", "hedge mode"]),
     ],
 )
