@@ -224,13 +224,17 @@ def order_preview(request, payload: OrderIn):
     "/position.close", auth=write_auth("futures.place_order", "position.close"), response=PlacedOut
 )
 def position_close(request, payload: PositionCloseIn):
-    """Close a position with a reduce-only MARKET order: whole, or `quantity` of it."""
+    """Close a position with a MARKET order: whole, or `quantity` of it.
+
+    One-way: reduce-only. Hedge mode: `positionSide` LONG or SHORT names the side to close
+    (a SELL on LONG, a BUY on SHORT, without reduceOnly); the other side is not touched."""
     result = position_actions.position_close(
         user=request.auth,
         symbol=payload.symbol,
         quantity=payload.quantity,
         dry_run=payload.dryRun,
         client_order_id=payload.clientOrderId,
+        position_side=payload.positionSide,
     )
     return placed_out(result)
 
@@ -241,7 +245,9 @@ def position_close(request, payload: PositionCloseIn):
     response=ProtectOut,
 )
 def position_protect(request, payload: PositionProtectIn):
-    """Put a take-profit and/or stop-loss (closePosition) on a position; replaces earlier ones."""
+    """Put a take-profit and/or stop-loss (closePosition) on a position; replaces earlier ones.
+
+    Hedge mode: on the side `positionSide` names; the other side's TP/SL stay."""
     result = position_actions.position_protect(
         user=request.auth,
         symbol=payload.symbol,
@@ -249,6 +255,7 @@ def position_protect(request, payload: PositionProtectIn):
         stop_loss=payload.stopLoss,
         dry_run=payload.dryRun,
         client_order_id=payload.clientOrderId,
+        position_side=payload.positionSide,
     )
     return {
         "placed": [placed_out(r) for r in result.placed],
@@ -260,7 +267,8 @@ def position_protect(request, payload: PositionProtectIn):
     "/order.trailing", auth=write_auth("futures.place_order", "order.trailing"), response=PlacedOut
 )
 def order_trailing(request, payload: TrailingIn):
-    """Trail a position with a reduce-only TRAILING_STOP_MARKET (callbackRate 0.1-10 %)."""
+    """Trail a position with a TRAILING_STOP_MARKET (callbackRate 0.1-10 %): reduce-only
+    one-way, on the side `positionSide` names in hedge mode."""
     result = position_actions.order_trailing(
         user=request.auth,
         symbol=payload.symbol,
@@ -269,6 +277,7 @@ def order_trailing(request, payload: TrailingIn):
         quantity=payload.quantity,
         dry_run=payload.dryRun,
         client_order_id=payload.clientOrderId,
+        position_side=payload.positionSide,
     )
     return placed_out(result)
 
@@ -305,12 +314,13 @@ def order_modify_route(request, payload: ModifyIn):
     response=PositionMarginOut,
 )
 def position_margin(request, payload: PositionMarginIn):
-    """Add (ADD) or remove (REDUCE) margin of an isolated position."""
+    """Add (ADD) or remove (REDUCE) margin of an isolated position (one side in hedge mode)."""
     done = position_actions.position_margin_change(
         user=request.auth,
         symbol=payload.symbol,
         amount=payload.amount,
         add=payload.type == "ADD",
+        position_side=payload.positionSide,
     )
     return margin_changed_out(done)
 

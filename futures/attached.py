@@ -11,6 +11,10 @@ crash finds what was already placed instead of placing it again.
 Live: `position.protect` on the whole position (closePosition TP/SL, replacing any earlier one).
 Dry run: there is no paper position to close, so the legs are reduce-only paper orders of the
 entry's size; when one fills the other is cancelled (`cancel_sibling`).
+
+Hedge mode: an entry opens its side (BUY LONG, SELL SHORT) and its legs go on that same side
+(live: that side's closePosition TP/SL; dry run: closing orders on the side, no reduceOnly, which
+Binance refuses there).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from django.utils.translation import gettext_noop
 from audit.models import AuditEntry
 from audit.services import record
 from futures.binance.rest import client_from_settings
-from futures.models import AttachState, Order, OrderStatus, OrderType
+from futures.models import AttachState, Order, OrderStatus, OrderType, PositionSide
 from futures.position_actions import _field_error, check_side, position_protect
 from futures.services import OrderRequest, OrderResult, order_place
 from futures.sync import order_changed_on_commit
@@ -93,12 +97,18 @@ def _reference(req: OrderRequest) -> Decimal:
     return client_from_settings().mark_price(req.symbol.upper())
 
 
+def _hedge(position_side: str) -> bool:
+    return position_side in (PositionSide.LONG, PositionSide.SHORT)
+
+
 def check(req: OrderRequest, take_profit: Decimal | None, stop_loss: Decimal | None) -> None:
     """Refuse a TP/SL that cannot protect this entry, before anything is stored or sent."""
     field = "takeProfit" if take_profit is not None else "stopLoss"
-    if req.reduce_only or req.close_position or req.type not in ENTRY_TYPES:
-        raise _field_error(field, NOT_AN_ENTRY)
     long = req.side == "BUY"
+    # In hedge mode a SELL on LONG (a BUY on SHORT) closes its side: it is no entry either.
+    closes_side = _hedge(req.position_side) and long != (req.position_side == PositionSide.LONG)
+    if req.reduce_only or req.close_position or req.type not in ENTRY_TYPES or closes_side:
+        raise _field_error(field, NOT_AN_ENTRY)
     reference = _reference(req)
     for name, price, tp in (("takeProfit", take_profit, True), ("stopLoss", stop_loss, False)):
         if price is None:
@@ -233,6 +243,7 @@ def _place_legs(entry: Order) -> list[OrderResult]:
             stop_loss=entry.attach_stop_loss,
             dry_run=False,
             client_order_id=f"att{entry.pk}",
+            position_side=entry.position_side,
         )
         return result.placed
     placed = []
@@ -251,7 +262,8 @@ def _place_legs(entry: Order) -> list[OrderResult]:
                     type=type_,
                     quantity=entry.filled_qty,
                     stop_price=price,
-                    reduce_only=True,
+                    reduce_only=not _hedge(entry.position_side),
+                    position_side=entry.position_side,
                     client_order_id=f"att{entry.pk}-{suffix}",
                     dry_run=True,
                     source="order.attach",

@@ -4,6 +4,11 @@ Every order goes through services.order_place, so each action has the same permi
 risk gate, dry-run default, idempotent clientOrderId and `order.place` audit as any order.
 What this module adds is reading the position from the exchange first: a close or a stop
 sized from a stale row could open a position the other way.
+
+Hedge mode (issue 22): every action names the position it acts on (positionSide LONG or SHORT,
+checked against the mode read from the exchange exactly as order.place is). A close is a SELL on
+LONG or a BUY on SHORT without reduceOnly (Binance refuses it there); TP/SL and trailing stops
+carry the side, and replacing LONG's protection never touches SHORT's.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ from django.utils.translation import gettext_noop
 from accounts.permissions import require
 from audit.models import AuditEntry
 from audit.services import record
-from futures import selectors
+from futures import position_mode, selectors
 from futures.binance.errors import BinanceError
 from futures.binance.rest import client_from_settings
-from futures.models import ZERO, Order, OrderStatus, OrderType, PositionSnapshot
+from futures.models import ZERO, Order, OrderStatus, OrderType, PositionSide, PositionSnapshot
 from futures.services import (
     Conflict,
     OrderRequest,
@@ -58,8 +63,9 @@ def _refuse(user, action: str, symbol: str, payload: dict, exc) -> None:
     )
 
 
-def position_amount(symbol: str) -> Decimal:
-    """The signed one-way position of symbol, read from the exchange now (and stored)."""
+def position_amount(symbol: str, position_side: str = PositionSide.BOTH) -> Decimal:
+    """The signed position of symbol's side (BOTH one-way; LONG or SHORT, short negative, in
+    hedge mode), read from the exchange now (and stored)."""
     requested_at = timezone.now()
     rows = position_sync(
         client_from_settings().positions(symbol),
@@ -67,21 +73,62 @@ def position_amount(symbol: str) -> Decimal:
         requested_at=requested_at,
         symbols=(symbol,),
     )
-    return next((r.position_amt for r in rows if r.symbol == symbol), ZERO)
+    return next(
+        (r.position_amt for r in rows if r.symbol == symbol and r.position_side == position_side),
+        ZERO,
+    )
+
+
+def _hedge(position_side: str) -> bool:
+    return position_side in (PositionSide.LONG, PositionSide.SHORT)
+
+
+def _checked_side(user, action: str, symbol: str, position_side: str | None, payload) -> str:
+    """The side the action acts on, once it fits the account's mode: one-way BOTH (LONG/SHORT
+    is 409), hedge LONG or SHORT (absent/BOTH is 400); refusals audited by position_mode."""
+    side = position_side or PositionSide.BOTH
+    position_mode.check_order_side(
+        user=user,
+        action=action,
+        target=symbol,
+        position_side=side,
+        reduce_only=False,  # the action's orders are built without it in hedge mode
+        payload=payload,
+    )
+    return side
+
+
+def _closing_side(position_side: str, amt: Decimal) -> str:
+    """The order side that shrinks the position: SELL closes LONG, BUY closes SHORT."""
+    if _hedge(position_side):
+        return "SELL" if position_side == PositionSide.LONG else "BUY"
+    return "SELL" if amt > 0 else "BUY"
 
 
 def _mark(symbol: str) -> Decimal:
     return client_from_settings().mark_price(symbol)
 
 
-def _open_position(user, action: str, symbol: str, payload: dict) -> Decimal:
-    amt = position_amount(symbol)
+def _open_position(
+    user, action: str, symbol: str, payload: dict, position_side: str = PositionSide.BOTH
+) -> Decimal:
+    amt = position_amount(symbol, position_side)
     if amt == 0:
-        exc = NoPosition(
-            gettext_noop("There is no open %(symbol)s position."),
-            params={"symbol": symbol},
-            details={"symbol": symbol},
-        )
+        # The read shows the mode as it is now (side rows mark the account hedge): after a
+        # switch the last reading missed, the refusal names the side to send, not "no position".
+        _checked_side(user, action, symbol, position_side, payload)
+        if _hedge(position_side):
+            exc = NoPosition(
+                gettext_noop("There is no open %(symbol)s %(side)s position."),
+                params={"symbol": symbol, "side": position_side},
+                details={"symbol": symbol, "positionSide": position_side},
+            )
+        else:
+            exc = NoPosition(
+                gettext_noop("There is no open %(symbol)s position."),
+                params={"symbol": symbol},
+                details={"symbol": symbol},
+            )
         _refuse(user, action, symbol, payload, exc)
         raise exc
     return amt
@@ -122,14 +169,24 @@ def position_close(
     quantity: Decimal | None = None,
     dry_run: bool = True,
     client_order_id: str | None = None,
+    position_side: str | None = None,
 ) -> OrderResult:
-    """Close symbol's position with a reduce-only MARKET order, whole or a part of it."""
+    """Close symbol's position (one-way) or one side of it (hedge mode) with a MARKET order,
+    whole or a part: reduce-only one-way; in hedge mode a SELL on LONG or a BUY on SHORT,
+    which Binance never lets past that side's amount (nor open the other side)."""
     symbol = symbol.upper()
     require(user, "futures.place_order", action="position.close", target=symbol)
-    payload = {"symbol": symbol, "quantity": quantity, "dryRun": dry_run}
+    payload = {
+        "symbol": symbol,
+        "quantity": quantity,
+        "positionSide": position_side,
+        "dryRun": dry_run,
+    }
     done = _existing(client_order_id)
     if done is not None:
-        # A repeat after the close went through: the position may be gone; answer the first.
+        # A repeat after the close went through: the position may be gone; answer the first
+        # (another side or mode than the first asked is a 409 naming the field).
+        side = position_side or PositionSide.BOTH
         return order_place(
             user=user,
             request=OrderRequest(
@@ -137,22 +194,25 @@ def position_close(
                 side=done.side,
                 type=OrderType.MARKET,
                 quantity=quantity or done.quantity,
-                reduce_only=True,
+                reduce_only=not _hedge(side),
+                position_side=side,
                 client_order_id=client_order_id,
                 dry_run=dry_run,
                 source="position.close",
             ),
         )
-    amt = _open_position(user, "position.close", symbol, payload)
+    side = _checked_side(user, "position.close", symbol, position_side, payload)
+    amt = _open_position(user, "position.close", symbol, payload, side)
     qty = _part(user, "position.close", symbol, payload, amt, quantity)
     return order_place(
         user=user,
         request=OrderRequest(
             symbol=symbol,
-            side="SELL" if amt > 0 else "BUY",
+            side=_closing_side(side, amt),
             type=OrderType.MARKET,
             quantity=qty,
-            reduce_only=True,
+            reduce_only=not _hedge(side),
+            position_side=side,
             client_order_id=client_order_id,
             dry_run=dry_run,
             source="position.close",
@@ -218,12 +278,14 @@ def position_protect(
     stop_loss: Decimal | None = None,
     dry_run: bool = True,
     client_order_id: str | None = None,
+    position_side: str | None = None,
 ) -> ProtectResult:
     """Put a TP and/or SL on symbol's position (closePosition), replacing any earlier one.
 
-    Binance holds one closePosition order per direction and cannot modify algo orders, so
-    moving a stop is cancel-then-place; between the two the position is unprotected for the
-    few milliseconds of one request.
+    Binance holds one closePosition order per direction (per side in hedge mode, where the
+    orders carry positionSide and no reduceOnly) and cannot modify algo orders, so moving a
+    stop is cancel-then-place; between the two the position is unprotected for the few
+    milliseconds of one request. Replacing LONG's TP/SL never cancels SHORT's.
     """
     symbol = symbol.upper()
     require(user, "futures.place_order", action="position.protect", target=symbol)
@@ -231,6 +293,7 @@ def position_protect(
         "symbol": symbol,
         "takeProfit": take_profit,
         "stopLoss": stop_loss,
+        "positionSide": position_side,
         "dryRun": dry_run,
     }
     if take_profit is None and stop_loss is None:
@@ -248,10 +311,12 @@ def position_protect(
     repeats = {suffix: _existing(cid) for suffix, cid in cids.items()}
     if all(repeats.values()):  # a repeat: the stored orders say what the position was
         first = next(iter(repeats.values()))
+        side = position_side or PositionSide.BOTH
         amt = first.quantity if first.side == "SELL" else -first.quantity
     else:
-        amt = _open_position(user, "position.protect", symbol, payload)
-    long = amt > 0
+        side = _checked_side(user, "position.protect", symbol, position_side, payload)
+        amt = _open_position(user, "position.protect", symbol, payload, side)
+    long = side == PositionSide.LONG if _hedge(side) else amt > 0
     if not all(repeats.values()):
         mark = _mark(symbol)
         try:
@@ -265,7 +330,7 @@ def position_protect(
     placed, replaced = [], []
     for type_, _field, price, suffix in legs:
         if repeats[suffix] is None:
-            replaced += _cancel_protection(user, symbol, type_, dry_run=dry_run)
+            replaced += _cancel_protection(user, symbol, type_, side, dry_run=dry_run)
         placed.append(
             order_place(
                 user=user,
@@ -276,6 +341,7 @@ def position_protect(
                     quantity=abs(amt),
                     stop_price=price,
                     close_position=True,
+                    position_side=side,
                     client_order_id=cids[suffix],
                     dry_run=dry_run,
                     source="position.protect",
@@ -285,8 +351,14 @@ def position_protect(
     return ProtectResult(placed=placed, replaced=replaced)
 
 
-def protection_orders(symbol: str, type_: str | None = None, *, dry_run: bool | None = None):
-    """The open closePosition (TP/SL) orders of symbol, newest first."""
+def protection_orders(
+    symbol: str,
+    type_: str | None = None,
+    *,
+    dry_run: bool | None = None,
+    position_side: str | None = None,
+):
+    """The open closePosition (TP/SL) orders of symbol (of one side when given), newest first."""
     rows = Order.objects.filter(
         environment=current_environment(),
         symbol=symbol,
@@ -295,15 +367,20 @@ def protection_orders(symbol: str, type_: str | None = None, *, dry_run: bool | 
     )
     if type_ is not None:
         rows = rows.filter(type=type_)
+    if position_side is not None:
+        rows = rows.filter(position_side=position_side)
     if dry_run is not None:
         rows = rows.filter(dry_run=dry_run)
     return rows.select_related("user")
 
 
-def _cancel_protection(user, symbol: str, type_: str, *, dry_run: bool) -> list[Order]:
-    """Cancel the open TP (or SL) of symbol before placing its replacement."""
+def _cancel_protection(
+    user, symbol: str, type_: str, position_side: str, *, dry_run: bool
+) -> list[Order]:
+    """Cancel the open TP (or SL) of symbol's side before placing its replacement (a hedge
+    account's other side keeps its own)."""
     gone = []
-    for order in protection_orders(symbol, type_, dry_run=dry_run):
+    for order in protection_orders(symbol, type_, dry_run=dry_run, position_side=position_side):
         gone.append(order_cancel(user=user, symbol=symbol, client_order_id=order.client_order_id))
     return gone
 
@@ -320,8 +397,10 @@ def order_trailing(
     quantity: Decimal | None = None,
     dry_run: bool = True,
     client_order_id: str | None = None,
+    position_side: str | None = None,
 ) -> OrderResult:
-    """Trail symbol's position with a reduce-only TRAILING_STOP_MARKET (whole or a part)."""
+    """Trail symbol's position with a TRAILING_STOP_MARKET (whole or a part): reduce-only
+    one-way, on the position's side (SELL LONG / BUY SHORT, no reduceOnly) in hedge mode."""
     symbol = symbol.upper()
     require(user, "futures.place_order", action="order.trailing", target=symbol)
     payload = {
@@ -329,15 +408,18 @@ def order_trailing(
         "callbackRate": callback_rate,
         "activationPrice": activation_price,
         "quantity": quantity,
+        "positionSide": position_side,
         "dryRun": dry_run,
     }
     done = _existing(client_order_id)
     if done is not None:
         side, qty = done.side, quantity or done.quantity
+        position_side = position_side or PositionSide.BOTH
     else:
-        amt = _open_position(user, "order.trailing", symbol, payload)
+        position_side = _checked_side(user, "order.trailing", symbol, position_side, payload)
+        amt = _open_position(user, "order.trailing", symbol, payload, position_side)
         qty = _part(user, "order.trailing", symbol, payload, amt, quantity)
-        side = "SELL" if amt > 0 else "BUY"
+        side = _closing_side(position_side, amt)
         if activation_price is not None:
             mark = _mark(symbol)
             try:
@@ -360,7 +442,8 @@ def order_trailing(
             side=side,
             type=OrderType.TRAILING_STOP_MARKET,
             quantity=qty,
-            reduce_only=True,
+            reduce_only=not _hedge(position_side),
+            position_side=position_side,
             callback_rate=callback_rate,
             activation_price=activation_price,
             client_order_id=client_order_id,
@@ -381,26 +464,41 @@ class MarginChanged:
     type: str  # ADD or REDUCE
     amount: Decimal  # as the exchange moved it
     position: PositionSnapshot | None  # the re-read row (new isolated margin, liquidation)
+    position_side: str = PositionSide.BOTH
 
 
-def position_margin_change(*, user, symbol: str, amount: Decimal, add: bool) -> MarginChanged:
-    """Add or remove margin of an isolated position (the exchange refuses cross margin)."""
+def position_margin_change(
+    *, user, symbol: str, amount: Decimal, add: bool, position_side: str | None = None
+) -> MarginChanged:
+    """Add or remove margin of an isolated position (the exchange refuses cross margin); in
+    hedge mode of one side (LONG or SHORT), each side having its own isolated margin."""
     symbol = symbol.upper()
     action = "positionMargin.change"
     require(user, "futures.change_margin_type", action=action, target=symbol)
-    payload = {"symbol": symbol, "amount": amount, "type": "ADD" if add else "REDUCE"}
-    amt = _open_position(user, action, symbol, payload)
+    payload = {
+        "symbol": symbol,
+        "amount": amount,
+        "type": "ADD" if add else "REDUCE",
+        "positionSide": position_side,
+    }
+    side = _checked_side(user, action, symbol, position_side, payload)
+    amt = _open_position(user, action, symbol, payload, side)
     try:
-        answer = client_from_settings().position_margin(symbol, amount, add=add)
+        answer = client_from_settings().position_margin(
+            symbol, amount, add=add, position_side=side if _hedge(side) else None
+        )
     except BinanceError as exc:
         _audit_refusal(user, action, symbol, payload, exc)
         raise
-    position_amount(symbol)  # re-read: the new isolated margin and liquidation price
-    row = PositionSnapshot.objects.filter(environment=current_environment(), symbol=symbol).first()
+    position_amount(symbol, side)  # re-read: the new isolated margin and liquidation price
+    row = PositionSnapshot.objects.filter(
+        environment=current_environment(), symbol=symbol, position_side=side
+    ).first()
     record(actor=user, action=action, target=symbol, payload={**payload, "position": amt})
     return MarginChanged(
         symbol=symbol,
         type=payload["type"],
         amount=Decimal(str(answer.get("amount", amount))),
         position=row,
+        position_side=side,
     )

@@ -313,6 +313,7 @@ class PositionMarginOut(Schema):
     amount: str
     isolatedMargin: str | None
     liquidationPrice: str | None
+    positionSide: Literal["BOTH", "LONG", "SHORT"] = "BOTH"
 
 
 class CancelAllOut(Schema):
@@ -698,6 +699,7 @@ def margin_changed_out(done: MarginChanged) -> dict[str, Any]:
         "amount": s(done.amount),
         "isolatedMargin": s(row.isolated_margin) if row else None,
         "liquidationPrice": s(row.liquidation_price) if row else None,
+        "positionSide": done.position_side,
     }
 
 
