@@ -381,3 +381,32 @@ def test_a_one_way_account_is_answered_as_before(api, alice, token_for, exchange
     # and the one-way close runs as it always did
     assert _run(api, token, closing, dryRun=False).status_code == 200
     assert _sides(exchange) == {"BOTH": Decimal(0)}
+
+
+@pytest.mark.parametrize(
+    ("prompt", "position_side", "order_side"),
+    [
+        ("ETH long pozisyonuma zarar durdur 3000", "LONG", "SELL"),
+        ("take profit 3000 on my eth short", "SHORT", "BUY"),
+        ("ETH short %1 trailing stop", "SHORT", "BUY"),
+    ],
+)
+def test_a_protecting_sentence_run_as_a_dry_run_guards_the_side_it_named(
+    api, alice, token_for, exchange, prompt, position_side, order_side
+):
+    token = token_for(alice)
+    _go_hedge(api, token, exchange)
+    sent = _exchange_orders(exchange)
+
+    answer = _chat(api, token, prompt)
+    assert answer["action"]["body"]["positionSide"] == position_side
+    response = _run(api, token, answer)
+
+    assert response.status_code == 200, response.content
+    data = response.json()
+    placed = [p["order"] for p in data["placed"]] if "placed" in data else [data["order"]]
+    assert [(o["positionSide"], o["side"], o["dryRun"]) for o in placed] == [
+        (position_side, order_side, True)
+    ]
+    assert not any(o["reduceOnly"] for o in placed)
+    assert _exchange_orders(exchange) == sent
