@@ -78,8 +78,10 @@ COMMANDS: tuple[Command, ...] = (
         "/futures/order.place",
         "futures.place_order",
         "live",
-        "Emir hazırlar (gerçek/canlı denmedikçe dry-run).",
-        "Prepare an order (dry-run unless you say real/live).",
+        "Emir hazırlar (gerçek/canlı denmedikçe dry-run). Çift yönlü pozisyon modunda "
+        "long/short tarafı (positionSide) belirler.",
+        "Prepare an order (dry-run unless you say real/live). In hedge mode long/short name "
+        "the side (positionSide).",
         (
             "dry-run emir",
             "0,01 BTC al",
@@ -87,8 +89,10 @@ COMMANDS: tuple[Command, ...] = (
             "buy 0.002 btc at market",
             "gerçek emir 0.001 BTC al",
             "BTC 0.01 stop sat 58000",
+            "ETH long aç 0.01",
         ),
-        "{symbol, side, type, quantity, price?, stopPrice?, timeInForce?, reduceOnly?, dryRun}",
+        "{symbol, side, type, quantity, price?, stopPrice?, timeInForce?, reduceOnly? | "
+        "positionSide (hedge), dryRun}",
     ),
     Command(
         "position.close",
@@ -96,10 +100,12 @@ COMMANDS: tuple[Command, ...] = (
         "/futures/order.place",
         "futures.place_order",
         "always",
-        "Pozisyonu reduce-only piyasa emriyle kapatır.",
-        "Close a position with a reduce-only market order.",
+        "Pozisyonu reduce-only piyasa emriyle kapatır. Çift yönlü modda yalnızca söylenen "
+        "tarafı kapatır (positionSide, reduce-only olmadan); iki taraf açıksa hangisi diye sorar.",
+        "Close a position with a reduce-only market order. In hedge mode it closes only the "
+        "side named (positionSide, no reduce-only) and asks which when both sides are open.",
         ("BTC long pozisyonumu 0.01 kapat", "close my 0.5 ETH short"),
-        "{symbol, side, type: MARKET, quantity, reduceOnly: true, dryRun}",
+        "{symbol, side, type: MARKET, quantity, reduceOnly: true | positionSide (hedge), dryRun}",
     ),
     Command(
         "position.protect",
@@ -111,7 +117,7 @@ COMMANDS: tuple[Command, ...] = (
         "Stop loss / take profit on a whole open position (closePosition; replaces an earlier "
         "one).",
         ("ETH stop loss 3300", "BTC kâr al 70000", "take profit 3600 on eth"),
-        "{symbol, stopLoss?, takeProfit?, dryRun}",
+        "{symbol, positionSide? (hedge), stopLoss?, takeProfit?, dryRun}",
     ),
     Command(
         "position.trailing",
@@ -122,7 +128,7 @@ COMMANDS: tuple[Command, ...] = (
         "Pozisyona iz süren stop (TRAILING_STOP_MARKET, reduce-only, callbackRate %0,1-10).",
         "Trailing stop on a position (TRAILING_STOP_MARKET, reduce-only, callbackRate 0.1-10 %).",
         ("ETH %1 trailing stop", "1% trailing stop on btc"),
-        "{symbol, callbackRate, quantity, dryRun}",
+        "{symbol, positionSide? (hedge), callbackRate, quantity, dryRun}",
     ),
     Command(
         "order.modify",
@@ -300,8 +306,8 @@ COMMANDS: tuple[Command, ...] = (
         "/futures/positions",
         "",
         "never",
-        "Açık pozisyonlar.",
-        "Open positions.",
+        "Açık pozisyonlar (çift yönlü modda Uzun ve Kısa taraf ayrı).",
+        "Open positions (in hedge mode the Long and Short sides apart).",
         ("pozisyonlarım", "show my positions"),
     ),
     Command(
