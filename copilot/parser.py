@@ -757,8 +757,13 @@ class PageContext:
             ctx.pnl = raw["pnl"]
         if raw.get("lang") in ("tr", "en"):
             ctx.lang = raw["lang"]
-        # side rows exist only in hedge mode (a reading of one-way zeroes them)
-        ctx.hedge = raw.get("positionMode") == "hedge" or bool(ctx.sides)
+        # side rows exist only in hedge mode (a reading of one-way zeroes them); the reading
+        # decides when there is one, and rows of the other mode are stale, never counted
+        mode = raw.get("positionMode")
+        ctx.hedge = mode == "hedge" or (mode not in ("hedge", "one-way") and bool(ctx.sides))
+        if not ctx.hedge:
+            ctx.sides.clear()
+            ctx.side_info.clear()
         return ctx
 
     @property

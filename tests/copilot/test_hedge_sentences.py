@@ -410,3 +410,37 @@ def test_a_protecting_sentence_run_as_a_dry_run_guards_the_side_it_named(
     ]
     assert not any(o["reduceOnly"] for o in placed)
     assert _exchange_orders(exchange) == sent
+
+
+def test_a_mode_switched_on_the_exchange_is_followed_and_a_stale_answer_is_refused(
+    api, alice, token_for, exchange, settings
+):
+    token = token_for(alice)
+    _go_hedge(api, token, exchange, long="0.010", short="0")
+    stale = _chat(api, token, "ETH long aç 0.01")
+    assert stale["action"]["body"]["positionSide"] == "LONG"
+
+    # the trader closes the long and switches to one-way on Binance, behind Spark's back
+    _signed(
+        exchange,
+        "POST",
+        "/fapi/v1/order",
+        symbol="ETHUSDT",
+        side="SELL",
+        type="MARKET",
+        quantity="0.010",
+        positionSide="LONG",
+    )
+    assert exchange.control.position_mode(False) == {"code": 200, "msg": "success"}
+    settings.SPARK_POSITION_MODE_MAX_AGE = 0  # the next reading goes to the exchange
+    sent = _exchange_orders(exchange)
+
+    # the answer given for hedge mode is refused, nothing sent
+    refused = _run(api, token, stale, dryRun=False)
+    assert refused.status_code == 409, refused.content
+    assert refused.json()["error"]["code"] == "POSITION_SIDE_MISMATCH"
+    assert _exchange_orders(exchange) == sent
+    # the copilot reads the mode again: the same sentence is a one-way order now
+    fresh = _chat(api, token, "ETH long aç 0.01")
+    assert "positionSide" not in fresh["action"]["body"]
+    assert _run(api, token, fresh).status_code == 200
