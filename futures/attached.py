@@ -32,7 +32,7 @@ from audit.models import AuditEntry
 from audit.services import record
 from futures.binance.rest import client_from_settings
 from futures.models import AttachState, Order, OrderStatus, OrderType, PositionSide
-from futures.position_actions import _field_error, check_side, position_protect
+from futures.position_actions import check_side, field_error, position_protect
 from futures.services import OrderRequest, OrderResult, order_place
 from futures.sync import order_changed_on_commit
 from notifications.models import Kind
@@ -108,7 +108,7 @@ def check(req: OrderRequest, take_profit: Decimal | None, stop_loss: Decimal | N
     # In hedge mode a SELL on LONG (a BUY on SHORT) closes its side: it is no entry either.
     closes_side = _hedge(req.position_side) and long != (req.position_side == PositionSide.LONG)
     if req.reduce_only or req.close_position or req.type not in ENTRY_TYPES or closes_side:
-        raise _field_error(field, NOT_AN_ENTRY)
+        raise field_error(field, NOT_AN_ENTRY)
     reference = _reference(req)
     for name, price, tp in (("takeProfit", take_profit, True), ("stopLoss", stop_loss, False)):
         if price is None:

@@ -42,16 +42,16 @@ from futures.services import (
     SENT,
     OrderRequest,
     OrderResult,
-    _existing_result,
-    _marketable,
-    _reject,
-    _rounded,
-    _setting,
-    _side_refusal,
-    _simulate_fill,
-    _validate_shape,
+    existing_result,
     gate_intent,
+    marketable,
     new_order_row,
+    refusal_after_4061,
+    reject_order,
+    rounded_fields,
+    setting_value,
+    simulate_fill,
+    validate_shape,
 )
 from futures.sync import (
     algo_sync_from_exchange,
@@ -151,7 +151,7 @@ def order_batch(*, user, requests: list[OrderRequest], dry_run: bool = True) -> 
                 req, quantity=stored.quantity, quote_quantity=None, balance_percent=None
             )
         with _naming(item):
-            item.result = _existing_result(stored, user, req)
+            item.result = existing_result(stored, user, req)
     if fresh:
         _check_items(user, fresh, symbols)
         _store(user, fresh, dry_run=dry_run)
@@ -236,7 +236,7 @@ def _check_items(user, items: list[_Item], symbols: str) -> None:
             try:
                 item.request, item.sized = sizing.sized_request(item.request)
                 item.payload["quantity"] = item.request.quantity
-                _validate_shape(item.request)
+                validate_shape(item.request)
             except ExchangeFilterError as exc:
                 _refuse_all(user, items, item, exc.reason, exc)
                 raise
@@ -271,7 +271,7 @@ def _check_items(user, items: list[_Item], symbols: str) -> None:
                         params={"symbol": req.symbol},
                     )
                 item.mark = client.mark_price(
-                    req.symbol, max_age=float(_setting("SPARK_MARK_PRICE_MAX_AGE", 2))
+                    req.symbol, max_age=float(setting_value("SPARK_MARK_PRICE_MAX_AGE", 2))
                 )
                 trailing = req.type == OrderType.TRAILING_STOP_MARKET
                 item.checked = check_order(
@@ -300,7 +300,7 @@ def _fresh_position(client, env: str, req: OrderRequest) -> None:
     if req.dry_run:
         stale = not selectors.position_was_read(env, req.symbol, req.position_side)
     else:
-        max_age = float(_setting("SPARK_POSITION_MAX_AGE", 5))
+        max_age = float(setting_value("SPARK_POSITION_MAX_AGE", 5))
         stale = not selectors.position_is_fresh(env, req.symbol, max_age, req.position_side)
     if stale:
         requested_at = timezone.now()
@@ -314,7 +314,7 @@ def _fresh_position(client, env: str, req: OrderRequest) -> None:
 
 def _refuse_all(user, items: list[_Item], culprit: _Item, reason: str, exc: DomainError) -> None:
     """Audit the refusal: the culprit with its error, every other item as refused with it."""
-    _reject(user, "order.place", culprit.request.symbol, reason, culprit.payload, exc)
+    reject_order(user, "order.place", culprit.request.symbol, reason, culprit.payload, exc)
     for other in items:
         if other is culprit:
             continue
@@ -350,7 +350,7 @@ def _store(user, items: list[_Item], *, dry_run: bool) -> None:
                 existing_pk = selectors.order_pk(req.client_order_id)
                 if existing_pk is not None:  # the same batch, committed meanwhile
                     with _naming(item):
-                        item.result = _existing_result(Order.objects.get(pk=existing_pk), user, req)
+                        item.result = existing_result(Order.objects.get(pk=existing_pk), user, req)
                     continue
                 decision = _decide(item, env, limits, paper_open)
                 if not decision.allowed:
@@ -394,8 +394,8 @@ def _create(user, item: _Item, env: str, decision) -> Order:
     )
     if req.dry_run:
         # On paper as order.place: a marketable order fills at the mark, the rest rest.
-        if _marketable(order, item.mark):
-            item.simulated = _simulate_fill(order, item.filters, item.mark)
+        if marketable(order, item.mark):
+            item.simulated = simulate_fill(order, item.filters, item.mark)
         else:
             order.apply_status(OrderStatus.NEW, strict=True)
             order.save(update_fields=["status", "updated_at"])
@@ -463,7 +463,7 @@ def _settle_error(user, item: _Item, exc: BinanceError) -> None:
         reason = "exchange_unknown"
     elif (
         not isinstance(exc, NoSuchOrder)
-        and (mismatch := _side_refusal(exc, order.position_side)) is not None
+        and (mismatch := refusal_after_4061(exc, order.position_side)) is not None
     ):
         error = {"code": mismatch.code, "exchangeCode": exc.binance_code}
         order = set_status(order, OrderStatus.REJECTED, error=error)
@@ -471,7 +471,7 @@ def _settle_error(user, item: _Item, exc: BinanceError) -> None:
     else:
         # A refused item, or a lost one the exchange provably does not hold (NoSuchOrder).
         order = set_status(order, OrderStatus.REJECTED, error=error)
-    _reject(user, "order.place", order.symbol, reason, item.payload, exc)
+    reject_order(user, "order.place", order.symbol, reason, item.payload, exc)
     item.refused = True
     item.order = order
     item.result = _sent_result(order, item.order.user)
@@ -514,7 +514,7 @@ def _finish(user, items: list[_Item], started: float) -> None:
     for item in items:
         if item.order is None:  # answered as the stored order
             continue
-        item.result.rounded = _rounded(item.request, item.checked)
+        item.result.rounded = rounded_fields(item.request, item.checked)
         item.result.sized = item.sized
         order = item.result.order
         if item.refused:

@@ -21,7 +21,7 @@ from futures.binance.filters import check_order
 from futures.binance.ws_api import order_client_from_settings
 from futures.models import Order, OrderStatus, OrderType
 from futures.reconcile import refresh_order
-from futures.services import Conflict, _audit_refusal, _reject, gate_intent
+from futures.services import Conflict, audit_refusal, gate_intent, reject_order
 from futures.sync import order_changed_on_commit, order_sync_from_exchange
 from risk import gate
 from risk.errors import RiskRejected
@@ -72,7 +72,7 @@ def order_modify(
             _("Give a new price, a new quantity or both."),
             details={"fields": [{"field": "price", "message": "required"}]},
         )
-        _audit_refusal(user, ACTION, symbol, payload, exc)
+        audit_refusal(user, ACTION, symbol, payload, exc)
         raise exc
     order = selectors.order_find(client_order_id=client_order_id, order_id=order_id)
     if order is None or order.symbol != symbol:
@@ -99,7 +99,7 @@ def order_modify(
             reduce_only=order.reduce_only,
         )
     except (ExchangeFilterError, BinanceError) as exc:
-        _reject(user, ACTION, symbol, exc.reason, payload, exc)
+        reject_order(user, ACTION, symbol, exc.reason, payload, exc)
         raise
     if checked.quantity <= order.filled_qty:
         exc = ValidationFailed(
@@ -107,7 +107,7 @@ def order_modify(
             params={"filled": order.filled_qty.normalize()},
             details={"fields": [{"field": "quantity", "message": "not above filled"}]},
         )
-        _audit_refusal(user, ACTION, symbol, payload, exc)
+        audit_refusal(user, ACTION, symbol, payload, exc)
         raise exc
     if checked.quantity == order.quantity and checked.price == order.price:
         exc = NotModifiable(
@@ -115,7 +115,7 @@ def order_modify(
             details={"price": decimal_text(order.price), "quantity": decimal_text(order.quantity)},
             code="NOTHING_TO_MODIFY",
         )
-        _audit_refusal(user, ACTION, symbol, payload, exc)
+        audit_refusal(user, ACTION, symbol, payload, exc)
         raise exc
     _gate(user, order, checked.quantity, checked.price, mark, payload)
     if order.dry_run:
@@ -124,7 +124,7 @@ def order_modify(
     else:
         order, old, failure = _modify_on_exchange(client, order, checked)
         if failure is not None:
-            _audit_refusal(user, ACTION, symbol, payload, failure)
+            audit_refusal(user, ACTION, symbol, payload, failure)
             if isinstance(failure, NoSuchOrder):
                 # Filled or cancelled on the exchange since this page was drawn: say which.
                 now = refresh_order(client, order, source="rest:modify")
@@ -177,7 +177,7 @@ def _require_modifiable(user, order: Order, payload: dict) -> None:
         params=params,
         details={"status": order.status, "type": order.type, "dryRun": order.dry_run},
     )
-    _audit_refusal(user, ACTION, order.symbol, payload, exc)
+    audit_refusal(user, ACTION, order.symbol, payload, exc)
     raise exc
 
 
@@ -203,7 +203,7 @@ def _gate(user, order: Order, quantity: Decimal, price: Decimal, mark: Decimal, 
         decision = gate.evaluate(intent, limits=limits)
     if not decision.allowed:
         exc = RiskRejected(decision)
-        _audit_refusal(user, ACTION, order.symbol, {**payload, "rules": decision.rules}, exc)
+        audit_refusal(user, ACTION, order.symbol, {**payload, "rules": decision.rules}, exc)
         raise exc
 
 

@@ -31,7 +31,7 @@ from futures.services import (
     Conflict,
     OrderRequest,
     OrderResult,
-    _audit_refusal,
+    audit_refusal,
     order_cancel,
     order_place,
 )
@@ -45,7 +45,7 @@ class NoPosition(Conflict):
     code = "NO_POSITION"
 
 
-def _field_error(field: str, message: str, params: dict | None = None, **details):
+def field_error(field: str, message: str, params: dict | None = None, **details):
     """A refusal of one field; with params, message is a template its values fill per language."""
     exc = ValidationFailed(message, params=params)
     shown = exc.localized_message() or exc.message
@@ -142,7 +142,7 @@ def _part(user, action, symbol, payload, amt: Decimal, quantity: Decimal | None)
     if quantity > size:
         # Reduce-only or not, a close bigger than the position is a mistake: the exchange
         # would refuse it (-2022), or, were it not reduce-only, open the other side.
-        exc = _field_error(
+        exc = field_error(
             "quantity",
             gettext_noop("Quantity %(qty)s is bigger than the %(symbol)s position %(size)s."),
             {"qty": quantity.normalize(), "symbol": symbol, "size": size.normalize()},
@@ -261,7 +261,7 @@ def check_side(
     """A trigger on the wrong side of its reference (the mark, or an entry's price) would fire
     at once (Binance -2021): 422 naming field, with the reference as `named` in the details."""
     if (price > reference) != above or price == reference:
-        raise _field_error(
+        raise field_error(
             field,
             sentences[(above, long)],
             {"field": field, named: reference.normalize()},
@@ -297,7 +297,7 @@ def position_protect(
         "dryRun": dry_run,
     }
     if take_profit is None and stop_loss is None:
-        exc = _field_error("stopLoss", _("Give takeProfit, stopLoss or both."))
+        exc = field_error("stopLoss", _("Give takeProfit, stopLoss or both."))
         _refuse(user, "position.protect", symbol, payload, exc)
         raise exc
     legs = [
@@ -488,7 +488,7 @@ def position_margin_change(
             symbol, amount, add=add, position_side=side if _hedge(side) else None
         )
     except BinanceError as exc:
-        _audit_refusal(user, action, symbol, payload, exc)
+        audit_refusal(user, action, symbol, payload, exc)
         raise
     position_amount(symbol, side)  # re-read: the new isolated margin and liquidation price
     row = PositionSnapshot.objects.filter(

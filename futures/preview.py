@@ -20,7 +20,7 @@ from futures.binance.errors import ExchangeFilterError
 from futures.binance.filters import check_order
 from futures.binance.rest import client_from_settings
 from futures.models import ZERO, PositionSnapshot
-from futures.services import NOT_LISTED, OrderRequest, _rounded, _validate_shape, gate_intent
+from futures.services import NOT_LISTED, OrderRequest, gate_intent, rounded_fields, validate_shape
 from risk import gate
 from risk.models import RiskLimits
 from spark_site.exchange_env import current_environment
@@ -131,7 +131,7 @@ def order_preview(*, user, request: OrderRequest) -> Preview:
     symbol = request.symbol.upper()
     require(user, "futures.place_order", action="order.preview", target=symbol)
     request, sized = sizing.sized_request(request)  # USDT or % of the balance -> quantity
-    _validate_shape(request)
+    validate_shape(request)
     client = client_from_settings()
     filters = client.symbol_filters(symbol)
     if filters is None:
@@ -212,7 +212,7 @@ def order_preview(*, user, request: OrderRequest) -> Preview:
         position_after=after.amount,
         liquidation=liquidation,
         fee=fee.quantize(Decimal("0.0001")),
-        rounded=_rounded(request, checked) if checked else [],
+        rounded=rounded_fields(request, checked) if checked else [],
         sized=sized,
         filter_error=filter_error,
         decision=decision,

@@ -188,11 +188,13 @@ def new_order_row(user, req, checked, *, cid: str, env: str, source: str, decisi
     )
 
 
-def _setting(name: str, default):
+def setting_value(name: str, default):
+    """A setting the order path reads with a default (tests and old settings files lack some)."""
     return getattr(settings, name, default)
 
 
-def _reject(user, action: str, target: str, reason: str, payload: dict, exc) -> None:
+def reject_order(user, action: str, target: str, reason: str, payload: dict, exc) -> None:
+    """Count and audit a refused order (placement, batch item or modify alike)."""
     metrics.ORDER_REJECT.labels(reason=reason).inc()
     record(
         actor=user,
@@ -203,7 +205,8 @@ def _reject(user, action: str, target: str, reason: str, payload: dict, exc) -> 
     )
 
 
-def _validate_shape(req: OrderRequest) -> None:
+def validate_shape(req: OrderRequest) -> None:
+    """Refuse an order whose fields cannot make a Binance order, before anything is read."""
     if req.side not in Side.values:
         raise ValidationFailed(
             gettext_noop("side must be BUY or SELL, got %(side)s."), params={"side": req.side}
@@ -295,7 +298,7 @@ def order_place(*, user, request: OrderRequest) -> OrderResult:
             "source": request.source,
         }
         reason = exc.reason if isinstance(exc, ExchangeFilterError) else "validation"
-        _reject(user, "order.place", request.symbol.upper(), reason, payload, exc)
+        reject_order(user, "order.place", request.symbol.upper(), reason, payload, exc)
         raise
     result = _order_place(user=user, request=request)
     result.sized = sized
@@ -333,11 +336,11 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
     if req.client_order_id:
         existing_pk = selectors.order_pk(req.client_order_id)
         if existing_pk is not None:
-            return _existing_result(Order.objects.get(pk=existing_pk), user, req)
+            return existing_result(Order.objects.get(pk=existing_pk), user, req)
     try:
-        _validate_shape(req)
+        validate_shape(req)
     except ValidationFailed as exc:
-        _reject(user, "order.place", symbol, "validation", payload, exc)
+        reject_order(user, "order.place", symbol, "validation", payload, exc)
         raise
     env = current_environment()
     # The order transport (REST, or the WebSocket API with SPARK_ORDER_TRANSPORT=ws); its reads
@@ -358,7 +361,9 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
             raise ExchangeFilterError(
                 "SYMBOL", NOT_LISTED, limit="listed", value=symbol, params={"symbol": symbol}
             )
-        mark = client.mark_price(symbol, max_age=float(_setting("SPARK_MARK_PRICE_MAX_AGE", 2)))
+        mark = client.mark_price(
+            symbol, max_age=float(setting_value("SPARK_MARK_PRICE_MAX_AGE", 2))
+        )
         checked = check_order(
             filters,
             side=req.side,
@@ -376,7 +381,7 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
             # A dry run reads the live position too; it needs a REST read to start from once.
             stale = not selectors.position_was_read(env, symbol, req.position_side)
         else:
-            max_age = float(_setting("SPARK_POSITION_MAX_AGE", 5))
+            max_age = float(setting_value("SPARK_POSITION_MAX_AGE", 5))
             stale = not selectors.position_is_fresh(env, symbol, max_age, req.position_side)
         if stale:
             # Outside the gate's lock (a network call); position_sync keeps the newest read,
@@ -392,10 +397,10 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
         metrics.ORDER_REJECT.labels(reason="position_side").inc()  # audited by check_order_side
         raise
     except ExchangeFilterError as exc:
-        _reject(user, "order.place", symbol, exc.reason, payload, exc)
+        reject_order(user, "order.place", symbol, exc.reason, payload, exc)
         raise
     except BinanceError as exc:
-        _reject(user, "order.place", symbol, exc.reason, payload, exc)
+        reject_order(user, "order.place", symbol, exc.reason, payload, exc)
         raise
     cid = req.client_order_id or new_client_order_id("dry" if req.dry_run else "spark")
     simulated: dict | None = None
@@ -421,8 +426,8 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
                 order = new_order_row(
                     user, req, checked, cid=cid, env=env, source=req.source, decision=decision
                 )
-                if req.dry_run and _marketable(order, mark):
-                    simulated = _simulate_fill(order, filters, mark)
+                if req.dry_run and marketable(order, mark):
+                    simulated = simulate_fill(order, filters, mark)
                 elif req.dry_run:
                     # A trigger order, or a limit away from the market, rests on paper until
                     # the market crosses it (futures/paper.py fills it there): filling it now
@@ -434,7 +439,7 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
                 # A live order is announced once the exchange has answered (a few ms later);
                 # every outcome of _send_to_exchange saves and announces it.
     if existing is not None:
-        return _existing_result(existing, user, req)
+        return existing_result(existing, user, req)
     if not decision.allowed:
         exc = RiskRejected(decision)
         for rule in decision.rules:
@@ -447,7 +452,7 @@ def _order_place(*, user, request: OrderRequest) -> OrderResult:
             outcome=AuditEntry.Outcome.REJECTED,
         )
         raise exc
-    rounded = _rounded(req, checked)
+    rounded = rounded_fields(req, checked)
     if req.dry_run:
         result = OrderResult(
             order=order,
@@ -529,7 +534,7 @@ def gate_intent(
     )
 
 
-def _rounded(req: OrderRequest, checked) -> list[dict]:
+def rounded_fields(req: OrderRequest, checked) -> list[dict]:
     """The fields the symbol's step or tick changed, as asked and as sent."""
     asked_stop = (
         req.activation_price if req.type == OrderType.TRAILING_STOP_MARKET else req.stop_price
@@ -586,7 +591,7 @@ def _differences(order: Order, req: OrderRequest) -> list[dict]:
     ]
 
 
-def _existing_result(order: Order, user, req: OrderRequest) -> OrderResult:
+def existing_result(order: Order, user, req: OrderRequest) -> OrderResult:
     """The first order of a repeated client order id (the idempotent answer).
 
     Only a true repeat gets it: the same id with other parameters (a live request reusing a
@@ -607,7 +612,7 @@ def _existing_result(order: Order, user, req: OrderRequest) -> OrderResult:
             details={"clientOrderId": order.client_order_id, "fields": differences},
         )
         audit = {"clientOrderId": order.client_order_id}
-        _reject(user, "order.place", order.symbol, "client_order_id_mismatch", audit, exc)
+        reject_order(user, "order.place", order.symbol, "client_order_id_mismatch", audit, exc)
         raise exc
     fill = order.fills.filter(simulated=True).first()
     return OrderResult(
@@ -620,7 +625,7 @@ def _existing_result(order: Order, user, req: OrderRequest) -> OrderResult:
     )
 
 
-def _marketable(order: Order, mark: Decimal) -> bool:
+def marketable(order: Order, mark: Decimal) -> bool:
     """A dry run that would execute now: MARKET, or a LIMIT at or through the mark."""
     if order.type == OrderType.MARKET:
         return True
@@ -651,11 +656,11 @@ def paper_fill_record(order: Order, price: Decimal, *, is_maker: bool, fee_rate)
     return fill
 
 
-def _simulate_fill(order: Order, filters, mark: Decimal) -> dict:
+def simulate_fill(order: Order, filters, mark: Decimal) -> dict:
     """Fill a dry-run order on paper: mark +/- slippage (never past a limit), fee at taker rate."""
-    slip = Decimal(str(_setting("SPARK_DRY_RUN_SLIPPAGE_BPS", "2"))) / Decimal(10000)
-    taker = Decimal(str(_setting("SPARK_DRY_RUN_TAKER_FEE", "0.0005")))
-    maker = Decimal(str(_setting("SPARK_DRY_RUN_MAKER_FEE", "0.0002")))
+    slip = Decimal(str(setting_value("SPARK_DRY_RUN_SLIPPAGE_BPS", "2"))) / Decimal(10000)
+    taker = Decimal(str(setting_value("SPARK_DRY_RUN_TAKER_FEE", "0.0005")))
+    maker = Decimal(str(setting_value("SPARK_DRY_RUN_MAKER_FEE", "0.0002")))
     sign = 1 if order.side == "BUY" else -1
     price = mark * (1 + sign * slip)
     is_maker = False
@@ -713,18 +718,18 @@ def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResu
         # Unknown execution status: the order may exist. Reconciliation settles it; never
         # resend from here.
         order = set_status(order, OrderStatus.UNKNOWN, error={"code": exc.code, **exc.details})
-        _reject(user, "order.place", order.symbol, "exchange_unknown", payload, exc)
+        reject_order(user, "order.place", order.symbol, "exchange_unknown", payload, exc)
         raise
     except BinanceError as exc:
-        mismatch = _side_refusal(exc, order.position_side)
+        mismatch = refusal_after_4061(exc, order.position_side)
         if mismatch is not None:
             # The mode changed since the last reading: the exchange refused the order.
             error = {"code": mismatch.code, "exchangeCode": exc.binance_code}
             order = set_status(order, OrderStatus.REJECTED, error=error)
-            _reject(user, "order.place", order.symbol, "position_side", payload, mismatch)
+            reject_order(user, "order.place", order.symbol, "position_side", payload, mismatch)
             raise mismatch from exc
         order = set_status(order, OrderStatus.REJECTED, error={"code": exc.code, **exc.details})
-        _reject(user, "order.place", order.symbol, exc.reason, payload, exc)
+        reject_order(user, "order.place", order.symbol, exc.reason, payload, exc)
         raise
     placed = order
     if order.is_algo:
@@ -746,7 +751,7 @@ def _send_to_exchange(client, order: Order, *, user, payload: dict) -> OrderResu
     )
 
 
-def _side_refusal(exc: BinanceError, position_side: str) -> DomainError | None:
+def refusal_after_4061(exc: BinanceError, position_side: str) -> DomainError | None:
     """After -4061, read the mode again: the refusal that names what the order should carry."""
     if exc.binance_code != position_mode.POSITION_SIDE_MISMATCH:
         return None
@@ -783,7 +788,7 @@ def order_cancel(
             details={"status": order.status, "dryRun": order.dry_run},
             code="ORDER_NOT_CANCELABLE",
         )
-        _audit_refusal(user, "order.cancel", symbol, payload, exc)
+        audit_refusal(user, "order.cancel", symbol, payload, exc)
         raise exc
     owner = order.user if order else None
     try:
@@ -802,7 +807,7 @@ def order_cancel(
             )
             order = order_sync_from_exchange(response, source="rest:cancel")
     except BinanceError as exc:
-        _audit_refusal(user, "order.cancel", symbol, payload, exc)
+        audit_refusal(user, "order.cancel", symbol, payload, exc)
         if isinstance(exc, NoSuchOrder) and order is None:
             raise NotFound(
                 NO_ORDER_OF, params={"ref": client_order_id or order_id, "symbol": symbol}
@@ -869,7 +874,7 @@ def order_cancel_all(*, user, symbol: str) -> CancelAllResult:
     try:
         cancelled = _cancel_all_of(client, user, symbol, everyone=everyone)
     except BinanceError as exc:
-        _audit_refusal(user, "order.cancelAll", symbol, {"symbol": symbol}, exc)
+        audit_refusal(user, "order.cancelAll", symbol, {"symbol": symbol}, exc)
         raise
     scope = "all" if everyone else "own"
     record(
@@ -891,7 +896,7 @@ def order_cancel_everywhere(*, user) -> CancelAllResult:
         symbols = {o["symbol"] for o in client.open_orders(None)}
         symbols |= {o["symbol"] for o in client.open_algo_orders(None)}
     except BinanceError as exc:
-        _audit_refusal(user, "order.cancelAll", "*", {"symbol": "*"}, exc)
+        audit_refusal(user, "order.cancelAll", "*", {"symbol": "*"}, exc)
         raise
     resting = Order.objects.filter(environment=env, dry_run=True, status=OrderStatus.NEW)
     symbols |= set(resting.values_list("symbol", flat=True))
@@ -902,7 +907,7 @@ def order_cancel_everywhere(*, user) -> CancelAllResult:
             per_symbol += [dataclasses.replace(c, symbol=symbol) for c in done]
     except BinanceError as exc:
         changed = [c.audit_doc() for c in per_symbol]
-        _audit_refusal(user, "order.cancelAll", "*", {"changed": changed}, exc)
+        audit_refusal(user, "order.cancelAll", "*", {"changed": changed}, exc)
         raise
     scope = "all" if everyone else "own"
     record(
@@ -996,7 +1001,8 @@ def _cancel_own(client, order: Order) -> Order | None:
     return order_sync_from_exchange(answer, source="rest:cancelAll")
 
 
-def _audit_refusal(user, action: str, target: str, payload: dict, exc) -> None:
+def audit_refusal(user, action: str, target: str, payload: dict, exc) -> None:
+    """Audit a refused command: rejected for the caller's fault, failed for the exchange's."""
     record(
         actor=user,
         action=action,
@@ -1026,7 +1032,7 @@ def leverage_change(*, user, symbol: str, leverage: int) -> LeverageChanged:
     try:
         answer = client_from_settings().change_leverage(symbol, leverage)
     except BinanceError as exc:
-        _audit_refusal(user, "leverage.change", symbol, payload, exc)
+        audit_refusal(user, "leverage.change", symbol, payload, exc)
         raise
     _set_on_rows(symbol, leverage=int(leverage))
     record(actor=user, action="leverage.change", target=symbol, payload={**payload, **answer})
@@ -1048,7 +1054,7 @@ def margin_type_change(*, user, symbol: str, margin_type: str) -> MarginTypeChan
     try:
         answer = client_from_settings().change_margin_type(symbol, margin_type)
     except BinanceError as exc:
-        _audit_refusal(user, "marginType.change", symbol, payload, exc)
+        audit_refusal(user, "marginType.change", symbol, payload, exc)
         raise
     _set_on_rows(symbol, margin_type="isolated" if margin_type == "ISOLATED" else "cross")
     unchanged = bool(answer.get("unchanged"))

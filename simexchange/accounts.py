@@ -363,19 +363,19 @@ class Account:
 # ---------------------------------------------------------------- persistence helpers
 
 
-def _dump(obj: Any) -> Any:
+def json_ready(obj: Any) -> Any:
     if isinstance(obj, Decimal):
         return str(obj)
     if dataclasses.is_dataclass(obj):
         return {
-            f.name: _dump(getattr(obj, f.name))
+            f.name: json_ready(getattr(obj, f.name))
             for f in dataclasses.fields(obj)
             if f.name != "order_times"
         }
     if isinstance(obj, dict):
-        return {str(k): _dump(v) for k, v in obj.items()}
+        return {str(k): json_ready(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_dump(v) for v in obj]
+        return [json_ready(v) for v in obj]
     return obj
 
 
@@ -392,7 +392,7 @@ def _load(cls: type, data: dict) -> Any:
 
 
 def account_to_json(acc: Account) -> dict:
-    return _dump(acc)
+    return json_ready(acc)
 
 
 def account_from_json(data: dict) -> Account:

@@ -40,12 +40,14 @@ def _by_symbol(with_symbol: int, without: int) -> Callable[[dict], int]:
 
 
 def _klines_weight(q: dict) -> int:
-    limit = int(q.get("limit", "500")) if q.get("limit", "500").isdigit() else 500
+    raw_limit = q.get("limit", "500")
+    limit = int(raw_limit) if raw_limit.isascii() and raw_limit.isdigit() else 500
     return 1 if limit < 100 else 2 if limit < 500 else 5 if limit <= 1000 else 10
 
 
 def _depth_weight(q: dict) -> int:
-    limit = int(q.get("limit", "500")) if q.get("limit", "500").isdigit() else 500
+    raw_limit = q.get("limit", "500")
+    limit = int(raw_limit) if raw_limit.isascii() and raw_limit.isdigit() else 500
     return 2 if limit <= 50 else 5 if limit <= 100 else 10 if limit <= 500 else 20
 
 

@@ -134,10 +134,10 @@ def check_timing(
     ts_raw = p.get("timestamp", "")
     if not ts_raw:
         raise mandatory("timestamp")
-    if not ts_raw.isdigit():
+    if not (ts_raw.isascii() and ts_raw.isdigit()):
         raise malformed("timestamp")
     recv_raw = p.get("recvWindow", "5000") or "5000"
-    if not recv_raw.isdigit():
+    if not (recv_raw.isascii() and recv_raw.isdigit()):
         raise malformed("recvWindow")
     recv = int(recv_raw)
     if recv > MAX_RECV_WINDOW or recv <= 0:

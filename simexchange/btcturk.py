@@ -80,7 +80,7 @@ async def balances(request: web.Request) -> web.Response:
     stamp = request.headers.get("X-Stamp", "")
     sig = request.headers.get("X-Signature", "")
     account = sim.btcturk.get(pub)
-    if account is None or not stamp.isdigit() or not sig:
+    if account is None or not (stamp.isascii() and stamp.isdigit()) or not sig:
         return _envelope(None, 401, "Unauthorized", 401)
     if abs(int(stamp) - sim.server_ms()) > 60_000:
         return _envelope(None, 401, "Unauthorized: X-Stamp is too far from server time", 401)

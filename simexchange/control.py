@@ -22,7 +22,7 @@ def _bad(msg: str) -> web.Response:
     return web.json_response({"error": msg}, status=400)
 
 
-async def _body(request: web.Request) -> dict:
+async def json_body(request: web.Request) -> dict:
     if not request.can_read_body:
         return {}
     try:
@@ -34,7 +34,7 @@ async def _body(request: web.Request) -> dict:
     return data
 
 
-def _dec(value: object, what: str) -> Decimal:
+def control_decimal(value: object, what: str) -> Decimal:
     try:
         d = Decimal(str(value))
     except InvalidOperation as exc:
@@ -44,7 +44,7 @@ def _dec(value: object, what: str) -> Decimal:
     return d
 
 
-def _symbol(data: dict) -> str:
+def control_symbol(data: dict) -> str:
     sym = str(data.get("symbol", "")).upper()
     if sym not in SYMBOLS:
         raise ControlError(f"unknown symbol {sym!r}; known: {sorted(SYMBOLS)}")
@@ -71,10 +71,10 @@ def handler(fn):
 @handler
 async def price(request: web.Request, sim: Sim) -> web.Response:
     """Set last (and mark, or `mark` if given) and run matching and triggers now."""
-    data = await _body(request)
-    sym = _symbol(data)
-    p = _dec(data.get("price"), "price")
-    mark = _dec(data["mark"], "mark") if data.get("mark") is not None else None
+    data = await json_body(request)
+    sym = control_symbol(data)
+    p = control_decimal(data.get("price"), "price")
+    mark = control_decimal(data["mark"], "mark") if data.get("mark") is not None else None
     if p <= 0 or (mark is not None and mark <= 0):
         raise ControlError("prices must be positive")
     sim.set_price(sym, p, mark)
@@ -86,12 +86,12 @@ async def price(request: web.Request, sim: Sim) -> web.Response:
 @handler
 async def price_path(request: web.Request, sim: Sim) -> web.Response:
     """Play a list of prices, one every interval_ms (default 100)."""
-    data = await _body(request)
-    sym = _symbol(data)
+    data = await json_body(request)
+    sym = control_symbol(data)
     prices = data.get("prices")
     if not isinstance(prices, list) or not prices:
         raise ControlError("prices must be a non-empty list")
-    values = [_dec(p, "prices[]") for p in prices]
+    values = [control_decimal(p, "prices[]") for p in prices]
     if any(v <= 0 for v in values):
         raise ControlError("prices must be positive")
     interval = data.get("interval_ms", 100)
@@ -105,7 +105,7 @@ async def price_path(request: web.Request, sim: Sim) -> web.Response:
 @handler
 async def feed(request: web.Request, sim: Sim) -> web.Response:
     """Pause or resume the random walk."""
-    data = await _body(request)
+    data = await json_body(request)
     running = data.get("running")
     if not isinstance(running, bool):
         raise ControlError("running must be true or false")
@@ -121,7 +121,7 @@ async def clock(request: web.Request, sim: Sim) -> web.Response:
     {"freeze": true} stops the clock where it is ({"at_ms": T} puts it at server time T first);
     it then moves only by offset_ms steps. {"freeze": false} lets it run with the wall again.
     """
-    data = await _body(request)
+    data = await json_body(request)
     step = data.get("offset_ms", 0)
     if not isinstance(step, int) or isinstance(step, bool):
         raise ControlError("offset_ms must be an integer")
@@ -174,7 +174,7 @@ async def reset(request: web.Request, sim: Sim) -> web.Response:
 def _amounts(data: object, what: str) -> dict[str, Decimal]:
     if not isinstance(data, dict):
         raise ControlError(f"{what} must be an object {{ASSET: amount}}")
-    out = {str(k).upper(): _dec(v, f"{what}.{k}") for k, v in data.items()}
+    out = {str(k).upper(): control_decimal(v, f"{what}.{k}") for k, v in data.items()}
     if any(v < 0 for v in out.values()):
         raise ControlError(f"{what}: amounts must be >= 0")
     return out
@@ -184,7 +184,7 @@ def _amounts(data: object, what: str) -> dict[str, Decimal]:
 @handler
 async def balances(request: web.Request, sim: Sim) -> web.Response:
     """Set futures USDT wallet, Spot and BTCTurk balances (replacing the named assets)."""
-    data = await _body(request)
+    data = await json_body(request)
     key = data.get("api_key")
     if key is not None and key not in sim.accounts:
         raise ControlError(f"unknown api_key {key!r}")
@@ -260,7 +260,7 @@ async def faults_get(request: web.Request, sim: Sim) -> web.Response:
 @handler
 async def faults_set(request: web.Request, sim: Sim) -> web.Response:
     """Set any fault knobs given; `expire_listen_keys: true` acts at once."""
-    data = await _body(request)
+    data = await json_body(request)
     f = sim.faults
     unknown = set(data) - set(f.KNOBS) - {"expire_listen_keys"}
     if unknown:

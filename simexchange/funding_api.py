@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from simexchange.accounts import MAKER_FEE, TAKER_FEE
-from simexchange.control import ControlError, _body, _dec, _symbol, handler
+from simexchange.control import ControlError, control_decimal, control_symbol, handler, json_body
 from simexchange.core import Sim
 from simexchange.errors import malformed
 from simexchange.funding import RATE_CAP, rate_str
@@ -134,12 +134,12 @@ async def commission_rate(request: web.Request) -> web.Response:
 @handler
 async def set_rate(request: web.Request, sim: Sim) -> web.Response:
     """{"symbol", "rate"}: the rate the next settlements use (within ±0.75 %)."""
-    data = await _body(request)
-    sym = _symbol(data)
+    data = await json_body(request)
+    sym = control_symbol(data)
     if "rate" not in data:
         raise ControlError("rate is required")
     try:
-        sim.funding.set_rate(sym, _dec(data["rate"], "rate"))
+        sim.funding.set_rate(sym, control_decimal(data["rate"], "rate"))
     except ValueError as exc:
         raise ControlError(str(exc)) from exc
     return web.json_response({"symbol": sym, "rate": rate_str(sim.funding.rate(sym))})
@@ -149,7 +149,7 @@ async def set_rate(request: web.Request, sim: Sim) -> web.Response:
 @handler
 async def settle_now(request: web.Request, sim: Sim) -> web.Response:
     """Settle one symbol ({"symbol"}) or all of them now, at the current server time."""
-    data = await _body(request)
-    symbols = [_symbol(data)] if data.get("symbol") is not None else list(SYMBOLS)
+    data = await json_body(request)
+    symbols = [control_symbol(data)] if data.get("symbol") is not None else list(SYMBOLS)
     rows = sim.funding.settle(symbols, sim.funding.now())
     return web.json_response({"settled": symbols, "income": rows})

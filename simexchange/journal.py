@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from simexchange.accounts import Account, _dump
+from simexchange.accounts import Account, json_ready
 
 # Collections diffed item by item; every other Account field is small and compared whole.
 COLLECTIONS = ("orders", "algo_orders", "trades", "recent_client_ids", "margin_history")
@@ -27,17 +27,17 @@ class LogShadow:
 
     def __init__(self, rows: list, seq: int):
         self.seq = seq
-        self.last = _dump(rows[-1]) if rows else None
+        self.last = json_ready(rows[-1]) if rows else None
 
     def diff(self, rows: list, seq: int) -> dict | None:
-        last = _dump(rows[-1]) if rows else None
+        last = json_ready(rows[-1]) if rows else None
         added = seq - self.seq
         if added == 0 and last == self.last:
             return None
         if added <= 0 or added > len(rows):
-            out: dict[str, Any] = {"all": _dump(rows)}
+            out: dict[str, Any] = {"all": json_ready(rows)}
         else:
-            out = {"add": _dump(rows[len(rows) - added :]), "len": len(rows)}
+            out = {"add": json_ready(rows[len(rows) - added :]), "len": len(rows)}
         out["seq"] = seq
         self.seq, self.last = seq, last
         return out
@@ -61,7 +61,7 @@ class ItemsShadow:
 
     def __init__(self, items: dict):
         self.ids = set(items)
-        self.open = {k: _dump(v) for k, v in items.items() if v.is_open}
+        self.open = {k: json_ready(v) for k, v in items.items() if v.is_open}
 
     def diff(self, items: dict) -> dict | None:
         keys = items.keys()
@@ -70,7 +70,7 @@ class ItemsShadow:
         upd = {}
         for key in new:
             item = items[key]
-            upd[str(key)] = dumped = _dump(item)
+            upd[str(key)] = dumped = json_ready(item)
             if item.is_open:
                 self.open[key] = dumped
         for key, old in list(self.open.items()):
@@ -80,7 +80,7 @@ class ItemsShadow:
             if item is None:
                 del self.open[key]
                 continue
-            dumped = _dump(item)
+            dumped = json_ready(item)
             if dumped != old:
                 upd[str(key)] = dumped
             if item.is_open:
@@ -131,9 +131,9 @@ class AccountShadow:
                 if trades[i]["id"] == self.last_trade_id:
                     start = i + 1
             if start is None:  # the list was replaced (a reset): write it whole
-                out["trades"] = {"all": _dump(trades)}
+                out["trades"] = {"all": json_ready(trades)}
             else:
-                out["trades"] = {"add": _dump(trades[start:]), "len": len(trades)}
+                out["trades"] = {"add": json_ready(trades[start:]), "len": len(trades)}
             self.trades_len = len(trades)
             self.last_trade_id = last_id
         cids = acc.recent_client_ids
@@ -152,7 +152,9 @@ class AccountShadow:
 def _small_fields(acc: Account) -> dict:
     skip = COLLECTIONS + NOT_PERSISTED
     return {
-        f.name: _dump(getattr(acc, f.name)) for f in dataclasses.fields(acc) if f.name not in skip
+        f.name: json_ready(getattr(acc, f.name))
+        for f in dataclasses.fields(acc)
+        if f.name not in skip
     }
 
 
@@ -184,7 +186,7 @@ class Shadow:
             shadow = self.accounts.get(key)
             if shadow is None:
                 self.accounts[key] = AccountShadow(acc)
-                acc_diffs[key] = {"new": _dump(acc)}
+                acc_diffs[key] = {"new": json_ready(acc)}
                 continue
             d = shadow.diff(acc)
             if d:

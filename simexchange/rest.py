@@ -71,7 +71,7 @@ class Params:
         v = self.text(name, required)
         if v is None:
             return default
-        if not v.isdigit() or len(v) > 19:
+        if not (v.isascii() and v.isdigit()) or len(v) > 19:
             raise malformed(name)
         return int(v)
 
@@ -363,7 +363,7 @@ def _active_symbols(acc: Account) -> list[str]:
     ]
 
 
-def _account_body(sim: Sim, acc: Account, version: int) -> dict:
+def account_body(sim: Sim, acc: Account, version: int) -> dict:
     marks = sim.engine.marks()
     s = acc.summary(marks)
     totals = {
@@ -456,13 +456,13 @@ def _account_body(sim: Sim, acc: Account, version: int) -> dict:
 @routes.get("/fapi/v2/account")
 async def account_v2(request: web.Request) -> web.Response:
     sim, acc, _ = await signed(request)
-    return jsonr(_account_body(sim, acc, 2))
+    return jsonr(account_body(sim, acc, 2))
 
 
 @routes.get("/fapi/v3/account")
 async def account_v3(request: web.Request) -> web.Response:
     sim, acc, _ = await signed(request)
-    return jsonr(_account_body(sim, acc, 3))
+    return jsonr(account_body(sim, acc, 3))
 
 
 @routes.get("/fapi/v2/balance")
@@ -553,7 +553,7 @@ async def leverage(request: web.Request) -> web.Response:
     sim, acc, p = await signed(request)
     sym = p.symbol()
     lev_raw = p.text("leverage", required=True)
-    if not lev_raw.isdigit() or len(lev_raw) > 4:
+    if not (lev_raw.isascii() and lev_raw.isdigit()) or len(lev_raw) > 4:
         raise BinanceError(-4028, f"Leverage {lev_raw} is not valid")
     return jsonr(sim.engine.set_leverage(acc, sym, int(lev_raw)))
 
@@ -595,7 +595,7 @@ async def user_trades(request: web.Request) -> web.Response:
 # ---------------------------------------------------------------- orders
 
 
-def _find_order(acc: Account, p: Params, sym: str, code: tuple[int, str]):
+def find_order(acc: Account, p: Params, sym: str, code: tuple[int, str]):
     oid = p.integer("orderId")
     cid = p.text("origClientOrderId")
     if oid is None and cid is None:
@@ -685,7 +685,7 @@ async def test_order(request: web.Request) -> web.Response:
 
 
 def query_order_from(acc: Account, p: Params) -> dict:
-    order = _find_order(acc, p, p.symbol(), (-2013, "Order does not exist."))
+    order = find_order(acc, p, p.symbol(), (-2013, "Order does not exist."))
     return order.to_api(with_time=True)
 
 
@@ -699,14 +699,14 @@ async def query_order(request: web.Request) -> web.Response:
 async def query_open_order(request: web.Request) -> web.Response:
     sim, acc, p = await signed(request)
     sym = p.symbol()
-    order = _find_order(acc, p, sym, (-2013, "Order does not exist."))
+    order = find_order(acc, p, sym, (-2013, "Order does not exist."))
     if not order.is_open:
         raise BinanceError(-2013, "Order does not exist.")
     return jsonr(order.to_api(with_time=True))
 
 
 def cancel_order_from(sim: Sim, acc: Account, p: Params) -> dict:
-    order = _find_order(acc, p, p.symbol(), (-2011, "Unknown order sent."))
+    order = find_order(acc, p, p.symbol(), (-2011, "Unknown order sent."))
     return sim.engine.cancel_order(acc, order)
 
 

@@ -531,7 +531,7 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
     combined = path.startswith("/stream")
     tail = path.split("/", 2)[2] if path.count("/") >= 2 else ""
     # ccxt.pro appends a connection index (`/market/ws/1`): a number is never a stream or key
-    names = [n for n in tail.split("/") if n and not n.isdigit()]
+    names = [n for n in tail.split("/") if n and not (n.isascii() and n.isdigit())]
     if combined:
         names += [n for n in request.query.get("streams", "").split("/") if n]
     listen_key = request.query.get("listenKey") or ""

@@ -17,7 +17,7 @@ from simexchange.core import Sim
 from simexchange.errors import UNKNOWN_EXECUTION_MSG, BinanceError, malformed
 from simexchange.rest import (
     Params,
-    _find_order,
+    find_order,
     jsonr,
     order_headers,
     place_parsed,
@@ -59,7 +59,7 @@ def _item_params(item: object, name: str) -> Params:
     return Params({str(k): _as_text(v) for k, v in item.items() if v is not None})
 
 
-def _modify_one(sim: Sim, acc: Account, p: Params) -> dict:
+def modify_one(sim: Sim, acc: Account, p: Params) -> dict:
     """Parse one modify request (Binance's parameter rules) and apply it."""
     sym = p.symbol()
     side = p.choice("side", ("BUY", "SELL"), required=True, code=-1117)
@@ -75,7 +75,7 @@ def _modify_one(sim: Sim, acc: Account, p: Params) -> dict:
         price = p.decimal("price", required=True)
     reduce_only = p.boolean("reduceOnly")
     modify_id = p.integer("modifyId")
-    order = _find_order(acc, p, sym, NO_SUCH_ORDER)
+    order = find_order(acc, p, sym, NO_SUCH_ORDER)
     body = modify(
         sim.engine,
         sim.amendments,
@@ -96,7 +96,7 @@ def _modify_one(sim: Sim, acc: Account, p: Params) -> dict:
 @routes.put("/fapi/v1/order")
 async def modify_order(request: web.Request) -> web.Response:
     sim, acc, p = await signed(request)
-    body = _modify_one(sim, acc, p)
+    body = modify_one(sim, acc, p)
     return jsonr(body, order_headers(sim, acc))
 
 
@@ -109,7 +109,7 @@ async def order_amendments(request: web.Request) -> web.Response:
     if not 1 <= limit <= 100:
         raise malformed("limit")
     start, end = p.integer("startTime"), p.integer("endTime")
-    order = _find_order(acc, p, sym, NO_SUCH_ORDER)
+    order = find_order(acc, p, sym, NO_SUCH_ORDER)
     rows = [
         r
         for r in sim.amendments.of_order(order.order_id)
@@ -153,7 +153,7 @@ async def batch_modify(request: web.Request) -> web.Response:
     out: list[dict] = []
     for item in parsed:
         try:
-            out.append(_modify_one(sim, acc, item))
+            out.append(modify_one(sim, acc, item))
         except BinanceError as exc:
             out.append(exc.body())
     return jsonr(out, order_headers(sim, acc))
@@ -206,7 +206,7 @@ async def countdown_cancel_all(request: web.Request) -> web.Response:
     sim, acc, p = await signed(request)
     sym = p.symbol()
     raw = p.text("countdownTime", required=True)
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise malformed("countdownTime")
     sim.countdowns.set(acc.api_key, sym, int(raw))
     return jsonr({"symbol": sym, "countdownTime": str(int(raw))})

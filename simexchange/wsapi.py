@@ -23,8 +23,8 @@ from simexchange.auth import API_KEY_RE, bad_signature, check_timing, is_ed25519
 from simexchange.core import SIM_KEY, Sim
 from simexchange.errors import UNKNOWN_EXECUTION_MSG, BinanceError, malformed, mandatory
 from simexchange.limits import order_counts
-from simexchange.rest import Params, _account_body
-from simexchange.trading_ext import _modify_one
+from simexchange.rest import Params, account_body
+from simexchange.trading_ext import modify_one
 from simexchange.wsconn import Conn, dumps
 
 log = logging.getLogger("simexchange")
@@ -114,7 +114,7 @@ METHODS: dict[str, Method] = {
     "order.modify": Method(
         "SIGNED",
         ("PUT", "/fapi/v1/order"),
-        lambda s, p, k: _modify_one(s.sim, _acc(s, k), p),
+        lambda s, p, k: modify_one(s.sim, _acc(s, k), p),
         orders=True,
     ),
     "order.cancel": Method(
@@ -140,12 +140,12 @@ METHODS: dict[str, Method] = {
     "account.status": Method(
         "SIGNED",
         ("GET", "/fapi/v2/account"),
-        lambda s, p, k: _account_body(s.sim, _acc(s, k), 2),
+        lambda s, p, k: account_body(s.sim, _acc(s, k), 2),
     ),
     "v2/account.status": Method(
         "SIGNED",
         ("GET", "/fapi/v3/account"),
-        lambda s, p, k: _account_body(s.sim, _acc(s, k), 3),
+        lambda s, p, k: account_body(s.sim, _acc(s, k), 3),
     ),
     "account.balance": Method(
         "SIGNED",

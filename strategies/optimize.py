@@ -29,7 +29,7 @@ from spark_site.groups import send_to_group
 from strategies import data, engine
 from strategies.documents import get_param, with_params
 from strategies.models import OptimizationRun
-from strategies.services import _config
+from strategies.services import backtest_config
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def optimization_start(
     data.fetch_klines(
         symbol=document["symbol"], interval=document["timeframe"], start_ms=start_ms, end_ms=end_ms
     )
-    _config(config, document)  # validate now, not in the thread
+    backtest_config(config, document)  # validate now, not in the thread
     run = OptimizationRun.objects.create(
         document=document,
         space=space,
@@ -221,7 +221,7 @@ def optimization_execute(opt_id: int, combos: list[dict]) -> None:
             start_ms=opt.start_ms,
             end_ms=opt.end_ms,
         )
-        cfg = _config(opt.config, doc)
+        cfg = backtest_config(opt.config, doc)
         folds = _folds(bars["close"].size, opt.splits)
         results: list[dict] = []
         last_pub = 0.0

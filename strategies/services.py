@@ -82,7 +82,7 @@ def _platform_limits(symbol: str) -> dict:
     return out
 
 
-def _config(overrides: dict | None, doc: dict | None = None) -> engine.BacktestConfig:
+def backtest_config(overrides: dict | None, doc: dict | None = None) -> engine.BacktestConfig:
     """Engine settings: the risk app's limits (max notional, the symbol's max position
     quantity, the daily loss limit), tightened by the document's own risk block; explicit
     overrides of the request (a what-if backtest) replace them."""
@@ -167,7 +167,7 @@ def backtest_run(
             params={"bars": MAX_BARS, "timeframe": doc["timeframe"]},
             details={"field": "start"},
         )
-    cfg = _config(config, doc)
+    cfg = backtest_config(config, doc)
     gaps: list = []
     if fetch:
         gaps = data.fetch_klines(

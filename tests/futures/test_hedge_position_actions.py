@@ -449,3 +449,31 @@ def test_a_close_of_a_side_with_a_tp_sl_is_no_entry(api, alice, token_for, excha
     assert r.status_code == 422, r.content
     assert r.json()["error"]["details"]["fields"][0]["field"] == "stopLoss"
     assert sides(exchange) == {"LONG": Decimal("0.02"), "SHORT": Decimal("-0.01")}
+
+
+def test_repeated_side_actions_answer_the_first_and_send_nothing_more(
+    api, alice, token_for, exchange
+):
+    go_hedge(exchange)
+    token = token_for(alice)
+    bodies = [
+        ("/futures/order.trailing", {"callbackRate": "1", "clientOrderId": "rt"}),
+        ("/futures/position.protect", {"stopLoss": "3200", "clientOrderId": "rp"}),
+        ("/futures/position.close", {"quantity": "0.01", "clientOrderId": "rc"}),
+    ]
+    for path, body in bodies:
+        body = {"symbol": SYMBOL, "positionSide": "LONG", "dryRun": False, **body}
+        assert api.post(path, body, token=token).status_code == 200
+        before = sent(exchange)
+        again = api.post(path, body, token=token)
+        assert again.status_code == 200, again.content
+        answer = again.json()
+        executed = (
+            [p["executed"] for p in answer["placed"]]
+            if "placed" in answer
+            else [answer["executed"]]
+        )
+        assert executed == ["existing"] * len(executed)
+        assert sent(exchange) == before
+    assert sides(exchange) == {"LONG": Decimal("0.01"), "SHORT": Decimal("-0.01")}
+    assert {a["clientAlgoId"] for a in algos(exchange)} == {"rt", "rp-sl"}

@@ -211,3 +211,17 @@ def test_malformed_auth_never_crashes(fuzz_sim, key, timestamp, signature, recv)
     except (requests.exceptions.InvalidHeader, ValueError, UnicodeEncodeError):
         return  # requests refuses to send that header at all
     assert r.status_code in (400, 401), r.text
+
+
+@pytest.mark.parametrize(
+    "method,path,params",
+    [
+        ("GET", "/fapi/v1/algoOrder", {"algoId": "¹"}),  # a superscript: isdigit() but not int()
+        ("GET", "/fapi/v1/order", {"symbol": "BTCUSDT", "orderId": "²3"}),
+        ("POST", "/fapi/v1/leverage", {"symbol": "BTCUSDT", "leverage": "٣"}),  # Arabic-Indic 3
+    ],
+)
+def test_unicode_digits_are_malformed_parameters_not_crashes(fuzz_sim, method, path, params):
+    r = Client(fuzz_sim.base_url, *ALICE).call(method, path, **params)
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] in (-1100, -1102, -1130, -4028), r.text  # -4028: bad leverage

@@ -314,3 +314,97 @@ def test_a_close_position_stop_closes_its_side_only(sim, alice_api):
     assert algo["positionSide"] == "LONG" and algo["closePosition"] is True
     sim.control.set_price("BTCUSDT", "58900")
     assert rows(alice_api, "/fapi/v3/positionRisk") == {"LONG": "0", "SHORT": "-0.002"}
+
+
+def _trail(api: Client, side: str, position_side: str, quantity: str, **extra) -> dict:
+    return api.ok(
+        "POST",
+        "/fapi/v1/algoOrder",
+        algoType="CONDITIONAL",
+        symbol="BTCUSDT",
+        type="TRAILING_STOP_MARKET",
+        side=side,
+        positionSide=position_side,
+        quantity=quantity,
+        callbackRate="1",
+        **extra,
+    )
+
+
+def test_a_trailing_stop_closes_its_side_only_and_takes_no_reduce_only(sim, alice_api):
+    hedge(alice_api)
+    sim.control.set_price("BTCUSDT", "60000")
+    alice_api.ok(
+        "POST", "/fapi/v1/order", **MARKET, side="BUY", positionSide="LONG", quantity="0.004"
+    )
+    alice_api.ok(
+        "POST", "/fapi/v1/order", **MARKET, side="SELL", positionSide="SHORT", quantity="0.002"
+    )
+    # reduceOnly, even false, is refused on a conditional order in hedge mode too
+    r = alice_api.call(
+        "POST",
+        "/fapi/v1/algoOrder",
+        algoType="CONDITIONAL",
+        symbol="BTCUSDT",
+        type="TRAILING_STOP_MARKET",
+        side="BUY",
+        positionSide="SHORT",
+        quantity="0.002",
+        callbackRate="1",
+        reduceOnly="false",
+    )
+    assert r.json()["code"] == -1106
+    trail = _trail(alice_api, "BUY", "SHORT", "0.002")
+    assert (trail["positionSide"], trail["reduceOnly"]) == ("SHORT", False)
+    # the low 59000 sets the stop at 59590: the SHORT is bought back, the LONG stays
+    sim.control.set_price("BTCUSDT", "59000")
+    assert rows(alice_api, "/fapi/v3/positionRisk")["SHORT"] == "-0.002"
+    sim.control.set_price("BTCUSDT", "59600")
+    assert rows(alice_api, "/fapi/v3/positionRisk") == {"LONG": "0.004", "SHORT": "0"}
+
+
+def test_a_trailing_stop_bigger_than_its_side_never_opens_the_other(sim, alice_api):
+    hedge(alice_api)
+    sim.control.set_price("BTCUSDT", "60000")
+    alice_api.ok(
+        "POST", "/fapi/v1/order", **MARKET, side="BUY", positionSide="LONG", quantity="0.002"
+    )
+    trail = _trail(alice_api, "SELL", "LONG", "0.004")
+    sim.control.set_price("BTCUSDT", "61000")
+    sim.control.set_price("BTCUSDT", "60000")  # 1.6 % below the high: it triggers
+    (algo,) = [
+        a
+        for a in alice_api.ok("GET", "/fapi/v1/allAlgoOrders", symbol="BTCUSDT")
+        if a["algoId"] == trail["algoId"]
+    ]
+    assert algo["algoStatus"] == "REJECTED"  # -2022: more than the LONG holds
+    assert rows(alice_api, "/fapi/v3/positionRisk") == {"LONG": "0.002", "SHORT": "0"}
+
+
+def test_each_side_holds_its_own_close_position_stop(sim, alice_api):
+    hedge(alice_api)
+    sim.control.set_price("BTCUSDT", "60000")
+    alice_api.ok(
+        "POST", "/fapi/v1/order", **MARKET, side="BUY", positionSide="LONG", quantity="0.002"
+    )
+    alice_api.ok(
+        "POST", "/fapi/v1/order", **MARKET, side="SELL", positionSide="SHORT", quantity="0.002"
+    )
+    stop = {
+        "algoType": "CONDITIONAL",
+        "symbol": "BTCUSDT",
+        "type": "STOP_MARKET",
+        "closePosition": "true",
+    }
+    alice_api.ok("POST", "/fapi/v1/algoOrder", **stop, side="SELL", positionSide="LONG",
+                 triggerPrice="59000")  # fmt: skip
+    alice_api.ok("POST", "/fapi/v1/algoOrder", **stop, side="BUY", positionSide="SHORT",
+                 triggerPrice="61000")  # fmt: skip
+    # a second Close-All stop of the same side and direction is refused
+    r = alice_api.call("POST", "/fapi/v1/algoOrder", **stop, side="SELL", positionSide="LONG",
+                       triggerPrice="58000")  # fmt: skip
+    assert r.json()["code"] == -4130
+    assert {a["positionSide"] for a in alice_api.ok("GET", "/fapi/v1/openAlgoOrders")} == {
+        "LONG",
+        "SHORT",
+    }
