@@ -35,6 +35,11 @@ class CanaryRun(models.Model):
     symbol = models.CharField(max_length=20)
     side = models.CharField(max_length=4)
     quantity = models.DecimalField(max_digits=28, decimal_places=10)
+    # The account's mode when the run read it ("one-way" or "hedge"; "" if it could not be read)
+    # and the side its order is on (BOTH, or LONG for a BUY and SHORT for a SELL in hedge mode):
+    # a confirm places nothing unless the mode read then is still this one.
+    position_mode = models.CharField(max_length=8, blank=True)
+    position_side = models.CharField(max_length=5, blank=True)
     risk_decision = models.JSONField(default=dict, blank=True)
     # {"price", "qty", "fee", "markPrice", "slippageBps", "clientOrderId"}
     simulated_fill = models.JSONField(default=dict, blank=True)

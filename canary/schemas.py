@@ -42,6 +42,10 @@ class RunOut(Schema):
     startedBy: str  # noqa: N815
     environment: str
     request: dict[str, Any]
+    # The account's mode the run read ("one-way" or "hedge"; "" if it could not be read) and
+    # the positionSide of its order (BOTH; LONG or SHORT in hedge mode).
+    positionMode: str  # noqa: N815
+    positionSide: str  # noqa: N815
     riskDecision: dict[str, Any] | None  # noqa: N815
     simulatedFill: dict[str, Any] | None  # noqa: N815
     expiresAt: str | None  # noqa: N815
@@ -94,6 +98,8 @@ def run_out(run: CanaryRun, now=None) -> dict[str, Any]:
         "startedBy": run.started_by_name,
         "environment": run.environment,
         "request": run.request,
+        "positionMode": run.position_mode,
+        "positionSide": run.position_side,
         "riskDecision": run.risk_decision,
         "simulatedFill": run.simulated_fill,
         "expiresAt": _iso(run.expires_at),

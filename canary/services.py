@@ -3,6 +3,12 @@
 The policy is read from the configured exchange, never from the request: a confirm goes to the
 exchange only when the base URL resolves to the stand-in, Binance's futures testnet or demo
 trading; production is refused (403, audited) whatever the caller claims.
+
+The canary follows the account's position mode, read from the exchange: one-way, its order is on
+BOTH and closed reduce-only; hedge, it is on LONG (a BUY) or SHORT (a SELL), needs only that side
+flat (the other side is left as it is) and is closed on the same side without reduceOnly, which
+Binance refuses there. A confirm reads the mode again and places nothing if it is no longer the
+mode the run was simulated in.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ from audit.services import record
 from canary import evidence, metrics
 from canary.models import CanaryRun
 from futures.binance.rest import client_from_settings
-from futures.position_mode import HedgeModeUnsupported, position_mode_forget, require_one_way
+from futures.models import PositionSide
+from futures.position_mode import PositionMode, position_mode_current, position_mode_forget
 from futures.services import OrderRequest, order_place
 from risk import providers as risk_providers
 from risk.errors import RiskRejected
@@ -63,6 +70,26 @@ class CanaryPositionNotFlat(DomainError):
 
 class CanaryLiveRefused(PermissionDenied):
     code = "CANARY_LIVE_REFUSED"
+
+
+class CanaryModeChanged(DomainError):
+    status = 409
+    code = "CANARY_MODE_CHANGED"
+
+
+ONE_WAY = "one-way"
+HEDGE = "hedge"
+
+
+def _mode_name(mode: PositionMode) -> str:
+    return HEDGE if mode.dual else ONE_WAY
+
+
+def _side_for(mode_name: str, side: str) -> str:
+    """The positionSide of the canary's order: BOTH one-way; hedge, the side a BUY or SELL opens."""
+    if mode_name != HEDGE:
+        return PositionSide.BOTH
+    return PositionSide.LONG if side == "BUY" else PositionSide.SHORT
 
 
 # ------------------------------------------------------------------------------------ policy
@@ -157,6 +184,7 @@ def _order_doc(order) -> dict:
         "side": order.side,
         "type": order.type,
         "quantity": s(order.quantity),
+        "positionSide": order.position_side,
         "reduceOnly": order.reduce_only,
         "dryRun": order.dry_run,
         "status": order.status,
@@ -182,6 +210,8 @@ def _document(run: CanaryRun, **extra) -> dict:
         "confirmedBy": run.confirmed_by.get_username() if run.confirmed_by_id else None,
         "confirmedAt": _iso(run.confirmed_at),
         "keepPosition": run.keep_position,
+        "positionMode": run.position_mode or None,
+        "positionSide": run.position_side or None,
         "error": run.error,
         "platform": {"spark": __version__, "python": platform.python_version()},
         **extra,
@@ -238,8 +268,10 @@ def canary_run(*, user, symbol=None, side=None, quantity=None) -> CanaryRun:
     started = time.perf_counter()
     outcome = AuditEntry.Outcome.OK
     try:
-        # The canary's order, flat check and close are one-way (positionSide BOTH).
-        require_one_way(user=user, action="canary.run", target=req["symbol"])
+        # The mode the run is simulated in (and the side its order is on) is what a confirm
+        # must find again: read here, never assumed.
+        run.position_mode = _mode_name(position_mode_current())
+        run.position_side = _side_for(run.position_mode, req["side"])
         result = order_place(
             user=user,
             request=OrderRequest(
@@ -247,6 +279,7 @@ def canary_run(*, user, symbol=None, side=None, quantity=None) -> CanaryRun:
                 side=req["side"],
                 type="MARKET",
                 quantity=Decimal(req["quantity"]),
+                position_side=run.position_side,
                 dry_run=True,
                 client_order_id=f"canary-{run.pk}-dry-{uuid.uuid4().hex[:8]}",
                 source="canary",
@@ -300,7 +333,13 @@ def canary_run(*, user, symbol=None, side=None, quantity=None) -> CanaryRun:
         actor=user,
         action="canary.run",
         target=f"canary:{run.pk}",
-        payload={**req, "status": run.status, "evidenceSha256": run.evidence_sha256},
+        payload={
+            **req,
+            "positionMode": run.position_mode,
+            "positionSide": run.position_side,
+            "status": run.status,
+            "evidenceSha256": run.evidence_sha256,
+        },
         outcome=outcome,
     )
     return run
@@ -310,7 +349,7 @@ def canary_run(*, user, symbol=None, side=None, quantity=None) -> CanaryRun:
 
 
 def canary_confirm(*, user, run_id: int, keep_position: bool = False) -> CanaryRun:
-    """Place the run's order for real, once, on a testnet only; then close it (reduce-only)."""
+    """Place the run's order for real, once, on a testnet only; then close it on its side."""
     require(user, "canary.confirm_canary", action="canary.confirm", target=f"canary:{run_id}")
     pol = policy()
     if not pol["confirmAllowed"]:
@@ -359,18 +398,17 @@ def canary_confirm(*, user, run_id: int, keep_position: bool = False) -> CanaryR
             params={"run": run.pk, "time": run.expires_at},
             details={"runId": run.pk, "expiresAt": run.expires_at.isoformat()},
         )
-    # Before the claim: refused in hedge mode, the run stays SIMULATED and can be confirmed once
-    # the account is one-way again (its side positions would make "flat" a guess).
-
     try:
-        # Read now (max_age=0): equal LONG and SHORT sides would sum to a "flat" account.
-        require_one_way(user=user, action="canary.confirm", target=f"canary:{run.pk}", max_age=0)
-    except HedgeModeUnsupported:
-        raise
+        # Read now (max_age=0): a switch since the last reading would make the flat check look
+        # at the wrong side (equal LONG and SHORT sides sum to a "flat" account).
+        mode = position_mode_current(max_age=0)
     except DomainError:
         # The exchange cannot answer now: as for the flat check, the run is claimed and its
-        # order, which must read the mode again (forgotten here), fails it with evidence.
+        # order, which reads the mode again (forgotten here) and must fit it, fails it with
+        # evidence if the mode changed.
         position_mode_forget()
+    else:
+        _require_same_mode(user, run, mode)
     _require_flat(user, run)
     # Claim the run: compare-and-set, so two confirms (a double click, two tabs) place one order.
     claimed = CanaryRun.objects.filter(
@@ -393,9 +431,41 @@ def canary_confirm(*, user, run_id: int, keep_position: bool = False) -> CanaryR
     return _execute(run, user)
 
 
-def _position_amount(symbol: str) -> Decimal:
-    """The exchange's own net position of symbol (read now, not Spark's snapshot)."""
+def _require_same_mode(user, run: CanaryRun, mode: PositionMode) -> None:
+    """Refuse (409, audited, nothing placed) when the mode read now is not the run's.
+
+    The run's side, risk decision and simulated fill were for the mode it read: a run simulated
+    one-way would send BOTH to a hedge account, one simulated on LONG would send LONG to a
+    one-way account, and its flat check would look at the wrong positions.
+    """
+    now_mode = _mode_name(mode)
+    if now_mode == run.position_mode:
+        return
+    _refuse(user, run, "position mode changed", runMode=run.position_mode, accountMode=now_mode)
+    raise CanaryModeChanged(
+        gettext_noop(
+            "Canary run %(run)s was simulated on a one-way account, but the Binance account is "
+            "in hedge mode now: nothing was sent. Start a new run."
+        )
+        if now_mode == HEDGE
+        else gettext_noop(
+            "Canary run %(run)s was simulated on a hedge-mode account, but the Binance account "
+            "is in one-way mode now: nothing was sent. Start a new run."
+        ),
+        params={"run": run.pk},
+        details={"runId": run.pk, "runPositionMode": run.position_mode, "positionMode": now_mode},
+    )
+
+
+def _position_amount(symbol: str, position_side: str) -> Decimal:
+    """The exchange's own position of symbol on the canary's side (read now, not a snapshot).
+
+    One-way (BOTH): every row of the symbol, the net position. Hedge (LONG or SHORT): that
+    side's rows only; the other side is not the canary's and may hold a position.
+    """
     rows = client_from_settings().positions(symbol)
+    if position_side in (PositionSide.LONG, PositionSide.SHORT):
+        rows = [r for r in rows if r.get("positionSide") == position_side]
     return sum(
         (Decimal(str(r.get("positionAmt", "0"))) for r in rows if r.get("symbol") == symbol),
         Decimal(0),
@@ -403,15 +473,15 @@ def _position_amount(symbol: str) -> Decimal:
 
 
 def _require_flat(user, run: CanaryRun) -> None:
-    """Refuse unless the account holds no position in the run's symbol.
+    """Refuse unless the account holds no position in the run's symbol on the run's side.
 
-    The canary opens and closes with a reduce-only order of the filled size: on an account short
-    0.014 ETH a BUY canary would partly close the short and its "close" would not restore it, so
-    the trader's position would be left changed. The run stays SIMULATED and can be confirmed
-    once the account is flat.
+    The canary closes with an order of the filled size: on a one-way account short 0.014 ETH a
+    BUY canary would partly close the short and its "close" would not restore it, so the
+    trader's position would be left changed; in hedge mode the same holds for a LONG canary on a
+    held LONG side. The run stays SIMULATED and can be confirmed once the side is flat.
     """
     try:
-        amount = _position_amount(run.symbol)
+        amount = _position_amount(run.symbol, run.position_side)
     except DomainError:
         # The exchange cannot answer now: claim the run and let _execute re-read the position
         # inside its failure handling, so the run ends FAILED with evidence, never unchecked.
@@ -434,12 +504,12 @@ def _require_flat(user, run: CanaryRun) -> None:
     )
 
 
-def _refuse(user, run: CanaryRun, why: str) -> None:
+def _refuse(user, run: CanaryRun, why: str, **more) -> None:
     record(
         actor=user,
         action="canary.confirm",
         target=f"canary:{run.pk}",
-        payload={"status": run.status, "reason": why},
+        payload={"status": run.status, "reason": why, **more},
         outcome=AuditEntry.Outcome.REJECTED,
     )
 
@@ -452,7 +522,7 @@ def _execute(run: CanaryRun, user) -> CanaryRun:
     try:
         # Re-read here too: the read before the claim may have failed, or a position may have
         # opened since (the run then fails instead of changing someone's position).
-        held = _position_amount(run.symbol)
+        held = _position_amount(run.symbol, run.position_side)
         if held != 0:
             raise CanaryPositionNotFlat(
                 "The account holds %(held)s %(symbol)s; the canary did not run.",
@@ -466,6 +536,9 @@ def _execute(run: CanaryRun, user) -> CanaryRun:
                 side=run.side,
                 type="MARKET",
                 quantity=run.quantity,
+                # order_place holds it to the mode read now: a switch since the check above is
+                # refused there (or by the exchange, -4061) and the run fails, nothing filled.
+                position_side=run.position_side,
                 dry_run=False,
                 client_order_id=f"canary-{run.pk}-open",
                 source="canary",
@@ -481,6 +554,9 @@ def _execute(run: CanaryRun, user) -> CanaryRun:
         filled = opened.filled_qty or Decimal(0)
         if not run.keep_position and filled > 0:
             close_started = time.perf_counter()
+            # One-way: reduce-only, so the close can never open the other way. Hedge: Binance
+            # refuses reduceOnly; a SELL on LONG (a BUY on SHORT) only closes that side.
+            hedge = run.position_side != PositionSide.BOTH
             try:
                 closed = order_place(
                     user=user,
@@ -489,7 +565,8 @@ def _execute(run: CanaryRun, user) -> CanaryRun:
                         side="SELL" if run.side == "BUY" else "BUY",
                         type="MARKET",
                         quantity=filled,
-                        reduce_only=True,
+                        position_side=run.position_side,
+                        reduce_only=not hedge,
                         dry_run=False,
                         client_order_id=f"canary-{run.pk}-close",
                         source="canary",

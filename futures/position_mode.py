@@ -5,8 +5,8 @@ and a SHORT one, each stored as its own PositionSnapshot row and gated per side 
 (risk/gate.py). Every order (live or dry run) is checked against the mode it is read to be
 (check_order_side): on a one-way account positionSide is BOTH or absent (LONG/SHORT: 409
 POSITION_SIDE_MISMATCH); on a hedge account it is LONG or SHORT (absent/BOTH: 400) and
-reduceOnly is refused (400), as Binance refuses it there. Only the canary, whose flat check and
-order are one-way, still refuses a hedge account (require_one_way, 409 HEDGE_MODE_UNSUPPORTED).
+reduceOnly is refused (400), as Binance refuses it there. The canary follows the mode too: its
+order, flat check and close are on one side (canary/services.py).
 
 When it is read: an order finds no reading younger than SPARK_POSITION_MODE_MAX_AGE seconds;
 every user-stream (re)connect (start-up included); a -4061 answer ("position side does not match
@@ -32,7 +32,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from audit.models import AuditEntry
@@ -52,13 +51,6 @@ SIDE_FIELDS = (
     ("entryPrice", ("entryPrice", "ep")),
     ("unrealizedPnl", ("unRealizedProfit", "unrealizedProfit", "up")),
 )
-
-
-class HedgeModeUnsupported(DomainError):
-    """The account is in hedge mode; the canary (one-way flat check and close) needs one-way."""
-
-    status = 409
-    code = "HEDGE_MODE_UNSUPPORTED"
 
 
 class PositionSideMismatch(DomainError):
@@ -288,43 +280,6 @@ def _is_zero(amount: str) -> bool:
         return Decimal(amount) == 0
     except InvalidOperation:
         return False
-
-
-def unsupported_error(mode: PositionMode) -> HedgeModeUnsupported:
-    return HedgeModeUnsupported(
-        _(
-            "The Binance account is in hedge mode (separate LONG and SHORT positions); the "
-            "canary runs on a one-way account only: nothing was sent. Run it on a one-way "
-            "account (Binance: Preferences → Position Mode → One-way Mode)."
-        ),
-        details={
-            "dualSidePosition": True,
-            "checkedAt": mode.checked_at.isoformat(),
-            "sidePositions": [dict(p) for p in mode.side_positions],
-        },
-    )
-
-
-def require_one_way(
-    *, user, action: str, target: str, payload: dict | None = None, max_age: float | None = None
-) -> None:
-    """Refuse (409 HEDGE_MODE_UNSUPPORTED, audited) unless the account is in one-way mode: the
-    canary only, whose flat check and closing order are one-way."""
-    mode = position_mode_current(max_age=max_age)
-    if not mode.dual:
-        return
-    exc = unsupported_error(mode)
-    record(
-        actor=user,
-        action=action,
-        target=target,
-        payload={
-            **(payload or {}),
-            "error": {"code": exc.code, "message": exc.message, "dualSidePosition": True},
-        },
-        outcome=AuditEntry.Outcome.REJECTED,
-    )
-    raise exc
 
 
 def check_order_side(

@@ -54,9 +54,6 @@ CODE_MESSAGES: dict[str, str] = {
     "ORDER_NOT_CANCELABLE": gettext_noop("This order can no longer be canceled."),
     "ILLEGAL_ORDER_TRANSITION": gettext_noop("The order cannot move to that status."),
     "CLIENT_ORDER_ID_MISMATCH": gettext_noop("The client order id belongs to another order."),
-    "HEDGE_MODE_UNSUPPORTED": gettext_noop(
-        "The Binance account is in hedge mode; the canary runs on a one-way account only."
-    ),
     "POSITION_SIDE_MISMATCH": gettext_noop(
         "positionSide does not match the account's position mode; nothing was sent."
     ),
@@ -87,6 +84,10 @@ CODE_MESSAGES: dict[str, str] = {
         "Canary orders run only on a testnet, never on production."
     ),
     "CANARY_EXPIRED": gettext_noop("The canary run expired; start a new one."),
+    "CANARY_MODE_CHANGED": gettext_noop(
+        "The account's position mode changed since the canary run; nothing was sent. Start a "
+        "new run."
+    ),
     "CANARY_CONFLICT": gettext_noop("The canary run is not in a state that allows this."),
     "INVALID_STRATEGY": gettext_noop("The strategy is not valid; see details."),
     "NO_KLINES": gettext_noop("No candles are stored for that symbol and period; fetch them."),

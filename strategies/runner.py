@@ -122,6 +122,24 @@ def runner_deploy(*, user, strategy: Strategy, document: dict | None = None) -> 
             params={"name": strategy.name, "status": canary.status},
             details={"canary": canary.pk, "error": canary.error},
         )
+    if canary.position_mode != "one-way":
+        # The runner's orders are one-way (no positionSide, reduce-only closes): on a hedge
+        # account every one would be refused. The canary used to refuse hedge mode for it.
+        record(
+            actor=user,
+            action="strategy.deploy",
+            target=strategy.name,
+            payload={"canary": canary.pk, "positionMode": canary.position_mode},
+            outcome=AuditEntry.Outcome.REJECTED,
+        )
+        raise RunnerRefused(
+            gettext_noop(
+                "%(name)s cannot run: paper trading runs on a one-way account only, and the "
+                "Binance account is in hedge mode."
+            ),
+            params={"name": strategy.name},
+            details={"canary": canary.pk, "positionMode": canary.position_mode},
+        )
     runner = StrategyRunner.objects.create(
         strategy=strategy,
         version=strategy.version,

@@ -5,7 +5,8 @@ trader would do it on Binance). Spark reads the mode, never assumes it, and hold
 it: on a hedge account an order names its side (LONG or SHORT), takes no reduceOnly, and is
 gated on that side and net; on a one-way account LONG/SHORT is a 409. Wrong or missing sides,
 reduceOnly in hedge mode and another user's client id are refused before anything is stored or
-sent, and audited. The canary (one-way only) still refuses a hedge account.
+sent, and audited. The canary follows the mode too: a run simulated one-way is never confirmed
+on a hedge account, and a hedge canary needs its own side flat, not the net.
 """
 
 from __future__ import annotations
@@ -302,25 +303,48 @@ def test_a_switch_after_the_last_reading_is_caught_by_the_exchanges_4061(
     assert _sides(exchange) == {"LONG": "0.020", "SHORT": "-0.010"}
 
 
-def test_the_canary_refuses_a_hedge_account_even_on_equal_sides_that_sum_to_flat(
+def test_a_one_way_canary_is_not_confirmed_after_a_switch_to_hedge_even_on_a_net_flat_account(
     api, alice, token_for, exchange, settings
 ):
     settings.SPARK_POSITION_MODE_MAX_AGE = 3600  # the confirm must read the mode anyway
     token = token_for(alice)
     run = api.post("/canary/run", {}, token=token).json()["run"]
-    assert run["status"] == "SIMULATED"
+    assert (run["status"], run["positionMode"], run["positionSide"]) == (
+        "SIMULATED",
+        "one-way",
+        "BOTH",
+    )
     _go_hedge(exchange, long="0.010", short="0.010")  # net 0: a sum would say "flat"
     sent = _exchange_orders(exchange)
 
     refused = api.post("/canary/confirm", {"runId": run["id"]}, token=token)
     assert refused.status_code == 409, refused.content
-    assert refused.json()["error"]["code"] == "HEDGE_MODE_UNSUPPORTED"
-
+    error = refused.json()["error"]
+    assert error["code"] == "CANARY_MODE_CHANGED"
+    assert "çift yönlü" in error["message"]
+    assert (error["details"]["runPositionMode"], error["details"]["positionMode"]) == (
+        "one-way",
+        "hedge",
+    )
     assert _exchange_orders(exchange) == sent
     assert _sides(exchange) == {"LONG": "0.010", "SHORT": "-0.010"}
-    assert CanaryRun.objects.get(pk=run["id"]).status == "SIMULATED"  # confirmable later
+    assert CanaryRun.objects.get(pk=run["id"]).status == "SIMULATED"
+    assert AuditEntry.objects.filter(
+        action="canary.confirm", outcome="rejected", payload__reason="position mode changed"
+    ).exists()
+
+    # a new run is a hedge run on LONG, and its side is not flat: refused, still nothing sent
     again = api.post("/canary/run", {}, token=token).json()["run"]
-    assert again["status"] == "FAILED" and again["error"]["code"] == "HEDGE_MODE_UNSUPPORTED"
+    assert (again["status"], again["positionMode"], again["positionSide"]) == (
+        "SIMULATED",
+        "hedge",
+        "LONG",
+    )
+    not_flat = api.post("/canary/confirm", {"runId": again["id"]}, token=token)
+    assert not_flat.status_code == 409, not_flat.content
+    assert not_flat.json()["error"]["code"] == "CANARY_POSITION_NOT_FLAT"
+    assert _exchange_orders(exchange) == sent
+    assert _sides(exchange) == {"LONG": "0.010", "SHORT": "-0.010"}
 
 
 def test_a_hedge_resting_order_is_modified_on_its_own_side(api, alice, token_for, exchange):

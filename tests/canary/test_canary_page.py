@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from canary import evidence
 from canary.models import CanaryRun
+from tests.support.english import english_in, visible_strings
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +60,17 @@ def test_private_reads_send_anonymous_visitors_to_login(client, settings):
     settings.SPARK_PUBLIC_READS = False
     response = client.get("/canary/")
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_a_hedge_run_shows_its_side_in_turkish(client, alice):
+    run = simulated_run(alice)
+    CanaryRun.objects.filter(pk=run.pk).update(position_mode="hedge", position_side="SHORT")
+    one_way = simulated_run(alice)
+    CanaryRun.objects.filter(pk=one_way.pk).update(position_mode="one-way", position_side="BOTH")
+    client.force_login(alice)
+    html = client.get("/canary/").content.decode()
+    row = html.split(f'data-run-id="{run.pk}"')[1].split("</tr>")[0]
+    assert "(Kısa)" in row
+    plain = html.split(f'data-run-id="{one_way.pk}"')[1].split("</tr>")[0]
+    assert "(" not in plain.split("</td>")[3]  # a one-way run names no side
+    assert english_in(visible_strings(html)) == []

@@ -1,23 +1,38 @@
-"""Two confirms of one run at the same instant (double click, two tabs) place one order."""
+"""Two confirms of one run at the same instant (double click, two tabs) place one order, on a
+one-way account and on a hedge-mode one (where the other side's position stays as it was)."""
 
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 
 import pytest
 from django.db import connections
 
 from canary.models import CanaryRun
 from canary.services import CanaryConflict, canary_confirm, canary_run
-from tests.support.stand_in import exchange_orders
+from futures.position_mode import position_mode_forget
+from tests.support.stand_in import exchange_orders, hedge_order, position_sides, switch_mode
 
 pytestmark = [pytest.mark.backends, pytest.mark.django_db(transaction=True)]
 
 
-def test_concurrent_confirms_place_exactly_one_order(make_user, exchange):  # noqa: F811
+@pytest.fixture(params=["one-way", "hedge"])
+def mode(request, exchange):
+    """The stand-in in either mode; in hedge mode with 0.010 SHORT the canary must not touch."""
+    position_mode_forget()  # a reading of another test's account must not carry over
+    if request.param == "hedge":
+        switch_mode(exchange, hedge=True)
+        hedge_order(exchange, "ETHUSDT", "SELL", "SHORT", "0.010")
+    yield request.param
+    position_mode_forget()
+
+
+def test_concurrent_confirms_place_exactly_one_order(make_user, exchange, mode):  # noqa: F811
     alice = make_user("alice", "trader")
     run = canary_run(user=alice)
-    assert run.status == "SIMULATED"
+    assert run.status == "SIMULATED" and run.position_mode == mode
+    before = len(exchange_orders(exchange, "ETHUSDT"))
     start = threading.Barrier(4)
     outcomes: list[str] = []
     errors: list[str] = []
@@ -40,6 +55,13 @@ def test_concurrent_confirms_place_exactly_one_order(make_user, exchange):  # no
         thread.join(timeout=60)
     assert not errors, errors
     assert sorted(outcomes) == ["CONFIRMED", "conflict", "conflict", "conflict"]
-    opens = [o for o in exchange_orders(exchange, "ETHUSDT") if not o["reduceOnly"]]
-    assert len(opens) == 1
+    placed = exchange_orders(exchange, "ETHUSDT")[before:]
+    assert [o["clientOrderId"] for o in placed] == [
+        f"canary-{run.pk}-open",
+        f"canary-{run.pk}-close",
+    ]
     assert CanaryRun.objects.get(pk=run.pk).status == "CONFIRMED"
+    if mode == "hedge":
+        assert position_sides(exchange, "ETHUSDT") == {"LONG": 0, "SHORT": Decimal("-0.010")}
+    else:
+        assert position_sides(exchange, "ETHUSDT") == {"BOTH": 0}

@@ -9,9 +9,11 @@ import pytest
 
 from audit.models import AuditEntry
 from futures.models import Order
+from futures.position_mode import position_mode_forget
 from strategies import runner, services
 from strategies.models import StrategyRunner
 from tests.strategies.conftest import grant
+from tests.support.stand_in import switch_mode
 
 HOUR = 3_600_000
 
@@ -108,6 +110,25 @@ def test_a_canary_the_gate_rejects_blocks_the_deployment(operator, approved, sim
     with pytest.raises(runner.RunnerRefused):
         runner.runner_deploy(user=operator, strategy=s)
     assert not StrategyRunner.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_hedge_mode_account_blocks_the_deployment(operator, approved, sim_settings):
+    # the canary runs in hedge mode, but the runner's own orders are one-way
+    switch_mode(sim_settings, hedge=True)
+    position_mode_forget()
+    try:
+        s = approved("long", always_long())
+        with pytest.raises(runner.RunnerRefused) as refused:
+            runner.runner_deploy(user=operator, strategy=s)
+    finally:
+        position_mode_forget()
+    assert refused.value.details["positionMode"] == "hedge"
+    assert not StrategyRunner.objects.exists()
+    assert not Order.objects.filter(dry_run=False).exists()
+    assert AuditEntry.objects.filter(
+        action="strategy.deploy", outcome="rejected", payload__positionMode="hedge"
+    ).exists()
 
 
 @pytest.mark.django_db

@@ -34,3 +34,28 @@ def seed_portfolio(exchange, *, futures="2500.5", btc="60000", eth="3000") -> No
         spot={"BTC": "0.25", "ETH": "1.5", "USDT": "100"},
         btcturk={"TRY": "69000", "BTC": "0.1", "ETH": "2", "USDT": "50"},
     )
+
+
+def position_sides(sim, symbol: str) -> dict[str, Decimal]:
+    """The stand-in's own positions of symbol by positionSide (BOTH, or LONG and SHORT)."""
+    rows = sim.control.signed("GET", "/fapi/v2/positionRisk", symbol=symbol).json()
+    return {r["positionSide"]: Decimal(r["positionAmt"]) for r in rows if r["symbol"] == symbol}
+
+
+def hedge_order(sim, symbol: str, side: str, position_side: str, quantity: str) -> None:
+    """A MARKET order on one side of a hedge-mode stand-in account, as a trader would send it."""
+    response = sim.control.signed(
+        "POST",
+        "/fapi/v1/order",
+        symbol=symbol,
+        side=side,
+        type="MARKET",
+        quantity=quantity,
+        positionSide=position_side,
+    )
+    assert response.status_code == 200, response.text
+
+
+def switch_mode(sim, *, hedge: bool) -> None:
+    """Switch the stand-in account's position mode (Binance allows it only with no position)."""
+    assert sim.control.position_mode(hedge) == {"code": 200, "msg": "success"}
