@@ -444,3 +444,14 @@ def test_a_mode_switched_on_the_exchange_is_followed_and_a_stale_answer_is_refus
     fresh = _chat(api, token, "ETH long aç 0.01")
     assert "positionSide" not in fresh["action"]["body"]
     assert _run(api, token, fresh).status_code == 200
+
+
+def test_a_liquidation_answer_names_each_side(api, alice, token_for, exchange):
+    token = token_for(alice)
+    _go_hedge(api, token, exchange)
+
+    answer = _chat(api, token, "ETH likidasyon fiyatım")
+
+    assert answer["intent"] == "position.liquidation"
+    assert "ETHUSDT Uzun likidasyon" in answer["reply"], answer["reply"]
+    assert "ETHUSDT Kısa likidasyon" in answer["reply"], answer["reply"]
