@@ -1942,7 +1942,7 @@ def _hedge_open_side(
         "pozisyonu açık: "
         f"{_side_word(side, 'tr')} emri yeni bir {_side_name(opening, 'tr')} mı açsın, "
         f"{_side_name(closing, 'tr')} pozisyonu mu azaltsın?",
-        f"The account is in hedge mode and a {symbol} {_side_name(closing, 'en')} is open: "
+        f"The account is in hedge mode and your {symbol} {_side_name(closing, 'en')} is open: "
         f"should the {_side_word(side, 'en')} open a {_side_name(opening, 'en')} or reduce the "
         f"{_side_name(closing, 'en')}?",
         [],
