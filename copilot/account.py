@@ -96,8 +96,8 @@ def account_context(*, user, prompt: str, symbols: list[str] | None = None) -> d
 
 
 def _position_mode(mode: PositionMode | None, positions: list[dict]) -> str | None:
-    """ "hedge" or "one-way" as Spark last read it from the exchange (read again when stale,
-    as a page does); None when it was never read and the exchange cannot say.
+    """The mode as Spark last read it from the exchange, "hedge" or "one-way" (read again when
+    stale, as a page does); None when it was never read and the exchange cannot say.
 
     A stored LONG/SHORT row also means hedge: Binance keeps side rows only in hedge mode and a
     reading of one-way zeroes them (position_mode.zero_other_mode), so "close my BTC" can never
