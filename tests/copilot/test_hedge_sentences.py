@@ -312,6 +312,12 @@ def test_a_live_close_closes_only_the_side_it_named(api, alice, token_for, excha
     assert _sides(exchange) == {"LONG": Decimal(0), "SHORT": Decimal("-0.020")}
     row = Order.objects.get(position_side="LONG", side="SELL")
     assert (row.reduce_only, row.dry_run) == (False, False)
+    # the same confirmed action again (a double click): nothing left on that side to close,
+    # the exchange refuses it and the short is untouched
+    again = _run(api, token, answer)
+    assert again.status_code == 422, again.content
+    assert again.json()["error"]["details"]["exchangeCode"] == -2022
+    assert _sides(exchange) == {"LONG": Decimal(0), "SHORT": Decimal("-0.020")}
     # Spark reads the close: the short is all the copilot sees now
     assert api.get("/futures/positions", token=token).status_code == 200
     again = _chat(api, token, "ETH pozisyonumu kapat")
