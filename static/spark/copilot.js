@@ -385,7 +385,10 @@
     }
     rows.forEach((p) => {
       const tr = el("tr");
-      tr.appendChild(el("td", {}, p.symbol));
+      // hedge mode: one row a side, named as the chat names it (ETHUSDT Uzun / ETHUSDT Kısa)
+      const side = { LONG: T.sideLong, SHORT: T.sideShort }[p.positionSide];
+      tr.appendChild(el("td", { "data-position-side": p.positionSide || "BOTH" },
+                        side ? p.symbol + " " + side : p.symbol));
       tr.appendChild(el("td", { class: "num" }, SparkLive.number(p.position_amt)));
       tr.appendChild(el("td", { class: "num" }, SparkLive.number(p.entry_price)));
       const upnl = el("td", { class: "num", "data-value": p.unrealized_pnl }, SparkLive.number(p.unrealized_pnl));

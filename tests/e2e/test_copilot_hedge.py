@@ -47,6 +47,15 @@ def test_a_hedge_close_lists_its_side_in_turkish_and_runs_on_that_side(daphne, b
     status, _ = response_of(browser, listing)
     assert status == 200  # Spark has read both sides from the exchange
 
+    # the positions panel shows one row a side, labelled as the chat labels them
+    WebDriverWait(browser, 20).until(
+        lambda d: (
+            len(d.find_elements(By.CSS_SELECTOR, "#panel-positions td[data-position-side]")) == 2
+        )
+    )
+    cells = browser.find_elements(By.CSS_SELECTOR, "#panel-positions td[data-position-side]")
+    assert [c.text for c in cells] == ["ETHUSDT Uzun", "ETHUSDT Kısa"]
+
     both = ask_copilot(browser, "ETH pozisyonumu kapat")
     reply = both.find_element(By.CSS_SELECTOR, "[data-testid=reply]").text
     assert "Uzun 0,01" in reply and "Kısa 0,02" in reply, reply
