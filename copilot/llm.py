@@ -28,9 +28,9 @@ from copilot.parser import (
     Answer,
     PageContext,
     Sentence,
-    _asks_for_live,
-    _clarify,
-    _t,
+    asks_for_live,
+    clarify,
+    in_language,
 )
 from futures.schemas import CancelAllIn, CancelIn, LeverageIn, MarginTypeIn, OrderIn
 from spark_site.money import json_loads
@@ -113,7 +113,7 @@ def fallback(prompt: str, s: Sentence, ctx: PageContext, lang: str) -> Answer:
         log.info("copilot: language-model fallback gave no answer (%s)", type(exc).__name__)
         answer = None
     if answer is None:
-        return _clarify(
+        return clarify(
             lang,
             "Bunu anlayamadım. Komutu daha açık yazar mısınız? Örnek: '0,01 ETH al', "
             "'pozisyonlarım'.",
@@ -154,14 +154,14 @@ def _validated(data, s: Sentence, lang: str, *, hedge: bool = False) -> Answer |
             return None
         if command.path == "/futures/order.place":
             # live only when the sentence itself says so, whatever the model answered
-            body = {**body, "dryRun": not _asks_for_live(s)}
+            body = {**body, "dryRun": not asks_for_live(s)}
         try:
             schema.model_validate(body)
         except ValidationError:
             return None
         if not _fits_mode(body, hedge=hedge):
             return None
-    reply = _t(
+    reply = in_language(
         lang,
         f"Dil modeli yorumu ({command.summary_tr}): eylemi gözden geçirin.",
         f"Language-model reading ({command.summary_en}): review the action.",

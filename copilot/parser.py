@@ -976,7 +976,7 @@ def order_slots(s: Sentence, ctx: PageContext) -> OrderSlots:  # noqa: C901 - on
         elif s.has("tif_gtx"):
             o.time_in_force = "GTX"
     o.reduce_only = s.has("reduce")
-    o.live = _asks_for_live(s)
+    o.live = asks_for_live(s)
     for _, ident in s.ids:
         o.client_order_id = o.client_order_id or ident
     return o
@@ -1054,7 +1054,7 @@ def _place_leftovers(
 _NOT_A_MODE = {"quick", "quickly", "fast", "data", "feed", "price", "prices", "chart", "hizli"}
 
 
-def _asks_for_live(s: Sentence) -> bool:
+def asks_for_live(s: Sentence) -> bool:
     """True only when the sentence asks for a real order and does not also say dry-run/not."""
     if not s.has("real") or s.has("dryrun") or s.question:
         return False  # a question ("is this a real order?") asks nothing
@@ -1083,7 +1083,8 @@ def _decimal_str(value: Decimal) -> str:
 # ---------------------------------------------------------------- replies
 
 
-def _t(lang: str, tr: str, en: str) -> str:
+def in_language(lang: str, tr: str, en: str) -> str:
+    """The Turkish or the English wording, by the language the sentence was read in."""
     return tr if lang == "tr" else en
 
 
@@ -1148,7 +1149,7 @@ def _guardrails(ctx: PageContext, lang: str) -> list[str]:
     warnings = []
     if ctx.breaker_open:
         warnings.append(
-            _t(
+            in_language(
                 lang,
                 "Devre kesici AÇIK: risk kapısı yeni emirleri reddedecek.",
                 "The circuit breaker is OPEN: the risk gate will reject new orders.",
@@ -1156,7 +1157,7 @@ def _guardrails(ctx: PageContext, lang: str) -> list[str]:
         )
     if ctx.streams_stale:
         warnings.append(
-            _t(
+            in_language(
                 lang,
                 "Veri akışları bayat: fiyat ve pozisyonlar güncel olmayabilir.",
                 "Streams are stale: prices and positions may be out of date.",
@@ -1165,7 +1166,7 @@ def _guardrails(ctx: PageContext, lang: str) -> list[str]:
     if ctx.reject_rate_is_high:
         pct = f"{ctx.reject_rate * 100:.0f}%"
         warnings.append(
-            _t(
+            in_language(
                 lang,
                 f"Emir red oranı yüksek ({pct}): önce nedenini inceleyin.",
                 f"The order reject rate is high ({pct}): check why first.",
@@ -1177,11 +1178,11 @@ def _guardrails(ctx: PageContext, lang: str) -> list[str]:
 def _context_suggestions(ctx: PageContext, lang: str) -> list[str]:
     out = []
     if ctx.breaker_open:
-        out.append(_t(lang, "devre kesiciyi kapat", "close the circuit breaker"))
+        out.append(in_language(lang, "devre kesiciyi kapat", "close the circuit breaker"))
     if ctx.streams_stale:
-        out.append(_t(lang, "WS başlat", "start streams"))
+        out.append(in_language(lang, "WS başlat", "start streams"))
     if ctx.reject_rate_is_high:
-        out.append(_t(lang, "futures riskim", "my futures risk"))
+        out.append(in_language(lang, "futures riskim", "my futures risk"))
     return out
 
 
@@ -1204,7 +1205,7 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
         return _read(
             "risk.status",
             lang,
-            _t(
+            in_language(
                 lang,
                 "Risk ve devre kesici durumu getiriliyor.",
                 "Fetching the risk and circuit breaker state.",
@@ -1220,7 +1221,7 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
             return _read(
                 "canary.status",
                 lang,
-                _t(lang, "Canary durumu getiriliyor.", "Fetching the canary status."),
+                in_language(lang, "Canary durumu getiriliyor.", "Fetching the canary status."),
             )
         return _canary_run(s, ctx, lang)
     if has("stream") and not has("order", "position"):
@@ -1229,7 +1230,7 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
                 "ws.stop",
                 {},
                 lang,
-                _t(lang, "Veri akışları durdurulacak.", "The streams will be stopped."),
+                in_language(lang, "Veri akışları durdurulacak.", "The streams will be stopped."),
             )
         if has("start", "open_verb", "place"):
             symbols = [sym for _, sym in s.symbols] or list(
@@ -1240,14 +1241,16 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
                 "ws.start",
                 {"symbols": symbols},
                 lang,
-                _t(
+                in_language(
                     lang,
                     f"Veri akışları başlatılacak: {', '.join(symbols)}.",
                     f"The streams will start for {', '.join(symbols)}.",
                 ),
             )
         return _read(
-            "ws.status", lang, _t(lang, "Akış durumu getiriliyor.", "Fetching the stream status.")
+            "ws.status",
+            lang,
+            in_language(lang, "Akış durumu getiriliyor.", "Fetching the stream status."),
         )
     text = " ".join(t.word for t in s.tokens)
     if re.search(r"\bfonlama|\bfunding|\bfon oran", text):
@@ -1295,29 +1298,35 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
         return _order_place(s, ctx, lang)
     if has("order") or (has("open_adj") and has("list")):
         return _read(
-            "orders.open", lang, _t(lang, "Açık emirler getiriliyor.", "Fetching your open orders.")
+            "orders.open",
+            lang,
+            in_language(lang, "Açık emirler getiriliyor.", "Fetching your open orders."),
         )
     if has("metrics"):
         return _read(
             "metrics",
             lang,
-            _t(lang, "Prometheus metrikleri getiriliyor.", "Fetching the Prometheus metrics."),
+            in_language(
+                lang, "Prometheus metrikleri getiriliyor.", "Fetching the Prometheus metrics."
+            ),
         )
     if has("portfolio"):
         return _read(
             "portfolio.summary",
             lang,
-            _t(lang, "Portföy özeti getiriliyor.", "Fetching your portfolio summary."),
+            in_language(lang, "Portföy özeti getiriliyor.", "Fetching your portfolio summary."),
         )
     if has("risk"):
         return _read(
-            "risk.status", lang, _t(lang, "Risk durumu getiriliyor.", "Fetching your risk status.")
+            "risk.status",
+            lang,
+            in_language(lang, "Risk durumu getiriliyor.", "Fetching your risk status."),
         )
     if has("balance"):
         return _read(
             "account.balance",
             lang,
-            _t(
+            in_language(
                 lang,
                 "Futures hesap bakiyesi getiriliyor.",
                 "Fetching your futures account balance.",
@@ -1329,7 +1338,7 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
         return _read(
             "health",
             lang,
-            _t(lang, "Sistem sağlığı kontrol ediliyor.", "Checking the system health."),
+            in_language(lang, "Sistem sağlığı kontrol ediliyor.", "Checking the system health."),
         )
     if has("help"):
         return _help(lang)
@@ -1389,9 +1398,14 @@ def _plain(intent: str, body: dict, lang: str, reply: str, confirm: bool = False
     return Answer(intent, c.method, c.path, body, reply, confirm_required=confirm)
 
 
-def _clarify(lang: str, question_tr: str, question_en: str, examples: list[str]) -> Answer:
+def clarify(lang: str, question_tr: str, question_en: str, examples: list[str]) -> Answer:
     return Answer(
-        "clarify", "GET", "/health", None, _t(lang, question_tr, question_en), suggestions=examples
+        "clarify",
+        "GET",
+        "/health",
+        None,
+        in_language(lang, question_tr, question_en),
+        suggestions=examples,
     )
 
 
@@ -1402,7 +1416,7 @@ def _help(lang: str) -> Answer:
         "GET",
         "/health",
         None,
-        _t(
+        in_language(
             lang,
             f"Şunları yapabilirim: {lines}; ayrıca emir, iptal, kaldıraç ve marjin komutları.",
             f"I can do: {lines}; plus order, cancel, leverage and margin commands.",
@@ -1417,7 +1431,7 @@ def _unknown(lang: str) -> Answer:
         "GET",
         "/health",
         None,
-        _t(
+        in_language(
             lang,
             "Bunu anlayamadım. Sistem sağlığını gösteriyorum; şu komutları deneyin.",
             "I did not understand that. Showing the system health; try one of these commands.",
@@ -1479,7 +1493,7 @@ def _number_problem(o: OrderSlots, lang: str) -> Answer | None:
     """A question for numbers no order can carry or no word places (never a default)."""
     if o.bad:
         shown = ", ".join(o.bad)
-        return _clarify(
+        return clarify(
             lang,
             f"Bu sayıyı bir emre koyamam: {shown}. Fiyatı ve miktarı düz sayı olarak yazın "
             "(örnek: '0,01 ETH 3000'den limit al').",
@@ -1489,7 +1503,7 @@ def _number_problem(o: OrderSlots, lang: str) -> Answer | None:
         )
     if o.unplaced:
         shown = ", ".join(o.unplaced)
-        return _clarify(
+        return clarify(
             lang,
             f"{shown} miktar mı, fiyat mı, tetik mi? Yerini bir kelimeyle belirtin: "
             "'0,01 adet', '3000 fiyattan', 'stop 2900'.",
@@ -1515,7 +1529,7 @@ def _notional_quantity(
         return (
             None,
             "",
-            _clarify(
+            clarify(
                 lang,
                 "Futures emirleri USDT ile ölçülür; TL tutarını çeviremem. Tutarı USDT olarak "
                 "ya da miktar olarak yazın ('100 dolarlık ETH al').",
@@ -1532,7 +1546,7 @@ def _notional_quantity(
             return (
                 None,
                 "",
-                _clarify(
+                clarify(
                     lang,
                     "Bakiyenizi okuyamadım ya da yüzde geçersiz; tutarı USDT olarak yazın.",
                     "I could not read your balance or the percentage is invalid; give the "
@@ -1541,7 +1555,7 @@ def _notional_quantity(
                 ),
             )
         notional = available * o.balance_pct / 100
-        note = _t(
+        note = in_language(
             lang,
             f" Tutar: kullanılabilir bakiyenin %{num(o.balance_pct, lang)}'i = "
             f"{num(notional.quantize(Decimal('0.01')), lang)} USDT.",
@@ -1553,7 +1567,7 @@ def _notional_quantity(
         return (
             None,
             "",
-            _clarify(
+            clarify(
                 lang,
                 f"{symbol} fiyatını bilmiyorum; tutarı miktara çeviremem. Miktarı yazın "
                 f"(örnek: '0,01 {symbol[:-4]} al').",
@@ -1567,14 +1581,14 @@ def _notional_quantity(
         return (
             None,
             "",
-            _clarify(
+            clarify(
                 lang,
                 f"{num(notional, lang)} USDT, {symbol} için bir adımdan az; tutarı artırın.",
                 f"{num(notional, lang)} USD is less than one step of {symbol}; raise it.",
                 [f"0,01 {symbol[:-4]} al"],
             ),
         )
-    note += _t(
+    note += in_language(
         lang,
         f" {num(notional, lang)} USDT / {num(price, lang)} fiyat = {num(quantity, lang)} adet "
         "(adıma aşağı yuvarlandı).",
@@ -1599,7 +1613,7 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     no_numbers = not s.numbers
     if symbol is None:
         if not no_numbers or o.live:
-            return _clarify(
+            return clarify(
                 lang,
                 "Hangi sembol? Örnek: '0,01 ETH al'.",
                 "Which symbol? Example: 'buy 0.01 ETH'.",
@@ -1610,7 +1624,7 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     side = o.side or {"LONG": "BUY", "SHORT": "SELL"}.get(o.position_side or "")
     if side is None:
         if not no_numbers or o.live:
-            return _clarify(
+            return clarify(
                 lang,
                 f"Alış mı satış mı? Örnek: '{symbol[:-4]} 0,01 al'.",
                 f"Buy or sell? Example: 'buy 0.01 {symbol[:-4]}'.",
@@ -1627,7 +1641,7 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if quantity is None or quantity <= 0:
         # a default size only for a dry-run that names no number at all ("dry-run emir")
         if not no_numbers or o.live or symbol not in DEFAULT_QUANTITIES:
-            return _clarify(
+            return clarify(
                 lang,
                 f"{symbol} için miktar yazın. Örnek: '{symbol[:-4]} 0,01 al'.",
                 f"Give a quantity for {symbol}. Example: 'buy 0.01 {symbol[:-4]}'.",
@@ -1636,14 +1650,14 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         quantity = Decimal(DEFAULT_QUANTITIES[symbol])
         defaults.append("quantity")
     if s.has("limit") and o.price is None:
-        return _clarify(
+        return clarify(
             lang,
             "Limit emir için fiyat gerekli. Örnek: '0,01 BTC limit al 60000'.",
             "A limit order needs a price. Example: 'buy 0.01 BTC limit at 60000'.",
             ["0,01 BTC limit al 60000", "buy 0.01 BTC limit at 60000"],
         )
     if o.leverage is not None:
-        return _clarify(
+        return clarify(
             lang,
             "Kaldıraç ve emir ayrı işlemlerdir: önce kaldıracı değiştirin ('ETH kaldıraç 5x'), "
             "sonra emri verin.",
@@ -1705,14 +1719,14 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if position_side:
         body["positionSide"] = position_side
     body["dryRun"] = not o.live
-    mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
+    mode = in_language(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
     extra = ""
     if body.get("price"):
-        extra += _t(
+        extra += in_language(
             lang, f", fiyat {num(body['price'], lang)}", f", price {num(body['price'], lang)}"
         )
     if body.get("stopPrice"):
-        extra += _t(
+        extra += in_language(
             lang,
             f", tetik {num(body['stopPrice'], lang)}",
             f", trigger {num(body['stopPrice'], lang)}",
@@ -1722,13 +1736,13 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if position_side:
         closes = side == CLOSES[position_side]
         name_tr, name_en = _side_name(position_side, "tr"), _side_name(position_side, "en")
-        extra += _t(
+        extra += in_language(
             lang,
             f", {name_tr} tarafı azaltır" if closes else f", {name_tr} taraf",
             (f", reduces the {name_en} side" if closes else f", {name_en} side")
             + f", positionSide {position_side}",
         )
-    reply = _t(
+    reply = in_language(
         lang,
         f"{symbol} için {num(quantity, lang)} adet {_type_word(body['type'], 'tr')} "
         f"{_side_word(side, 'tr')} emri ({mode}{extra}) hazırlandı.",
@@ -1737,22 +1751,22 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     )
     reply += note
     if protective and position_side:
-        reply += _t(
+        reply += in_language(
             lang,
             f" Açık {_pos_label(symbol, position_side, lang)} pozisyonunu korur.",
             f" It protects the open {_pos_label(symbol, position_side, lang)} position.",
         )
     elif protective:
-        reply += _t(
+        reply += in_language(
             lang,
             f" Açık {symbol} pozisyonunu korur (reduce-only).",
             f" It protects the open {symbol} position (reduce-only).",
         )
     if defaults:
-        names = ", ".join(_t(lang, *_DEFAULT_NAMES[d]) for d in defaults)
-        reply += _t(lang, f" Varsayılan kullanıldı: {names}.", f" Defaults used: {names}.")
+        names = ", ".join(in_language(lang, *_DEFAULT_NAMES[d]) for d in defaults)
+        reply += in_language(lang, f" Varsayılan kullanıldı: {names}.", f" Defaults used: {names}.")
     if o.live:
-        reply += _t(
+        reply += in_language(
             lang,
             " Gerçek emir: çalıştırmadan önce onay gerekir.",
             " Real order: it needs your confirmation before it runs.",
@@ -1762,8 +1776,8 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     )
     answer.defaults_used = defaults
     answer.suggestions = [
-        _t(lang, "açık emirler", "open orders"),
-        _t(lang, "pozisyonlarım", "my positions"),
+        in_language(lang, "açık emirler", "open orders"),
+        in_language(lang, "pozisyonlarım", "my positions"),
     ]
     return answer
 
@@ -1788,7 +1802,9 @@ def _position_choices(ctx: PageContext, lang: str, verb_tr: str, verb_en: str) -
     return [
         {
             "label": f"{sym} {num(abs(amt), lang)} {'long' if amt > 0 else 'short'}",
-            "prompt": _t(lang, f"{sym[:-4]} pozisyonumu {verb_tr}", f"{verb_en} my {sym[:-4]}"),
+            "prompt": in_language(
+                lang, f"{sym[:-4]} pozisyonumu {verb_tr}", f"{verb_en} my {sym[:-4]}"
+            ),
         }
         for sym, amt in sorted(ctx.positions.items())
     ]
@@ -1800,7 +1816,7 @@ def _which_position(s: Sentence, ctx: PageContext, lang: str, verb_tr: str, verb
     if symbol is None and len(ctx.positions) == 1:
         return next(iter(ctx.positions)), None  # the one open position
     if symbol is None and len(ctx.positions) > 1:
-        answer = _clarify(
+        answer = clarify(
             lang,
             "Birden çok açık pozisyon var; hangisi?",
             "You hold more than one position; which one?",
@@ -1840,7 +1856,7 @@ def _side_choice_prompt(s: Sentence, symbol: str, side: str, lang: str, verb_tr,
     """The sentence again with the side named, so the button's answer cannot be the question."""
     base = symbol[:-4]
     if not s.numbers:
-        return _t(
+        return in_language(
             lang,
             f"{base} {side.lower()} pozisyonumu {verb_tr}",
             f"{verb_en} my {base} {side.lower()}",
@@ -1872,14 +1888,14 @@ def _which_side(s: Sentence, ctx: PageContext, lang: str, verb_tr: str, verb_en:
             listed_en = " and ".join(
                 f"{_side_name(sd, 'en')} {num(abs(a), 'en')}" for _, sd, a in held
             )
-            answer = _clarify(
+            answer = clarify(
                 lang,
                 f"{sym} için iki taraf da açık ({listed_tr}); hangisi? Uzun mu, Kısa mı?",
                 f"Both sides of {sym} are open ({listed_en}); which one, the long or the short?",
                 [],
             )
         else:
-            answer = _clarify(
+            answer = clarify(
                 lang,
                 "Birden çok açık pozisyon var; hangisi?",
                 "You hold more than one position; which one?",
@@ -1899,17 +1915,17 @@ def _which_side(s: Sentence, ctx: PageContext, lang: str, verb_tr: str, verb_en:
 def _no_side_held(symbol: str, side: str | None, lang: str) -> Answer:
     """Hedge mode: the side named (or any side) of symbol is not open."""
     if side is None:
-        return _clarify(
+        return clarify(
             lang,
             f"{symbol} için açık pozisyon görmüyorum (ne Uzun ne Kısa).",
             f"I see no open {symbol} position (neither long nor short).",
-            [_t(lang, "pozisyonlarım", "my positions")],
+            [in_language(lang, "pozisyonlarım", "my positions")],
         )
-    return _clarify(
+    return clarify(
         lang,
         f"{symbol} için açık {_side_name(side, 'tr')} pozisyon görmüyorum.",
         f"I see no open {symbol} {_side_name(side, 'en')} position.",
-        [_t(lang, "pozisyonlarım", "my positions")],
+        [in_language(lang, "pozisyonlarım", "my positions")],
     )
 
 
@@ -1936,7 +1952,7 @@ def _hedge_open_side(
     opening = "LONG" if side == "BUY" else "SHORT"
     base = symbol[:-4]
     qty = _decimal_str(o.quantity) + " " if o.quantity is not None else ""
-    answer = _clarify(
+    answer = clarify(
         lang,
         f"Hesap çift yönlü pozisyon modunda ve {symbol} {_side_name(closing, 'tr')} "
         "pozisyonu açık: "
@@ -1949,24 +1965,24 @@ def _hedge_open_side(
     )
     answer.choices = [
         {
-            "label": _t(
+            "label": in_language(
                 lang,
                 f"{_side_name(opening, 'tr')} aç",
                 f"Open a {_side_name(opening, 'en')}",
             ),
-            "prompt": _t(
+            "prompt": in_language(
                 lang,
                 f"{base} {opening.lower()} aç {qty}".strip(),
                 f"open a {qty}{base} {opening.lower()}",
             ),
         },
         {
-            "label": _t(
+            "label": in_language(
                 lang,
                 f"{_side_name(closing, 'tr')} pozisyonu azalt",
                 f"Reduce the {_side_name(closing, 'en')}",
             ),
-            "prompt": _t(
+            "prompt": in_language(
                 lang,
                 f"{base} {closing.lower()} pozisyonumu {qty}kapat",
                 f"close {qty}of my {base} {closing.lower()}",
@@ -1979,7 +1995,9 @@ def _hedge_open_side(
 def _positions_list(ctx: PageContext, lang: str) -> Answer:
     """'pozisyonlarım': on a hedge account each side on its own line, Uzun/Kısa (Long/Short)."""
     answer = _read(
-        "positions.list", lang, _t(lang, "Pozisyonlar getiriliyor.", "Fetching your positions.")
+        "positions.list",
+        lang,
+        in_language(lang, "Pozisyonlar getiriliyor.", "Fetching your positions."),
     )
     held = _held_sides(ctx)
     if not ctx.hedge or not held:
@@ -1989,10 +2007,12 @@ def _positions_list(ctx: PageContext, lang: str) -> Answer:
         entry = (ctx.side_info.get((sym, side)) or {}).get("entryPrice")
         shown = f"{sym} {_side_name(side, lang, capital=True)} {num(abs(amount), lang)}"
         if entry:
-            shown += _t(lang, f" (giriş {num(entry, lang)})", f" (entry {num(entry, lang)})")
+            shown += in_language(
+                lang, f" (giriş {num(entry, lang)})", f" (entry {num(entry, lang)})"
+            )
         parts.append(shown)
     answer.reply = (
-        _t(
+        in_language(
             lang,
             "Hesap çift yönlü pozisyon modunda; açık pozisyonlar: ",
             "The account is in hedge mode; open positions: ",
@@ -2016,7 +2036,7 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if question:
         return question
     if symbol is None:
-        return _clarify(
+        return clarify(
             lang,
             "Hangi sembolün pozisyonu kapatılsın? Örnek: 'BTC long 0,01 kapat'.",
             "Which symbol's position? Example: 'close my 0.01 BTC long'.",
@@ -2029,13 +2049,13 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         if side is not None and side != held_side and o.position_side is None:
             side = held_side  # "BTC sat, kapat": closing a long is a sell whatever was said
         elif side is not None and side != held_side:
-            return _clarify(
+            return clarify(
                 lang,
                 f"{symbol} pozisyonunuz {'long' if held > 0 else 'short'}; söylediğiniz yön "
                 "tutmuyor. Pozisyonlarınıza bakın.",
                 f"Your {symbol} position is {'long' if held > 0 else 'short'}; the side you "
                 "named does not match. Check your positions.",
-                [_t(lang, "pozisyonlarım", "my positions")],
+                [in_language(lang, "pozisyonlarım", "my positions")],
             )
         side = held_side
     quantity = o.quantity
@@ -2049,14 +2069,14 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     elif quantity is None and held is not None:
         quantity = abs(held)
     if held is not None and quantity is not None and quantity > abs(held):
-        return _clarify(
+        return clarify(
             lang,
             f"{symbol} pozisyonu {num(abs(held), lang)} adet; {num(quantity, lang)} kapatılamaz.",
             f"The {symbol} position is {num(abs(held), lang)}; cannot close {num(quantity, lang)}.",
-            [_t(lang, f"{symbol[:-4]} pozisyonumu kapat", f"close my {symbol[:-4]}")],
+            [in_language(lang, f"{symbol[:-4]} pozisyonumu kapat", f"close my {symbol[:-4]}")],
         )
     if side is None or quantity is None or quantity <= 0:
-        return _clarify(
+        return clarify(
             lang,
             f"{symbol} için açık pozisyon görmüyorum; yönü ve miktarı yazın. "
             f"Örnek: '{symbol[:-4]} long 0,01 kapat'.",
@@ -2072,15 +2092,15 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "reduceOnly": True,
         "dryRun": not o.live,
     }
-    mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
+    mode = in_language(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
     part = ""
     if fraction is not None and held is not None:
-        part = _t(
+        part = in_language(
             lang,
             f" ({num(abs(held), lang)} adetlik pozisyonun {num(quantity, lang)} adedi)",
             f" ({num(quantity, lang)} of the {num(abs(held), lang)} position)",
         )
-    reply = _t(
+    reply = in_language(
         lang,
         f"{symbol} pozisyonu {num(quantity, lang)} adet reduce-only piyasa "
         f"{_side_word(side, 'tr')} emriyle kapatılacak{part} ({mode}). Onay gerekir.",
@@ -2095,7 +2115,7 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         body,
         reply,
         confirm_required=True,
-        suggestions=[_t(lang, "pozisyonlarım", "my positions")],
+        suggestions=[in_language(lang, "pozisyonlarım", "my positions")],
     )
 
 
@@ -2106,7 +2126,7 @@ def _hedge_close(s: Sentence, o: OrderSlots, fraction, ctx: PageContext, lang: s
     if isinstance(held, Answer):
         return held
     if symbol is None:
-        return _clarify(
+        return clarify(
             lang,
             "Hangi sembolün pozisyonu kapatılsın? Örnek: 'BTC long pozisyonumu kapat'.",
             "Which symbol's position? Example: 'close my BTC long'.",
@@ -2124,21 +2144,21 @@ def _hedge_close(s: Sentence, o: OrderSlots, fraction, ctx: PageContext, lang: s
     elif quantity is None:
         quantity = abs(held)
     if quantity > abs(held):
-        return _clarify(
+        return clarify(
             lang,
             f"{label_tr} pozisyonu {num(abs(held), lang)} adet; {num(quantity, lang)} kapatılamaz.",
             f"The {label_en} position is {num(abs(held), lang)}; cannot close "
             f"{num(quantity, lang)}.",
-            [_t(lang, f"{symbol[:-4]} pozisyonumu kapat", f"close my {symbol[:-4]}")],
+            [in_language(lang, f"{symbol[:-4]} pozisyonumu kapat", f"close my {symbol[:-4]}")],
         )
     if quantity <= 0:
-        return _clarify(
+        return clarify(
             lang,
             f"{label_tr} pozisyonunun bu kadarı bir adımdan az; miktarı yazın "
             f"(örnek: '{symbol[:-4]} {position_side.lower()} pozisyonumu 0,01 kapat').",
             f"That share of the {label_en} position is less than one step; give the quantity "
             f"(e.g. 'close 0.01 of my {symbol[:-4]} {position_side.lower()}').",
-            [_t(lang, f"{symbol[:-4]} pozisyonumu kapat", f"close my {symbol[:-4]}")],
+            [in_language(lang, f"{symbol[:-4]} pozisyonumu kapat", f"close my {symbol[:-4]}")],
         )
     body = {
         "symbol": symbol,
@@ -2148,15 +2168,15 @@ def _hedge_close(s: Sentence, o: OrderSlots, fraction, ctx: PageContext, lang: s
         "positionSide": position_side,
         "dryRun": not o.live,
     }
-    mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
+    mode = in_language(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
     part = ""
     if quantity != abs(held):
-        part = _t(
+        part = in_language(
             lang,
             f" ({num(abs(held), lang)} adetlik pozisyonun {num(quantity, lang)} adedi)",
             f" ({num(quantity, lang)} of the {num(abs(held), lang)} position)",
         )
-    reply = _t(
+    reply = in_language(
         lang,
         f"{label_tr} pozisyonu {num(quantity, lang)} adet piyasa {_side_word(side, 'tr')} "
         f"emriyle kapatılacak{part} (çift yönlü mod: yalnızca {_side_name(position_side, 'tr')} "
@@ -2172,7 +2192,7 @@ def _hedge_close(s: Sentence, o: OrderSlots, fraction, ctx: PageContext, lang: s
         body,
         reply,
         confirm_required=True,
-        suggestions=[_t(lang, "pozisyonlarım", "my positions")],
+        suggestions=[in_language(lang, "pozisyonlarım", "my positions")],
     )
 
 
@@ -2206,13 +2226,13 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             return question
         held = ctx.positions.get(symbol) if symbol else None
     if symbol is None or held is None:
-        return _clarify(
+        return clarify(
             lang,
             f"Korunacak açık {symbol or ''} pozisyonu görmüyorum; stop/kâr al emri yalnızca "
             "açık bir pozisyonu azaltabilir.".replace("  ", " "),
             f"I see no open {symbol or ''} position to protect; a stop loss or take profit "
             "only reduces an open position.".replace("  ", " "),
-            [_t(lang, "pozisyonlarım", "my positions")],
+            [in_language(lang, "pozisyonlarım", "my positions")],
         )
     side = "SELL" if held > 0 else "BUY"
     quantity = o.quantity if o.quantity is not None else abs(held)
@@ -2221,7 +2241,7 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if trailing:
         rate = o.percent
         if rate is None or not (Decimal("0.1") <= rate <= 10):
-            return _clarify(
+            return clarify(
                 lang,
                 "İz süren stop için geri çekilme oranı gerekli (%0,1–%10). Örnek: "
                 f"'{symbol[:-4]} %1 trailing stop'.",
@@ -2238,9 +2258,9 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         }
         if position_side:
             body["positionSide"] = position_side
-        mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
+        mode = in_language(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
         reduce = _reduce_words(position_side, lang)
-        reply = _t(
+        reply = in_language(
             lang,
             f"{_pos_label(symbol, position_side, lang)} pozisyonuna %{num(rate, lang)} iz süren "
             f"stop ({num(quantity, lang)} adet {_side_word(side, 'tr')}, {reduce}{mode}). Onay "
@@ -2259,7 +2279,7 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             value = Decimal(str(leftovers[0]).replace(",", "."))
             take, stop = (value, None) if _says_take_profit(s) else (None, value)
     if stop is None and take is None:
-        return _clarify(
+        return clarify(
             lang,
             f"Tetik fiyatı gerekli. Örnek: '{symbol[:-4]} stop loss 3300' ya da "
             f"'{symbol[:-4]} kâr al 3600'.",
@@ -2282,7 +2302,7 @@ def _reduce_words(position_side: str | None, lang: str) -> str:
     account, the position's own side on a hedge one (where Binance refuses reduceOnly)."""
     if position_side is None:
         return "reduce-only, "
-    return _t(
+    return in_language(
         lang,
         f"yalnızca {_side_name(position_side, 'tr')} taraf, ",
         f"the {_side_name(position_side, 'en')} side only, positionSide {position_side}, ",
@@ -2300,13 +2320,13 @@ def _wrong_side(symbol, held, stop, take, ctx: PageContext, lang: str) -> Answer
     for trigger, is_stop in ((stop, True), (take, False)):
         # a long's stop is below the mark and its take-profit above; a short's the other way
         if trigger is not None and (trigger < mark) != (is_stop == (held > 0)):
-            return _clarify(
+            return clarify(
                 lang,
                 f"{num(trigger, lang)} tetiği {symbol} işaret fiyatının ({num(mark, lang)}) "
                 "yanlış tarafında; hemen tetiklenirdi. Fiyatı kontrol edin.",
                 f"A trigger of {num(trigger, lang)} is on the wrong side of the {symbol} mark "
                 f"({num(mark, lang)}); it would fire at once. Check the price.",
-                [_t(lang, "pozisyonlarım", "my positions")],
+                [in_language(lang, "pozisyonlarım", "my positions")],
             )
     return None
 
@@ -2333,9 +2353,9 @@ def _protect_whole(
     body["dryRun"] = not live
     side = "SELL" if held > 0 else "BUY"
     size = num(abs(held), lang)
-    mode = _t(lang, "GERÇEK" if live else "dry-run", "LIVE" if live else "dry-run")
+    mode = in_language(lang, "GERÇEK" if live else "dry-run", "LIVE" if live else "dry-run")
     label = _pos_label(symbol, position_side, lang)
-    reply = _t(
+    reply = in_language(
         lang,
         f"{label} pozisyonunun tamamına {' ve '.join(legs_tr)} ({mode}): tetiklenince "
         f"pozisyonun tamamı (şu an {size} adet) piyasa {_side_word(side, 'tr')} emriyle "
@@ -2352,7 +2372,7 @@ def _protect_whole(
         PROTECT_PATH,
         body,
         reply,
-        suggestions=[_t(lang, "açık emirler", "open orders")],
+        suggestions=[in_language(lang, "açık emirler", "open orders")],
     )
 
 
@@ -2361,7 +2381,7 @@ def _protect_part(
 ) -> Answer:
     """A TP or SL on a named part of the position: a reduce-only order of that size."""
     if stop is not None and take is not None:
-        return _clarify(
+        return clarify(
             lang,
             "Pozisyonun bir kısmına tek seferde tek koruma emri verilir: önce zarar durdur, "
             "sonra kâr al yazın (ya da miktarı yazmayın, pozisyonun tamamı korunur).",
@@ -2388,12 +2408,12 @@ def _protect_part(
         # hedge mode: the side's own positionSide makes it a close; reduceOnly is refused there
         del body["reduceOnly"]
         body["positionSide"] = position_side
-    what = _t(
+    what = in_language(
         lang,
         "zarar durdur" if stop is not None else "kâr al",
         "stop loss" if stop is not None else "take profit",
     )
-    mode = _t(lang, "GERÇEK" if live else "dry-run", "LIVE" if live else "dry-run")
+    mode = in_language(lang, "GERÇEK" if live else "dry-run", "LIVE" if live else "dry-run")
     whole = f"{symbol[:-4]} {'stop loss' if stop is not None else 'take profit'} " + (
         _decimal_str(trigger)
     )
@@ -2401,7 +2421,7 @@ def _protect_part(
         whole += f" {position_side.lower()}"
     label = _pos_label(symbol, position_side, lang)
     reduce = _reduce_words(position_side, lang).removesuffix(", ")
-    reply = _t(
+    reply = in_language(
         lang,
         f"{label} pozisyonunun {num(quantity, lang)} adedine {what}: tetik "
         f"{num(trigger, lang)}, {_side_word(side, 'tr')}, {reduce} ({mode}). Pozisyonun "
@@ -2411,7 +2431,7 @@ def _protect_part(
         f"position: '{whole}'.",
     )
     if live:
-        reply += _t(
+        reply += in_language(
             lang,
             " Gerçek emir: çalıştırmadan önce onay gerekir.",
             " Real order: it needs your confirmation before it runs.",
@@ -2467,17 +2487,19 @@ def _modify(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         and (order_id is None or str(row.get("orderId")) == str(order_id))
     ]
     if len(candidates) != 1:
-        answer = _clarify(
+        answer = clarify(
             lang,
             "Hangi emir değişsin?" if candidates else "Değiştirilecek açık emir görmüyorum.",
             "Which order should change?" if candidates else "I see no open order to change.",
-            [_t(lang, "açık emirler", "open orders")],
+            [in_language(lang, "açık emirler", "open orders")],
         )
         answer.choices = [
             {
                 "label": f"{r['symbol']} {r.get('side')} {num(r.get('quantity'), lang)} @ "
                 f"{num(r.get('price') or r.get('stopPrice'), lang)}",
-                "prompt": _t(lang, f"{r.get('orderId')} nolu emri", f"order {r.get('orderId')}"),
+                "prompt": in_language(
+                    lang, f"{r.get('orderId')} nolu emri", f"order {r.get('orderId')}"
+                ),
             }
             for r in candidates
         ]
@@ -2492,7 +2514,7 @@ def _modify(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if new_price is None and len(o.unplaced) == 1:
         new_price = Decimal(o.unplaced[0].replace(",", "."))
     if new_price is None and o.quantity is None:
-        return _clarify(
+        return clarify(
             lang,
             "Yeni fiyat ya da miktar gerekli. Örnek: 'ETH emrimin fiyatını 3100 yap'.",
             "A new price or quantity is needed. Example: 'move my ETH order to 3100'.",
@@ -2509,7 +2531,7 @@ def _modify(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     known = side in ("BUY", "SELL")
     side_tr = f"{_side_word(side, 'tr')} " if known else ""
     side_en = f"{_side_word(side, 'en').capitalize()} order" if known else "Order"
-    reply = _t(
+    reply = in_language(
         lang,
         f"{row['symbol']} {body['orderId']} nolu {side_tr}emir: fiyat {num(body['price'], lang)}"
         f", miktar {num(body['quantity'], lang)} olacak. Onay gerekir.",
@@ -2535,7 +2557,7 @@ def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         if side_upnl:  # hedge mode: the symbol's open PnL is both sides'
             upnl = sum(side_upnl, Decimal(0))
         parts.append(
-            _t(
+            in_language(
                 lang,
                 f"{symbol} açık PnL: {num(upnl, lang)} USDT",
                 f"{symbol} open PnL: {num(upnl, lang)} USD",
@@ -2544,7 +2566,7 @@ def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         realized = (pnl.get("bySymbol") or {}).get(symbol)
         if realized is not None:
             parts.append(
-                _t(
+                in_language(
                     lang,
                     f"bugün gerçekleşen: {num(realized, lang)} USDT",
                     f"realized today: {num(realized, lang)} USD",
@@ -2553,7 +2575,7 @@ def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     else:
         if pnl.get("today") is not None:
             parts.append(
-                _t(
+                in_language(
                     lang,
                     f"Bugün gerçekleşen: {num(pnl['today'], lang)} USDT",
                     f"Realized today: {num(pnl['today'], lang)} USD",
@@ -2561,7 +2583,7 @@ def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             )
         if pnl.get("week") is not None:
             parts.append(
-                _t(
+                in_language(
                     lang,
                     f"bu hafta: {num(pnl['week'], lang)} USDT",
                     f"this week: {num(pnl['week'], lang)} USD",
@@ -2571,14 +2593,14 @@ def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         open_upnl = sum(((i.get("unrealizedPnl") or Decimal(0)) for i in infos), Decimal(0))
         if infos:
             parts.append(
-                _t(
+                in_language(
                     lang,
                     f"açık pozisyonların PnL'i: {num(open_upnl, lang)} USDT",
                     f"open positions' PnL: {num(open_upnl, lang)} USD",
                 )
             )
     reply = "; ".join(parts) + "." if parts else ""
-    reply += _t(
+    reply += in_language(
         lang, " Risk sayfası ayrıntıyı gösterir.", " The risk page shows the details."
     ).lstrip(" " if not parts else "")
     return _read("pnl.summary", lang, reply.strip())
@@ -2589,13 +2611,13 @@ def _funding(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     with none, every symbol is read (no default symbol is guessed)."""
     symbol = _symbol_or_context(s, ctx)
     if symbol is None:
-        reply = _t(
+        reply = in_language(
             lang,
             "Tüm sembollerin fonlama oranı ve bir sonraki fonlama zamanı getiriliyor.",
             "Fetching the funding rate and next funding time of every symbol.",
         )
         return Answer("market.funding", "GET", FUNDING_PATH, None, reply)
-    reply = _t(
+    reply = in_language(
         lang,
         f"{symbol} fonlama oranı ve bir sonraki fonlama zamanı getiriliyor.",
         f"Fetching {symbol}'s funding rate and next funding time.",
@@ -2614,7 +2636,7 @@ def _liquidation(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         if symbol is None or sym == symbol:
             rows[_pos_label(sym, side, lang)] = info
     parts = [
-        _t(
+        in_language(
             lang,
             f"{sym} likidasyon fiyatı {num(info.get('liquidationPrice'), lang)} "
             f"(işaret {num(info.get('markPrice'), lang)})",
@@ -2627,7 +2649,7 @@ def _liquidation(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     reply = (
         "; ".join(parts) + "."
         if parts
-        else _t(
+        else in_language(
             lang,
             "Açık pozisyon görmüyorum; pozisyonlar getiriliyor.",
             "I see no open position; fetching your positions.",
@@ -2640,7 +2662,7 @@ def _margin_info(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     b = ctx.balance
     if b:
         ratio = b.get("marginRatio")
-        reply = _t(
+        reply = in_language(
             lang,
             f"Marjin bakiyesi {num(b.get('marginBalance'), lang)} USDT, kullanılabilir "
             f"{num(b.get('availableBalance'), lang)} USDT, bakım marjini "
@@ -2650,7 +2672,7 @@ def _margin_info(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             f"{num(b.get('maintMargin'), lang)} USD, margin ratio {num(ratio, lang)}.",
         )
     else:
-        reply = _t(lang, "Hesap marjini getiriliyor.", "Fetching your account margin.")
+        reply = in_language(lang, "Hesap marjini getiriliyor.", "Fetching your account margin.")
     return _read("account.margin", lang, reply)
 
 
@@ -2665,7 +2687,7 @@ def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     plural = any(t.word.startswith(("emirler", "emirleri", "orders")) for t in s.tokens)
     if s.has("all") or (plural and order_id is None and client_id is None):
         if symbol is None:
-            return _clarify(
+            return clarify(
                 lang,
                 "Hangi sembolün tüm emirleri iptal edilsin? Örnek: 'BTC tüm emirleri iptal et'.",
                 "Cancel all orders of which symbol? Example: 'cancel all BTC orders'.",
@@ -2676,7 +2698,7 @@ def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             "POST",
             "/futures/order.cancelAll",
             {"symbol": symbol},
-            _t(
+            in_language(
                 lang,
                 f"{symbol} üzerindeki açık emirleriniz iptal edilecek (operatörseniz TÜM "
                 "açık emirler). Onay gerekir.",
@@ -2684,10 +2706,10 @@ def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
                 "operator). Needs confirmation.",
             ),
             confirm_required=True,
-            suggestions=[_t(lang, "açık emirler", "open orders")],
+            suggestions=[in_language(lang, "açık emirler", "open orders")],
         )
     if symbol is None or (order_id is None and client_id is None):
-        return _clarify(
+        return clarify(
             lang,
             "Hangi emir? Sembol ve emir numarası yazın: 'BTC 123456 nolu emri iptal et'.",
             "Which order? Give the symbol and order id: 'cancel BTC order 123456'.",
@@ -2711,14 +2733,14 @@ def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/futures/order.cancel",
         body,
-        _t(
+        in_language(
             lang,
             f"{symbol} üzerindeki {ref} emri iptal edilecek. Onay gerekir.",
             f"Order {ref} on {symbol} will be cancelled. Needs your confirmation.",
         )
         + (
             # the API's owner check decides; the reply says what the copilot saw first
-            _t(
+            in_language(
                 lang,
                 f" ⚠ {ref}, açık emirleriniz arasında yok: başka birinin ya da kapanmış bir emir "
                 "olabilir; API yalnızca kendi emirlerinizi iptal ettirir.",
@@ -2728,7 +2750,7 @@ def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             if not_listed
             else ""
         ),
-        suggestions=[_t(lang, "açık emirler", "open orders")],
+        suggestions=[in_language(lang, "açık emirler", "open orders")],
     )
 
 
@@ -2744,14 +2766,14 @@ def _leverage(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         return _read(
             "positions.list",
             lang,
-            _t(
+            in_language(
                 lang,
                 "Kaldıraçlar pozisyonlarda görünür; pozisyonlar getiriliyor.",
                 "Leverage is shown per position; fetching your positions.",
             ),
         )
     if symbol is None or lev is None:
-        return _clarify(
+        return clarify(
             lang,
             "Kaldıraç için sembol ve kat gerekli. Örnek: '10x kaldıraç ETH'.",
             "Leverage needs a symbol and a multiple. Example: 'set ETH leverage to 10x'.",
@@ -2762,12 +2784,12 @@ def _leverage(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/futures/leverage",
         {"symbol": symbol, "leverage": lev},
-        _t(
+        in_language(
             lang,
             f"{symbol} kaldıracı {lev}x yapılacak.",
             f"{symbol} leverage will be set to {lev}x.",
         ),
-        suggestions=[_t(lang, "futures riskim", "my futures risk")],
+        suggestions=[in_language(lang, "futures riskim", "my futures risk")],
     )
 
 
@@ -2784,7 +2806,7 @@ def _margin(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         last_cross = max(s.concepts["cross"])
         kind = "ISOLATED" if last_iso > last_cross else "CROSSED"
     if symbol is None or kind is None:
-        return _clarify(
+        return clarify(
             lang,
             "Marjin tipi için sembol ve tip gerekli (izole/çapraz). Örnek: "
             "'BTC marjini izole yap'.",
@@ -2792,7 +2814,7 @@ def _margin(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             "'switch BTC to isolated margin'.",
             ["BTC marjini izole yap", "switch ETH to cross margin"],
         )
-    word = _t(
+    word = in_language(
         lang,
         "izole" if kind == "ISOLATED" else "çapraz",
         "isolated" if kind == "ISOLATED" else "cross",
@@ -2802,7 +2824,7 @@ def _margin(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/futures/marginType",
         {"symbol": symbol, "marginType": kind},
-        _t(
+        in_language(
             lang,
             f"{symbol} marjin tipi {word} yapılacak.",
             f"{symbol} margin type will be set to {word}.",
@@ -2826,7 +2848,7 @@ def _canary_run(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/canary/run",
         body,
-        _t(
+        in_language(
             lang,
             f"Canary koşusu başlatılacak{(' (' + what + ')') if what else ''}; "
             "sonucu onaylamanız istenecek.",
@@ -2834,8 +2856,8 @@ def _canary_run(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             "you will be asked to confirm it.",
         ),
         suggestions=[
-            _t(lang, "canary onay", "confirm canary"),
-            _t(lang, "canary durumu", "canary status"),
+            in_language(lang, "canary onay", "confirm canary"),
+            in_language(lang, "canary durumu", "canary status"),
         ],
     )
 
@@ -2849,7 +2871,7 @@ def _canary_confirm(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if run_id is None and not s.ids and (ctx.last_canary_run_id or "").isdigit():
         run_id = int(ctx.last_canary_run_id)
     if not run_id:
-        return _clarify(
+        return clarify(
             lang,
             "Hangi canary koşusu onaylansın? Koşu numarasını yazın: "
             "'canary 42 onayla', ya da önce 'canary' çalıştırın.",
@@ -2861,18 +2883,18 @@ def _canary_confirm(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/canary/confirm",
         {"runId": run_id},
-        _t(
+        in_language(
             lang,
             f"{run_id} numaralı canary koşusu onaylanacak. Onay gerekir.",
             f"Canary run {run_id} will be confirmed. Needs confirmation.",
         ),
         confirm_required=True,
-        suggestions=[_t(lang, "canary durumu", "canary status")],
+        suggestions=[in_language(lang, "canary durumu", "canary status")],
     )
 
 
 def _breaker_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
-    reason = _t(lang, "Copilot üzerinden kapatıldı", "Closed from the copilot")
+    reason = in_language(lang, "Copilot üzerinden kapatıldı", "Closed from the copilot")
     said = re.search(r"(?:çünkü|cunku|because|sebep|neden|reason)[:\s]+(.+)$", s_text(s), re.I)
     if said:
         reason = said.group(1).strip()[:200]
@@ -2881,18 +2903,18 @@ def _breaker_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/futures/risk/circuit-breaker/close",
         {"reason": reason},
-        _t(
+        in_language(
             lang,
             "Devre kesici kapatılacak; işlem yeniden serbest kalır. Onay gerekir.",
             "The circuit breaker will be closed and trading resumes. Needs confirmation.",
         ),
         confirm_required=True,
-        suggestions=[_t(lang, "futures riskim", "my futures risk")],
+        suggestions=[in_language(lang, "futures riskim", "my futures risk")],
     )
 
 
 def _breaker_open(s: Sentence, ctx: PageContext, lang: str) -> Answer:
-    reason = _t(lang, "Copilot üzerinden açıldı", "Opened from the copilot")
+    reason = in_language(lang, "Copilot üzerinden açıldı", "Opened from the copilot")
     said = re.search(r"(?:çünkü|cunku|because|sebep|neden|reason)[:\s]+(.+)$", s_text(s), re.I)
     if said:
         reason = said.group(1).strip()[:200]
@@ -2901,14 +2923,14 @@ def _breaker_open(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/futures/risk/circuit-breaker/open",
         {"reason": reason},
-        _t(
+        in_language(
             lang,
             "Devre kesici açılacak; risk kapısı yeni emirleri reddeder. Onay gerekir.",
             "The circuit breaker will be opened; the risk gate rejects new orders. "
             "Needs confirmation.",
         ),
         confirm_required=True,
-        suggestions=[_t(lang, "futures riskim", "my futures risk")],
+        suggestions=[in_language(lang, "futures riskim", "my futures risk")],
     )
 
 
@@ -2964,10 +2986,10 @@ def finish(answer: Answer, prompt: str, ctx: PageContext, lang: str) -> dict:
             "GET",
             "/health",
             None,
-            _t(lang, tr, en),
+            in_language(lang, tr, en),
             suggestions=[
-                _t(lang, "pozisyonlarım", "my positions"),
-                _t(lang, "açık emirler", "open orders"),
+                in_language(lang, "pozisyonlarım", "my positions"),
+                in_language(lang, "açık emirler", "open orders"),
             ],
         )
     reply = answer.reply
