@@ -5,7 +5,9 @@
 "canary onay" against the caller's latest confirmable run, and "100 dolarlık ETH al" against the
 mark price. Reads only: positions, the caller's open orders (everyone's with act_for_others),
 canary runs, the account snapshot, realized PnL and, for a symbol the sentence names, its mark
-price and step size from the exchange connector's cache.
+price and step size from the exchange connector's cache. The position mode (one-way or hedge)
+is read as the pages read it (futures.position_mode, again when stale), so on a hedge account
+positions carry their positionSide and "BTC long pozisyonumu kapat" names that side.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from django.utils import timezone
 from accounts.permissions import may_act_on
 from canary.models import CanaryRun
 from futures.binance.rest import client_from_settings
-from futures.models import OPEN_STATUSES, AccountSnapshot, Order
+from futures.models import OPEN_STATUSES, AccountSnapshot, Order, PositionSide
+from futures.position_mode import PositionMode, position_mode_for_page
 from futures.selectors import open_positions, risk_filters
 from risk.models import PnLEntry, RiskLimits
 from spark_site.exchange_env import environment_of
@@ -32,6 +35,8 @@ log = logging.getLogger(__name__)
 def account_context(*, user, prompt: str, symbols: list[str] | None = None) -> dict:
     """The account's state in page-context keys; the service lays it over the client's."""
     env = environment_of(settings.BINANCE_FUTURES_BASE_URL)
+    # read before the positions: a new reading zeroes the rows of the other mode
+    mode = position_mode_for_page()
     positions = [
         {
             "symbol": row.symbol,
@@ -42,6 +47,7 @@ def account_context(*, user, prompt: str, symbols: list[str] | None = None) -> d
             "unrealizedPnl": decimal_text(row.unrealized_pnl),
             "leverage": row.leverage,
             "marginType": row.margin_type,
+            "positionSide": row.position_side,
         }
         for row in open_positions(env)
     ]
@@ -61,7 +67,11 @@ def account_context(*, user, prompt: str, symbols: list[str] | None = None) -> d
         }
         for o in orders.order_by("created_at")[:50]
     ]
-    context: dict = {"positions": positions, "openOrders": open_orders}
+    context: dict = {
+        "positions": positions,
+        "openOrders": open_orders,
+        "positionMode": _position_mode(mode, positions),
+    }
     runs = CanaryRun.objects.filter(
         status=CanaryRun.Status.SIMULATED, expires_at__gt=timezone.now()
     ).order_by("-id")
@@ -83,6 +93,21 @@ def account_context(*, user, prompt: str, symbols: list[str] | None = None) -> d
     marks, steps = _market(symbols or [], positions)
     context["marks"], context["stepSizes"] = marks, steps
     return context
+
+
+def _position_mode(mode: PositionMode | None, positions: list[dict]) -> str | None:
+    """The mode as Spark last read it from the exchange, "hedge" or "one-way" (read again when
+    stale, as a page does); None when it was never read and the exchange cannot say.
+
+    A stored LONG/SHORT row also means hedge: Binance keeps side rows only in hedge mode and a
+    reading of one-way zeroes them (position_mode.zero_other_mode), so "close my BTC" can never
+    turn into a one-way order against a hedge account whose reading is missing.
+    """
+    if mode is not None:
+        return "hedge" if mode.dual else "one-way"
+    if any(p["positionSide"] != PositionSide.BOTH for p in positions):
+        return "hedge"
+    return None
 
 
 def _pnl() -> dict:

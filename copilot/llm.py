@@ -28,9 +28,9 @@ from copilot.parser import (
     Answer,
     PageContext,
     Sentence,
-    _asks_for_live,
-    _clarify,
-    _t,
+    asks_for_live,
+    clarify,
+    in_language,
 )
 from futures.schemas import CancelAllIn, CancelIn, LeverageIn, MarginTypeIn, OrderIn
 from spark_site.money import json_loads
@@ -75,9 +75,13 @@ def _system_prompt() -> str:
 def request_payload(prompt: str, ctx: PageContext) -> dict:
     """What is sent to the endpoint (a test reads it: no secret, account only with consent)."""
     user = prompt
-    if settings.SPARK_COPILOT_LLM_SEND_ACCOUNT and ctx.positions:
-        held = ", ".join(f"{sym} {amt}" for sym, amt in sorted(ctx.positions.items()))
+    if settings.SPARK_COPILOT_LLM_SEND_ACCOUNT and (ctx.positions or ctx.sides):
+        rows = [f"{sym} {amt}" for sym, amt in sorted(ctx.positions.items())]
+        rows += [f"{sym} {side} {amt}" for (sym, side), amt in sorted(ctx.sides.items())]
+        held = ", ".join(rows)
         user += f"\n(open positions: {held})"
+    if settings.SPARK_COPILOT_LLM_SEND_ACCOUNT and ctx.hedge:
+        user += "\n(hedge mode: every order names positionSide LONG or SHORT; no reduceOnly)"
     return {
         "model": settings.SPARK_COPILOT_LLM_MODEL,
         "temperature": 0,
@@ -103,13 +107,13 @@ def fallback(prompt: str, s: Sentence, ctx: PageContext, lang: str) -> Answer:
         )
         response.raise_for_status()
         content = response.json()["choices"][0]["message"]["content"]
-        answer = _validated(json_loads(content), s, lang)
+        answer = _validated(json_loads(content), s, lang, hedge=ctx.hedge)
     except (requests.RequestException, ValueError, KeyError, IndexError, TypeError) as exc:
         # the reason, never the request (the key is in its headers)
         log.info("copilot: language-model fallback gave no answer (%s)", type(exc).__name__)
         answer = None
     if answer is None:
-        return _clarify(
+        return clarify(
             lang,
             "Bunu anlayamadım. Komutu daha açık yazar mısınız? Örnek: '0,01 ETH al', "
             "'pozisyonlarım'.",
@@ -120,8 +124,22 @@ def fallback(prompt: str, s: Sentence, ctx: PageContext, lang: str) -> Answer:
     return answer
 
 
-def _validated(data, s: Sentence, lang: str) -> Answer | None:
-    """An Answer for a model's {"intent", "body"} that the table and the schemas accept."""
+def _fits_mode(body: dict, *, hedge: bool) -> bool:
+    """Whether a model's body fits the account's mode (the rules' answers always do)."""
+    side = body.get("positionSide")
+    if not hedge:
+        return side in (None, "BOTH")
+    if body.get("reduceOnly"):
+        return False  # Binance refuses reduceOnly in hedge mode
+    # an order, a TP/SL or a trailing stop acts on one side: it must say which
+    acts_on_a_side = any(k in body for k in ("side", "stopLoss", "takeProfit", "callbackRate"))
+    return side in ("LONG", "SHORT") or (not acts_on_a_side and side is None)
+
+
+def _validated(data, s: Sentence, lang: str, *, hedge: bool = False) -> Answer | None:
+    """An Answer for a model's {"intent", "body"} that the table and the schemas accept, with
+    the account's position mode: on a hedge account a changing body names positionSide LONG or
+    SHORT and never reduceOnly; on a one-way one it names no side (as the rules' answers)."""
     if not isinstance(data, dict):
         return None
     command = COMMANDS_BY_INTENT.get(data.get("intent"))
@@ -136,12 +154,14 @@ def _validated(data, s: Sentence, lang: str) -> Answer | None:
             return None
         if command.path == "/futures/order.place":
             # live only when the sentence itself says so, whatever the model answered
-            body = {**body, "dryRun": not _asks_for_live(s)}
+            body = {**body, "dryRun": not asks_for_live(s)}
         try:
             schema.model_validate(body)
         except ValidationError:
             return None
-    reply = _t(
+        if not _fits_mode(body, hedge=hedge):
+            return None
+    reply = in_language(
         lang,
         f"Dil modeli yorumu ({command.summary_tr}): eylemi gözden geçirin.",
         f"Language-model reading ({command.summary_en}): review the action.",

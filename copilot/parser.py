@@ -78,8 +78,10 @@ COMMANDS: tuple[Command, ...] = (
         "/futures/order.place",
         "futures.place_order",
         "live",
-        "Emir hazırlar (gerçek/canlı denmedikçe dry-run).",
-        "Prepare an order (dry-run unless you say real/live).",
+        "Emir hazırlar (gerçek/canlı denmedikçe dry-run). Çift yönlü pozisyon modunda "
+        "long/short tarafı (positionSide) belirler.",
+        "Prepare an order (dry-run unless you say real/live). In hedge mode long/short name "
+        "the side (positionSide).",
         (
             "dry-run emir",
             "0,01 BTC al",
@@ -87,8 +89,10 @@ COMMANDS: tuple[Command, ...] = (
             "buy 0.002 btc at market",
             "gerçek emir 0.001 BTC al",
             "BTC 0.01 stop sat 58000",
+            "ETH long aç 0.01",
         ),
-        "{symbol, side, type, quantity, price?, stopPrice?, timeInForce?, reduceOnly?, dryRun}",
+        "{symbol, side, type, quantity, price?, stopPrice?, timeInForce?, reduceOnly? | "
+        "positionSide (hedge), dryRun}",
     ),
     Command(
         "position.close",
@@ -96,10 +100,12 @@ COMMANDS: tuple[Command, ...] = (
         "/futures/order.place",
         "futures.place_order",
         "always",
-        "Pozisyonu reduce-only piyasa emriyle kapatır.",
-        "Close a position with a reduce-only market order.",
+        "Pozisyonu reduce-only piyasa emriyle kapatır. Çift yönlü modda yalnızca söylenen "
+        "tarafı kapatır (positionSide, reduce-only olmadan); iki taraf açıksa hangisi diye sorar.",
+        "Close a position with a reduce-only market order. In hedge mode it closes only the "
+        "side named (positionSide, no reduce-only) and asks which when both sides are open.",
         ("BTC long pozisyonumu 0.01 kapat", "close my 0.5 ETH short"),
-        "{symbol, side, type: MARKET, quantity, reduceOnly: true, dryRun}",
+        "{symbol, side, type: MARKET, quantity, reduceOnly: true | positionSide (hedge), dryRun}",
     ),
     Command(
         "position.protect",
@@ -111,7 +117,7 @@ COMMANDS: tuple[Command, ...] = (
         "Stop loss / take profit on a whole open position (closePosition; replaces an earlier "
         "one).",
         ("ETH stop loss 3300", "BTC kâr al 70000", "take profit 3600 on eth"),
-        "{symbol, stopLoss?, takeProfit?, dryRun}",
+        "{symbol, positionSide? (hedge), stopLoss?, takeProfit?, dryRun}",
     ),
     Command(
         "position.trailing",
@@ -122,7 +128,7 @@ COMMANDS: tuple[Command, ...] = (
         "Pozisyona iz süren stop (TRAILING_STOP_MARKET, reduce-only, callbackRate %0,1-10).",
         "Trailing stop on a position (TRAILING_STOP_MARKET, reduce-only, callbackRate 0.1-10 %).",
         ("ETH %1 trailing stop", "1% trailing stop on btc"),
-        "{symbol, callbackRate, quantity, dryRun}",
+        "{symbol, positionSide? (hedge), callbackRate, quantity, dryRun}",
     ),
     Command(
         "order.modify",
@@ -300,8 +306,8 @@ COMMANDS: tuple[Command, ...] = (
         "/futures/positions",
         "",
         "never",
-        "Açık pozisyonlar.",
-        "Open positions.",
+        "Açık pozisyonlar (çift yönlü modda Uzun ve Kısa taraf ayrı).",
+        "Open positions (in hedge mode the Long and Short sides apart).",
         ("pozisyonlarım", "show my positions"),
     ),
     Command(
@@ -654,7 +660,8 @@ class PageContext:
     Keys read: `symbol` (the page's selected symbol, default for commands without one),
     `lastCanaryRunId`, `breakerOpen` (or `risk.breaker.open`), `streamsStale` (or
     `streams.stale`), `rejectRate` (0..1; high above `rejectRateHigh`, default 0.2),
-    `positions` ([{symbol, positionAmt}]), `lang` ("tr"/"en", used when the sentence is neutral).
+    `positions` ([{symbol, positionAmt, positionSide?}]), `positionMode` ("hedge" or "one-way"),
+    `lang` ("tr"/"en", used when the sentence is neutral).
     """
 
     symbol: str | None = None
@@ -673,6 +680,12 @@ class PageContext:
     open_orders: list[dict] = field(default_factory=list)
     pnl: dict = field(default_factory=dict)
     orders_known: bool = False  # openOrders was given: an id not in it is not the caller's
+    # hedge mode (positionMode "hedge", as Spark read it from the exchange): positions are per
+    # side, in `sides` ((symbol, "LONG"|"SHORT") -> amount, a SHORT negative as Binance has it)
+    # and `side_info`, never in `positions`; every action then names its positionSide
+    hedge: bool = False
+    sides: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    side_info: dict[tuple[str, str], dict] = field(default_factory=dict)
 
     @classmethod
     def of(cls, raw: dict | None) -> PageContext:
@@ -710,11 +723,18 @@ class PageContext:
             except Exception:  # noqa: BLE001, S112 - a malformed row is ignored, not fatal
                 continue
             if isinstance(row.get("symbol"), str) and amount:
-                ctx.positions[row["symbol"].upper()] = amount
-                ctx.position_info[row["symbol"].upper()] = {
+                info = {
                     k: _dec_or_none(row.get(k))
                     for k in ("entryPrice", "markPrice", "liquidationPrice", "unrealizedPnl")
                 } | {"leverage": row.get("leverage"), "marginType": row.get("marginType")}
+                side = row.get("positionSide")
+                if side in ("LONG", "SHORT"):
+                    key = (row["symbol"].upper(), side)
+                    ctx.sides[key] = abs(amount) if side == "LONG" else -abs(amount)
+                    ctx.side_info[key] = info
+                else:
+                    ctx.positions[row["symbol"].upper()] = amount
+                    ctx.position_info[row["symbol"].upper()] = info
                 mark = _dec_or_none(row.get("markPrice"))
                 if mark:
                     ctx.marks[row["symbol"].upper()] = mark
@@ -737,6 +757,13 @@ class PageContext:
             ctx.pnl = raw["pnl"]
         if raw.get("lang") in ("tr", "en"):
             ctx.lang = raw["lang"]
+        # side rows exist only in hedge mode (a reading of one-way zeroes them); the reading
+        # decides when there is one, and rows of the other mode are stale, never counted
+        mode = raw.get("positionMode")
+        ctx.hedge = mode == "hedge" or (mode not in ("hedge", "one-way") and bool(ctx.sides))
+        if not ctx.hedge:
+            ctx.sides.clear()
+            ctx.side_info.clear()
         return ctx
 
     @property
@@ -949,7 +976,7 @@ def order_slots(s: Sentence, ctx: PageContext) -> OrderSlots:  # noqa: C901 - on
         elif s.has("tif_gtx"):
             o.time_in_force = "GTX"
     o.reduce_only = s.has("reduce")
-    o.live = _asks_for_live(s)
+    o.live = asks_for_live(s)
     for _, ident in s.ids:
         o.client_order_id = o.client_order_id or ident
     return o
@@ -1027,7 +1054,7 @@ def _place_leftovers(
 _NOT_A_MODE = {"quick", "quickly", "fast", "data", "feed", "price", "prices", "chart", "hizli"}
 
 
-def _asks_for_live(s: Sentence) -> bool:
+def asks_for_live(s: Sentence) -> bool:
     """True only when the sentence asks for a real order and does not also say dry-run/not."""
     if not s.has("real") or s.has("dryrun") or s.question:
         return False  # a question ("is this a real order?") asks nothing
@@ -1056,7 +1083,8 @@ def _decimal_str(value: Decimal) -> str:
 # ---------------------------------------------------------------- replies
 
 
-def _t(lang: str, tr: str, en: str) -> str:
+def in_language(lang: str, tr: str, en: str) -> str:
+    """The Turkish or the English wording, by the language the sentence was read in."""
     return tr if lang == "tr" else en
 
 
@@ -1121,7 +1149,7 @@ def _guardrails(ctx: PageContext, lang: str) -> list[str]:
     warnings = []
     if ctx.breaker_open:
         warnings.append(
-            _t(
+            in_language(
                 lang,
                 "Devre kesici AÇIK: risk kapısı yeni emirleri reddedecek.",
                 "The circuit breaker is OPEN: the risk gate will reject new orders.",
@@ -1129,7 +1157,7 @@ def _guardrails(ctx: PageContext, lang: str) -> list[str]:
         )
     if ctx.streams_stale:
         warnings.append(
-            _t(
+            in_language(
                 lang,
                 "Veri akışları bayat: fiyat ve pozisyonlar güncel olmayabilir.",
                 "Streams are stale: prices and positions may be out of date.",
@@ -1138,7 +1166,7 @@ def _guardrails(ctx: PageContext, lang: str) -> list[str]:
     if ctx.reject_rate_is_high:
         pct = f"{ctx.reject_rate * 100:.0f}%"
         warnings.append(
-            _t(
+            in_language(
                 lang,
                 f"Emir red oranı yüksek ({pct}): önce nedenini inceleyin.",
                 f"The order reject rate is high ({pct}): check why first.",
@@ -1150,11 +1178,11 @@ def _guardrails(ctx: PageContext, lang: str) -> list[str]:
 def _context_suggestions(ctx: PageContext, lang: str) -> list[str]:
     out = []
     if ctx.breaker_open:
-        out.append(_t(lang, "devre kesiciyi kapat", "close the circuit breaker"))
+        out.append(in_language(lang, "devre kesiciyi kapat", "close the circuit breaker"))
     if ctx.streams_stale:
-        out.append(_t(lang, "WS başlat", "start streams"))
+        out.append(in_language(lang, "WS başlat", "start streams"))
     if ctx.reject_rate_is_high:
-        out.append(_t(lang, "futures riskim", "my futures risk"))
+        out.append(in_language(lang, "futures riskim", "my futures risk"))
     return out
 
 
@@ -1177,7 +1205,7 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
         return _read(
             "risk.status",
             lang,
-            _t(
+            in_language(
                 lang,
                 "Risk ve devre kesici durumu getiriliyor.",
                 "Fetching the risk and circuit breaker state.",
@@ -1193,7 +1221,7 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
             return _read(
                 "canary.status",
                 lang,
-                _t(lang, "Canary durumu getiriliyor.", "Fetching the canary status."),
+                in_language(lang, "Canary durumu getiriliyor.", "Fetching the canary status."),
             )
         return _canary_run(s, ctx, lang)
     if has("stream") and not has("order", "position"):
@@ -1202,7 +1230,7 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
                 "ws.stop",
                 {},
                 lang,
-                _t(lang, "Veri akışları durdurulacak.", "The streams will be stopped."),
+                in_language(lang, "Veri akışları durdurulacak.", "The streams will be stopped."),
             )
         if has("start", "open_verb", "place"):
             symbols = [sym for _, sym in s.symbols] or list(
@@ -1213,14 +1241,16 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
                 "ws.start",
                 {"symbols": symbols},
                 lang,
-                _t(
+                in_language(
                     lang,
                     f"Veri akışları başlatılacak: {', '.join(symbols)}.",
                     f"The streams will start for {', '.join(symbols)}.",
                 ),
             )
         return _read(
-            "ws.status", lang, _t(lang, "Akış durumu getiriliyor.", "Fetching the stream status.")
+            "ws.status",
+            lang,
+            in_language(lang, "Akış durumu getiriliyor.", "Fetching the stream status."),
         )
     text = " ".join(t.word for t in s.tokens)
     if re.search(r"\bfonlama|\bfunding|\bfon oran", text):
@@ -1261,52 +1291,54 @@ def _decide(s: Sentence, ctx: PageContext, lang: str) -> Answer:  # noqa: C901 -
         return _position_close(s, ctx, lang)
     wants_place = has("place", "open_verb", "dryrun", "real", "market", "limit") or bool(s.numbers)
     if has("position") and not wants_place and not (order_side and s.symbols):
-        return _read(
-            "positions.list", lang, _t(lang, "Pozisyonlar getiriliyor.", "Fetching your positions.")
-        )
+        return _positions_list(ctx, lang)
     if order_side or (position_side and (wants_place or s.symbols)):
         return _order_place(s, ctx, lang)
     if has("order") and (has("dryrun", "real", "place", "market", "limit") or s.numbers):
         return _order_place(s, ctx, lang)
     if has("order") or (has("open_adj") and has("list")):
         return _read(
-            "orders.open", lang, _t(lang, "Açık emirler getiriliyor.", "Fetching your open orders.")
+            "orders.open",
+            lang,
+            in_language(lang, "Açık emirler getiriliyor.", "Fetching your open orders."),
         )
     if has("metrics"):
         return _read(
             "metrics",
             lang,
-            _t(lang, "Prometheus metrikleri getiriliyor.", "Fetching the Prometheus metrics."),
+            in_language(
+                lang, "Prometheus metrikleri getiriliyor.", "Fetching the Prometheus metrics."
+            ),
         )
     if has("portfolio"):
         return _read(
             "portfolio.summary",
             lang,
-            _t(lang, "Portföy özeti getiriliyor.", "Fetching your portfolio summary."),
+            in_language(lang, "Portföy özeti getiriliyor.", "Fetching your portfolio summary."),
         )
     if has("risk"):
         return _read(
-            "risk.status", lang, _t(lang, "Risk durumu getiriliyor.", "Fetching your risk status.")
+            "risk.status",
+            lang,
+            in_language(lang, "Risk durumu getiriliyor.", "Fetching your risk status."),
         )
     if has("balance"):
         return _read(
             "account.balance",
             lang,
-            _t(
+            in_language(
                 lang,
                 "Futures hesap bakiyesi getiriliyor.",
                 "Fetching your futures account balance.",
             ),
         )
     if has("position"):
-        return _read(
-            "positions.list", lang, _t(lang, "Pozisyonlar getiriliyor.", "Fetching your positions.")
-        )
+        return _positions_list(ctx, lang)
     if has("health") or (has("status") and not s.symbols):
         return _read(
             "health",
             lang,
-            _t(lang, "Sistem sağlığı kontrol ediliyor.", "Checking the system health."),
+            in_language(lang, "Sistem sağlığı kontrol ediliyor.", "Checking the system health."),
         )
     if has("help"):
         return _help(lang)
@@ -1366,9 +1398,14 @@ def _plain(intent: str, body: dict, lang: str, reply: str, confirm: bool = False
     return Answer(intent, c.method, c.path, body, reply, confirm_required=confirm)
 
 
-def _clarify(lang: str, question_tr: str, question_en: str, examples: list[str]) -> Answer:
+def clarify(lang: str, question_tr: str, question_en: str, examples: list[str]) -> Answer:
     return Answer(
-        "clarify", "GET", "/health", None, _t(lang, question_tr, question_en), suggestions=examples
+        "clarify",
+        "GET",
+        "/health",
+        None,
+        in_language(lang, question_tr, question_en),
+        suggestions=examples,
     )
 
 
@@ -1379,7 +1416,7 @@ def _help(lang: str) -> Answer:
         "GET",
         "/health",
         None,
-        _t(
+        in_language(
             lang,
             f"Şunları yapabilirim: {lines}; ayrıca emir, iptal, kaldıraç ve marjin komutları.",
             f"I can do: {lines}; plus order, cancel, leverage and margin commands.",
@@ -1394,7 +1431,7 @@ def _unknown(lang: str) -> Answer:
         "GET",
         "/health",
         None,
-        _t(
+        in_language(
             lang,
             "Bunu anlayamadım. Sistem sağlığını gösteriyorum; şu komutları deneyin.",
             "I did not understand that. Showing the system health; try one of these commands.",
@@ -1456,7 +1493,7 @@ def _number_problem(o: OrderSlots, lang: str) -> Answer | None:
     """A question for numbers no order can carry or no word places (never a default)."""
     if o.bad:
         shown = ", ".join(o.bad)
-        return _clarify(
+        return clarify(
             lang,
             f"Bu sayıyı bir emre koyamam: {shown}. Fiyatı ve miktarı düz sayı olarak yazın "
             "(örnek: '0,01 ETH 3000'den limit al').",
@@ -1466,7 +1503,7 @@ def _number_problem(o: OrderSlots, lang: str) -> Answer | None:
         )
     if o.unplaced:
         shown = ", ".join(o.unplaced)
-        return _clarify(
+        return clarify(
             lang,
             f"{shown} miktar mı, fiyat mı, tetik mi? Yerini bir kelimeyle belirtin: "
             "'0,01 adet', '3000 fiyattan', 'stop 2900'.",
@@ -1492,7 +1529,7 @@ def _notional_quantity(
         return (
             None,
             "",
-            _clarify(
+            clarify(
                 lang,
                 "Futures emirleri USDT ile ölçülür; TL tutarını çeviremem. Tutarı USDT olarak "
                 "ya da miktar olarak yazın ('100 dolarlık ETH al').",
@@ -1509,7 +1546,7 @@ def _notional_quantity(
             return (
                 None,
                 "",
-                _clarify(
+                clarify(
                     lang,
                     "Bakiyenizi okuyamadım ya da yüzde geçersiz; tutarı USDT olarak yazın.",
                     "I could not read your balance or the percentage is invalid; give the "
@@ -1518,7 +1555,7 @@ def _notional_quantity(
                 ),
             )
         notional = available * o.balance_pct / 100
-        note = _t(
+        note = in_language(
             lang,
             f" Tutar: kullanılabilir bakiyenin %{num(o.balance_pct, lang)}'i = "
             f"{num(notional.quantize(Decimal('0.01')), lang)} USDT.",
@@ -1530,7 +1567,7 @@ def _notional_quantity(
         return (
             None,
             "",
-            _clarify(
+            clarify(
                 lang,
                 f"{symbol} fiyatını bilmiyorum; tutarı miktara çeviremem. Miktarı yazın "
                 f"(örnek: '0,01 {symbol[:-4]} al').",
@@ -1544,14 +1581,14 @@ def _notional_quantity(
         return (
             None,
             "",
-            _clarify(
+            clarify(
                 lang,
                 f"{num(notional, lang)} USDT, {symbol} için bir adımdan az; tutarı artırın.",
                 f"{num(notional, lang)} USD is less than one step of {symbol}; raise it.",
                 [f"0,01 {symbol[:-4]} al"],
             ),
         )
-    note += _t(
+    note += in_language(
         lang,
         f" {num(notional, lang)} USDT / {num(price, lang)} fiyat = {num(quantity, lang)} adet "
         "(adıma aşağı yuvarlandı).",
@@ -1568,10 +1605,15 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         return problem
     defaults: list[str] = []
     symbol = o.symbol or ctx.symbol
+    if symbol is None and ctx.hedge and o.position_side:
+        # "long pozisyonuma 0,01 ekle": the one symbol whose long is open
+        named = [r for r in _held_sides(ctx) if r[1] == o.position_side]
+        if len(named) == 1:
+            symbol = named[0][0]
     no_numbers = not s.numbers
     if symbol is None:
         if not no_numbers or o.live:
-            return _clarify(
+            return clarify(
                 lang,
                 "Hangi sembol? Örnek: '0,01 ETH al'.",
                 "Which symbol? Example: 'buy 0.01 ETH'.",
@@ -1582,7 +1624,7 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     side = o.side or {"LONG": "BUY", "SHORT": "SELL"}.get(o.position_side or "")
     if side is None:
         if not no_numbers or o.live:
-            return _clarify(
+            return clarify(
                 lang,
                 f"Alış mı satış mı? Örnek: '{symbol[:-4]} 0,01 al'.",
                 f"Buy or sell? Example: 'buy 0.01 {symbol[:-4]}'.",
@@ -1599,7 +1641,7 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if quantity is None or quantity <= 0:
         # a default size only for a dry-run that names no number at all ("dry-run emir")
         if not no_numbers or o.live or symbol not in DEFAULT_QUANTITIES:
-            return _clarify(
+            return clarify(
                 lang,
                 f"{symbol} için miktar yazın. Örnek: '{symbol[:-4]} 0,01 al'.",
                 f"Give a quantity for {symbol}. Example: 'buy 0.01 {symbol[:-4]}'.",
@@ -1608,14 +1650,14 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         quantity = Decimal(DEFAULT_QUANTITIES[symbol])
         defaults.append("quantity")
     if s.has("limit") and o.price is None:
-        return _clarify(
+        return clarify(
             lang,
             "Limit emir için fiyat gerekli. Örnek: '0,01 BTC limit al 60000'.",
             "A limit order needs a price. Example: 'buy 0.01 BTC limit at 60000'.",
             ["0,01 BTC limit al 60000", "buy 0.01 BTC limit at 60000"],
         )
     if o.leverage is not None:
-        return _clarify(
+        return clarify(
             lang,
             "Kaldıraç ve emir ayrı işlemlerdir: önce kaldıracı değiştirin ('ETH kaldıraç 5x'), "
             "sonra emri verin.",
@@ -1623,13 +1665,34 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             "leverage to 5'), then place the order.",
             [f"{symbol[:-4]} kaldıraç {o.leverage}x"],
         )
-    held = ctx.positions.get(symbol)
-    protective = (
-        o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT")
-        and held is not None
-        and (held > 0) == (side == "SELL")
-    )
-    if protective:
+    position_side = None
+    if ctx.hedge:
+        position_side, question = _hedge_open_side(s, o, symbol, side, ctx, lang)
+        if question:
+            return question
+        o.reduce_only = False  # Binance refuses reduceOnly in hedge mode; the side closes
+        held = ctx.sides.get((symbol, position_side))
+        protective = (
+            o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT")
+            and bool(held)
+            and side == CLOSES[position_side]
+        )
+        if (
+            protective
+            and o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET")
+            and quantity >= abs(held)
+        ):
+            stop = o.stop_price if o.order_type == "STOP_MARKET" else None
+            take = None if stop is not None else (o.take_profit or o.stop_price)
+            return _protect_whole(symbol, held, stop, take, o.live, ctx, lang, position_side)
+    else:
+        held = ctx.positions.get(symbol)
+        protective = (
+            o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT")
+            and held is not None
+            and (held > 0) == (side == "SELL")
+        )
+    if protective and not ctx.hedge:
         # a stop on the other side of a held position protects it: it may only reduce it
         o.reduce_only = True
         if o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET") and quantity >= abs(held):
@@ -1653,22 +1716,33 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         body["timeInForce"] = o.time_in_force
     if o.reduce_only:
         body["reduceOnly"] = True
+    if position_side:
+        body["positionSide"] = position_side
     body["dryRun"] = not o.live
-    mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
+    mode = in_language(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
     extra = ""
     if body.get("price"):
-        extra += _t(
+        extra += in_language(
             lang, f", fiyat {num(body['price'], lang)}", f", price {num(body['price'], lang)}"
         )
     if body.get("stopPrice"):
-        extra += _t(
+        extra += in_language(
             lang,
             f", tetik {num(body['stopPrice'], lang)}",
             f", trigger {num(body['stopPrice'], lang)}",
         )
     if o.reduce_only:
         extra += ", reduce-only"
-    reply = _t(
+    if position_side:
+        closes = side == CLOSES[position_side]
+        name_tr, name_en = _side_name(position_side, "tr"), _side_name(position_side, "en")
+        extra += in_language(
+            lang,
+            f", {name_tr} tarafı azaltır" if closes else f", {name_tr} taraf",
+            (f", reduces the {name_en} side" if closes else f", {name_en} side")
+            + f", positionSide {position_side}",
+        )
+    reply = in_language(
         lang,
         f"{symbol} için {num(quantity, lang)} adet {_type_word(body['type'], 'tr')} "
         f"{_side_word(side, 'tr')} emri ({mode}{extra}) hazırlandı.",
@@ -1676,17 +1750,23 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         f"{num(quantity, lang)} {symbol} ({mode}{extra}).",
     )
     reply += note
-    if protective:
-        reply += _t(
+    if protective and position_side:
+        reply += in_language(
+            lang,
+            f" Açık {_pos_label(symbol, position_side, lang)} pozisyonunu korur.",
+            f" It protects the open {_pos_label(symbol, position_side, lang)} position.",
+        )
+    elif protective:
+        reply += in_language(
             lang,
             f" Açık {symbol} pozisyonunu korur (reduce-only).",
             f" It protects the open {symbol} position (reduce-only).",
         )
     if defaults:
-        names = ", ".join(_t(lang, *_DEFAULT_NAMES[d]) for d in defaults)
-        reply += _t(lang, f" Varsayılan kullanıldı: {names}.", f" Defaults used: {names}.")
+        names = ", ".join(in_language(lang, *_DEFAULT_NAMES[d]) for d in defaults)
+        reply += in_language(lang, f" Varsayılan kullanıldı: {names}.", f" Defaults used: {names}.")
     if o.live:
-        reply += _t(
+        reply += in_language(
             lang,
             " Gerçek emir: çalıştırmadan önce onay gerekir.",
             " Real order: it needs your confirmation before it runs.",
@@ -1696,8 +1776,8 @@ def _order_place(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     )
     answer.defaults_used = defaults
     answer.suggestions = [
-        _t(lang, "açık emirler", "open orders"),
-        _t(lang, "pozisyonlarım", "my positions"),
+        in_language(lang, "açık emirler", "open orders"),
+        in_language(lang, "pozisyonlarım", "my positions"),
     ]
     return answer
 
@@ -1722,7 +1802,9 @@ def _position_choices(ctx: PageContext, lang: str, verb_tr: str, verb_en: str) -
     return [
         {
             "label": f"{sym} {num(abs(amt), lang)} {'long' if amt > 0 else 'short'}",
-            "prompt": _t(lang, f"{sym[:-4]} pozisyonumu {verb_tr}", f"{verb_en} my {sym[:-4]}"),
+            "prompt": in_language(
+                lang, f"{sym[:-4]} pozisyonumu {verb_tr}", f"{verb_en} my {sym[:-4]}"
+            ),
         }
         for sym, amt in sorted(ctx.positions.items())
     ]
@@ -1734,7 +1816,7 @@ def _which_position(s: Sentence, ctx: PageContext, lang: str, verb_tr: str, verb
     if symbol is None and len(ctx.positions) == 1:
         return next(iter(ctx.positions)), None  # the one open position
     if symbol is None and len(ctx.positions) > 1:
-        answer = _clarify(
+        answer = clarify(
             lang,
             "Birden çok açık pozisyon var; hangisi?",
             "You hold more than one position; which one?",
@@ -1745,6 +1827,202 @@ def _which_position(s: Sentence, ctx: PageContext, lang: str, verb_tr: str, verb
     return symbol or ctx.symbol, None
 
 
+# ---------------------------------------------------------------- hedge mode (positionSide)
+
+
+def _side_name(position_side: str, lang: str, *, capital: bool = False) -> str:
+    """A side as the user reads it: Uzun/Kısa on Turkish replies, long/short (Long/Short)."""
+    if lang == "tr":
+        return "Uzun" if position_side == "LONG" else "Kısa"
+    word = "long" if position_side == "LONG" else "short"
+    return word.capitalize() if capital else word
+
+
+OPENS = {"LONG": "BUY", "SHORT": "SELL"}  # the order side that opens (or adds to) a side
+CLOSES = {"LONG": "SELL", "SHORT": "BUY"}  # the order side that closes (reduces) it
+
+
+def _held_sides(ctx: PageContext, symbol: str | None = None) -> list[tuple[str, str, Decimal]]:
+    """(symbol, side, amount) of every open side, LONG before SHORT, of symbol if named."""
+    rows = [
+        (sym, side, amount)
+        for (sym, side), amount in ctx.sides.items()
+        if amount and (symbol is None or sym == symbol)
+    ]
+    return sorted(rows, key=lambda r: (r[0], r[1] != "LONG"))
+
+
+def _side_choice_prompt(s: Sentence, symbol: str, side: str, lang: str, verb_tr, verb_en) -> str:
+    """The sentence again with the side named, so the button's answer cannot be the question."""
+    base = symbol[:-4]
+    if not s.numbers:
+        return in_language(
+            lang,
+            f"{base} {side.lower()} pozisyonumu {verb_tr}",
+            f"{verb_en} my {base} {side.lower()}",
+        )
+    # the side right after the symbol ("ETH long zarar durdur 3000"): after the numbers it
+    # would sit beside one and could be read as its cue
+    words = [t.raw for t in s.tokens]
+    at = s.symbols[0][0] + 1 if s.symbols else 0
+    named = [side.lower()] if s.symbols else [base, side.lower()]
+    return " ".join(words[:at] + named + words[at:])
+
+
+def _which_side(s: Sentence, ctx: PageContext, lang: str, verb_tr: str, verb_en: str):
+    """Hedge mode: (symbol, positionSide, held amount or None) of the position meant, or
+    (None, None, a question naming the sides): with both sides open and none named, the
+    copilot asks; it never picks one."""
+    _order_side, named = _side_words(s)
+    symbol = s.first_symbol()
+    held = [r for r in _held_sides(ctx, symbol) if named is None or r[1] == named]
+    if len(held) == 1:
+        return held[0][0], held[0][1], held[0][2]
+    if len(held) > 1:
+        symbols = {r[0] for r in held}
+        if len(symbols) == 1:
+            sym = held[0][0]
+            listed_tr = " ve ".join(
+                f"{_side_name(sd, 'tr')} {num(abs(a), 'tr')}" for _, sd, a in held
+            )
+            listed_en = " and ".join(
+                f"{_side_name(sd, 'en')} {num(abs(a), 'en')}" for _, sd, a in held
+            )
+            answer = clarify(
+                lang,
+                f"{sym} için iki taraf da açık ({listed_tr}); hangisi? Uzun mu, Kısa mı?",
+                f"Both sides of {sym} are open ({listed_en}); which one, the long or the short?",
+                [],
+            )
+        else:
+            answer = clarify(
+                lang,
+                "Birden çok açık pozisyon var; hangisi?",
+                "You hold more than one position; which one?",
+                [],
+            )
+        answer.choices = [
+            {
+                "label": f"{sym} {_side_name(sd, lang, capital=True)} {num(abs(a), lang)}",
+                "prompt": _side_choice_prompt(s, sym, sd, lang, verb_tr, verb_en),
+            }
+            for sym, sd, a in held
+        ]
+        return None, None, answer
+    return symbol or ctx.symbol, named, None
+
+
+def _no_side_held(symbol: str, side: str | None, lang: str) -> Answer:
+    """Hedge mode: the side named (or any side) of symbol is not open."""
+    if side is None:
+        return clarify(
+            lang,
+            f"{symbol} için açık pozisyon görmüyorum (ne Uzun ne Kısa).",
+            f"I see no open {symbol} position (neither long nor short).",
+            [in_language(lang, "pozisyonlarım", "my positions")],
+        )
+    return clarify(
+        lang,
+        f"{symbol} için açık {_side_name(side, 'tr')} pozisyon görmüyorum.",
+        f"I see no open {symbol} {_side_name(side, 'en')} position.",
+        [in_language(lang, "pozisyonlarım", "my positions")],
+    )
+
+
+def _hedge_open_side(
+    s: Sentence, o: OrderSlots, symbol: str, side: str, ctx: PageContext, lang: str
+) -> tuple[str | None, Answer | None]:
+    """The positionSide of a new order on a hedge account, or a question.
+
+    A named side ("BTC long aç", "short pozisyonuma ekle") is that side; reduce-only words or a
+    stop on the far side of a held position close (SELL on LONG, BUY on SHORT); a plain buy or
+    sell opens its side (BUY LONG, SELL SHORT), unless the side it would close is open: then
+    "sat" could mean either, and the copilot asks.
+    """
+    if o.position_side is not None:
+        return o.position_side, None
+    closing = "LONG" if side == "SELL" else "SHORT"
+    if o.reduce_only:
+        return closing, None
+    held = ctx.sides.get((symbol, closing))
+    if not held:
+        return ("LONG" if side == "BUY" else "SHORT"), None
+    if o.order_type in ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT"):
+        return closing, None  # a stop against a held side protects it
+    opening = "LONG" if side == "BUY" else "SHORT"
+    base = symbol[:-4]
+    qty = _decimal_str(o.quantity) + " " if o.quantity is not None else ""
+    answer = clarify(
+        lang,
+        f"Hesap çift yönlü pozisyon modunda ve {symbol} {_side_name(closing, 'tr')} "
+        "pozisyonu açık: "
+        f"{_side_word(side, 'tr')} emri yeni bir {_side_name(opening, 'tr')} mı açsın, "
+        f"{_side_name(closing, 'tr')} pozisyonu mu azaltsın?",
+        f"The account is in hedge mode and your {symbol} {_side_name(closing, 'en')} is open: "
+        f"should the {_side_word(side, 'en')} open a {_side_name(opening, 'en')} or reduce the "
+        f"{_side_name(closing, 'en')}?",
+        [],
+    )
+    answer.choices = [
+        {
+            "label": in_language(
+                lang,
+                f"{_side_name(opening, 'tr')} aç",
+                f"Open a {_side_name(opening, 'en')}",
+            ),
+            "prompt": in_language(
+                lang,
+                f"{base} {opening.lower()} aç {qty}".strip(),
+                f"open a {qty}{base} {opening.lower()}",
+            ),
+        },
+        {
+            "label": in_language(
+                lang,
+                f"{_side_name(closing, 'tr')} pozisyonu azalt",
+                f"Reduce the {_side_name(closing, 'en')}",
+            ),
+            "prompt": in_language(
+                lang,
+                f"{base} {closing.lower()} pozisyonumu {qty}kapat",
+                f"close {qty}of my {base} {closing.lower()}",
+            ),
+        },
+    ]
+    return None, answer
+
+
+def _positions_list(ctx: PageContext, lang: str) -> Answer:
+    """'pozisyonlarım': on a hedge account each side on its own line, Uzun/Kısa (Long/Short)."""
+    answer = _read(
+        "positions.list",
+        lang,
+        in_language(lang, "Pozisyonlar getiriliyor.", "Fetching your positions."),
+    )
+    held = _held_sides(ctx)
+    if not ctx.hedge or not held:
+        return answer
+    parts = []
+    for sym, side, amount in held:
+        entry = (ctx.side_info.get((sym, side)) or {}).get("entryPrice")
+        shown = f"{sym} {_side_name(side, lang, capital=True)} {num(abs(amount), lang)}"
+        if entry:
+            shown += in_language(
+                lang, f" (giriş {num(entry, lang)})", f" (entry {num(entry, lang)})"
+            )
+        parts.append(shown)
+    answer.reply = (
+        in_language(
+            lang,
+            "Hesap çift yönlü pozisyon modunda; açık pozisyonlar: ",
+            "The account is in hedge mode; open positions: ",
+        )
+        + "; ".join(parts)
+        + "."
+    )
+    return answer
+
+
 def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     o = order_slots(s, ctx)
     fraction = _close_fraction(s, o)
@@ -1752,11 +2030,13 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         problem = _number_problem(o, lang)
         if problem:
             return problem
+    if ctx.hedge:
+        return _hedge_close(s, o, fraction, ctx, lang)
     symbol, question = _which_position(s, ctx, lang, "kapat", "close")
     if question:
         return question
     if symbol is None:
-        return _clarify(
+        return clarify(
             lang,
             "Hangi sembolün pozisyonu kapatılsın? Örnek: 'BTC long 0,01 kapat'.",
             "Which symbol's position? Example: 'close my 0.01 BTC long'.",
@@ -1769,13 +2049,13 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         if side is not None and side != held_side and o.position_side is None:
             side = held_side  # "BTC sat, kapat": closing a long is a sell whatever was said
         elif side is not None and side != held_side:
-            return _clarify(
+            return clarify(
                 lang,
                 f"{symbol} pozisyonunuz {'long' if held > 0 else 'short'}; söylediğiniz yön "
                 "tutmuyor. Pozisyonlarınıza bakın.",
                 f"Your {symbol} position is {'long' if held > 0 else 'short'}; the side you "
                 "named does not match. Check your positions.",
-                [_t(lang, "pozisyonlarım", "my positions")],
+                [in_language(lang, "pozisyonlarım", "my positions")],
             )
         side = held_side
     quantity = o.quantity
@@ -1789,14 +2069,14 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     elif quantity is None and held is not None:
         quantity = abs(held)
     if held is not None and quantity is not None and quantity > abs(held):
-        return _clarify(
+        return clarify(
             lang,
             f"{symbol} pozisyonu {num(abs(held), lang)} adet; {num(quantity, lang)} kapatılamaz.",
             f"The {symbol} position is {num(abs(held), lang)}; cannot close {num(quantity, lang)}.",
-            [_t(lang, f"{symbol[:-4]} pozisyonumu kapat", f"close my {symbol[:-4]}")],
+            [in_language(lang, f"{symbol[:-4]} pozisyonumu kapat", f"close my {symbol[:-4]}")],
         )
     if side is None or quantity is None or quantity <= 0:
-        return _clarify(
+        return clarify(
             lang,
             f"{symbol} için açık pozisyon görmüyorum; yönü ve miktarı yazın. "
             f"Örnek: '{symbol[:-4]} long 0,01 kapat'.",
@@ -1812,15 +2092,15 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "reduceOnly": True,
         "dryRun": not o.live,
     }
-    mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
+    mode = in_language(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
     part = ""
     if fraction is not None and held is not None:
-        part = _t(
+        part = in_language(
             lang,
             f" ({num(abs(held), lang)} adetlik pozisyonun {num(quantity, lang)} adedi)",
             f" ({num(quantity, lang)} of the {num(abs(held), lang)} position)",
         )
-    reply = _t(
+    reply = in_language(
         lang,
         f"{symbol} pozisyonu {num(quantity, lang)} adet reduce-only piyasa "
         f"{_side_word(side, 'tr')} emriyle kapatılacak{part} ({mode}). Onay gerekir.",
@@ -1835,7 +2115,84 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         body,
         reply,
         confirm_required=True,
-        suggestions=[_t(lang, "pozisyonlarım", "my positions")],
+        suggestions=[in_language(lang, "pozisyonlarım", "my positions")],
+    )
+
+
+def _hedge_close(s: Sentence, o: OrderSlots, fraction, ctx: PageContext, lang: str) -> Answer:
+    """Close one side on a hedge account: a MARKET order on that positionSide (SELL closes a
+    LONG, BUY a SHORT), never reduceOnly (Binance refuses it in hedge mode)."""
+    symbol, _named, held = _which_side(s, ctx, lang, "kapat", "close")
+    if isinstance(held, Answer):
+        return held
+    if symbol is None:
+        return clarify(
+            lang,
+            "Hangi sembolün pozisyonu kapatılsın? Örnek: 'BTC long pozisyonumu kapat'.",
+            "Which symbol's position? Example: 'close my BTC long'.",
+            ["BTC long pozisyonumu kapat", "close my BTC long", "pozisyonlarım"],
+        )
+    if held is None:
+        return _no_side_held(symbol, _named, lang)
+    position_side = "LONG" if held > 0 else "SHORT"
+    side = CLOSES[position_side]
+    label_tr = f"{symbol} {_side_name(position_side, 'tr')}"
+    label_en = f"{symbol} {_side_name(position_side, 'en')}"
+    quantity = o.quantity
+    if fraction is not None:
+        quantity = _step_down(abs(held) * fraction, ctx.steps.get(symbol) or _step_of(held))
+    elif quantity is None:
+        quantity = abs(held)
+    if quantity > abs(held):
+        return clarify(
+            lang,
+            f"{label_tr} pozisyonu {num(abs(held), lang)} adet; {num(quantity, lang)} kapatılamaz.",
+            f"The {label_en} position is {num(abs(held), lang)}; cannot close "
+            f"{num(quantity, lang)}.",
+            [in_language(lang, f"{symbol[:-4]} pozisyonumu kapat", f"close my {symbol[:-4]}")],
+        )
+    if quantity <= 0:
+        return clarify(
+            lang,
+            f"{label_tr} pozisyonunun bu kadarı bir adımdan az; miktarı yazın "
+            f"(örnek: '{symbol[:-4]} {position_side.lower()} pozisyonumu 0,01 kapat').",
+            f"That share of the {label_en} position is less than one step; give the quantity "
+            f"(e.g. 'close 0.01 of my {symbol[:-4]} {position_side.lower()}').",
+            [in_language(lang, f"{symbol[:-4]} pozisyonumu kapat", f"close my {symbol[:-4]}")],
+        )
+    body = {
+        "symbol": symbol,
+        "side": side,
+        "type": "MARKET",
+        "quantity": _decimal_str(quantity),
+        "positionSide": position_side,
+        "dryRun": not o.live,
+    }
+    mode = in_language(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
+    part = ""
+    if quantity != abs(held):
+        part = in_language(
+            lang,
+            f" ({num(abs(held), lang)} adetlik pozisyonun {num(quantity, lang)} adedi)",
+            f" ({num(quantity, lang)} of the {num(abs(held), lang)} position)",
+        )
+    reply = in_language(
+        lang,
+        f"{label_tr} pozisyonu {num(quantity, lang)} adet piyasa {_side_word(side, 'tr')} "
+        f"emriyle kapatılacak{part} (çift yönlü mod: yalnızca {_side_name(position_side, 'tr')} "
+        f"taraf; {mode}). Onay gerekir.",
+        f"The {label_en} position will be closed with a market {_side_word(side, 'en')} of "
+        f"{num(quantity, lang)}{part} (hedge mode: the {_side_name(position_side, 'en')} side "
+        f"only, positionSide {position_side}; {mode}). Needs your confirmation.",
+    )
+    return Answer(
+        "position.close",
+        "POST",
+        "/futures/order.place",
+        body,
+        reply,
+        confirm_required=True,
+        suggestions=[in_language(lang, "pozisyonlarım", "my positions")],
     )
 
 
@@ -1854,18 +2211,28 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     """
     o = order_slots(s, ctx)
     trailing = _says_trailing(s)
-    symbol, question = _which_position(s, ctx, lang, "koru", "protect")
-    if question:
-        return question
-    held = ctx.positions.get(symbol) if symbol else None
+    position_side = None
+    if ctx.hedge:
+        symbol, named, held = _which_side(s, ctx, lang, "koru", "protect")
+        if isinstance(held, Answer):
+            return held
+        if symbol is not None and held is None:
+            return _no_side_held(symbol, named, lang)
+        if held is not None:
+            position_side = "LONG" if held > 0 else "SHORT"
+    else:
+        symbol, question = _which_position(s, ctx, lang, "koru", "protect")
+        if question:
+            return question
+        held = ctx.positions.get(symbol) if symbol else None
     if symbol is None or held is None:
-        return _clarify(
+        return clarify(
             lang,
             f"Korunacak açık {symbol or ''} pozisyonu görmüyorum; stop/kâr al emri yalnızca "
             "açık bir pozisyonu azaltabilir.".replace("  ", " "),
             f"I see no open {symbol or ''} position to protect; a stop loss or take profit "
             "only reduces an open position.".replace("  ", " "),
-            [_t(lang, "pozisyonlarım", "my positions")],
+            [in_language(lang, "pozisyonlarım", "my positions")],
         )
     side = "SELL" if held > 0 else "BUY"
     quantity = o.quantity if o.quantity is not None else abs(held)
@@ -1874,7 +2241,7 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if trailing:
         rate = o.percent
         if rate is None or not (Decimal("0.1") <= rate <= 10):
-            return _clarify(
+            return clarify(
                 lang,
                 "İz süren stop için geri çekilme oranı gerekli (%0,1–%10). Örnek: "
                 f"'{symbol[:-4]} %1 trailing stop'.",
@@ -1889,13 +2256,18 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             "quantity": _decimal_str(quantity),
             "dryRun": not o.live,
         }
-        mode = _t(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
-        reply = _t(
+        if position_side:
+            body["positionSide"] = position_side
+        mode = in_language(lang, "GERÇEK" if o.live else "dry-run", "LIVE" if o.live else "dry-run")
+        reduce = _reduce_words(position_side, lang)
+        reply = in_language(
             lang,
-            f"{symbol} pozisyonuna %{num(rate, lang)} iz süren stop ({num(quantity, lang)} adet "
-            f"{_side_word(side, 'tr')}, reduce-only, {mode}). Onay gerekir.",
-            f"A {num(rate, lang)}% trailing stop on the {symbol} position ({_side_word(side, 'en')}"
-            f" {num(quantity, lang)}, reduce-only, {mode}). Needs your confirmation.",
+            f"{_pos_label(symbol, position_side, lang)} pozisyonuna %{num(rate, lang)} iz süren "
+            f"stop ({num(quantity, lang)} adet {_side_word(side, 'tr')}, {reduce}{mode}). Onay "
+            "gerekir.",
+            f"A {num(rate, lang)}% trailing stop on the {_pos_label(symbol, position_side, lang)}"
+            f" position ({_side_word(side, 'en')} {num(quantity, lang)}, {reduce}{mode}). Needs "
+            "your confirmation.",
         )
         return Answer("position.trailing", "POST", TRAILING_PATH, body, reply)
     stop, take = o.stop_price, o.take_profit
@@ -1907,7 +2279,7 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             value = Decimal(str(leftovers[0]).replace(",", "."))
             take, stop = (value, None) if _says_take_profit(s) else (None, value)
     if stop is None and take is None:
-        return _clarify(
+        return clarify(
             lang,
             f"Tetik fiyatı gerekli. Örnek: '{symbol[:-4]} stop loss 3300' ya da "
             f"'{symbol[:-4]} kâr al 3600'.",
@@ -1916,8 +2288,25 @@ def _protect(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             [f"{symbol[:-4]} stop loss 3300", f"{symbol[:-4]} kâr al 3600"],
         )
     if quantity < abs(held):
-        return _protect_part(symbol, held, quantity, stop, take, o.live, ctx, lang)
-    return _protect_whole(symbol, held, stop, take, o.live, ctx, lang)
+        return _protect_part(symbol, held, quantity, stop, take, o.live, ctx, lang, position_side)
+    return _protect_whole(symbol, held, stop, take, o.live, ctx, lang, position_side)
+
+
+def _pos_label(symbol: str, position_side: str | None, lang: str) -> str:
+    """'BTCUSDT', or on a hedge account 'BTCUSDT Uzun' / 'BTCUSDT long'."""
+    return f"{symbol} {_side_name(position_side, lang)}" if position_side else symbol
+
+
+def _reduce_words(position_side: str | None, lang: str) -> str:
+    """What makes the order only shrink the position, for the reply: reduce-only on a one-way
+    account, the position's own side on a hedge one (where Binance refuses reduceOnly)."""
+    if position_side is None:
+        return "reduce-only, "
+    return in_language(
+        lang,
+        f"yalnızca {_side_name(position_side, 'tr')} taraf, ",
+        f"the {_side_name(position_side, 'en')} side only, positionSide {position_side}, ",
+    )
 
 
 PROTECT_PATH = "/futures/position.protect"
@@ -1931,23 +2320,27 @@ def _wrong_side(symbol, held, stop, take, ctx: PageContext, lang: str) -> Answer
     for trigger, is_stop in ((stop, True), (take, False)):
         # a long's stop is below the mark and its take-profit above; a short's the other way
         if trigger is not None and (trigger < mark) != (is_stop == (held > 0)):
-            return _clarify(
+            return clarify(
                 lang,
                 f"{num(trigger, lang)} tetiği {symbol} işaret fiyatının ({num(mark, lang)}) "
                 "yanlış tarafında; hemen tetiklenirdi. Fiyatı kontrol edin.",
                 f"A trigger of {num(trigger, lang)} is on the wrong side of the {symbol} mark "
                 f"({num(mark, lang)}); it would fire at once. Check the price.",
-                [_t(lang, "pozisyonlarım", "my positions")],
+                [in_language(lang, "pozisyonlarım", "my positions")],
             )
     return None
 
 
-def _protect_whole(symbol, held, stop, take, live, ctx: PageContext, lang: str) -> Answer:
+def _protect_whole(
+    symbol, held, stop, take, live, ctx: PageContext, lang: str, position_side: str | None = None
+) -> Answer:
     """TP and/or SL on the whole position: POST /futures/position.protect (closePosition)."""
     problem = _wrong_side(symbol, held, stop, take, ctx, lang)
     if problem:
         return problem
     body: dict = {"symbol": symbol}
+    if position_side:
+        body["positionSide"] = position_side
     legs_tr, legs_en = [], []
     if stop is not None:
         body["stopLoss"] = _decimal_str(stop)
@@ -1960,14 +2353,15 @@ def _protect_whole(symbol, held, stop, take, live, ctx: PageContext, lang: str) 
     body["dryRun"] = not live
     side = "SELL" if held > 0 else "BUY"
     size = num(abs(held), lang)
-    mode = _t(lang, "GERÇEK" if live else "dry-run", "LIVE" if live else "dry-run")
-    reply = _t(
+    mode = in_language(lang, "GERÇEK" if live else "dry-run", "LIVE" if live else "dry-run")
+    label = _pos_label(symbol, position_side, lang)
+    reply = in_language(
         lang,
-        f"{symbol} pozisyonunun tamamına {' ve '.join(legs_tr)} ({mode}): tetiklenince "
+        f"{label} pozisyonunun tamamına {' ve '.join(legs_tr)} ({mode}): tetiklenince "
         f"pozisyonun tamamı (şu an {size} adet) piyasa {_side_word(side, 'tr')} emriyle "
         "kapanır (closePosition). Varsa aynı türden önceki emir iptal edilip yerine konur. "
         "Onay gerekir.",
-        f"{' and '.join(legs_en).capitalize()} on the whole {symbol} position ({mode}): when it "
+        f"{' and '.join(legs_en).capitalize()} on the whole {label} position ({mode}): when it "
         f"fires, the whole position (now {size}) is closed by a market "
         f"{_side_word(side, 'en')} (closePosition). An earlier one of the same kind is "
         "cancelled and replaced. Needs your confirmation.",
@@ -1978,14 +2372,16 @@ def _protect_whole(symbol, held, stop, take, live, ctx: PageContext, lang: str) 
         PROTECT_PATH,
         body,
         reply,
-        suggestions=[_t(lang, "açık emirler", "open orders")],
+        suggestions=[in_language(lang, "açık emirler", "open orders")],
     )
 
 
-def _protect_part(symbol, held, quantity, stop, take, live, ctx, lang) -> Answer:
+def _protect_part(
+    symbol, held, quantity, stop, take, live, ctx, lang, position_side=None
+) -> Answer:
     """A TP or SL on a named part of the position: a reduce-only order of that size."""
     if stop is not None and take is not None:
-        return _clarify(
+        return clarify(
             lang,
             "Pozisyonun bir kısmına tek seferde tek koruma emri verilir: önce zarar durdur, "
             "sonra kâr al yazın (ya da miktarı yazmayın, pozisyonun tamamı korunur).",
@@ -2008,26 +2404,34 @@ def _protect_part(symbol, held, quantity, stop, take, live, ctx, lang) -> Answer
         "reduceOnly": True,
         "dryRun": not live,
     }
-    what = _t(
+    if position_side:
+        # hedge mode: the side's own positionSide makes it a close; reduceOnly is refused there
+        del body["reduceOnly"]
+        body["positionSide"] = position_side
+    what = in_language(
         lang,
         "zarar durdur" if stop is not None else "kâr al",
         "stop loss" if stop is not None else "take profit",
     )
-    mode = _t(lang, "GERÇEK" if live else "dry-run", "LIVE" if live else "dry-run")
+    mode = in_language(lang, "GERÇEK" if live else "dry-run", "LIVE" if live else "dry-run")
     whole = f"{symbol[:-4]} {'stop loss' if stop is not None else 'take profit'} " + (
         _decimal_str(trigger)
     )
-    reply = _t(
+    if position_side:
+        whole += f" {position_side.lower()}"
+    label = _pos_label(symbol, position_side, lang)
+    reduce = _reduce_words(position_side, lang).removesuffix(", ")
+    reply = in_language(
         lang,
-        f"{symbol} pozisyonunun {num(quantity, lang)} adedine {what}: tetik "
-        f"{num(trigger, lang)}, {_side_word(side, 'tr')}, reduce-only ({mode}). Pozisyonun "
+        f"{label} pozisyonunun {num(quantity, lang)} adedine {what}: tetik "
+        f"{num(trigger, lang)}, {_side_word(side, 'tr')}, {reduce} ({mode}). Pozisyonun "
         f"tamamı için: '{whole}'.",
-        f"{what.capitalize()} on {num(quantity, lang)} of the {symbol} position: trigger "
-        f"{num(trigger, lang)}, {_side_word(side, 'en')}, reduce-only ({mode}). For the whole "
+        f"{what.capitalize()} on {num(quantity, lang)} of the {label} position: trigger "
+        f"{num(trigger, lang)}, {_side_word(side, 'en')}, {reduce} ({mode}). For the whole "
         f"position: '{whole}'.",
     )
     if live:
-        reply += _t(
+        reply += in_language(
             lang,
             " Gerçek emir: çalıştırmadan önce onay gerekir.",
             " Real order: it needs your confirmation before it runs.",
@@ -2083,17 +2487,19 @@ def _modify(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         and (order_id is None or str(row.get("orderId")) == str(order_id))
     ]
     if len(candidates) != 1:
-        answer = _clarify(
+        answer = clarify(
             lang,
             "Hangi emir değişsin?" if candidates else "Değiştirilecek açık emir görmüyorum.",
             "Which order should change?" if candidates else "I see no open order to change.",
-            [_t(lang, "açık emirler", "open orders")],
+            [in_language(lang, "açık emirler", "open orders")],
         )
         answer.choices = [
             {
                 "label": f"{r['symbol']} {r.get('side')} {num(r.get('quantity'), lang)} @ "
                 f"{num(r.get('price') or r.get('stopPrice'), lang)}",
-                "prompt": _t(lang, f"{r.get('orderId')} nolu emri", f"order {r.get('orderId')}"),
+                "prompt": in_language(
+                    lang, f"{r.get('orderId')} nolu emri", f"order {r.get('orderId')}"
+                ),
             }
             for r in candidates
         ]
@@ -2108,7 +2514,7 @@ def _modify(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if new_price is None and len(o.unplaced) == 1:
         new_price = Decimal(o.unplaced[0].replace(",", "."))
     if new_price is None and o.quantity is None:
-        return _clarify(
+        return clarify(
             lang,
             "Yeni fiyat ya da miktar gerekli. Örnek: 'ETH emrimin fiyatını 3100 yap'.",
             "A new price or quantity is needed. Example: 'move my ETH order to 3100'.",
@@ -2125,7 +2531,7 @@ def _modify(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     known = side in ("BUY", "SELL")
     side_tr = f"{_side_word(side, 'tr')} " if known else ""
     side_en = f"{_side_word(side, 'en').capitalize()} order" if known else "Order"
-    reply = _t(
+    reply = in_language(
         lang,
         f"{row['symbol']} {body['orderId']} nolu {side_tr}emir: fiyat {num(body['price'], lang)}"
         f", miktar {num(body['quantity'], lang)} olacak. Onay gerekir.",
@@ -2143,8 +2549,15 @@ def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if symbol:
         info = ctx.position_info.get(symbol) or {}
         upnl = info.get("unrealizedPnl")
+        side_upnl = [
+            i.get("unrealizedPnl") or Decimal(0)
+            for (sym, _side), i in ctx.side_info.items()
+            if sym == symbol
+        ]
+        if side_upnl:  # hedge mode: the symbol's open PnL is both sides'
+            upnl = sum(side_upnl, Decimal(0))
         parts.append(
-            _t(
+            in_language(
                 lang,
                 f"{symbol} açık PnL: {num(upnl, lang)} USDT",
                 f"{symbol} open PnL: {num(upnl, lang)} USD",
@@ -2153,7 +2566,7 @@ def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         realized = (pnl.get("bySymbol") or {}).get(symbol)
         if realized is not None:
             parts.append(
-                _t(
+                in_language(
                     lang,
                     f"bugün gerçekleşen: {num(realized, lang)} USDT",
                     f"realized today: {num(realized, lang)} USD",
@@ -2162,7 +2575,7 @@ def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     else:
         if pnl.get("today") is not None:
             parts.append(
-                _t(
+                in_language(
                     lang,
                     f"Bugün gerçekleşen: {num(pnl['today'], lang)} USDT",
                     f"Realized today: {num(pnl['today'], lang)} USD",
@@ -2170,26 +2583,24 @@ def _pnl(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             )
         if pnl.get("week") is not None:
             parts.append(
-                _t(
+                in_language(
                     lang,
                     f"bu hafta: {num(pnl['week'], lang)} USDT",
                     f"this week: {num(pnl['week'], lang)} USD",
                 )
             )
-        open_upnl = sum(
-            ((i.get("unrealizedPnl") or Decimal(0)) for i in ctx.position_info.values()),
-            Decimal(0),
-        )
-        if ctx.position_info:
+        infos = list(ctx.position_info.values()) + list(ctx.side_info.values())
+        open_upnl = sum(((i.get("unrealizedPnl") or Decimal(0)) for i in infos), Decimal(0))
+        if infos:
             parts.append(
-                _t(
+                in_language(
                     lang,
                     f"açık pozisyonların PnL'i: {num(open_upnl, lang)} USDT",
                     f"open positions' PnL: {num(open_upnl, lang)} USD",
                 )
             )
     reply = "; ".join(parts) + "." if parts else ""
-    reply += _t(
+    reply += in_language(
         lang, " Risk sayfası ayrıntıyı gösterir.", " The risk page shows the details."
     ).lstrip(" " if not parts else "")
     return _read("pnl.summary", lang, reply.strip())
@@ -2200,13 +2611,13 @@ def _funding(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     with none, every symbol is read (no default symbol is guessed)."""
     symbol = _symbol_or_context(s, ctx)
     if symbol is None:
-        reply = _t(
+        reply = in_language(
             lang,
             "Tüm sembollerin fonlama oranı ve bir sonraki fonlama zamanı getiriliyor.",
             "Fetching the funding rate and next funding time of every symbol.",
         )
         return Answer("market.funding", "GET", FUNDING_PATH, None, reply)
-    reply = _t(
+    reply = in_language(
         lang,
         f"{symbol} fonlama oranı ve bir sonraki fonlama zamanı getiriliyor.",
         f"Fetching {symbol}'s funding rate and next funding time.",
@@ -2220,8 +2631,12 @@ FUNDING_PATH = "/futures/premiumIndex"
 def _liquidation(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     symbol = s.first_symbol()
     rows = {symbol: ctx.position_info.get(symbol)} if symbol else dict(ctx.position_info)
+    for (sym, side), info in ctx.side_info.items():
+        # hedge mode: each side has its own liquidation price, named with its side
+        if symbol is None or sym == symbol:
+            rows[_pos_label(sym, side, lang)] = info
     parts = [
-        _t(
+        in_language(
             lang,
             f"{sym} likidasyon fiyatı {num(info.get('liquidationPrice'), lang)} "
             f"(işaret {num(info.get('markPrice'), lang)})",
@@ -2234,7 +2649,7 @@ def _liquidation(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     reply = (
         "; ".join(parts) + "."
         if parts
-        else _t(
+        else in_language(
             lang,
             "Açık pozisyon görmüyorum; pozisyonlar getiriliyor.",
             "I see no open position; fetching your positions.",
@@ -2247,7 +2662,7 @@ def _margin_info(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     b = ctx.balance
     if b:
         ratio = b.get("marginRatio")
-        reply = _t(
+        reply = in_language(
             lang,
             f"Marjin bakiyesi {num(b.get('marginBalance'), lang)} USDT, kullanılabilir "
             f"{num(b.get('availableBalance'), lang)} USDT, bakım marjini "
@@ -2257,7 +2672,7 @@ def _margin_info(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             f"{num(b.get('maintMargin'), lang)} USD, margin ratio {num(ratio, lang)}.",
         )
     else:
-        reply = _t(lang, "Hesap marjini getiriliyor.", "Fetching your account margin.")
+        reply = in_language(lang, "Hesap marjini getiriliyor.", "Fetching your account margin.")
     return _read("account.margin", lang, reply)
 
 
@@ -2272,7 +2687,7 @@ def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     plural = any(t.word.startswith(("emirler", "emirleri", "orders")) for t in s.tokens)
     if s.has("all") or (plural and order_id is None and client_id is None):
         if symbol is None:
-            return _clarify(
+            return clarify(
                 lang,
                 "Hangi sembolün tüm emirleri iptal edilsin? Örnek: 'BTC tüm emirleri iptal et'.",
                 "Cancel all orders of which symbol? Example: 'cancel all BTC orders'.",
@@ -2283,7 +2698,7 @@ def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             "POST",
             "/futures/order.cancelAll",
             {"symbol": symbol},
-            _t(
+            in_language(
                 lang,
                 f"{symbol} üzerindeki açık emirleriniz iptal edilecek (operatörseniz TÜM "
                 "açık emirler). Onay gerekir.",
@@ -2291,10 +2706,10 @@ def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
                 "operator). Needs confirmation.",
             ),
             confirm_required=True,
-            suggestions=[_t(lang, "açık emirler", "open orders")],
+            suggestions=[in_language(lang, "açık emirler", "open orders")],
         )
     if symbol is None or (order_id is None and client_id is None):
-        return _clarify(
+        return clarify(
             lang,
             "Hangi emir? Sembol ve emir numarası yazın: 'BTC 123456 nolu emri iptal et'.",
             "Which order? Give the symbol and order id: 'cancel BTC order 123456'.",
@@ -2318,14 +2733,14 @@ def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/futures/order.cancel",
         body,
-        _t(
+        in_language(
             lang,
             f"{symbol} üzerindeki {ref} emri iptal edilecek. Onay gerekir.",
             f"Order {ref} on {symbol} will be cancelled. Needs your confirmation.",
         )
         + (
             # the API's owner check decides; the reply says what the copilot saw first
-            _t(
+            in_language(
                 lang,
                 f" ⚠ {ref}, açık emirleriniz arasında yok: başka birinin ya da kapanmış bir emir "
                 "olabilir; API yalnızca kendi emirlerinizi iptal ettirir.",
@@ -2335,7 +2750,7 @@ def _cancel(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             if not_listed
             else ""
         ),
-        suggestions=[_t(lang, "açık emirler", "open orders")],
+        suggestions=[in_language(lang, "açık emirler", "open orders")],
     )
 
 
@@ -2351,14 +2766,14 @@ def _leverage(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         return _read(
             "positions.list",
             lang,
-            _t(
+            in_language(
                 lang,
                 "Kaldıraçlar pozisyonlarda görünür; pozisyonlar getiriliyor.",
                 "Leverage is shown per position; fetching your positions.",
             ),
         )
     if symbol is None or lev is None:
-        return _clarify(
+        return clarify(
             lang,
             "Kaldıraç için sembol ve kat gerekli. Örnek: '10x kaldıraç ETH'.",
             "Leverage needs a symbol and a multiple. Example: 'set ETH leverage to 10x'.",
@@ -2369,12 +2784,12 @@ def _leverage(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/futures/leverage",
         {"symbol": symbol, "leverage": lev},
-        _t(
+        in_language(
             lang,
             f"{symbol} kaldıracı {lev}x yapılacak.",
             f"{symbol} leverage will be set to {lev}x.",
         ),
-        suggestions=[_t(lang, "futures riskim", "my futures risk")],
+        suggestions=[in_language(lang, "futures riskim", "my futures risk")],
     )
 
 
@@ -2391,7 +2806,7 @@ def _margin(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         last_cross = max(s.concepts["cross"])
         kind = "ISOLATED" if last_iso > last_cross else "CROSSED"
     if symbol is None or kind is None:
-        return _clarify(
+        return clarify(
             lang,
             "Marjin tipi için sembol ve tip gerekli (izole/çapraz). Örnek: "
             "'BTC marjini izole yap'.",
@@ -2399,7 +2814,7 @@ def _margin(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             "'switch BTC to isolated margin'.",
             ["BTC marjini izole yap", "switch ETH to cross margin"],
         )
-    word = _t(
+    word = in_language(
         lang,
         "izole" if kind == "ISOLATED" else "çapraz",
         "isolated" if kind == "ISOLATED" else "cross",
@@ -2409,7 +2824,7 @@ def _margin(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/futures/marginType",
         {"symbol": symbol, "marginType": kind},
-        _t(
+        in_language(
             lang,
             f"{symbol} marjin tipi {word} yapılacak.",
             f"{symbol} margin type will be set to {word}.",
@@ -2433,7 +2848,7 @@ def _canary_run(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/canary/run",
         body,
-        _t(
+        in_language(
             lang,
             f"Canary koşusu başlatılacak{(' (' + what + ')') if what else ''}; "
             "sonucu onaylamanız istenecek.",
@@ -2441,8 +2856,8 @@ def _canary_run(s: Sentence, ctx: PageContext, lang: str) -> Answer:
             "you will be asked to confirm it.",
         ),
         suggestions=[
-            _t(lang, "canary onay", "confirm canary"),
-            _t(lang, "canary durumu", "canary status"),
+            in_language(lang, "canary onay", "confirm canary"),
+            in_language(lang, "canary durumu", "canary status"),
         ],
     )
 
@@ -2456,7 +2871,7 @@ def _canary_confirm(s: Sentence, ctx: PageContext, lang: str) -> Answer:
     if run_id is None and not s.ids and (ctx.last_canary_run_id or "").isdigit():
         run_id = int(ctx.last_canary_run_id)
     if not run_id:
-        return _clarify(
+        return clarify(
             lang,
             "Hangi canary koşusu onaylansın? Koşu numarasını yazın: "
             "'canary 42 onayla', ya da önce 'canary' çalıştırın.",
@@ -2468,18 +2883,18 @@ def _canary_confirm(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/canary/confirm",
         {"runId": run_id},
-        _t(
+        in_language(
             lang,
             f"{run_id} numaralı canary koşusu onaylanacak. Onay gerekir.",
             f"Canary run {run_id} will be confirmed. Needs confirmation.",
         ),
         confirm_required=True,
-        suggestions=[_t(lang, "canary durumu", "canary status")],
+        suggestions=[in_language(lang, "canary durumu", "canary status")],
     )
 
 
 def _breaker_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
-    reason = _t(lang, "Copilot üzerinden kapatıldı", "Closed from the copilot")
+    reason = in_language(lang, "Copilot üzerinden kapatıldı", "Closed from the copilot")
     said = re.search(r"(?:çünkü|cunku|because|sebep|neden|reason)[:\s]+(.+)$", s_text(s), re.I)
     if said:
         reason = said.group(1).strip()[:200]
@@ -2488,18 +2903,18 @@ def _breaker_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/futures/risk/circuit-breaker/close",
         {"reason": reason},
-        _t(
+        in_language(
             lang,
             "Devre kesici kapatılacak; işlem yeniden serbest kalır. Onay gerekir.",
             "The circuit breaker will be closed and trading resumes. Needs confirmation.",
         ),
         confirm_required=True,
-        suggestions=[_t(lang, "futures riskim", "my futures risk")],
+        suggestions=[in_language(lang, "futures riskim", "my futures risk")],
     )
 
 
 def _breaker_open(s: Sentence, ctx: PageContext, lang: str) -> Answer:
-    reason = _t(lang, "Copilot üzerinden açıldı", "Opened from the copilot")
+    reason = in_language(lang, "Copilot üzerinden açıldı", "Opened from the copilot")
     said = re.search(r"(?:çünkü|cunku|because|sebep|neden|reason)[:\s]+(.+)$", s_text(s), re.I)
     if said:
         reason = said.group(1).strip()[:200]
@@ -2508,14 +2923,14 @@ def _breaker_open(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         "POST",
         "/futures/risk/circuit-breaker/open",
         {"reason": reason},
-        _t(
+        in_language(
             lang,
             "Devre kesici açılacak; risk kapısı yeni emirleri reddeder. Onay gerekir.",
             "The circuit breaker will be opened; the risk gate rejects new orders. "
             "Needs confirmation.",
         ),
         confirm_required=True,
-        suggestions=[_t(lang, "futures riskim", "my futures risk")],
+        suggestions=[in_language(lang, "futures riskim", "my futures risk")],
     )
 
 
@@ -2571,10 +2986,10 @@ def finish(answer: Answer, prompt: str, ctx: PageContext, lang: str) -> dict:
             "GET",
             "/health",
             None,
-            _t(lang, tr, en),
+            in_language(lang, tr, en),
             suggestions=[
-                _t(lang, "pozisyonlarım", "my positions"),
-                _t(lang, "açık emirler", "open orders"),
+                in_language(lang, "pozisyonlarım", "my positions"),
+                in_language(lang, "açık emirler", "open orders"),
             ],
         )
     reply = answer.reply

@@ -90,6 +90,10 @@ def _strings() -> dict[str, str]:
         "orderType": _("Order type"),
         "buy": _("Buy"),
         "sell": _("Sell"),
+        # hedge mode: which position (side) an action opens or closes
+        "positionSide": _("Position side"),
+        "sideLong": _("Long"),
+        "sideShort": _("Short"),
         "quantity": _("Quantity"),
         "price": _("Price"),
         "trigger": _("Trigger price"),
@@ -142,6 +146,7 @@ def _field_names() -> dict[str, str]:
     return {
         "symbol": _("Symbol"),
         "side": _("Side"),
+        "positionSide": _("Position side"),
         "type": _("Order type"),
         "status": _("Status"),
         "quantity": _("Quantity"),

@@ -95,6 +95,10 @@
     const add = (label, value) => { if (value !== undefined && value !== null) rows.push([label, value]); };
     add(T.symbol, b.symbol);
     if (b.side) add(T.side, b.side === "BUY" ? T.buy : T.sell);
+    // hedge mode: the position the action opens or closes (Uzun/Kısa), never left to guess
+    if (b.positionSide === "LONG" || b.positionSide === "SHORT") {
+      add(T.positionSide, b.positionSide === "LONG" ? T.sideLong : T.sideShort);
+    }
     if (b.type) add(T.orderType, (T.types || {})[b.type] || b.type);
     if (b.quantity !== undefined) add(T.quantity, num(b.quantity));
     if (b.price !== undefined) add(T.price, num(b.price));
@@ -306,7 +310,7 @@
     if (!window.SparkLiveOrder) return Promise.resolve(false);
     return window.SparkLiveOrder.confirm({
       symbol: body.symbol, side: body.side, type: body.type, quantity: body.quantity,
-      price: body.price, mark: marks.get(body.symbol),
+      price: body.price, mark: marks.get(body.symbol), positionSide: body.positionSide,
     });
   }
 
@@ -381,7 +385,10 @@
     }
     rows.forEach((p) => {
       const tr = el("tr");
-      tr.appendChild(el("td", {}, p.symbol));
+      // hedge mode: one row a side, named as the chat names it (ETHUSDT Uzun / ETHUSDT Kısa)
+      const side = { LONG: T.sideLong, SHORT: T.sideShort }[p.positionSide];
+      tr.appendChild(el("td", { "data-position-side": p.positionSide || "BOTH" },
+                        side ? p.symbol + " " + side : p.symbol));
       tr.appendChild(el("td", { class: "num" }, SparkLive.number(p.position_amt)));
       tr.appendChild(el("td", { class: "num" }, SparkLive.number(p.entry_price)));
       const upnl = el("td", { class: "num", "data-value": p.unrealized_pnl }, SparkLive.number(p.unrealized_pnl));

@@ -35,6 +35,7 @@ class Import:
     line: int
     in_function: bool
     text: str  # the source line (for its comment)
+    names: tuple[str, ...] = ()  # the names of a `from x import a, b` (empty for `import x`)
 
 
 def module_files() -> dict[str, Path]:
@@ -62,14 +63,14 @@ class _Walker(ast.NodeVisitor):
         self.depth = 0
         self.found: list[Import] = []
 
-    def _add(self, target: str, node: ast.stmt) -> None:
+    def _add(self, target: str, node: ast.stmt, names: tuple[str, ...] = ()) -> None:
         # The longest known module the name starts with ("futures.services.order_place" is an
         # attribute of futures.services).
         while target not in self.known and "." in target:
             target = target.rsplit(".", 1)[0]
         if target in self.known:
             text = self.lines[node.lineno - 1]
-            self.found.append(Import(self.module, target, node.lineno, self.depth > 0, text))
+            self.found.append(Import(self.module, target, node.lineno, self.depth > 0, text, names))
 
     def visit_If(self, node: ast.If) -> None:
         if _is_type_checking(node.test):
@@ -100,7 +101,10 @@ class _Walker(ast.NodeVisitor):
             base = node.module or ""
         for alias in node.names:
             name = f"{base}.{alias.name}"
-            self._add(name if name in self.known else base, node)
+            if name in self.known:
+                self._add(name, node)
+            else:
+                self._add(base, node, (alias.name,))
 
 
 def project_imports() -> list[Import]:

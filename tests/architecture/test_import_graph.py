@@ -110,6 +110,16 @@ def hidden_imports(imports: list[Import]) -> list[str]:
     )
 
 
+def private_borrowings(imports: list[Import]) -> list[str]:
+    """`from module import _name` across modules: a private helper used as if it were public."""
+    return sorted(
+        f"{i.module}:{i.line}: {name} from {i.target}"
+        for i in imports
+        for name in i.names
+        if name.startswith("_") and not name.startswith("__")
+    )
+
+
 # ------------------------------------------------------------------------------- the graph
 
 
@@ -214,3 +224,18 @@ def test_portfolio_uses_only_the_futures_connector_and_the_live_channel(graph):
         "futures.broadcast",
         "futures.metrics",
     }
+
+
+# ------------------------------------------------------------------- private names
+
+
+def test_no_module_borrows_another_modules_private_helper(graph):
+    assert private_borrowings(graph) == []
+
+
+def test_a_borrowed_private_helper_would_be_found():
+    borrowed = Import(
+        "futures.preview", "futures.services", 3, False, "from x import _r", ("_r", "ok")
+    )
+    dunder = Import("spark_site.api", "spark_site", 2, False, "", ("__version__",))
+    assert private_borrowings([borrowed, dunder]) == ["futures.preview:3: _r from futures.services"]

@@ -837,3 +837,101 @@ CASES += [
     ("kaldıraç 10x BTC", "leverage.set", {"symbol": "BTCUSDT", "leverage": 10}, None),
     ("canary onay", "canary.confirm", {"runId": 5}, {"lastCanaryRunId": 5}),
 ]
+
+
+# --- hedge mode (issue 22): the account's mode comes with the context; every action names its
+# side (positionSide) and none carries reduceOnly; an unnamed side with both open is a question
+HEDGE = {
+    "positionMode": "hedge",
+    "positions": [
+        {"symbol": "ETHUSDT", "positionAmt": "0.02", "positionSide": "LONG", "markPrice": "3400"},
+        {"symbol": "ETHUSDT", "positionAmt": "-0.01", "positionSide": "SHORT", "markPrice": "3400"},
+    ],
+    "stepSizes": {"ETHUSDT": "0.001"},
+}
+
+
+def hedge_close(symbol, side, qty, position_side, dry=True):
+    return {
+        "symbol": symbol,
+        "side": side,
+        "type": "MARKET",
+        "quantity": qty,
+        "positionSide": position_side,
+        "dryRun": dry,
+    }
+
+
+CASES += [
+    (
+        "ETH long aç 0.01",
+        "order.place",
+        order("ETHUSDT", "BUY", "0.01", positionSide="LONG"),
+        HEDGE,
+    ),
+    (
+        "ETH short aç 0,01",
+        "order.place",
+        order("ETHUSDT", "SELL", "0.01", positionSide="SHORT"),
+        HEDGE,
+    ),
+    (
+        "open a 0.01 ETH long",
+        "order.place",
+        order("ETHUSDT", "BUY", "0.01", positionSide="LONG"),
+        HEDGE,
+    ),
+    (
+        "open a 0.01 eth short",
+        "order.place",
+        order("ETHUSDT", "SELL", "0.01", positionSide="SHORT"),
+        HEDGE,
+    ),
+    (
+        "long pozisyonuma 0.005 ekle",
+        "order.place",
+        order("ETHUSDT", "BUY", "0.005", positionSide="LONG"),
+        HEDGE,
+    ),
+    (
+        "ETH long pozisyonumu kapat",
+        "position.close",
+        hedge_close("ETHUSDT", "SELL", "0.02", "LONG"),
+        HEDGE,
+    ),
+    ("close my ETH short", "position.close", hedge_close("ETHUSDT", "BUY", "0.01", "SHORT"), HEDGE),
+    (
+        "ETH long pozisyonumun yarısını kapat",
+        "position.close",
+        hedge_close("ETHUSDT", "SELL", "0.01", "LONG"),
+        HEDGE,
+    ),
+    ("ETH pozisyonumu kapat", "clarify", None, HEDGE),
+    ("close my eth position", "clarify", None, HEDGE),
+    (
+        "ETH long pozisyonuma zarar durdur 3000",
+        "position.protect",
+        protect("ETHUSDT", positionSide="LONG", stopLoss="3000"),
+        HEDGE,
+    ),
+    (
+        "take profit 3000 on my eth short",
+        "position.protect",
+        protect("ETHUSDT", positionSide="SHORT", takeProfit="3000"),
+        HEDGE,
+    ),
+    (
+        "1% trailing stop on my eth long",
+        "position.trailing",
+        {
+            "symbol": "ETHUSDT",
+            "callbackRate": "1",
+            "quantity": "0.02",
+            "positionSide": "LONG",
+            "dryRun": True,
+        },
+        HEDGE,
+    ),
+    ("pozisyonlarım", "positions.list", None, HEDGE),
+    ("show my positions", "positions.list", None, HEDGE),
+]

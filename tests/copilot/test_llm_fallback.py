@@ -153,3 +153,71 @@ def test_what_is_sent_holds_no_secret_and_no_account_without_consent(
     settings.SPARK_COPILOT_LLM_SEND_ACCOUNT = True
     _chat(api, token, "ne var ne yok")
     assert "ETHUSDT 0.02" in json.dumps(fake_llm.received[-1])
+
+
+HEDGE = {
+    "positionMode": "hedge",
+    "positions": [{"symbol": "ETHUSDT", "positionAmt": "0.01", "positionSide": "LONG"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("canned", "accepted"),
+    [
+        # no side: on a hedge account the server would refuse it; the copilot asks instead
+        ({"symbol": "ETHUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.01"}, False),
+        (
+            {
+                "symbol": "ETHUSDT",
+                "side": "SELL",
+                "type": "MARKET",
+                "quantity": "0.01",
+                "positionSide": "LONG",
+                "reduceOnly": True,
+            },
+            False,
+        ),
+        (
+            {
+                "symbol": "ETHUSDT",
+                "side": "SELL",
+                "type": "MARKET",
+                "quantity": "0.01",
+                "positionSide": "LONG",
+            },
+            True,
+        ),
+    ],
+)
+def test_on_a_hedge_account_a_model_order_must_name_its_side_and_never_reduce_only(
+    fake_llm, settings, canned, accepted
+):
+    from copilot import llm
+    from copilot.parser import interpret
+
+    CANNED["hedge toparla"] = {"intent": "order.place", "body": canned}
+    settings.SPARK_COPILOT_LLM_SEND_ACCOUNT = True
+    try:
+        answer = interpret("hedge toparla", HEDGE, fallback=llm.fallback)
+    finally:
+        del CANNED["hedge toparla"]
+    assert answer["intent"] == ("order.place" if accepted else "clarify")
+    if accepted:
+        assert answer["action"]["body"]["positionSide"] == "LONG"
+        assert "reduceOnly" not in answer["action"]["body"]
+    # with consent the model is told the side and the mode
+    sent = fake_llm.received[-1]["messages"][-1]["content"]
+    assert "ETHUSDT LONG 0.01" in sent and "hedge mode" in sent
+
+
+def test_on_a_one_way_account_a_model_order_naming_a_side_is_a_question(fake_llm):
+    from copilot import llm
+    from copilot.parser import interpret
+
+    body = {"symbol": "ETHUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01"}
+    CANNED["tek yön toparla"] = {"intent": "order.place", "body": {**body, "positionSide": "LONG"}}
+    try:
+        answer = interpret("tek yön toparla", {"positionMode": "one-way"}, fallback=llm.fallback)
+    finally:
+        del CANNED["tek yön toparla"]
+    assert answer["intent"] == "clarify"

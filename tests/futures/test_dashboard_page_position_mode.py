@@ -38,7 +38,7 @@ def test_a_hedge_account_shows_the_mode_and_the_side_selector_in_turkish(client,
     assert "Hesap modu: Hedge (uzun ve kısa ayrı)" in html
     assert 'data-testid="order-position-side"' in html
     assert 'name="positionSide" value="LONG" checked' in html
-    assert "Pozisyon tarafı" in html and "Al: uzun aç" in html and "Sat: uzun kapat" in html
+    assert "Pozisyon yönü" in html and "Al: uzun aç" in html and "Sat: uzun kapat" in html
     # Binance refuses reduceOnly in hedge mode: the form does not offer it.
     assert 'name="reduceOnly"' not in html
     # The old "trading is stopped" banner is gone.
