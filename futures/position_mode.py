@@ -103,7 +103,6 @@ class PositionMode:
         return {
             "mode": "hedge" if self.dual else "one-way",
             "dualSidePosition": self.dual,
-            "supported": not self.dual,
             "checkedAt": self.checked_at.isoformat(),
             "source": self.source,
             "sidePositions": [dict(p) for p in self.side_positions],

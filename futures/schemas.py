@@ -340,7 +340,6 @@ class OpenOrdersOut(Schema):
 class PositionModeOut(Schema):
     mode: Literal["hedge", "one-way"]
     dualSidePosition: bool
-    supported: bool
     checkedAt: str
     source: str
     # hedge mode's side positions, as the exchange gave them
