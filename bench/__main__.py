@@ -3,6 +3,7 @@
 Each module `bench/bench_<name>.py` exposes `run() -> list[dict]`; a row has `name`,
 `figure`, `unit`, `peer` (the floor or peer it is compared with), `peer_figure`, `ratio`
 (Spark / peer, where higher is better unless the row says otherwise) and an optional `note`.
+A row with `failed` (why) missed a floor the bench enforces: the run exits 1.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ def main() -> int:
             for row in module.run():
                 row.setdefault("module", name)
                 rows.append(row)
+                if row.get("failed"):
+                    failures += 1
+                    print(f"   FAILED: {row['name']}: {row['failed']}", flush=True)
         except Exception:  # noqa: BLE001 - one broken bench must not hide the others
             failures += 1
             traceback.print_exc()
