@@ -156,6 +156,7 @@ def run() -> list[dict]:
     import django
 
     django.setup()
+    # After setup: these import Django models and settings.
     from futures.binance.rest import BinanceFutures
     from simexchange.testing import SimProcess
     from tests.support.servers import DaphneServer
