@@ -203,7 +203,7 @@ def run() -> list[dict]:
                 else:
                     side.sim.control.clear_faults()
             stats = _measure(sides, client)
-            rows.append(_row(key, title, stats, sides, head_label, base_label))
+            rows.append(_row(key, title, stats, head_label, base_label))
             print(f"   {_summary(rows[-1])}", flush=True)
         for side in sides:
             side.sim.control.clear_faults()
@@ -225,7 +225,7 @@ def _measure(sides: list[Side], client: str) -> list[dict]:
     return stats
 
 
-def _row(key, title, stats, sides, head_label, base_label) -> dict:
+def _row(key, title, stats, head_label, base_label) -> dict:
     head, base = (
         {**s, "p50": quantile(s["ms"], 0.5), "p99": quantile(s["ms"], 0.99)} for s in stats
     )
