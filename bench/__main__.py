@@ -59,6 +59,7 @@ def main() -> int:
         except Exception:  # noqa: BLE001 - one broken bench must not hide the others
             failures += 1
             traceback.print_exc()
+        _leave_test_environment()
         print(f"   ({time.monotonic() - started:.1f} s)", flush=True)
     print()
     header = f"{'benchmark':58} {'spark':>14} {'peer / floor':>30} {'ratio':>7}"
@@ -78,6 +79,14 @@ def main() -> int:
     (HERE / "results.json").write_text(json.dumps(result, indent=2, default=str))
     print(f"\nwrote {HERE / 'results.json'}")
     return 1 if failures else 0
+
+
+def _leave_test_environment() -> None:
+    """Undo a bench's django.test setup_test_environment(): left on, the next bench's own call
+    raises (bench_exports left it on, and bench_risk_gate failed after it in every run)."""
+    utils = sys.modules.get("django.test.utils")
+    if utils is not None and hasattr(utils._TestState, "saved_data"):
+        utils.teardown_test_environment()
 
 
 def _fmt(value) -> str:
