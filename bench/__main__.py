@@ -3,6 +3,7 @@
 Each module `bench/bench_<name>.py` exposes `run() -> list[dict]`; a row has `name`,
 `figure`, `unit`, `peer` (the floor or peer it is compared with), `peer_figure`, `ratio`
 (Spark / peer, where higher is better unless the row says otherwise) and an optional `note`.
+A row with `failed` (why) missed a floor the bench enforces: the run exits 1.
 """
 
 from __future__ import annotations
@@ -52,9 +53,13 @@ def main() -> int:
             for row in module.run():
                 row.setdefault("module", name)
                 rows.append(row)
+                if row.get("failed"):
+                    failures += 1
+                    print(f"   FAILED: {row['name']}: {row['failed']}", flush=True)
         except Exception:  # noqa: BLE001 - one broken bench must not hide the others
             failures += 1
             traceback.print_exc()
+        _leave_test_environment()
         print(f"   ({time.monotonic() - started:.1f} s)", flush=True)
     print()
     header = f"{'benchmark':58} {'spark':>14} {'peer / floor':>30} {'ratio':>7}"
@@ -74,6 +79,14 @@ def main() -> int:
     (HERE / "results.json").write_text(json.dumps(result, indent=2, default=str))
     print(f"\nwrote {HERE / 'results.json'}")
     return 1 if failures else 0
+
+
+def _leave_test_environment() -> None:
+    """Undo a bench's django.test setup_test_environment(): left on, the next bench's own call
+    raises (bench_exports left it on, and bench_risk_gate failed after it in every run)."""
+    utils = sys.modules.get("django.test.utils")
+    if utils is not None and hasattr(utils._TestState, "saved_data"):
+        utils.teardown_test_environment()
 
 
 def _fmt(value) -> str:

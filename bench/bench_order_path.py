@@ -57,19 +57,20 @@ _RUN = uuid.uuid4().hex[:8]
 _IDS = iter(range(10**9))
 
 
-def _new_cid(kind: str) -> str:
+def new_cid(kind: str) -> str:
     return f"bench-{kind}-{_RUN}-{next(_IDS)}"
 
 
-def _quantile(values: list[float], q: float) -> float:
+def quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _manage(env: dict, *args: str) -> str:
+def manage(env: dict, *args: str, root: Path = ROOT) -> str:
+    """`manage.py args` of the tree at root (this one by default); its output."""
     done = subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         capture_output=True,
         text=True,
@@ -96,26 +97,13 @@ def run() -> list[dict]:
         sim_env.pop("SIM_STATE_FILE")
         with SimProcess(env=sim_env) as sim:
             sim.control.set_price(SYMBOL, "3400", mark="3400")
-            spark_env = {
-                "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-                "DJANGO_SETTINGS_MODULE": "spark_site.settings",
-                "SPARK_SECRET_KEY": "bench-secret-key",
-                "BINANCE_FUTURES_BASE_URL": sim.base_url,
-                "BINANCE_FUTURES_WS_URL": sim.ws_url,
-                "BINANCE_API_KEY": KEY,
-                "BINANCE_API_SECRET": SECRET,
-                "SPARK_STREAMS_EMBEDDED": "false",
-                "SPARK_RECONCILE_ON_START": "false",
-                "SPARK_LOG_LEVEL": "WARNING",
-            }
+            spark_env = server_env(f"{tmp}/bench.sqlite3", sim)
             env = {**os.environ, **spark_env}
-            _manage(env, "migrate", "--noinput")
-            token = _manage(env, "create_api_token", "--user", "bench", "--role", "trader")
-            token = token.splitlines()[-1].strip()
+            token = prepare_database(env)
             server = DaphneServer(spark_env).start()
             try:
                 connector = BinanceFutures(sim.base_url, KEY, SECRET)
-                clients = _clients(server.url, token, connector)
+                clients = order_clients(server.url, token, connector)
                 sim.control.clear_faults()
                 rows = _measure(sim, clients, ["live", "bare", "dry", "me", "floor"], rtt_ms=0)
                 # The same comparison with a network in between: every exchange answer delayed
@@ -132,13 +120,38 @@ def run() -> list[dict]:
                 server.stop()
 
 
-def _clients(url: str, token: str, connector) -> dict[str, Callable[[], None]]:
+def server_env(sqlite_path: str, sim) -> dict[str, str]:
+    """Settings of a bench server: its own SQLite file, the stand-in sim, no streams."""
+    return {
+        "DATABASE_URL": f"sqlite:///{sqlite_path}",
+        "DJANGO_SETTINGS_MODULE": "spark_site.settings",
+        "SPARK_SECRET_KEY": "bench-secret-key",
+        "BINANCE_FUTURES_BASE_URL": sim.base_url,
+        "BINANCE_FUTURES_WS_URL": sim.ws_url,
+        "BINANCE_API_KEY": KEY,
+        "BINANCE_API_SECRET": SECRET,
+        "SPARK_STREAMS_EMBEDDED": "false",
+        "SPARK_RECONCILE_ON_START": "false",
+        "SPARK_LOG_LEVEL": "WARNING",
+    }
+
+
+def prepare_database(env: dict, root: Path = ROOT) -> str:
+    """Migrate the database env names with the tree at root; a trader's API token for it."""
+    manage(env, "migrate", "--noinput", root=root)
+    token = manage(env, "create_api_token", "--user", "bench", "--role", "trader", root=root)
+    return token.splitlines()[-1].strip()
+
+
+def order_clients(url: str, token: str, connector) -> dict[str, Callable[[], None]]:
+    """One call each: live and dry-run order.place, /api/me with and without the token, and
+    the bare connector's place_order; each raises unless the answer is the expected one."""
     http = requests.Session()
     http.trust_env = False
     http.headers["Authorization"] = f"Bearer {token}"
 
     def live() -> None:
-        body = {**ORDER, "dryRun": False, "clientOrderId": _new_cid("live")}
+        body = {**ORDER, "dryRun": False, "clientOrderId": new_cid("live")}
         r = http.post(f"{url}/futures/order.place", json=body, timeout=30)
         if r.status_code != 200:
             raise RuntimeError(f"order.place: {r.status_code} {r.text[:500]}")
@@ -175,7 +188,7 @@ def _clients(url: str, token: str, connector) -> dict[str, Callable[[], None]]:
             time_in_force="IOC",
             quantity=qty,
             price=price,
-            client_order_id=_new_cid("bare"),
+            client_order_id=new_cid("bare"),
         )
         if answer.get("status") != "EXPIRED":
             raise RuntimeError(f"bare place_order: unexpected answer {answer}")
@@ -183,7 +196,8 @@ def _clients(url: str, token: str, connector) -> dict[str, Callable[[], None]]:
     return {"live": live, "bare": bare, "dry": dry, "me": me, "floor": floor}
 
 
-def _exchange_calls(sim) -> int:
+def exchange_calls(sim) -> int:
+    """The stand-in's request counter: every exchange call so far, of any client."""
     return int(sim.control.counters()["requests"])
 
 
@@ -200,15 +214,15 @@ def _measure(sim, clients: dict, names: list[str], *, rtt_ms: int) -> list[dict]
         for i in range(PER_ROUND):
             lead = (r + i) % len(names)
             for name in names[lead:] + names[:lead]:
-                before = _exchange_calls(sim) if name in ("live", "bare") else 0
+                before = exchange_calls(sim) if name in ("live", "bare") else 0
                 t0 = time.perf_counter()
                 clients[name]()
                 times[name].append((time.perf_counter() - t0) * 1000)
                 if name in ("live", "bare"):
-                    calls[name] += _exchange_calls(sim) - before
+                    calls[name] += exchange_calls(sim) - before
         for name in names:
             p50[name].append(statistics.median(times[name]))
-            p90[name].append(_quantile(times[name], 0.9))
+            p90[name].append(quantile(times[name], 0.9))
     n = ROUNDS * PER_ROUND
     fig = {k: (statistics.median(p50[k]), statistics.median(p90[k])) for k in names}
     per_order = {k: calls[k] / n for k in ("live", "bare")}

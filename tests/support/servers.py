@@ -49,9 +49,11 @@ def wait_http(url: str, seconds: float = 30) -> None:
 
 
 class DaphneServer:
-    """Spark under a real Daphne process; env holds setting overrides."""
+    """Spark under a real Daphne process; env holds setting overrides. root is the source tree
+    it serves (this one by default; the order-path baseline bench serves an older commit's)."""
 
-    def __init__(self, env: dict[str, str] | None = None):
+    def __init__(self, env: dict[str, str] | None = None, *, root: Path | None = None):
+        self.root = Path(root) if root else ROOT
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
@@ -91,7 +93,7 @@ class DaphneServer:
                 str(self.port),
                 "spark_site.asgi:application",
             ],
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
