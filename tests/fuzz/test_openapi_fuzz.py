@@ -60,6 +60,16 @@ def _state() -> dict:
     state["futures.Order"] = {
         "rows": Order.objects.exclude(status__in=["REJECTED", "UNKNOWN"]).count(),
     }
+    # A position action reads the position from the exchange before it refuses (no position,
+    # wrong side) and stores that read (a zero row, a moved mark and time); the open positions
+    # themselves must not change.
+    from futures.models import PositionSnapshot
+
+    state["futures.PositionSnapshot"] = sorted(
+        PositionSnapshot.objects.exclude(position_amt=0).values_list(
+            "environment", "symbol", "position_side", "position_amt"
+        )
+    )
     return state
 
 
