@@ -154,6 +154,21 @@ class Sim:
         }
 
 
+@pytest.fixture(autouse=True)
+def no_position_mode_reading():
+    """Every test starts without a cached reading of the account's position mode.
+
+    Spark caches the reading by the exchange's URL and key, which most tests share (the default
+    settings, or the session's one stand-in): one test's hedge reading would make the next
+    test's account look hedge (sim_settings forgets the stand-in's reading the same way).
+    """
+    from futures.position_mode import position_mode_forget
+
+    position_mode_forget()
+    yield
+    position_mode_forget()
+
+
 @pytest.fixture(scope="session")
 def sim_process(tmp_path_factory):
     """One stand-in process for the session (started once; `sim` resets it per test)."""
@@ -195,7 +210,13 @@ def sim_settings(settings, sim):
     for name, value in sim.spark_env().items():
         setattr(settings, name, value)
     settings.BINANCE_FUTURES_RESOLVED_ENV = "sim"
-    return sim
+    from futures.position_mode import position_mode_forget
+
+    # The stand-in is one process for the session, reset to one-way mode per test, and Spark
+    # caches its reading of the mode by URL and key: a hedge test must not leave its reading.
+    position_mode_forget()
+    yield sim
+    position_mode_forget()
 
 
 @pytest.fixture
