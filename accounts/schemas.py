@@ -4,8 +4,10 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from spark_site.answers import Answer
 
-class MeOut(Schema):
+
+class MeOut(Answer):
     authenticated: bool
     username: str = ""
     roles: list[str] = []
@@ -19,7 +21,7 @@ class TokenIn(Schema):
     expires_days: int | None = Field(None, ge=1, le=3650)
 
 
-class TokenOut(Schema):
+class TokenOut(Answer):
     token: str
     prefix: str
     username: str
@@ -31,5 +33,5 @@ class TokenRevokeIn(Schema):
     prefix: str = Field(..., min_length=4, max_length=12)
 
 
-class TokenRevokeOut(Schema):
+class TokenRevokeOut(Answer):
     revoked: int

@@ -8,6 +8,7 @@ from django.utils import timezone
 from ninja import Field, Schema
 
 from canary.models import CanaryRun
+from spark_site.answers import Answer
 from spark_site.money import Money, StrictBool
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class ConfirmIn(Schema):
 # JSON parts (request, risk decision, simulated fill, confirmation, error) stay free-form.
 
 
-class RunOut(Schema):
+class RunOut(Answer):
     id: int
     status: str
     createdAt: str | None  # noqa: N815
@@ -59,18 +60,18 @@ class RunOut(Schema):
     evidenceUrl: str  # noqa: N815
 
 
-class RunAnswerOut(Schema):
+class RunAnswerOut(Answer):
     run: RunOut
 
 
-class DefaultsOut(Schema):
+class DefaultsOut(Answer):
     symbol: str
     side: str
     type: str
     quantity: str
 
 
-class PolicyOut(Schema):
+class PolicyOut(Answer):
     environment: str
     exchangeHost: str  # noqa: N815
     testnetOnly: bool  # noqa: N815
@@ -79,7 +80,7 @@ class PolicyOut(Schema):
     defaults: DefaultsOut
 
 
-class CanaryStatusOut(Schema):
+class CanaryStatusOut(Answer):
     policy: PolicyOut
     runs: list[RunOut]  # newest first
 

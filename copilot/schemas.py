@@ -6,6 +6,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from risk.models import MONEY
+from spark_site.answers import Answer
 from spark_site.money import Money, StrictBool
 
 
@@ -14,18 +15,18 @@ class ChatIn(Schema):
     context: dict[str, Any] = Field(default_factory=dict)
 
 
-class ActionOut(Schema):
+class ActionOut(Answer):
     method: Literal["GET", "POST"]
     path: str
     body: dict[str, Any] | None
 
 
-class Choice(Schema):
+class Choice(Answer):
     label: str
     prompt: str
 
 
-class ChatOut(Schema):
+class ChatOut(Answer):
     intent: str
     action: ActionOut
     confirm_required: bool
@@ -42,7 +43,7 @@ class ChatOut(Schema):
     mood: str | None = None
 
 
-class HistoryItem(Schema):
+class HistoryItem(Answer):
     id: int
     prompt: str
     answer: ChatOut
@@ -58,7 +59,7 @@ class GenerateIn(Schema):
     maxNotionalUsd: Money(**MONEY, gt=0) | None = None  # noqa: N815
 
 
-class DraftOut(Schema):
+class DraftOut(Answer):
     id: int
     name: str
     version: int
@@ -67,13 +68,13 @@ class DraftOut(Schema):
     updated_at: datetime
 
 
-class TraceRow(Schema):
+class TraceRow(Answer):
     field: str
     value: Any
     words: str  # the words of the idea the value came from; "" for a default (see notes)
 
 
-class GenerateOut(Schema):
+class GenerateOut(Answer):
     strategy: dict[str, Any]
     errors: list[str]
     notes: list[str]
@@ -88,7 +89,7 @@ class DraftIn(Schema):
     prompt: str = Field("", max_length=1000)
 
 
-class CommandRow(Schema):
+class CommandRow(Answer):
     intent: str
     method: str
     path: str

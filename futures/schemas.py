@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime, ConfigDict
 
 from futures.models import PRICE, AttachState, Fill, Order
+from spark_site.answers import Answer
 from spark_site.money import Money, StrictBool, decimal_text
 
 if TYPE_CHECKING:
@@ -185,7 +186,7 @@ Decimals = str | None
 Number = int | float  # an int stays an int (1, not 1.0) in the answer
 
 
-class FillOut(Schema):
+class FillOut(Answer):
     tradeId: int
     price: Decimals
     qty: Decimals
@@ -197,7 +198,7 @@ class FillOut(Schema):
     tradedAt: str
 
 
-class OrderOut(Schema):
+class OrderOut(Answer):
     """A stored order as order_out() shapes it."""
 
     model_config = ConfigDict(extra="forbid")
@@ -235,7 +236,7 @@ class OrderFillsOut(OrderOut):
     fills: list[FillOut]
 
 
-class RemoteAlgoOut(Schema):
+class RemoteAlgoOut(Answer):
     """An open conditional order the exchange has and this app has no row for."""
 
     model_config = ConfigDict(extra="forbid")
@@ -251,20 +252,20 @@ class RemoteAlgoOut(Schema):
     status: str | None
 
 
-class RoundedOut(Schema):
+class RoundedOut(Answer):
     field: str
     requested: str
     sent: str
 
 
-class ProtectionOut(Schema):
+class ProtectionOut(Answer):
     takeProfit: Decimals
     stopLoss: Decimals
     state: str
     orders: list[OrderOut]
 
 
-class PlacedOut(Schema):
+class PlacedOut(Answer):
     """An order placed by order.place or a position action."""
 
     dryRun: bool
@@ -286,28 +287,28 @@ class BatchItemOut(PlacedOut):
     error: dict[str, Any] | None = None
 
 
-class BatchOut(Schema):
+class BatchOut(Answer):
     orders: list[BatchItemOut]
 
 
-class ProtectOut(Schema):
+class ProtectOut(Answer):
     placed: list[PlacedOut]
     replaced: list[OrderOut]
 
 
-class PriceQty(Schema):
+class PriceQty(Answer):
     price: str | None
     quantity: str | None
 
 
-class ModifyOut(Schema):
+class ModifyOut(Answer):
     order: OrderOut
     old: PriceQty
     new: PriceQty
     rounded: list[RoundedOut]
 
 
-class PositionMarginOut(Schema):
+class PositionMarginOut(Answer):
     symbol: str
     type: Literal["ADD", "REDUCE"]
     amount: str
@@ -316,28 +317,28 @@ class PositionMarginOut(Schema):
     positionSide: Literal["BOTH", "LONG", "SHORT"] = "BOTH"
 
 
-class CancelAllOut(Schema):
+class CancelAllOut(Answer):
     symbol: str | None
     scope: Literal["own", "all"]
     # {clientOrderId, status, owner}, plus symbol when allSymbols was asked
     cancelled: list[dict[str, Any]]
 
 
-class CancelOut(Schema):
+class CancelOut(Answer):
     order: OrderOut
 
 
-class OrderDetailOut(Schema):
+class OrderDetailOut(Answer):
     order: OrderFillsOut
     risk: dict[str, Any] | None
 
 
-class OpenOrdersOut(Schema):
+class OpenOrdersOut(Answer):
     environment: str
     orders: list[Annotated[OrderOut | RemoteAlgoOut, Field(union_mode="left_to_right")]]
 
 
-class PositionModeOut(Schema):
+class PositionModeOut(Answer):
     mode: Literal["hedge", "one-way"]
     dualSidePosition: bool
     checkedAt: str
@@ -346,7 +347,7 @@ class PositionModeOut(Schema):
     sidePositions: list[dict[str, Any]]
 
 
-class ExchangeHealthOut(Schema):
+class ExchangeHealthOut(Answer):
     environment: str
     baseUrl: str
     backoffSeconds: Number
@@ -359,14 +360,14 @@ class ExchangeHealthOut(Schema):
     positionMode: PositionModeOut | None
 
 
-class AssetOut(Schema):
+class AssetOut(Answer):
     asset: str | None
     walletBalance: str | None
     availableBalance: str | None
     unrealizedProfit: str | None
 
 
-class AccountOut(Schema):
+class AccountOut(Answer):
     environment: str
     walletBalance: Decimals
     availableBalance: Decimals
@@ -379,7 +380,7 @@ class AccountOut(Schema):
     positionMode: PositionModeOut | None
 
 
-class PositionOut(Schema):
+class PositionOut(Answer):
     """One position: one per symbol and side (BOTH one-way; LONG and SHORT in hedge mode)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -397,13 +398,13 @@ class PositionOut(Schema):
     updatedAt: str
 
 
-class PositionsOut(Schema):
+class PositionsOut(Answer):
     environment: str
     positionMode: PositionModeOut | None
     positions: list[PositionOut]
 
 
-class RateOut(Schema):
+class RateOut(Answer):
     symbol: str
     markPrice: Decimals
     indexPrice: Decimals
@@ -412,11 +413,11 @@ class RateOut(Schema):
     time: int
 
 
-class RatesOut(Schema):
+class RatesOut(Answer):
     rates: list[RateOut]
 
 
-class BarOut(Schema):
+class BarOut(Answer):
     t: int
     o: str
     h: str
@@ -425,7 +426,7 @@ class BarOut(Schema):
     v: str
 
 
-class KlinesOut(Schema):
+class KlinesOut(Answer):
     symbol: str
     interval: str
     intervalMs: int
@@ -433,17 +434,17 @@ class KlinesOut(Schema):
     bars: list[BarOut]
 
 
-class PositionBeforeAfter(Schema):
+class PositionBeforeAfter(Answer):
     before: Decimals
     after: Decimals
 
 
-class PreviewRiskOut(Schema):
+class PreviewRiskOut(Answer):
     allowed: bool
     rules: list[dict[str, Any]]
 
 
-class PreviewOut(Schema):
+class PreviewOut(Answer):
     symbol: str
     side: str
     type: str
@@ -464,19 +465,19 @@ class PreviewOut(Schema):
     risk: PreviewRiskOut
 
 
-class LeverageOut(Schema):
+class LeverageOut(Answer):
     symbol: str
     leverage: int
     raw: dict[str, Any]  # the exchange's answer
 
 
-class MarginTypeOut(Schema):
+class MarginTypeOut(Answer):
     symbol: str
     marginType: Literal["ISOLATED", "CROSSED"]
     unchanged: bool
 
 
-class LedgerSyncOut(Schema):
+class LedgerSyncOut(Answer):
     environment: str
     startTime: int
     endTime: int

@@ -13,6 +13,7 @@ from futures.models import OrderStatus
 from history.exports import COMMA, DECIMALS, EXCEL, FORMATS, POINT, Dialect
 from history.selectors import Filters
 from portfolio.schemas import FxOut
+from spark_site.answers import Answer
 from spark_site.errors import ValidationFailed
 
 Side = Literal["BUY", "SELL"]
@@ -126,7 +127,7 @@ class AuditExportQuery(DateRange, ExportOptions):
 Decimals = str | None
 
 
-class OrderRowOut(Schema):
+class OrderRowOut(Answer):
     """What a desk keeps of an order: no exchange answers, errors or risk internals."""
 
     clientOrderId: str
@@ -150,7 +151,7 @@ class OrderRowOut(Schema):
     updatedAt: str | None
 
 
-class FillRowOut(Schema):
+class FillRowOut(Answer):
     tradeId: int
     clientOrderId: str
     symbol: str
@@ -166,7 +167,7 @@ class FillRowOut(Schema):
     tradedAt: str | None
 
 
-class _PageOut(Schema):
+class _PageOut(Answer):
     count: int
     page: int
     pageSize: int
@@ -181,7 +182,7 @@ class FillsPageOut(_PageOut):
     results: list[FillRowOut]
 
 
-class PnLOut(Schema):
+class PnLOut(Answer):
     groupBy: Literal["day", "symbol"]
     kinds: list[str]
     # per row: tradingDay (or symbol), each kind and net
@@ -191,7 +192,7 @@ class PnLOut(Schema):
     fx: FxOut
 
 
-class FundingRowOut(Schema):
+class FundingRowOut(Answer):
     tradingDay: str
     symbol: str
     paid: Decimals
@@ -199,13 +200,13 @@ class FundingRowOut(Schema):
     net: Decimals
 
 
-class FundingPartsOut(Schema):
+class FundingPartsOut(Answer):
     paid: Decimals
     received: Decimals
     net: Decimals
 
 
-class FundingOut(Schema):
+class FundingOut(Answer):
     rows: list[FundingRowOut]
     totals: FundingPartsOut
     totalsTry: FundingPartsOut

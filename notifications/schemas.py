@@ -4,6 +4,8 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from spark_site.answers import Answer
+
 
 class AlertIn(Schema):
     status: str = Field(..., pattern="^(firing|resolved)$")
@@ -23,7 +25,7 @@ class AlertmanagerIn(Schema):
     alerts: list[AlertIn] = Field(..., max_length=500)
 
 
-class AlertmanagerOut(Schema):
+class AlertmanagerOut(Answer):
     accepted: int
 
 
@@ -36,6 +38,6 @@ class TelegramUpdateIn(Schema):
     callback_query: dict | None = None
 
 
-class TelegramWebhookOut(Schema):
+class TelegramWebhookOut(Answer):
     ok: bool
     duplicate: bool

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from spark_site.answers import Answer
 
 Decimals = str | None
 Number = int | float  # an int stays an int in the answer
 
 
-class HoldingOut(Schema):
+class HoldingOut(Answer):
     asset: str
     quantity: Decimals
     free: Decimals
@@ -21,7 +21,7 @@ class HoldingOut(Schema):
     stale: bool
 
 
-class ExchangeOut(Schema):
+class ExchangeOut(Answer):
     exchange: str
     label: str
     status: str  # ok, stale or unavailable
@@ -36,14 +36,14 @@ class ExchangeOut(Schema):
     value_try: Decimals
 
 
-class AllocationOut(Schema):
+class AllocationOut(Answer):
     asset: str
     quantity: Decimals
     value_usd: Decimals
     share: Decimals
 
 
-class FxOut(Schema):
+class FxOut(Answer):
     pair: str
     source: str
     rate: Decimals
@@ -55,7 +55,7 @@ class FxOut(Schema):
     error: str | None
 
 
-class PortfolioOut(Schema):
+class PortfolioOut(Answer):
     snapshot_id: int
     as_of: str
     age_seconds: Number
@@ -69,7 +69,7 @@ class PortfolioOut(Schema):
     fx: FxOut
 
 
-class PortfolioPositionOut(Schema):
+class PortfolioPositionOut(Answer):
     symbol: str
     side: str
     quantity: str
@@ -82,5 +82,5 @@ class PortfolioPositionOut(Schema):
     margin_type: str | None
 
 
-class PortfolioPositionsOut(Schema):
+class PortfolioPositionsOut(Answer):
     positions: list[PortfolioPositionOut]

@@ -9,6 +9,7 @@ from pydantic import field_validator
 
 from risk.models import MONEY
 from risk.money import fmt
+from spark_site.answers import Answer
 from spark_site.money import Money
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class PnLIn(Schema):
 Decimals = str | None
 
 
-class LimitsOut(Schema):
+class LimitsOut(Answer):
     maxNotionalUsd: Decimals
     defaultMaxPositionUsd: Decimals
     dailyLossLimitUsd: Decimals
@@ -60,7 +61,7 @@ class LimitsOut(Schema):
     symbolPositionLimits: dict[str, Decimals]  # symbol -> largest position in contracts
 
 
-class BreakerOut(Schema):
+class BreakerOut(Answer):
     state: str
     open: bool
     openedAt: str | None
@@ -71,7 +72,7 @@ class BreakerOut(Schema):
     closeReason: str | None
 
 
-class TodayOut(Schema):
+class TodayOut(Answer):
     tradingDay: str
     startsAt: str
     endsAt: str
@@ -85,7 +86,7 @@ class TodayOut(Schema):
     remainingLossBudget: Decimals
 
 
-class PositionUseOut(Schema):
+class PositionUseOut(Answer):
     symbol: str
     positionAmt: Decimals
     markPrice: Decimals
@@ -95,7 +96,7 @@ class PositionUseOut(Schema):
     usePct: Decimals
 
 
-class RiskStatusOut(Schema):
+class RiskStatusOut(Answer):
     limits: LimitsOut
     today: TodayOut
     circuitBreaker: BreakerOut
@@ -105,11 +106,11 @@ class RiskStatusOut(Schema):
     conflicts: list[dict[str, Any]]  # a limit the exchange's filters make unreachable
 
 
-class BreakerAnswerOut(Schema):
+class BreakerAnswerOut(Answer):
     circuitBreaker: BreakerOut
 
 
-class PnLEntryOut(Schema):
+class PnLEntryOut(Answer):
     id: int
     symbol: str
     amount: Decimals
@@ -118,7 +119,7 @@ class PnLEntryOut(Schema):
     tradingDay: str
 
 
-class PnLRecordedOut(Schema):
+class PnLRecordedOut(Answer):
     created: bool
     entry: PnLEntryOut
     circuitBreaker: BreakerOut

@@ -8,14 +8,15 @@ import uuid
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 
 from spark_site import __version__
+from spark_site.answers import Answer
 
 router = Router(tags=["system"])
 
 
-class HealthOut(Schema):
+class HealthOut(Answer):
     status: str
     db: str
     channel_layer: str

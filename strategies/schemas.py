@@ -8,6 +8,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from spark_site.answers import Answer
 from spark_site.money import Money
 from strategies.models import (
     BacktestRun,
@@ -104,7 +105,7 @@ class RunnerIn(Schema):
 Number = int | float  # an int stays an int in the answer
 
 
-class BacktestSummaryOut(Schema):
+class BacktestSummaryOut(Answer):
     id: int
     status: str
     strategyId: int | None
@@ -127,21 +128,21 @@ class BacktestOut(BacktestSummaryOut):
     equity: Any  # [[time_ms, equity], ...] down-sampled
 
 
-class BacktestsOut(Schema):
+class BacktestsOut(Answer):
     backtests: list[BacktestSummaryOut]
 
 
-class GapOut(Schema):
+class GapOut(Answer):
     from_ms: int
     to_ms: int
     bars: int
 
 
-class GapsOut(Schema):
+class GapsOut(Answer):
     gaps: list[GapOut]
 
 
-class KlinesFetchOut(Schema):
+class KlinesFetchOut(Answer):
     symbol: str
     interval: str
     stored: int
@@ -150,7 +151,7 @@ class KlinesFetchOut(Schema):
     gaps: list[GapOut]
 
 
-class StrategyOut(Schema):
+class StrategyOut(Answer):
     id: int
     name: str
     version: int
@@ -161,11 +162,11 @@ class StrategyOut(Schema):
     updatedAt: str
 
 
-class StrategiesOut(Schema):
+class StrategiesOut(Answer):
     strategies: list[StrategyOut]
 
 
-class ProposalOut(Schema):
+class ProposalOut(Answer):
     id: int
     strategyId: int
     baseVersion: int
@@ -181,11 +182,11 @@ class ProposalOut(Schema):
     decidedAt: str | None
 
 
-class ProposalsOut(Schema):
+class ProposalsOut(Answer):
     proposals: list[ProposalOut]
 
 
-class OptimizationOut(Schema):
+class OptimizationOut(Answer):
     id: int
     status: str
     method: str
@@ -202,7 +203,7 @@ class OptimizationOut(Schema):
     results: Any
 
 
-class RunnerOut(Schema):
+class RunnerOut(Answer):
     id: int
     strategyId: int
     version: int
@@ -220,7 +221,7 @@ class RunnerOut(Schema):
     stoppedAt: str | None
 
 
-class RunnersOut(Schema):
+class RunnersOut(Answer):
     runners: list[RunnerOut]
 
 

@@ -117,3 +117,29 @@ def test_the_walk_finds_an_undeclared_route(declared):
     probe = NinjaAPI(urls_namespace=f"probe-{declared}")
     probe.add_router("/probe/", router)
     assert _undeclared(probe) == (set() if declared else {("GET", "/probe/thing")})
+
+
+def _answer_models(ninja_api: NinjaAPI) -> set[type]:
+    found: set[type] = set()
+    for bound in ninja_api._get_bound_routers():
+        for view in bound.path_operations.values():
+            for operation in view.operations:
+                for model in operation.response_models.values():
+                    if model not in (None, NOT_SET):
+                        _models(model.model_fields["response"].annotation, found)
+    return found
+
+
+def _ninja_getters(models: set[type]) -> list[str]:
+    """Answer models built on ninja's Schema: every object of theirs goes through ninja's Python
+    getter (made for ORM objects) before pydantic sees it; answers are dicts, checked by pydantic
+    alone through spark_site.answers.Answer."""
+    return sorted(f"{m.__module__}.{m.__qualname__}" for m in models if issubclass(m, Schema))
+
+
+def test_every_answer_schema_is_an_answer_not_a_ninja_schema():
+    assert _ninja_getters(_answer_models(api)) == []
+
+
+def test_a_ninja_schema_answer_would_be_found():
+    assert _ninja_getters({_Out}) == [f"{__name__}._Out"]
