@@ -1112,6 +1112,19 @@ SEED_SUGGESTIONS = {
 }
 
 
+def _close_answer(body: dict, reply: str, lang: str) -> Answer:
+    """A position close: a market order through order.place, always confirmed first."""
+    return Answer(
+        "position.close",
+        "POST",
+        "/futures/order.place",
+        body,
+        reply,
+        confirm_required=True,
+        suggestions=[in_language(lang, "pozisyonlarım", "my positions")],
+    )
+
+
 def _side_word(side: str, lang: str) -> str:
     return {
         ("BUY", "tr"): "alış",
@@ -2108,15 +2121,7 @@ def _position_close(s: Sentence, ctx: PageContext, lang: str) -> Answer:
         f"{_side_word(side, 'en')} of {num(quantity, lang)}{part} ({mode}). Needs your "
         "confirmation.",
     )
-    return Answer(
-        "position.close",
-        "POST",
-        "/futures/order.place",
-        body,
-        reply,
-        confirm_required=True,
-        suggestions=[in_language(lang, "pozisyonlarım", "my positions")],
-    )
+    return _close_answer(body, reply, lang)
 
 
 def _hedge_close(s: Sentence, o: OrderSlots, fraction, ctx: PageContext, lang: str) -> Answer:
@@ -2185,15 +2190,7 @@ def _hedge_close(s: Sentence, o: OrderSlots, fraction, ctx: PageContext, lang: s
         f"{num(quantity, lang)}{part} (hedge mode: the {_side_name(position_side, 'en')} side "
         f"only, positionSide {position_side}; {mode}). Needs your confirmation.",
     )
-    return Answer(
-        "position.close",
-        "POST",
-        "/futures/order.place",
-        body,
-        reply,
-        confirm_required=True,
-        suggestions=[in_language(lang, "pozisyonlarım", "my positions")],
-    )
+    return _close_answer(body, reply, lang)
 
 
 def _step_of(amount: Decimal) -> Decimal:

@@ -45,6 +45,18 @@ class RunnerRefused(DomainError):
     code = "RUNNER_REFUSED"
 
 
+def _refuse_deploy(user, strategy, payload: dict, exc: RunnerRefused) -> None:
+    """Audit a refused deployment (what was seen in payload) and raise its refusal."""
+    record(
+        actor=user,
+        action="strategy.deploy",
+        target=strategy.name,
+        payload=payload,
+        outcome=AuditEntry.Outcome.REJECTED,
+    )
+    raise exc
+
+
 def recent_bars(
     symbol: str, interval: str, limit: int = HISTORY_BARS, *, end_ms: int | None = None
 ) -> dict[str, np.ndarray]:
@@ -110,35 +122,31 @@ def runner_deploy(*, user, strategy: Strategy, document: dict | None = None) -> 
     side = "SELL" if doc["side"] == "short" else "BUY"
     canary = canary_run(user=user, symbol=doc["symbol"], side=side, quantity=str(qty))
     if canary.status != "SIMULATED":
-        record(
-            actor=user,
-            action="strategy.deploy",
-            target=strategy.name,
-            payload={"canary": canary.pk, "canaryStatus": canary.status},
-            outcome=AuditEntry.Outcome.REJECTED,
-        )
-        raise RunnerRefused(
-            gettext_noop("the canary of %(name)s did not pass (%(status)s)"),
-            params={"name": strategy.name, "status": canary.status},
-            details={"canary": canary.pk, "error": canary.error},
+        _refuse_deploy(
+            user,
+            strategy,
+            {"canary": canary.pk, "canaryStatus": canary.status},
+            RunnerRefused(
+                gettext_noop("the canary of %(name)s did not pass (%(status)s)"),
+                params={"name": strategy.name, "status": canary.status},
+                details={"canary": canary.pk, "error": canary.error},
+            ),
         )
     if canary.position_mode != "one-way":
         # The runner's orders are one-way (no positionSide, reduce-only closes): on a hedge
         # account every one would be refused. The canary used to refuse hedge mode for it.
-        record(
-            actor=user,
-            action="strategy.deploy",
-            target=strategy.name,
-            payload={"canary": canary.pk, "positionMode": canary.position_mode},
-            outcome=AuditEntry.Outcome.REJECTED,
-        )
-        raise RunnerRefused(
-            gettext_noop(
-                "%(name)s cannot run: paper trading runs on a one-way account only, and the "
-                "Binance account is in hedge mode."
+        _refuse_deploy(
+            user,
+            strategy,
+            {"canary": canary.pk, "positionMode": canary.position_mode},
+            RunnerRefused(
+                gettext_noop(
+                    "%(name)s cannot run: paper trading runs on a one-way account only, and "
+                    "the Binance account is in hedge mode."
+                ),
+                params={"name": strategy.name},
+                details={"canary": canary.pk, "positionMode": canary.position_mode},
             ),
-            params={"name": strategy.name},
-            details={"canary": canary.pk, "positionMode": canary.position_mode},
         )
     runner = StrategyRunner.objects.create(
         strategy=strategy,

@@ -66,15 +66,8 @@ def _models(annotation, found: set[type]) -> None:
 def _name_clashes(ninja_api: NinjaAPI) -> dict[str, set[str]]:
     """Answer schemas sharing a class name: the OpenAPI document keeps one under that name,
     so the other route's answer would be documented as the wrong shape."""
-    found: set[type] = set()
-    for bound in ninja_api._get_bound_routers():
-        for view in bound.path_operations.values():
-            for operation in view.operations:
-                for model in operation.response_models.values():
-                    if model not in (None, NOT_SET):
-                        _models(model.model_fields["response"].annotation, found)
     by_name: dict[str, set[str]] = {}
-    for model in found:
+    for model in _answer_models(ninja_api):
         by_name.setdefault(model.__name__, set()).add(f"{model.__module__}.{model.__qualname__}")
     return {name: where for name, where in by_name.items() if len(where) > 1}
 
