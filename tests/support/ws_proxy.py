@@ -95,8 +95,11 @@ class LosingProxy:
                         how = self._take(method)
                         if how:
                             losing[req_id] = how
-                        self.forwarded[method] += 1
+                    # Counted once upstream took it: a frame the client wrote while the exchange
+                    # was closing the socket never reaches the exchange (the send fails here).
                     await up.send(frame)
+                    if isinstance(method, str):
+                        self.forwarded[method] += 1
 
             async def downward() -> None:
                 async for frame in up:
