@@ -7,6 +7,7 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEntry
 from notifications.models import Channel, Event, Kind, SummarySchedule
@@ -25,6 +26,13 @@ def _ist(hour: int, minute: int = 0, day: int = 0) -> datetime:
 
 def _wants_summary(user, channel=Channel.TELEGRAM):
     preference_set(user=user, channel=channel, kinds=[Kind.DAILY_SUMMARY], enabled=True)
+
+
+def _due_now(user) -> None:
+    """Write user's summary now: the trading day is the UTC day, which between 00:00 and 03:00
+    Istanbul is still yesterday's, so a fixed Istanbul hour of today can miss today's orders."""
+    summary_time_set(user=user, at="00:00")
+    summaries_due(timezone.now())
 
 
 def _place(api, token, qty="0.01"):
@@ -57,7 +65,7 @@ def test_it_counts_the_users_own_orders_and_fills_only(exchange, alice, olga, ap
     _place(api, token_for(alice))
     _place(api, token_for(alice), qty="0.02")
     _place(api, token_for(olga))
-    summaries_due(_ist(23, 0))
+    _due_now(alice)
     payload = Event.objects.get(kind=Kind.DAILY_SUMMARY).payload
     assert (payload["orders"], payload["fills"]) == (2, 2)
     assert payload["budgetLimit"] and payload["breakerOpen"] is False
@@ -68,7 +76,7 @@ def test_it_reaches_telegram_in_turkish(exchange, alice, telegram, link, api, to
     link(alice, 501)
     _wants_summary(alice)
     _place(api, token_for(alice))
-    summaries_due(_ist(23, 0))
+    _due_now(alice)
     Worker().run_once()
     text = telegram.sent(501)[-1]["text"]
     assert text.startswith("Günlük özet ")
