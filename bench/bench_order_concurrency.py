@@ -30,6 +30,7 @@ from urllib.parse import urlparse, urlunparse
 
 import requests
 
+from bench.bench_order_path import server_env
 from bench.support import unthrottled_sim_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -205,17 +206,9 @@ def run() -> list[dict]:
             for symbol, price in PRICES.items():
                 sim.control.set_price(symbol, price, mark=price)
             spark_env = {
+                **server_env("", sim),  # the order-path bench's server, on PostgreSQL + Redis
                 "DATABASE_URL": PG_URL,
                 "REDIS_URL": REDIS_URL,
-                "DJANGO_SETTINGS_MODULE": "spark_site.settings",
-                "SPARK_SECRET_KEY": "bench-secret-key",
-                "BINANCE_FUTURES_BASE_URL": sim.base_url,
-                "BINANCE_FUTURES_WS_URL": sim.ws_url,
-                "BINANCE_API_KEY": KEY,
-                "BINANCE_API_SECRET": SECRET,
-                "SPARK_STREAMS_EMBEDDED": "false",
-                "SPARK_RECONCILE_ON_START": "false",
-                "SPARK_LOG_LEVEL": "WARNING",
                 "PORTFOLIO_SNAPSHOT_INTERVAL_SECONDS": "0",
             }
             env = {**os.environ, **spark_env}
